@@ -1,0 +1,39 @@
+//! The browser side of the chat: the reactive store the components read, and
+//! (when hydrated) the WebSocket connection that feeds it.
+
+mod connection;
+mod store;
+#[cfg(feature = "hydrate")]
+mod socket;
+
+pub use connection::ConnectionState;
+pub use store::{ChatStore, StepModel};
+
+/// Sends a client event over the live socket; false when not connected.
+pub fn send(event: crate::protocol::ClientEvent) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        socket::send(&event)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = event;
+        false
+    }
+}
+
+/// Opens the connection and keeps it alive (browser only).
+pub fn start(store: ChatStore) {
+    #[cfg(feature = "hydrate")]
+    socket::start(store);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = store;
+}
+
+/// Ends the current chat and starts a new session.
+pub fn new_chat(store: ChatStore) {
+    #[cfg(feature = "hydrate")]
+    socket::new_chat(store);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = store;
+}

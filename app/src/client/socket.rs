@@ -1,0 +1,200 @@
+//! The browser's WebSocket: connects, says hello with the last applied
+//! sequence, feeds frames to the store, and reconnects with backoff.
+
+use std::cell::{Cell, RefCell};
+
+use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{CloseEvent, MessageEvent, WebSocket};
+
+use super::store::Applied;
+use super::{ChatStore, ConnectionState};
+use crate::protocol::{ClientEvent, Envelope, WS_PATH};
+
+const SESSION_KEY: &str = "loquat.session";
+const MAX_BACKOFF_MS: i32 = 5_000;
+
+thread_local! {
+    static SOCKET: RefCell<Option<WebSocket>> = const { RefCell::new(None) };
+    static ATTEMPT: Cell<u32> = const { Cell::new(0) };
+    /// Incremented whenever a socket is replaced, so stale callbacks know.
+    static GENERATION: Cell<u32> = const { Cell::new(0) };
+}
+
+fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    window().session_storage().ok().flatten()
+}
+
+fn stored_session() -> Option<String> {
+    session_storage().and_then(|s| s.get_item(SESSION_KEY).ok().flatten())
+}
+
+fn store_session(id: Option<&str>) {
+    if let Some(storage) = session_storage() {
+        let _ = match id {
+            Some(id) => storage.set_item(SESSION_KEY, id),
+            None => storage.remove_item(SESSION_KEY),
+        };
+    }
+}
+
+pub(super) fn send(event: &ClientEvent) -> bool {
+    let Ok(text) = serde_json::to_string(event) else {
+        return false;
+    };
+    SOCKET.with_borrow(|socket| match socket {
+        Some(ws) if ws.ready_state() == WebSocket::OPEN => ws.send_with_str(&text).is_ok(),
+        _ => false,
+    })
+}
+
+pub(super) fn start(store: ChatStore) {
+    // Follow the server-assigned session id into sessionStorage so a reload
+    // of this tab reattaches to the same session.
+    Effect::new(move |_| {
+        if let Some(id) = store.session_id.get() {
+            store_session(Some(&id));
+        }
+    });
+    connect(store);
+    watch_thinking(store);
+}
+
+pub(super) fn new_chat(store: ChatStore) {
+    send(&ClientEvent::EndChat);
+    store_session(None);
+    store.session_id.set(None);
+    store.reset();
+    replace_socket(None);
+    connect(store);
+}
+
+fn replace_socket(socket: Option<WebSocket>) {
+    GENERATION.with(|g| g.set(g.get().wrapping_add(1)));
+    let old = SOCKET.with_borrow_mut(|s| std::mem::replace(s, socket));
+    if let Some(old) = old {
+        old.set_onopen(None);
+        old.set_onmessage(None);
+        old.set_onclose(None);
+        let _ = old.close();
+    }
+}
+
+fn url() -> Option<String> {
+    let location = window().location();
+    let protocol = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+    Some(format!("{protocol}://{}{WS_PATH}", location.host().ok()?))
+}
+
+fn connect(store: ChatStore) {
+    let Some(url) = url() else { return };
+    let Ok(ws) = WebSocket::new(&url) else {
+        schedule_reconnect(store);
+        return;
+    };
+    replace_socket(Some(ws.clone()));
+    let generation = GENERATION.with(Cell::get);
+    let current = move || GENERATION.with(Cell::get) == generation;
+
+    let on_open = Closure::<dyn FnMut()>::new({
+        let ws = ws.clone();
+        move || {
+            let hello = ClientEvent::Hello {
+                session_id: store.session_id.get_untracked().or_else(stored_session),
+                last_seq: store.synced.get_value().then(|| store.applied.get_value()),
+            };
+            if let Ok(text) = serde_json::to_string(&hello) {
+                let _ = ws.send_with_str(&text);
+            }
+        }
+    });
+    ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    on_open.forget();
+
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        if !current() {
+            return;
+        }
+        let Some(text) = event.data().as_string() else { return };
+        let Ok(envelopes) = serde_json::from_str::<Vec<Envelope>>(&text) else {
+            leptos::logging::warn!("loquat: unreadable frame");
+            return;
+        };
+        if store.connection.get_untracked() != ConnectionState::Connected {
+            store.connection.set(ConnectionState::Connected);
+            ATTEMPT.with(|a| a.set(0));
+        }
+        if store.apply_frame(envelopes, now()) == Applied::Gap {
+            // Reconnecting resumes from the last applied event.
+            reconnect_now(store);
+        }
+    });
+    ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+
+    let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |_: CloseEvent| {
+        if current() {
+            store.connection.set(ConnectionState::Reconnecting);
+            schedule_reconnect(store);
+        }
+    });
+    ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    on_close.forget();
+}
+
+fn reconnect_now(store: ChatStore) {
+    replace_socket(None);
+    connect(store);
+}
+
+fn schedule_reconnect(store: ChatStore) {
+    let attempt = ATTEMPT.with(|a| {
+        let n = a.get();
+        a.set(n.saturating_add(1));
+        n
+    });
+    // 250 ms, 500 ms, 1 s, 2 s, … capped, with jitter so tabs spread out.
+    let base = (250i32 << attempt.min(5)).min(MAX_BACKOFF_MS);
+    let jitter = (js_sys::Math::random() * f64::from(base) * 0.3) as i32;
+    let generation = GENERATION.with(Cell::get);
+    set_timeout(
+        move || {
+            if GENERATION.with(Cell::get) == generation {
+                connect(store);
+            }
+        },
+        std::time::Duration::from_millis((base + jitter) as u64),
+    );
+}
+
+/// Shows "thinking" when a run has produced nothing for 200 ms. One timer
+/// while a run is active, not one per token.
+fn watch_thinking(store: ChatStore) {
+    let handle: StoredValue<Option<IntervalHandle>, LocalStorage> = StoredValue::new_local(None);
+    Effect::new(move |_| {
+        let running = store.running.get();
+        if let Some(h) = handle.get_value() {
+            h.clear();
+            handle.set_value(None);
+        }
+        if !running {
+            store.thinking.set(false);
+            return;
+        }
+        let interval = set_interval_with_handle(
+            move || {
+                let idle = now() - store.last_progress.get_value() >= 200.0;
+                if store.thinking.get_untracked() != idle {
+                    store.thinking.set(idle);
+                }
+            },
+            std::time::Duration::from_millis(100),
+        );
+        handle.set_value(interval.ok());
+    });
+}

@@ -1,0 +1,209 @@
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+
+use super::ConnectionState;
+use crate::protocol::{Envelope, ServerEvent, Step};
+
+/// One step of the thread as the components see it. Streamed text lives in
+/// its own signal so a token touches nothing else.
+#[derive(Clone, Copy)]
+pub struct StepModel {
+    /// Everything but the streamed text (`output`/`input` may be stale here).
+    pub step: RwSignal<Step>,
+    pub output: RwSignal<String>,
+    pub input: RwSignal<String>,
+    /// Bumped when the output is replaced rather than appended to.
+    pub output_version: RwSignal<u32>,
+    pub children: RwSignal<Vec<String>>,
+}
+
+impl StepModel {
+    fn new(step: Step) -> Self {
+        StepModel {
+            output: RwSignal::new(step.output.clone()),
+            input: RwSignal::new(step.input.clone()),
+            output_version: RwSignal::new(0),
+            children: RwSignal::new(Vec::new()),
+            step: RwSignal::new(step),
+        }
+    }
+}
+
+/// The client's copy of the session: what the feed renders.
+#[derive(Clone, Copy)]
+pub struct ChatStore {
+    pub roots: RwSignal<Vec<String>>,
+    steps: StoredValue<HashMap<String, StepModel>>,
+    pub running: RwSignal<bool>,
+    pub connection: RwSignal<ConnectionState>,
+    /// Last sequence number applied; 0 before any.
+    pub applied: StoredValue<u64>,
+    /// Whether the store holds a session's state (a snapshot was applied).
+    pub synced: StoredValue<bool>,
+    pub session_id: RwSignal<Option<String>>,
+    /// Bumped once per applied frame; the feed scrolls on it.
+    pub revision: RwSignal<u64>,
+    /// Time (ms) of the last event that showed progress.
+    pub last_progress: StoredValue<f64>,
+    pub thinking: RwSignal<bool>,
+    /// A transient notice for the user (errors from the server).
+    pub notice: RwSignal<Option<String>>,
+}
+
+/// What applying a frame asks of the connection.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Applied {
+    Ok,
+    /// A sequence number was skipped: reconnect to get a replay.
+    Gap,
+}
+
+impl Default for ChatStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ChatStore {
+    pub fn new() -> Self {
+        ChatStore {
+            roots: RwSignal::new(Vec::new()),
+            steps: StoredValue::new(HashMap::new()),
+            running: RwSignal::new(false),
+            connection: RwSignal::new(ConnectionState::Connecting),
+            applied: StoredValue::new(0),
+            synced: StoredValue::new(false),
+            session_id: RwSignal::new(None),
+            revision: RwSignal::new(0),
+            last_progress: StoredValue::new(0.0),
+            thinking: RwSignal::new(false),
+            notice: RwSignal::new(None),
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<StepModel> {
+        self.steps.with_value(|m| m.get(id).copied())
+    }
+
+    /// Forgets everything (new chat).
+    pub fn reset(&self) {
+        self.steps.update_value(|m| m.clear());
+        self.roots.set(Vec::new());
+        self.running.set(false);
+        self.thinking.set(false);
+        self.applied.set_value(0);
+        self.synced.set_value(false);
+    }
+
+    /// Applies one frame (a batch of envelopes) in order.
+    pub fn apply_frame(&self, envelopes: Vec<Envelope>, now: f64) -> Applied {
+        let mut result = Applied::Ok;
+        for envelope in envelopes {
+            if self.apply(envelope, now) == Applied::Gap {
+                result = Applied::Gap;
+                break;
+            }
+        }
+        self.revision.update(|r| *r += 1);
+        result
+    }
+
+    fn apply(&self, Envelope { seq, event }: Envelope, now: f64) -> Applied {
+        if seq != 0 && !matches!(event, ServerEvent::Snapshot { .. }) {
+            let applied = self.applied.get_value();
+            if seq <= applied {
+                return Applied::Ok; // already applied (replay overlap)
+            }
+            if seq != applied + 1 {
+                return Applied::Gap;
+            }
+            self.applied.set_value(seq);
+        }
+        match event {
+            ServerEvent::Ready { session_id, .. } => self.session_id.set(Some(session_id)),
+            ServerEvent::Snapshot { steps, running, .. } => {
+                self.steps.update_value(|m| m.clear());
+                let mut roots = Vec::new();
+                for step in steps {
+                    if let Some(id) = self.insert(step) {
+                        roots.push(id);
+                    }
+                }
+                self.roots.set(roots);
+                self.running.set(running);
+                self.applied.set_value(seq);
+                self.synced.set_value(true);
+            }
+            ServerEvent::StepCreated { step } => {
+                self.last_progress.set_value(now);
+                if let Some(id) = self.insert(step) {
+                    self.roots.update(|r| r.push(id));
+                }
+            }
+            ServerEvent::StepDelta { id, delta, input } => {
+                self.last_progress.set_value(now);
+                if let Some(model) = self.get(&id) {
+                    let target = if input { model.input } else { model.output };
+                    target.update(|text| text.push_str(&delta));
+                }
+            }
+            ServerEvent::StepUpdated { step } => {
+                self.last_progress.set_value(now);
+                if let Some(model) = self.get(&step.id) {
+                    if model.output.with_untracked(|o| *o != step.output) {
+                        model.output.set(step.output.clone());
+                        model.output_version.update(|v| *v += 1);
+                    }
+                    if model.input.with_untracked(|i| *i != step.input) {
+                        model.input.set(step.input.clone());
+                    }
+                    model.step.set(step);
+                }
+            }
+            ServerEvent::StepRemoved { id } => self.remove(&id),
+            ServerEvent::RunStarted { .. } => {
+                self.running.set(true);
+                self.last_progress.set_value(now);
+            }
+            ServerEvent::RunEnded { .. } => {
+                self.running.set(false);
+                self.thinking.set(false);
+            }
+            ServerEvent::Error { message, .. } => self.notice.set(Some(message)),
+        }
+        Applied::Ok
+    }
+
+    /// Adds a step; returns its id when it is a root (no known parent).
+    fn insert(&self, step: Step) -> Option<String> {
+        let id = step.id.clone();
+        let parent = step.parent_id.clone().and_then(|p| self.get(&p));
+        let model = StepModel::new(step);
+        self.steps.update_value(|m| {
+            m.insert(id.clone(), model);
+        });
+        match parent {
+            Some(parent) => {
+                parent.children.update(|c| c.push(id));
+                None
+            }
+            None => Some(id),
+        }
+    }
+
+    fn remove(&self, id: &str) {
+        let Some(model) = self.get(id) else { return };
+        for child in model.children.get_untracked() {
+            self.remove(&child);
+        }
+        let parent = model.step.with_untracked(|s| s.parent_id.clone());
+        match parent.and_then(|p| self.get(&p)) {
+            Some(parent) => parent.children.update(|c| c.retain(|x| x != id)),
+            None => self.roots.update(|r| r.retain(|x| x != id)),
+        }
+        self.steps.update_value(|m| {
+            m.remove(id);
+        });
+    }
+}

@@ -1,0 +1,5 @@
+//! Where the user writes.
+
+mod composer;
+
+pub use composer::Composer;

@@ -1,0 +1,92 @@
+use leptos::html::Div;
+use leptos::prelude::*;
+
+use super::{StepNode, Thinking, Welcome};
+use crate::client::ChatStore;
+
+/// Distance from the bottom (px) within which the feed keeps following new
+/// content.
+const STICK_THRESHOLD: i32 = 48;
+
+/// The scrolling list of the thread's top-level items. Follows new content
+/// until the user scrolls up; then offers a jump back to the latest.
+#[component]
+pub fn Feed() -> impl IntoView {
+    let store = expect_context::<ChatStore>();
+    let feed = NodeRef::<Div>::new();
+    let stick = RwSignal::new(true);
+
+    let scroll_to_bottom = move || {
+        if let Some(el) = feed.get_untracked() {
+            el.set_scroll_top(el.scroll_height());
+        }
+    };
+    Effect::new(move |_| {
+        store.revision.track();
+        store.thinking.track();
+        if stick.get_untracked() {
+            scroll_to_bottom();
+        }
+    });
+    let on_scroll = move |_| {
+        if let Some(el) = feed.get_untracked() {
+            let gap = el.scroll_height() - el.scroll_top() - el.client_height();
+            let at_bottom = gap <= STICK_THRESHOLD;
+            if stick.get_untracked() != at_bottom {
+                stick.set(at_bottom);
+            }
+        }
+    };
+    let jump = move |_| {
+        stick.set(true);
+        scroll_to_bottom();
+    };
+
+    view! {
+        <div class="feed" node_ref=feed on:scroll=on_scroll on:click=copy_code data-testid="feed">
+            <div class="feed-inner">
+                <Show when=move || store.roots.with(Vec::is_empty)>
+                    <Welcome/>
+                </Show>
+                <For each=move || store.roots.get() key=|id| id.clone() let:id>
+                    <StepNode id/>
+                </For>
+                <Show when=move || store.thinking.get()>
+                    <Thinking/>
+                </Show>
+            </div>
+        </div>
+        <Show when=move || !stick.get()>
+            <button type="button" class="jump-latest" data-testid="jump-latest" on:click=jump>
+                "↓ Latest"
+            </button>
+        </Show>
+    }
+}
+
+/// Copy buttons inside rendered markdown are plain HTML; one delegated
+/// listener serves them all.
+fn copy_code(event: leptos::ev::MouseEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(target) = event.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+            return;
+        };
+        let Ok(Some(button)) = target.closest("[data-copy-code]") else {
+            return;
+        };
+        let code = button
+            .closest(".code-block")
+            .ok()
+            .flatten()
+            .and_then(|block| block.query_selector("code").ok().flatten())
+            .and_then(|code| code.text_content());
+        if let Some(code) = code {
+            crate::components::dom::copy_to_clipboard(&code);
+            button.set_text_content(Some("Copied"));
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = event;
+}

@@ -1,0 +1,86 @@
+use leptos::prelude::*;
+
+use crate::client::StepModel;
+use crate::markdown::{self, BlockSplitter};
+use crate::protocol::UiConfig;
+
+/// Rendered blocks: (key, html). Keys change when a block's html changes.
+type Blocks = Vec<(u64, String)>;
+
+struct Renderer {
+    splitter: BlockSplitter,
+    version: u32,
+    next_key: u64,
+    final_render: bool,
+}
+
+/// A step's output rendered as markdown. While it streams, finished blocks
+/// are rendered once and only the unfinished tail is re-rendered, so the
+/// work per token stays bounded however long the message grows; when it
+/// ends, the whole text is rendered once more as one document.
+#[component]
+pub fn MarkdownView(model: StepModel) -> impl IntoView {
+    let allow_html = expect_context::<UiConfig>().unsafe_allow_html;
+    let blocks = RwSignal::new(Blocks::new());
+    let tail = RwSignal::new(String::new());
+    let state = StoredValue::new(Renderer {
+        splitter: BlockSplitter::default(),
+        version: 0,
+        next_key: 0,
+        final_render: false,
+    });
+
+    let refresh = move || {
+        let (streaming, language) = model.step.with(|s| (s.streaming, s.language.clone()));
+        let version = model.output_version.get();
+        model.output.with(|text| {
+            state.update_value(|r| {
+                let reset = r.version != version || text.len() < r.splitter.stable_end();
+                if reset {
+                    r.splitter = BlockSplitter::default();
+                    r.version = version;
+                    r.final_render = false;
+                    blocks.set(Vec::new());
+                }
+                if let Some(language) = language.as_deref() {
+                    // Code output: one block, rendered as a whole.
+                    r.next_key += 1;
+                    blocks.set(vec![(r.next_key, markdown::render_code(text, language))]);
+                    return;
+                }
+                if !streaming {
+                    if !r.final_render || reset {
+                        r.final_render = true;
+                        r.next_key += 1;
+                        blocks.set(vec![(r.next_key, markdown::render(text, allow_html))]);
+                        tail.set(String::new());
+                    }
+                    return;
+                }
+                r.final_render = false;
+                let finished = r.splitter.advance(text);
+                if !finished.is_empty() {
+                    blocks.update(|b| {
+                        for range in finished {
+                            r.next_key += 1;
+                            b.push((r.next_key, markdown::render(&text[range], allow_html)));
+                        }
+                    });
+                }
+                tail.set(markdown::render(&text[r.splitter.stable_end()..], allow_html));
+            });
+        });
+    };
+    // Server render and hydration start from the same state.
+    untrack(refresh);
+    Effect::new(move |_| refresh());
+
+    view! {
+        <div class="markdown" data-testid="message-content">
+            <For each=move || blocks.get() key=|(key, _)| *key let:block>
+                <div class="md-block" inner_html=block.1></div>
+            </For>
+            <div class="md-block md-tail" inner_html=move || tail.get()></div>
+        </div>
+    }
+}

@@ -1,0 +1,65 @@
+use leptos::prelude::*;
+
+use super::{MarkdownView, StepChildren};
+use crate::client::StepModel;
+use crate::components::dom::{copy_to_clipboard, format_time, iso_time};
+use crate::protocol::StepType;
+
+/// A stable hue for an author's avatar.
+fn hue(name: &str) -> u32 {
+    name.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % 360
+}
+
+/// One message: avatar, author, time, rendered content, nested steps and
+/// actions.
+#[component]
+pub fn MessageView(model: StepModel) -> impl IntoView {
+    let step = model.step.get_untracked();
+    let author = step.name.clone();
+    let kind = step.step_type;
+    let initial = author
+        .chars()
+        .find(|c| c.is_alphanumeric())
+        .map(|c| c.to_uppercase().to_string())
+        .unwrap_or_else(|| "?".into());
+    let avatar_style = format!("--avatar-hue: {}", hue(&author));
+    let streaming = move || model.step.with(|s| s.streaming).to_string();
+    let is_error = move || model.step.with(|s| s.is_error);
+    let copy = move |_| model.output.with_untracked(|text| copy_to_clipboard(text));
+
+    view! {
+        <article
+            class="message"
+            class:from-user=kind == StepType::UserMessage
+            class:from-system=kind == StepType::SystemMessage
+            class:is-error=is_error
+            data-testid="message"
+            data-author=author.clone()
+            data-type=kind.as_str()
+            data-streaming=streaming
+            data-step-id=step.id.clone()
+        >
+            <div class="avatar" style=avatar_style aria-hidden="true">{initial}</div>
+            <div class="message-body">
+                <header class="message-meta">
+                    <span class="author">{author.clone()}</span>
+                    <time datetime=iso_time(step.created_at)>{format_time(step.created_at)}</time>
+                </header>
+                <MarkdownView model/>
+                <StepChildren model/>
+                <footer class="message-actions">
+                    <button
+                        type="button"
+                        class="icon-btn"
+                        data-testid="copy-message"
+                        title="Copy message"
+                        aria-label="Copy message"
+                        on:click=copy
+                    >
+                        "⧉"
+                    </button>
+                </footer>
+            </div>
+        </article>
+    }
+}

@@ -1,0 +1,19 @@
+//! The conversation: messages, steps and their content.
+
+mod feed;
+mod markdown_view;
+mod message;
+mod step_children;
+mod step_node;
+mod step_view;
+mod thinking;
+mod welcome;
+
+pub use feed::Feed;
+pub use markdown_view::MarkdownView;
+pub use message::MessageView;
+pub use step_children::StepChildren;
+pub use step_node::StepNode;
+pub use step_view::StepView;
+pub use thinking::Thinking;
+pub use welcome::Welcome;

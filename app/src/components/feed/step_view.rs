@@ -1,0 +1,98 @@
+use leptos::prelude::*;
+
+use super::{MarkdownView, StepChildren};
+use crate::client::StepModel;
+use crate::markdown;
+use crate::protocol::StepType;
+
+fn icon(step_type: StepType) -> &'static str {
+    match step_type {
+        StepType::Tool => "🛠",
+        StepType::Llm => "✦",
+        StepType::Retrieval => "🔎",
+        StepType::Embedding => "◈",
+        StepType::Rerank => "⇅",
+        StepType::Run => "▸",
+        _ => "•",
+    }
+}
+
+/// A step of the chain of thought: a header that toggles a body with the
+/// input (when shown), the output and nested steps. Collapsed at first; a
+/// step with nested steps opens while it runs so the work is visible.
+#[component]
+pub fn StepView(model: StepModel) -> impl IntoView {
+    let step = model.step.get_untracked();
+    let step_type = step.step_type;
+    let open = RwSignal::new(false);
+    let auto_opened = StoredValue::new(false);
+    Effect::new(move |_| {
+        let has_children = model.children.with(|c| !c.is_empty());
+        let running = model.step.with(|s| s.end.is_none());
+        if has_children && running && !auto_opened.get_value() {
+            auto_opened.set_value(true);
+            open.set(true);
+        }
+    });
+    let status = move || model.step.with(|s| s.status());
+    let name = move || model.step.with(|s| s.name.clone());
+    let show_input = move || model.step.with(|s| s.show_input.is_shown());
+    let input_html = move || {
+        let language = model
+            .step
+            .with(|s| s.show_input.language().unwrap_or("text").to_string());
+        model.input.with(|input| markdown::render_code(input, &language))
+    };
+    let duration = move || {
+        model.step.with(|s| match (s.start, s.end) {
+            (Some(start), Some(end)) if end >= start => {
+                format!("{:.1}s", (end - start) as f64 / 1000.0)
+            }
+            _ => String::new(),
+        })
+    };
+
+    view! {
+        <section
+            class="step"
+            data-testid="step"
+            data-step-type=step_type.as_str()
+            data-step-name=step.name.clone()
+            data-status=status
+            class:open=move || open.get()
+        >
+            <button
+                type="button"
+                class="step-header"
+                data-testid="step-toggle"
+                aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                <span class="step-icon" aria-hidden="true">{icon(step_type)}</span>
+                <span class="step-name">{name}</span>
+                <span class="step-state">
+                    {move || match status() {
+                        "running" => view! { <span class="spinner" aria-label="running"></span> }.into_any(),
+                        "error" => view! { <span class="step-error-mark">"failed"</span> }.into_any(),
+                        _ => view! { <span class="step-duration">{duration}</span> }.into_any(),
+                    }}
+                </span>
+                <span class="chevron" aria-hidden="true"></span>
+            </button>
+            <div class="step-body" hidden=move || !open.get()>
+                <Show when=show_input>
+                    <div class="step-input">
+                        <div class="step-label">"Input"</div>
+                        <div class="markdown" inner_html=input_html></div>
+                    </div>
+                </Show>
+                <div class="step-output">
+                    <MarkdownView model/>
+                </div>
+                <div class="step-children">
+                    <StepChildren model/>
+                </div>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,34 @@
+use leptos::prelude::*;
+
+use super::ThemeToggle;
+use crate::client::{self, ChatStore};
+use crate::protocol::UiConfig;
+
+/// App name, new chat, theme toggle.
+#[component]
+pub fn Header() -> impl IntoView {
+    let ui = expect_context::<UiConfig>();
+    let store = expect_context::<ChatStore>();
+    let initial = ui.name.chars().next().unwrap_or('L').to_string();
+    view! {
+        <header class="header">
+            <div class="brand">
+                <span class="brand-mark" aria-hidden="true">{initial}</span>
+                <span class="brand-name" data-testid="app-name">{ui.name.clone()}</span>
+            </div>
+            <div class="header-actions">
+                <button
+                    type="button"
+                    class="btn btn-ghost"
+                    data-testid="new-chat"
+                    title="Start a new chat"
+                    on:click=move |_| client::new_chat(store)
+                >
+                    <span aria-hidden="true">"＋"</span>
+                    <span class="btn-label">"New chat"</span>
+                </button>
+                <ThemeToggle/>
+            </div>
+        </header>
+    }
+}

@@ -1,0 +1,9 @@
+//! Page frame: header and the not-found page.
+
+mod header;
+mod not_found;
+mod theme_toggle;
+
+pub use header::Header;
+pub use not_found::NotFound;
+pub use theme_toggle::ThemeToggle;

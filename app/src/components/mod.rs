@@ -1,0 +1,11 @@
+//! The UI, one component per file, grouped by area.
+
+pub mod composer;
+pub mod feed;
+pub mod layout;
+pub mod status;
+
+mod chat_page;
+mod dom;
+
+pub use chat_page::ChatPage;

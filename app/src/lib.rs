@@ -1,0 +1,12 @@
+//! Loquat's shared crate: the wire protocol, markdown rendering and the
+//! Leptos UI. Built with `ssr` for the server and `hydrate` for the browser;
+//! the UI is generic and renders whatever the protocol says.
+
+pub mod client;
+pub mod components;
+pub mod markdown;
+pub mod protocol;
+mod shell;
+mod ui_config;
+
+pub use shell::{shell, App};

@@ -1,0 +1,146 @@
+//! Markdown → HTML for message and step content, shared by server and
+//! browser. Raw HTML is escaped unless the app allows it; code blocks get a
+//! language label and a copy button; dangerous link schemes are neutralised.
+
+mod blocks;
+
+pub use blocks::BlockSplitter;
+
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
+
+/// Renders `source` to HTML.
+pub fn render(source: &str, allow_html: bool) -> String {
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    options.insert(Options::ENABLE_STRIKETHROUGH);
+    options.insert(Options::ENABLE_TASKLISTS);
+    let parser = Parser::new_ext(source, options);
+    let mut out = String::with_capacity(source.len() * 3 / 2 + 16);
+    let events = parser.flat_map(|event| transform(event, allow_html));
+    pulldown_cmark::html::push_html(&mut out, events);
+    out
+}
+
+/// Renders `code` as a fenced block in `language` (for step input/output).
+pub fn render_code(code: &str, language: &str) -> String {
+    let fence = if code.contains("```") { "~~~~" } else { "```" };
+    render(&format!("{fence}{language}\n{code}\n{fence}\n"), false)
+}
+
+fn transform(event: Event<'_>, allow_html: bool) -> Vec<Event<'_>> {
+    match event {
+        Event::Html(html) | Event::InlineHtml(html) if !allow_html => vec![Event::Text(html)],
+        Event::Start(Tag::CodeBlock(kind)) => {
+            let language = match &kind {
+                CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or(""),
+                CodeBlockKind::Indented => "",
+            };
+            let label = if language.is_empty() { "text" } else { language };
+            let head = format!(
+                "<div class=\"code-block\"><div class=\"code-head\"><span class=\"code-lang\">{}</span>\
+<button type=\"button\" class=\"code-copy\" data-copy-code=\"\" title=\"Copy code\">Copy</button></div>",
+                escape(label)
+            );
+            vec![Event::Html(head.into()), Event::Start(Tag::CodeBlock(kind))]
+        }
+        Event::End(TagEnd::CodeBlock) => {
+            vec![Event::End(TagEnd::CodeBlock), Event::Html("</div>".into())]
+        }
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => vec![Event::Start(Tag::Link {
+            link_type,
+            dest_url: safe_url(dest_url),
+            title,
+            id,
+        })],
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => vec![Event::Start(Tag::Image {
+            link_type,
+            dest_url: safe_url(dest_url),
+            title,
+            id,
+        })],
+        other => vec![other],
+    }
+}
+
+fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
+    let scheme: String = url
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .take(12)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if ["javascript:", "vbscript:", "data:"]
+        .iter()
+        .any(|bad| scheme.starts_with(bad))
+    {
+        CowStr::Borrowed("#")
+    } else {
+        url
+    }
+}
+
+/// Escapes text for use inside HTML.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_html_is_escaped_unless_allowed() {
+        let src = "Hi <script>alert(1)</script>\n\n<div onclick=\"x()\">block</div>\n";
+        let safe = render(src, false);
+        assert!(!safe.contains("<script>"), "{safe}");
+        assert!(!safe.contains("<div onclick"), "{safe}");
+        assert!(safe.contains("&lt;script&gt;"), "{safe}");
+        let raw = render(src, true);
+        assert!(raw.contains("<script>"), "{raw}");
+    }
+
+    #[test]
+    fn code_blocks_get_a_language_label_and_copy_button() {
+        let html = render("```rust\nfn main() {}\n```\n", false);
+        assert!(html.contains("<span class=\"code-lang\">rust</span>"), "{html}");
+        assert!(html.contains("data-copy-code"), "{html}");
+        assert!(html.contains("<code class=\"language-rust\">fn main() {}"), "{html}");
+        assert!(render("```\nx\n```\n", false).contains(">text</span>"));
+    }
+
+    #[test]
+    fn tables_lists_and_headings_render() {
+        let html = render("## Title\n\n- a\n- b\n\n| x | y |\n|---|---|\n| 1 | 2 |\n", false);
+        assert!(html.contains("<h2>Title</h2>"), "{html}");
+        assert!(html.contains("<li>a</li>"), "{html}");
+        assert!(html.contains("<table>"), "{html}");
+    }
+
+    #[test]
+    fn script_urls_are_neutralised() {
+        let html = render("[x](javascript:alert(1)) [y]( JavaScript:alert(1)) [ok](https://a.b)", false);
+        assert!(!html.to_ascii_lowercase().contains("javascript:"), "{html}");
+        assert!(html.contains("href=\"https://a.b\""), "{html}");
+    }
+}

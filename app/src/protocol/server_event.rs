@@ -1,0 +1,93 @@
+use serde::{Deserialize, Serialize};
+
+use super::{Millis, Step};
+
+/// A server event with its per-session sequence number. `seq` is 0 for
+/// connection-level events (`ready`, `error`) that are not part of the
+/// session's history and never replayed. Every frame the server sends is a
+/// JSON array of envelopes, in order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub seq: u64,
+    pub event: ServerEvent,
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunOutcome {
+    Completed,
+    Stopped,
+    Failed,
+}
+
+/// Why the server refused something.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame was not a valid client event.
+    MalformedFrame,
+    /// The frame exceeded the size limit.
+    FrameTooLarge,
+    /// A frame other than `hello` arrived before `hello`.
+    NotReady,
+    /// The message was empty.
+    EmptyMessage,
+    /// The session asked for no longer exists; a new one was started.
+    SessionExpired,
+    /// Binary frames are not part of the protocol.
+    UnsupportedFrame,
+}
+
+/// The UI settings the browser needs, sent with `ready`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct UiConfig {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// `full`, `tool_call` or `hidden`.
+    pub cot: String,
+    pub default_collapse_content: bool,
+    pub unsafe_allow_html: bool,
+}
+
+/// What the server sends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerEvent {
+    /// Answer to `hello` (unsequenced): the session the connection is
+    /// attached to and the last sequence number it has emitted so far.
+    Ready {
+        session_id: String,
+        thread_id: String,
+        last_seq: u64,
+    },
+    /// The whole current thread; replaces the client's state. Sent when no
+    /// `last_seq` was given or it is older than the replay buffer. Its `seq`
+    /// is the last event it includes.
+    Snapshot {
+        thread_id: String,
+        steps: Vec<Step>,
+        /// True while a run is active.
+        running: bool,
+    },
+    /// A new step (or message).
+    StepCreated { step: Step },
+    /// Text appended to a streaming step's output (or input when `input`).
+    StepDelta {
+        id: String,
+        delta: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        input: bool,
+    },
+    /// The step's new full state (not sent per token).
+    StepUpdated { step: Step },
+    /// The step and its children are gone.
+    StepRemoved { id: String },
+    /// A hook invocation began.
+    RunStarted { run_id: String, at: Millis },
+    /// The hook invocation ended.
+    RunEnded { run_id: String, outcome: RunOutcome },
+    /// A refusal concerning this connection (unsequenced).
+    Error { code: ErrorCode, message: String },
+}

@@ -1,0 +1,141 @@
+use serde::{Deserialize, Serialize};
+
+use super::Millis;
+
+/// The kind of a step. Messages are steps too (`*_message`); the others are
+/// intermediate work shown as the chain of thought.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum StepType {
+    UserMessage,
+    AssistantMessage,
+    SystemMessage,
+    Run,
+    Tool,
+    Llm,
+    Embedding,
+    Retrieval,
+    Rerank,
+    #[default]
+    #[serde(other)]
+    Undefined,
+}
+
+impl StepType {
+    /// True for the three message types.
+    pub fn is_message(self) -> bool {
+        matches!(
+            self,
+            StepType::UserMessage | StepType::AssistantMessage | StepType::SystemMessage
+        )
+    }
+
+    /// The snake_case name used on the wire and in `data-step-type`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepType::UserMessage => "user_message",
+            StepType::AssistantMessage => "assistant_message",
+            StepType::SystemMessage => "system_message",
+            StepType::Run => "run",
+            StepType::Tool => "tool",
+            StepType::Llm => "llm",
+            StepType::Embedding => "embedding",
+            StepType::Retrieval => "retrieval",
+            StepType::Rerank => "rerank",
+            StepType::Undefined => "undefined",
+        }
+    }
+}
+
+/// Whether a step shows its input: not at all, as text, or highlighted as a
+/// language (`"json"`, `"python"`, …).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ShowInput {
+    Flag(bool),
+    Language(String),
+}
+
+impl Default for ShowInput {
+    fn default() -> Self {
+        ShowInput::Flag(false)
+    }
+}
+
+impl From<bool> for ShowInput {
+    fn from(show: bool) -> Self {
+        ShowInput::Flag(show)
+    }
+}
+
+impl From<&str> for ShowInput {
+    fn from(language: &str) -> Self {
+        ShowInput::Language(language.to_string())
+    }
+}
+
+impl ShowInput {
+    /// True unless the input is hidden.
+    pub fn is_shown(&self) -> bool {
+        !matches!(self, ShowInput::Flag(false))
+    }
+
+    /// The language to label the input with, if any.
+    pub fn language(&self) -> Option<&str> {
+        match self {
+            ShowInput::Language(l) => Some(l),
+            ShowInput::Flag(_) => None,
+        }
+    }
+}
+
+/// One item of a thread. Field names follow Chainlit's step model so data
+/// maps 1:1. For messages, `name` is the author and `output` the content.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct Step {
+    pub id: String,
+    pub thread_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub step_type: StepType,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub input: String,
+    #[serde(default)]
+    pub output: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub is_error: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub streaming: bool,
+    #[serde(default)]
+    pub show_input: ShowInput,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    pub created_at: Millis,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Millis>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Millis>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Step {
+    /// `running`, `done` or `error`: the status shown in `data-status`.
+    pub fn status(&self) -> &'static str {
+        if self.is_error {
+            "error"
+        } else if self.end.is_none() || self.streaming {
+            "running"
+        } else {
+            "done"
+        }
+    }
+}

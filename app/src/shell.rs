@@ -1,0 +1,70 @@
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::StaticSegment;
+
+use crate::client::{self, ChatStore};
+use crate::components::layout::{Header, NotFound};
+use crate::components::ChatPage;
+use crate::ui_config::{self, CONFIG_ELEMENT_ID};
+
+/// Applies the saved theme before first paint, so a dark page never flashes light.
+const THEME_SCRIPT: &str = "try{var t=localStorage.getItem('loquat.theme');if(t)document.documentElement.dataset.theme=t}catch(e){}";
+
+/// The HTML document around the app (server side).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let ui = ui_config::current();
+    let config_json = ui_config::embedded_json(&ui);
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <meta name="description" content=ui.description.clone()/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <script inner_html=THEME_SCRIPT></script>
+                <script type="application/json" id=CONFIG_ELEMENT_ID inner_html=config_json></script>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The app: header, feed and composer, connected to the server.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let ui = ui_config::current();
+    let title = ui.name.clone();
+    provide_context(ui);
+    let store = ChatStore::new();
+    provide_context(store);
+
+    // Effects only run in the browser, once the page is hydrated.
+    Effect::new(move |_| {
+        untrack(|| client::start(store));
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/loquat.css"/>
+        <Title text=title/>
+        <Router>
+            <div class="app">
+                <Header/>
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=StaticSegment("") view=ChatPage/>
+                </Routes>
+            </div>
+        </Router>
+    }
+}

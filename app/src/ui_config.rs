@@ -1,0 +1,37 @@
+//! The UI settings, taken from the server's context when rendering and from
+//! the page itself when hydrating, so both sides render alike.
+
+use crate::protocol::UiConfig;
+
+/// Id of the `<script type="application/json">` carrying the settings.
+pub(crate) const CONFIG_ELEMENT_ID: &str = "loquat-config";
+
+/// The settings as JSON safe to embed in a `<script>` element.
+pub(crate) fn embedded_json(ui: &UiConfig) -> String {
+    serde_json::to_string(ui)
+        .unwrap_or_else(|_| "{}".into())
+        .replace("</", "<\\/")
+}
+
+/// The settings for this render.
+pub(crate) fn current() -> UiConfig {
+    #[cfg(feature = "hydrate")]
+    {
+        let text = leptos::prelude::document()
+            .get_element_by_id(CONFIG_ELEMENT_ID)
+            .and_then(|el| el.text_content());
+        if let Some(ui) = text.and_then(|t| serde_json::from_str(&t).ok()) {
+            return ui;
+        }
+    }
+    leptos::prelude::use_context::<UiConfig>().unwrap_or_else(default_ui)
+}
+
+fn default_ui() -> UiConfig {
+    UiConfig {
+        name: "Loquat".into(),
+        cot: "full".into(),
+        default_collapse_content: true,
+        ..Default::default()
+    }
+}

@@ -1,0 +1,53 @@
+import { defineConfig, devices } from '@playwright/test';
+
+/**
+ * Browser tests for Loquat.
+ *
+ * There is no `webServer` here: every test starts its own `loquat` server
+ * (fresh port, fresh data dir) through the `server` fixture in
+ * tests/support/fixtures.ts, because some tests stop and restart it or need
+ * a different demo speed. The server binary comes from $LOQUAT_BIN and the
+ * built site from $LEPTOS_SITE_ROOT; scripts/test.sh sets both.
+ *
+ * Chromium is Debian's (/usr/bin/chromium); Playwright never downloads one.
+ */
+const workers = Number(process.env.LOQUAT_E2E_WORKERS ?? 1);
+
+export default defineConfig({
+  testDir: './tests',
+  testMatch: '**/*.spec.ts',
+  fullyParallel: false,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  workers,
+  reporter: 'list',
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  outputDir: './test-results',
+  use: {
+    actionTimeout: 10_000,
+    navigationTimeout: 30_000,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+  projects: [
+    {
+      name: 'chromium',
+      use: {
+        ...devices['Desktop Chrome'],
+        launchOptions: {
+          executablePath: process.env.LOQUAT_CHROMIUM ?? '/usr/bin/chromium',
+          args: [
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+            '--no-first-run',
+            '--disable-quic',
+          ],
+        },
+      },
+    },
+  ],
+});

@@ -1,0 +1,114 @@
+/**
+ * Playwright fixtures for Loquat tests.
+ *
+ *   import { test, expect, openChat } from './support/fixtures';
+ *   test.use({ serverEnv: { LOQUAT_DEMO_TOKENS_PER_SEC: '10' } });
+ *   test('…', async ({ page, server }) => { await openChat(page); … });
+ *
+ * - `server`: a fresh Loquat server per test (own port and data dir),
+ *   stopped and cleaned up afterwards; its log is printed when the test fails.
+ * - `baseURL` points at that server, so `page.goto('/')` works.
+ * - `serverEnv`: extra environment for the server (an option; `test.use`).
+ * - Uncaught errors in the page (e.g. a WASM panic) fail the test.
+ */
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import { LoquatServer } from './server';
+
+export { expect };
+
+type Fixtures = {
+  serverEnv: Record<string, string>;
+  server: LoquatServer;
+  pageErrors: string[];
+};
+
+export const test = base.extend<Fixtures>({
+  serverEnv: [{}, { option: true }],
+
+  server: async ({ serverEnv }, use, testInfo) => {
+    const server = await LoquatServer.start({ env: serverEnv });
+    try {
+      await use(server);
+    } finally {
+      await server.dispose();
+      if (testInfo.status !== testInfo.expectedStatus) {
+        const log = server.logs();
+        await testInfo.attach('server.log', { body: log, contentType: 'text/plain' });
+        process.stderr.write(
+          `\n----- loquat server log (${testInfo.titlePath.join(' › ')}) -----\n${log}\n----- end of server log -----\n`,
+        );
+      }
+    }
+  },
+
+  baseURL: async ({ server }, use) => {
+    await use(server.url);
+  },
+
+  pageErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on('pageerror', (err) => errors.push(`${err.name}: ${err.message}`));
+      await use(errors);
+      expect(errors, 'uncaught errors in the page').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+/** Every message in the feed. */
+export function messages(page: Page): Locator {
+  return page.locator('[data-testid="message"]');
+}
+
+export function userMessages(page: Page): Locator {
+  return page.locator('[data-testid="message"][data-type="user_message"]');
+}
+
+export function assistantMessages(page: Page): Locator {
+  return page.locator('[data-testid="message"][data-type="assistant_message"]');
+}
+
+/** The rendered markdown body of a message. */
+export function content(message: Locator): Locator {
+  return message.getByTestId('message-content');
+}
+
+/** Waits until the app is hydrated and its streaming connection is up. */
+export async function waitReady(page: Page): Promise<void> {
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: 30_000 });
+  await expect(page.getByTestId('connection-status')).toBeHidden({ timeout: 15_000 });
+}
+
+/** Opens the app and waits until it can send. */
+export async function openChat(page: Page): Promise<void> {
+  await page.goto('/');
+  await waitReady(page);
+}
+
+/** Types `text` into the composer and presses Enter; waits for the user
+ *  message to show up in the feed. */
+export async function sendMessage(page: Page, text: string): Promise<void> {
+  const before = await userMessages(page).count();
+  const input = page.getByTestId('composer-input');
+  await input.click();
+  await input.pressSequentially(text);
+  await expect(page.getByTestId('composer-send')).toBeEnabled();
+  await input.press('Enter');
+  await expect(userMessages(page)).toHaveCount(before + 1);
+  await expect(userMessages(page).last()).toContainText(text);
+}
+
+/** Marks that close the demo's reply (see server/src/demo/offline.rs). */
+export const DEMO = {
+  heading: 'Hello from the Loquat demo',
+  closing: 'OPENAI_API_KEY',
+  lastWords: 'restart the server.',
+  /** Streaming a whole reply at the slowest rate a test uses takes ~20 s. */
+  replyTimeout: 45_000,
+};
+
+/** How often `needle` occurs in `haystack`. */
+export function occurrences(haystack: string, needle: string): number {
+  return haystack.split(needle).length - 1;
+}

@@ -1,0 +1,9 @@
+//! Browser entry point. The generic Loquat UI lives in `loquat-app`; this
+//! crate only hydrates it, so every app built on Loquat ships the same bundle.
+
+/// Called by the script cargo-leptos injects into the page.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(loquat_app::App);
+}

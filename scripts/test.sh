@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Runs every check Loquat has and exits non-zero if any fails:
+#
+#   bootstrap             scripts/bootstrap.sh (tools, node packages)
+#   fmt                   cargo fmt --all --check
+#   test loquat-app       cargo test -p loquat-app --features ssr
+#   test loquat           cargo test -p loquat (unit, integration, examples)
+#   leptos build          cargo leptos build (debug: server + wasm + site)
+#   e2e typecheck         tsc --noEmit in end2end/
+#   e2e                   Playwright browser tests in end2end/
+#
+# A failing step does not stop the independent ones after it; steps that need
+# it are skipped. Extra arguments go to `playwright test` (e.g. a file name
+# or `--grep reload`).
+#
+# Environment: CARGO_TARGET_DIR (default: cargo's own, ./target),
+# LOQUAT_SKIP_BOOTSTRAP=1, LOQUAT_FAIL_FAST=1 (stop at the first failure).
+# Steps are functions run through run_step (shellcheck cannot see the calls).
+# shellcheck disable=SC2317
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$LOQUAT_ROOT"
+
+START=$SECONDS
+SUMMARY=()
+FAILED=0
+
+# run_step <name> <command...>: runs it, records PASS/FAIL and its time.
+run_step() {
+  local name=$1 t0=$SECONDS rc=0
+  shift
+  printf '\n' >&2
+  log "[$name] $*"
+  "$@" || rc=$?
+  local took
+  took="$(fmt_duration $((SECONDS - t0)))"
+  if ((rc == 0)); then
+    SUMMARY+=("$(printf '  PASS  %-16s %8s' "$name" "$took")")
+    log "[$name] passed ($took)"
+  else
+    SUMMARY+=("$(printf '  FAIL  %-16s %8s  (exit %d)' "$name" "$took" "$rc")")
+    FAILED=1
+    log "[$name] FAILED with exit $rc ($took)"
+    if [[ "${LOQUAT_FAIL_FAST:-0}" == 1 ]]; then
+      finish
+    fi
+  fi
+  return "$rc"
+}
+
+skip_step() {
+  SUMMARY+=("$(printf '  SKIP  %-16s %8s  (%s)' "$1" "-" "$2")")
+  FAILED=1
+  log "[$1] skipped: $2"
+}
+
+finish() {
+  printf '\n' >&2
+  log "Summary (total $(fmt_duration $((SECONDS - START)))):"
+  printf '%s\n' "${SUMMARY[@]}" >&2
+  if ((FAILED)); then
+    printf '\n%sFAILED%s\n' "$C_RED" "$C_OFF" >&2
+    exit 1
+  fi
+  printf '\n%sALL PASSED%s\n' "$C_GREEN" "$C_OFF" >&2
+  exit 0
+}
+
+e2e() {
+  local bin="$LOQUAT_TARGET_DIR/debug/loquat"
+  [[ -x "$bin" ]] || {
+    printf 'no server binary at %s\n' "$bin" >&2
+    return 1
+  }
+  (
+    cd "$LOQUAT_ROOT/end2end"
+    LOQUAT_BIN="$bin" LEPTOS_SITE_ROOT="$LOQUAT_SITE_ROOT" npx --no-install playwright test "$@"
+  )
+}
+
+e2e_typecheck() {
+  (cd "$LOQUAT_ROOT/end2end" && npx --no-install tsc --noEmit)
+}
+
+if [[ "${LOQUAT_SKIP_BOOTSTRAP:-0}" != 1 ]]; then
+  run_step bootstrap bash "$LOQUAT_ROOT/scripts/bootstrap.sh" || finish
+fi
+
+resolve_paths
+log "target dir: $LOQUAT_TARGET_DIR"
+log "site root:  $LOQUAT_SITE_ROOT"
+
+run_step fmt cargo fmt --all --check || true
+run_step "test loquat-app" cargo test -p loquat-app --features ssr || true
+run_step "test loquat" cargo test -p loquat || true
+run_step "e2e typecheck" e2e_typecheck || true
+if run_step "leptos build" cargo leptos build; then
+  run_step e2e e2e "$@" || true
+else
+  skip_step e2e "leptos build failed"
+fi
+
+finish

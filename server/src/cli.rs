@@ -1,0 +1,65 @@
+//! The command line every Loquat app binary understands.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Command-line interface of a Loquat app.
+#[derive(Debug, Parser)]
+#[command(name = "loquat", version, about = "Serve a Loquat chat app")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What to do; `run` is the default.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the app over HTTP.
+    Run(ServeOptions),
+}
+
+/// Where to listen and where to keep data.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeOptions {
+    /// Interface to listen on.
+    #[arg(long, env = "LOQUAT_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "LOQUAT_PORT", default_value_t = 3000)]
+    pub port: u16,
+    /// Directory for config.toml and data.
+    #[arg(long, env = "LOQUAT_DATA_DIR", default_value = ".loquat")]
+    pub data_dir: PathBuf,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            host: "127.0.0.1".into(),
+            port: 3000,
+            data_dir: PathBuf::from(".loquat"),
+        }
+    }
+}
+
+impl ServeOptions {
+    /// Loopback on a free port with the given data directory (for tests).
+    pub fn ephemeral(data_dir: impl Into<PathBuf>) -> Self {
+        ServeOptions {
+            host: "127.0.0.1".into(),
+            port: 0,
+            data_dir: data_dir.into(),
+        }
+    }
+}
+
+impl Cli {
+    /// The serve options from the process arguments (exits on `--help`).
+    pub fn serve_options() -> ServeOptions {
+        match Cli::parse().command {
+            Some(Command::Run(options)) => options,
+            None => ServeOptions::default(),
+        }
+    }
+}

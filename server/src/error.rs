@@ -1,0 +1,53 @@
+//! Errors of the SDK and runtime.
+
+/// The error type hooks return. Anything that implements `std::error::Error`
+/// (and `anyhow::Error`) converts into it with `?`.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What a hook returns.
+pub type HookResult = Result<(), BoxError>;
+
+/// Errors of SDK operations on a chat.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ChatError {
+    /// The session ended (expired, or the user left the chat).
+    #[error("the chat session has ended")]
+    SessionClosed,
+    /// The step or message is not (or no longer) in the thread.
+    #[error("step `{0}` does not exist in this thread")]
+    UnknownStep(String),
+}
+
+/// Errors that stop the server from starting or serving.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("configuration error: {0}")]
+    Config(#[from] crate::config::ConfigError),
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Renders an error for the chat: the message alone, or with its whole
+/// chain of causes when `debug` is on.
+pub(crate) fn describe(err: &(dyn std::error::Error + 'static), debug: bool) -> String {
+    let mut text = err.to_string();
+    if debug {
+        let mut source = err.source();
+        while let Some(cause) = source {
+            text.push_str("\n\nCaused by: ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+    }
+    text
+}

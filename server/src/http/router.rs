@@ -1,0 +1,77 @@
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use loquat_app::protocol::{UiConfig, WS_PATH};
+use loquat_app::{shell, App};
+use tower_http::compression::CompressionLayer;
+
+use crate::runtime::{socket::ws_handler, Runtime};
+
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) leptos: LeptosOptions,
+    pub(crate) runtime: Arc<Runtime>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<Runtime> {
+    fn from_ref(state: &AppState) -> Self {
+        state.runtime.clone()
+    }
+}
+
+/// Leptos settings from the environment cargo-leptos uses, with defaults
+/// that work for a binary started from the repository root.
+pub(crate) fn leptos_options() -> LeptosOptions {
+    let var = |key: &str, default: &str| std::env::var(key).unwrap_or_else(|_| default.into());
+    let env = match var("LEPTOS_ENV", "DEV").to_ascii_lowercase().as_str() {
+        "prod" | "production" => leptos::config::Env::PROD,
+        _ => leptos::config::Env::DEV,
+    };
+    LeptosOptions::builder()
+        .output_name(var("LEPTOS_OUTPUT_NAME", "loquat"))
+        .site_root(var("LEPTOS_SITE_ROOT", "target/site"))
+        .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .env(env)
+        .build()
+}
+
+pub(crate) fn ui_config(runtime: &Runtime) -> UiConfig {
+    let config = &runtime.config;
+    UiConfig {
+        name: config.ui.name.clone(),
+        description: config.ui.description.clone(),
+        cot: config.ui.cot.as_str().to_string(),
+        default_collapse_content: config.ui.default_collapse_content,
+        unsafe_allow_html: config.features.unsafe_allow_html,
+    }
+}
+
+pub(crate) fn router(runtime: Arc<Runtime>) -> Router {
+    let leptos = leptos_options();
+    let ui = ui_config(&runtime);
+    let routes = generate_route_list(App);
+    let state = AppState { leptos, runtime };
+    let context = move || provide_context(ui.clone());
+    Router::new()
+        .route(WS_PATH, get(ws_handler))
+        .route("/healthz", get(|| async { "ok" }))
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = state.leptos.clone();
+            move || shell(options.clone())
+        })
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            context, shell,
+        ))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}

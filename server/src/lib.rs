@@ -1,0 +1,49 @@
+//! # Loquat
+//!
+//! Build conversational-AI web apps in Rust: write async hooks, get a
+//! complete chat app in the browser with token streaming, nested steps and
+//! markdown.
+//!
+//! ```no_run
+//! use loquat::{Chat, Loquat, Message};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), loquat::ServeError> {
+//!     Loquat::new()
+//!         .on_message(|chat: Chat, msg: Message| async move {
+//!             chat.send(Message::assistant(format!("Received: {}", msg.content))).await?;
+//!             Ok(())
+//!         })
+//!         .serve()
+//!         .await
+//! }
+//! ```
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+mod error;
+mod http;
+pub mod llm;
+mod runtime;
+mod sdk;
+mod time;
+
+pub use cli::ServeOptions;
+pub use error::{BoxError, ChatError, HookResult, ServeError};
+pub use loquat_app::protocol;
+pub use loquat_app::protocol::{ShowInput, Step, StepType};
+pub use runtime::{ReplayLimits, RuntimeLimits};
+pub use sdk::{
+    Chat, Loquat, Message, MessageHandle, MessageKind, Server, StepBuilder, StepHandle, UserSession,
+};
+
+/// The kind of a step (alias of [`StepType`]).
+pub type StepKind = StepType;
+
+/// Logs to stderr, filtered by `LOQUAT_LOG` (default `info`). Safe to call twice.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LOQUAT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}

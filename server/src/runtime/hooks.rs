@@ -1,0 +1,38 @@
+//! The developer's hooks, type-erased so the runtime can store them.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::error::HookResult;
+use crate::sdk::{Chat, Message};
+
+pub(crate) type HookFuture = Pin<Box<dyn Future<Output = HookResult> + Send + 'static>>;
+pub(crate) type ChatHook = Arc<dyn Fn(Chat) -> HookFuture + Send + Sync>;
+pub(crate) type MessageHook = Arc<dyn Fn(Chat, Message) -> HookFuture + Send + Sync>;
+
+/// Every hook an app may register; all optional.
+#[derive(Clone, Default)]
+pub(crate) struct Hooks {
+    pub(crate) on_chat_start: Option<ChatHook>,
+    pub(crate) on_message: Option<MessageHook>,
+    pub(crate) on_stop: Option<ChatHook>,
+    pub(crate) on_chat_end: Option<ChatHook>,
+    pub(crate) on_chat_resume: Option<ChatHook>,
+}
+
+pub(crate) fn chat_hook<F, Fut>(f: F) -> ChatHook
+where
+    F: Fn(Chat) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = HookResult> + Send + 'static,
+{
+    Arc::new(move |chat| Box::pin(f(chat)))
+}
+
+pub(crate) fn message_hook<F, Fut>(f: F) -> MessageHook
+where
+    F: Fn(Chat, Message) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = HookResult> + Send + 'static,
+{
+    Arc::new(move |chat, msg| Box::pin(f(chat, msg)))
+}

@@ -1,0 +1,132 @@
+//! Runs a session's hooks one at a time, in the order they were queued. A run
+//! is a spawned task of its own: it does not depend on any socket, so it goes
+//! on when the browser goes away, and only stop or session end cancel it.
+
+use std::sync::{Arc, Weak};
+
+use loquat_app::protocol::{RunOutcome, ServerEvent, Step, StepType};
+use tokio::sync::mpsc;
+
+use super::hooks::HookFuture;
+use super::session::Session;
+use crate::error::{describe, BoxError};
+use crate::sdk::{Chat, Message};
+use crate::time::now_millis;
+
+/// One hook invocation waiting its turn.
+#[derive(Debug)]
+pub(crate) enum RunRequest {
+    ChatStart,
+    Message(Message),
+}
+
+/// The session's queue consumer; ends when the session is dropped or closed.
+pub(crate) async fn run_queue(
+    session: Weak<Session>,
+    mut queue: mpsc::UnboundedReceiver<(u64, RunRequest)>,
+) {
+    while let Some((epoch, request)) = queue.recv().await {
+        let Some(session) = session.upgrade() else {
+            break;
+        };
+        if session.is_closed() {
+            break;
+        }
+        if !session.is_current_epoch(epoch) {
+            continue; // dropped by a stop
+        }
+        execute(&session, request).await;
+    }
+}
+
+async fn execute(session: &Arc<Session>, request: RunRequest) {
+    let hooks = &session.runtime.hooks;
+    let chat = Chat::new(session.clone());
+    let future: HookFuture = match request {
+        RunRequest::ChatStart => match &hooks.on_chat_start {
+            Some(hook) => hook(chat.clone()),
+            None => return,
+        },
+        RunRequest::Message(message) => match &hooks.on_message {
+            Some(hook) => hook(chat.clone(), message),
+            None => return,
+        },
+    };
+    let run_id = uuid::Uuid::new_v4().to_string();
+    if session
+        .emit(ServerEvent::RunStarted {
+            run_id: run_id.clone(),
+            at: now_millis(),
+        })
+        .is_err()
+    {
+        return;
+    }
+    let task = tokio::spawn(future);
+    session.set_current_run(Some(task.abort_handle()));
+    let outcome = match task.await {
+        Ok(Ok(())) => RunOutcome::Completed,
+        Ok(Err(err)) => {
+            report_error(session, &err);
+            RunOutcome::Failed
+        }
+        Err(join) if join.is_cancelled() => RunOutcome::Stopped,
+        Err(join) => {
+            report_panic(session, join.into_panic());
+            RunOutcome::Failed
+        }
+    };
+    session.set_current_run(None);
+    session.close_open_steps();
+    if outcome == RunOutcome::Stopped {
+        if let Some(on_stop) = &hooks.on_stop {
+            // on_stop is itself a hook: its failure is reported, not fatal.
+            match tokio::spawn(on_stop(chat)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(err)) => report_error(session, &err),
+                Err(join) if join.is_panic() => report_panic(session, join.into_panic()),
+                Err(_) => {}
+            }
+            session.close_open_steps();
+        }
+    }
+    let _ = session.emit(ServerEvent::RunEnded { run_id, outcome });
+}
+
+fn report_error(session: &Session, err: &BoxError) {
+    let debug = session.runtime.config.project.debug;
+    tracing::warn!(session = %session.id, error = %describe(err.as_ref(), true), "hook failed");
+    post_error_message(session, describe(err.as_ref(), debug));
+}
+
+fn report_panic(session: &Session, payload: Box<dyn std::any::Any + Send>) {
+    let detail = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    tracing::error!(session = %session.id, panic = %detail, "hook panicked");
+    let text = if session.runtime.config.project.debug {
+        format!("The assistant crashed: {detail}")
+    } else {
+        "The assistant crashed while handling this. The error was logged on the server.".into()
+    };
+    post_error_message(session, text);
+}
+
+fn post_error_message(session: &Session, text: String) {
+    let now = now_millis();
+    let step = Step {
+        id: uuid::Uuid::new_v4().to_string(),
+        thread_id: session.thread_id(),
+        name: "Error".into(),
+        step_type: StepType::AssistantMessage,
+        output: text,
+        is_error: true,
+        created_at: now,
+        start: Some(now),
+        end: Some(now),
+        ..Default::default()
+    };
+    let _ = session.emit(ServerEvent::StepCreated { step });
+}

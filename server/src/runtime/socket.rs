@@ -1,0 +1,277 @@
+//! The streaming endpoint: one WebSocket per tab. It attaches to a session,
+//! brings the client up to date (replay or snapshot), then forwards every new
+//! event in order, batching whatever accumulated while it was sending.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use loquat_app::protocol::{ClientEvent, ErrorCode, ServerEvent, Step, StepType};
+
+use super::event_log::Since;
+use super::runner::RunRequest;
+use super::session::{serialize_envelope, Session};
+use super::Runtime;
+use crate::sdk::Message;
+use crate::time::now_millis;
+
+/// Most events sent in one frame.
+const MAX_BATCH: usize = 1024;
+/// How long a new connection may take to say hello.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(30);
+/// Hard ceiling enforced by the WebSocket codec itself; frames between the
+/// runtime's limit and this one get a protocol error and the socket stays.
+const CODEC_MAX_MESSAGE: usize = 16 * 1024 * 1024;
+
+pub(crate) async fn ws_handler(
+    ws: WebSocketUpgrade,
+    headers: HeaderMap,
+    State(runtime): State<Arc<Runtime>>,
+) -> Response {
+    if !origin_allowed(&headers, &runtime.config.project.allow_origins) {
+        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
+    }
+    // Small buffers: idle sessions must stay cheap.
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(CODEC_MAX_MESSAGE.max(runtime.limits.max_frame_bytes * 2))
+        .max_frame_size(CODEC_MAX_MESSAGE.max(runtime.limits.max_frame_bytes * 2))
+        .on_upgrade(move |socket| connection(socket, runtime))
+}
+
+/// Same-origin requests and non-browser clients (no `Origin`) are always
+/// allowed; others must be listed in `allow_origins` (or it contains `*`).
+fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get("origin").and_then(|o| o.to_str().ok()) else {
+        return true;
+    };
+    if allowed.iter().any(|a| a == "*" || a == origin) {
+        return true;
+    }
+    let host = headers.get("host").and_then(|h| h.to_str().ok());
+    host.is_some_and(|host| origin.split_once("://").is_some_and(|(_, rest)| rest == host))
+}
+
+struct Connection {
+    socket: WebSocket,
+    cursor: u64,
+}
+
+impl Connection {
+    async fn send_frame(&mut self, frame: String) -> bool {
+        self.socket.send(WsMessage::Text(frame.into())).await.is_ok()
+    }
+
+    async fn send_unsequenced(&mut self, event: ServerEvent) -> bool {
+        let frame = format!("[{}]", serialize_envelope(0, &event));
+        self.send_frame(frame).await
+    }
+
+    async fn send_error(&mut self, code: ErrorCode, message: impl Into<String>) -> bool {
+        self.send_unsequenced(ServerEvent::Error {
+            code,
+            message: message.into(),
+        })
+        .await
+    }
+
+    async fn send_snapshot(&mut self, session: &Session) -> bool {
+        let snapshot = session.snapshot();
+        self.cursor = snapshot.seq;
+        self.send_frame(format!("[{}]", snapshot.json)).await
+    }
+
+    /// Sends everything after the cursor; false when the socket is gone.
+    async fn flush(&mut self, session: &Session) -> bool {
+        loop {
+            match session.events_since(self.cursor, MAX_BATCH) {
+                Since::Events(events) if events.is_empty() => return true,
+                Since::Events(events) => {
+                    let len: usize = events.iter().map(|e| e.len() + 1).sum();
+                    let mut frame = String::with_capacity(len + 2);
+                    frame.push('[');
+                    for (i, e) in events.iter().enumerate() {
+                        if i > 0 {
+                            frame.push(',');
+                        }
+                        frame.push_str(e);
+                    }
+                    frame.push(']');
+                    self.cursor += events.len() as u64;
+                    if !self.send_frame(frame).await {
+                        return false;
+                    }
+                }
+                Since::Gap => {
+                    if !self.send_snapshot(session).await {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+}
+
+enum Incoming {
+    Event(ClientEvent),
+    Refused(ErrorCode, String),
+    Ignore,
+    Closed,
+}
+
+fn parse(frame: Option<Result<WsMessage, axum::Error>>, max_bytes: usize) -> Incoming {
+    match frame {
+        None | Some(Err(_)) | Some(Ok(WsMessage::Close(_))) => Incoming::Closed,
+        Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => Incoming::Ignore,
+        Some(Ok(WsMessage::Binary(_))) => Incoming::Refused(
+            ErrorCode::UnsupportedFrame,
+            "binary frames are not part of the protocol; send JSON text".into(),
+        ),
+        Some(Ok(WsMessage::Text(text))) if text.len() > max_bytes => Incoming::Refused(
+            ErrorCode::FrameTooLarge,
+            format!("frame of {} bytes exceeds the limit of {max_bytes} bytes", text.len()),
+        ),
+        Some(Ok(WsMessage::Text(text))) => match serde_json::from_str::<ClientEvent>(&text) {
+            Ok(event) => Incoming::Event(event),
+            Err(err) => Incoming::Refused(ErrorCode::MalformedFrame, format!("invalid frame: {err}")),
+        },
+    }
+}
+
+async fn connection(socket: WebSocket, runtime: Arc<Runtime>) {
+    let mut conn = Connection { socket, cursor: 0 };
+    let max = runtime.limits.max_frame_bytes;
+
+    // Handshake: wait for hello; refuse anything else meanwhile.
+    let (session_id, last_seq) = loop {
+        let next = tokio::time::timeout(HELLO_TIMEOUT, conn.socket.recv()).await;
+        let Ok(frame) = next else { return };
+        match parse(frame, max) {
+            Incoming::Event(ClientEvent::Hello {
+                session_id,
+                last_seq,
+            }) => break (session_id, last_seq),
+            Incoming::Event(_) => {
+                if !conn.send_error(ErrorCode::NotReady, "say hello first").await {
+                    return;
+                }
+            }
+            Incoming::Refused(code, message) => {
+                if !conn.send_error(code, message).await {
+                    return;
+                }
+            }
+            Incoming::Ignore => {}
+            Incoming::Closed => return,
+        }
+    };
+
+    let existing = session_id.as_deref().and_then(|id| runtime.session(id));
+    let expired = session_id.is_some() && existing.is_none();
+    let session = existing.unwrap_or_else(|| runtime.create_session());
+    session.attach();
+    let mut seq_rx = session.subscribe();
+    let ready = ServerEvent::Ready {
+        session_id: session.id.clone(),
+        thread_id: session.thread_id(),
+        last_seq: session.last_seq(),
+    };
+    let mut alive = conn.send_unsequenced(ready).await;
+    if alive && expired {
+        alive = conn
+            .send_error(
+                ErrorCode::SessionExpired,
+                "your previous session has ended; a new chat was started",
+            )
+            .await;
+    }
+    if alive {
+        alive = match last_seq {
+            Some(seq) if !expired && seq <= session.last_seq() => {
+                conn.cursor = seq;
+                conn.flush(&session).await
+            }
+            _ => conn.send_snapshot(&session).await && conn.flush(&session).await,
+        };
+    }
+
+    while alive {
+        tokio::select! {
+            frame = conn.socket.recv() => {
+                alive = match parse(frame, max) {
+                    Incoming::Event(event) => handle(&runtime, &session, &mut conn, event).await,
+                    Incoming::Refused(code, message) => conn.send_error(code, message).await,
+                    Incoming::Ignore => true,
+                    Incoming::Closed => false,
+                };
+            }
+            changed = seq_rx.changed() => {
+                alive = changed.is_ok() && conn.flush(&session).await;
+            }
+        }
+        if session.is_closed() {
+            // Ended elsewhere (another tab, expiry): deliver the rest, then go.
+            let _ = conn.flush(&session).await;
+            break;
+        }
+    }
+    session.detach();
+}
+
+/// Handles one client event; false when the connection should end.
+async fn handle(
+    runtime: &Arc<Runtime>,
+    session: &Arc<Session>,
+    conn: &mut Connection,
+    event: ClientEvent,
+) -> bool {
+    match event {
+        ClientEvent::Hello { .. } => {
+            conn.send_error(ErrorCode::MalformedFrame, "already attached to a session")
+                .await
+        }
+        ClientEvent::Send { content } => {
+            if content.trim().is_empty() {
+                return conn
+                    .send_error(ErrorCode::EmptyMessage, "the message is empty")
+                    .await;
+            }
+            let message = post_user_message(session, content);
+            if let Some(message) = message {
+                let _ = session.enqueue(RunRequest::Message(message));
+            }
+            true
+        }
+        ClientEvent::Stop => {
+            session.stop();
+            true
+        }
+        ClientEvent::EndChat => {
+            runtime.end_session(&session.id);
+            false
+        }
+    }
+}
+
+/// Shows the user's message in the thread at once, even while it waits in
+/// the queue, and returns it for the hook.
+fn post_user_message(session: &Session, content: String) -> Option<Message> {
+    let now = now_millis();
+    let step = Step {
+        id: uuid::Uuid::new_v4().to_string(),
+        thread_id: session.thread_id(),
+        name: "User".into(),
+        step_type: StepType::UserMessage,
+        output: content,
+        created_at: now,
+        start: Some(now),
+        end: Some(now),
+        ..Default::default()
+    };
+    let message = Message::from_step(&step);
+    session.emit(ServerEvent::StepCreated { step }).ok()?;
+    Some(message)
+}

@@ -1,0 +1,133 @@
+//! The live state of a session's thread, kept in step with every event the
+//! session emits: it is what snapshots and the conversation context read.
+
+use std::collections::HashMap;
+
+use loquat_app::protocol::{ServerEvent, Step};
+
+#[derive(Debug, Default)]
+pub(crate) struct ThreadState {
+    pub(crate) id: String,
+    steps: Vec<Step>,
+    index: HashMap<String, usize>,
+}
+
+impl ThreadState {
+    pub(crate) fn new(id: String) -> Self {
+        ThreadState {
+            id,
+            ..Default::default()
+        }
+    }
+
+    pub(crate) fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    pub(crate) fn get(&self, id: &str) -> Option<&Step> {
+        self.index.get(id).map(|&i| &self.steps[i])
+    }
+
+    pub(crate) fn get_mut(&mut self, id: &str) -> Option<&mut Step> {
+        self.index.get(id).map(|&i| &mut self.steps[i])
+    }
+
+    /// Applies an event. Events about steps that do not exist are ignored:
+    /// the emitter checks existence before emitting.
+    pub(crate) fn apply(&mut self, event: ServerEvent) {
+        match event {
+            ServerEvent::StepCreated { step } => {
+                self.index.insert(step.id.clone(), self.steps.len());
+                self.steps.push(step);
+            }
+            ServerEvent::StepDelta { id, delta, input } => {
+                if let Some(step) = self.get_mut(&id) {
+                    if input {
+                        step.input.push_str(&delta);
+                    } else {
+                        step.output.push_str(&delta);
+                    }
+                }
+            }
+            ServerEvent::StepUpdated { step } => {
+                if let Some(existing) = self.get_mut(&step.id) {
+                    *existing = step;
+                }
+            }
+            ServerEvent::StepRemoved { id } => self.remove_with_descendants(&id),
+            _ => {}
+        }
+    }
+
+    fn remove_with_descendants(&mut self, id: &str) {
+        let mut doomed = vec![id.to_string()];
+        // Children always come after their parent, so one forward pass finds
+        // every descendant.
+        for step in &self.steps {
+            if let Some(parent) = &step.parent_id {
+                if doomed.contains(parent) {
+                    doomed.push(step.id.clone());
+                }
+            }
+        }
+        self.steps.retain(|s| !doomed.contains(&s.id));
+        self.reindex();
+    }
+
+    fn reindex(&mut self) {
+        self.index = self
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), i))
+            .collect();
+    }
+
+    /// Ids of steps still open (streaming or not ended).
+    pub(crate) fn open_steps(&self) -> Vec<String> {
+        self.steps
+            .iter()
+            .filter(|s| s.streaming || s.end.is_none())
+            .map(|s| s.id.clone())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use loquat_app::protocol::StepType;
+
+    fn step(id: &str, parent: Option<&str>) -> Step {
+        Step {
+            id: id.into(),
+            parent_id: parent.map(Into::into),
+            step_type: StepType::Tool,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn deltas_append_and_removal_takes_descendants() {
+        let mut t = ThreadState::new("t".into());
+        t.apply(ServerEvent::StepCreated { step: step("a", None) });
+        t.apply(ServerEvent::StepCreated { step: step("b", Some("a")) });
+        t.apply(ServerEvent::StepCreated { step: step("c", Some("b")) });
+        t.apply(ServerEvent::StepCreated { step: step("d", None) });
+        t.apply(ServerEvent::StepDelta {
+            id: "d".into(),
+            delta: "Hel".into(),
+            input: false,
+        });
+        t.apply(ServerEvent::StepDelta {
+            id: "d".into(),
+            delta: "lo".into(),
+            input: false,
+        });
+        assert_eq!(t.get("d").map(|s| s.output.as_str()), Some("Hello"));
+        t.apply(ServerEvent::StepRemoved { id: "a".into() });
+        let ids: Vec<_> = t.steps().iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, vec!["d"]);
+        assert_eq!(t.get("d").map(|s| s.output.as_str()), Some("Hello"));
+    }
+}

@@ -1,0 +1,209 @@
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::cli::{Cli, ServeOptions};
+use crate::config::Config;
+use crate::error::{HookResult, ServeError};
+use crate::runtime::hooks::{chat_hook, message_hook, Hooks};
+use crate::runtime::{Runtime, RuntimeLimits};
+
+use super::{Chat, Message};
+
+/// A Loquat app: register hooks, then serve.
+///
+/// ```no_run
+/// use loquat::{Chat, Loquat, Message};
+///
+/// #[tokio::main]
+/// async fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     Loquat::new()
+///         .on_message(|chat: Chat, msg: Message| async move {
+///             chat.send(Message::assistant(format!("Received: {}", msg.content))).await?;
+///             Ok(())
+///         })
+///         .serve()
+///         .await?;
+///     Ok(())
+/// }
+/// ```
+#[derive(Default)]
+#[must_use = "an app does nothing until it is served"]
+pub struct Loquat {
+    hooks: Hooks,
+    config: Option<Config>,
+    limits: RuntimeLimits,
+}
+
+impl Loquat {
+    /// An app with no hooks.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Runs when a new chat session starts (a new tab or "new chat").
+    pub fn on_chat_start<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Chat) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HookResult> + Send + 'static,
+    {
+        self.hooks.on_chat_start = Some(chat_hook(hook));
+        self
+    }
+
+    /// Runs for every message the user sends. Messages sent while a run is
+    /// active wait their turn, in order.
+    pub fn on_message<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Chat, Message) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HookResult> + Send + 'static,
+    {
+        self.hooks.on_message = Some(message_hook(hook));
+        self
+    }
+
+    /// Runs after the user stopped the active run (which was cancelled).
+    pub fn on_stop<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Chat) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HookResult> + Send + 'static,
+    {
+        self.hooks.on_stop = Some(chat_hook(hook));
+        self
+    }
+
+    /// Runs when a session ends (the user started a new chat, or no browser
+    /// was attached for `session_timeout`). Sending is no longer possible.
+    pub fn on_chat_end<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Chat) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HookResult> + Send + 'static,
+    {
+        self.hooks.on_chat_end = Some(chat_hook(hook));
+        self
+    }
+
+    /// Runs when the user resumes a thread from history (with persistence).
+    pub fn on_chat_resume<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Chat) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HookResult> + Send + 'static,
+    {
+        self.hooks.on_chat_resume = Some(chat_hook(hook));
+        self
+    }
+
+    /// Uses this configuration instead of `<data-dir>/config.toml` + environment.
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// Overrides the runtime's protective limits.
+    pub fn limits(mut self, limits: RuntimeLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Serves the app with options from the command line
+    /// (`run --host --port --data-dir`), until Ctrl-C or SIGTERM.
+    pub async fn serve(self) -> Result<(), ServeError> {
+        crate::init_tracing();
+        if let Some(warning) = crate::config::load_dotenv() {
+            tracing::warn!("{warning}");
+        }
+        let options = Cli::serve_options();
+        let server = self.bind(options).await?;
+        println!("Loquat is listening on http://{}", server.local_addr());
+        server.run().await
+    }
+
+    /// Loads the configuration and binds the listener, without serving yet.
+    pub async fn bind(self, options: ServeOptions) -> Result<Server, ServeError> {
+        std::fs::create_dir_all(&options.data_dir).map_err(|source| ServeError::DataDir {
+            path: options.data_dir.clone(),
+            source,
+        })?;
+        let config = match self.config {
+            Some(config) => config,
+            None => {
+                let config_file = options.data_dir.join("config.toml");
+                if !config_file.exists() {
+                    // A commented default helps users discover the options.
+                    let _ = std::fs::write(&config_file, Config::default_toml());
+                }
+                let (config, warnings) = Config::from_env(&options.data_dir)?;
+                for warning in warnings {
+                    tracing::warn!("{warning}");
+                    eprintln!("warning: {warning}");
+                }
+                config
+            }
+        };
+        let runtime = Runtime::new(self.hooks, Arc::new(config), self.limits);
+        let addr = format!("{}:{}", options.host, options.port);
+        let listener = tokio::net::TcpListener::bind(&addr)
+            .await
+            .map_err(|source| ServeError::Bind { addr, source })?;
+        Ok(Server { listener, runtime })
+    }
+}
+
+/// A bound, not yet serving, app.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    runtime: Arc<Runtime>,
+}
+
+impl Server {
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Number of live sessions (for tests and diagnostics).
+    pub fn session_count(&self) -> usize {
+        self.runtime.session_count()
+    }
+
+    /// Serves until Ctrl-C or SIGTERM.
+    pub async fn run(self) -> Result<(), ServeError> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` completes.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        self.runtime.spawn_sweeper();
+        let app = crate::http::router(self.runtime);
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

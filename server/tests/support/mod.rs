@@ -1,0 +1,339 @@
+//! Test harness: a real Loquat server on an ephemeral port and a real
+//! WebSocket client that checks sequencing as it applies events.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use loquat::config::Config;
+use loquat::protocol::{ClientEvent, Envelope, ServerEvent, Step};
+use loquat::{Loquat, ServeOptions};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// How long any expectation may take before the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    _dir: TempDir,
+}
+
+impl TestApp {
+    pub async fn start(app: Loquat) -> TestApp {
+        Self::start_with(app, Config::default()).await
+    }
+
+    pub async fn start_with(app: Loquat, config: Config) -> TestApp {
+        let dir = TempDir::new();
+        let server = app
+            .config(config)
+            .bind(ServeOptions::ephemeral(dir.path.clone()))
+            .await
+            .expect("bind");
+        let addr = server.local_addr();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(server.run_until(async {
+            let _ = rx.await;
+        }));
+        TestApp {
+            addr,
+            shutdown: Some(tx),
+            _dir: dir,
+        }
+    }
+
+    pub async fn client(&self) -> Client {
+        Client::connect(self.addr, None, None).await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub struct TempDir {
+    pub path: std::path::PathBuf,
+}
+
+impl TempDir {
+    pub fn new() -> TempDir {
+        let path = std::env::temp_dir().join(format!("loquat-test-{}", uuid_like()));
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir { path }
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A browser stand-in speaking the real protocol. It applies events to its
+/// own copy of the thread and fails the test on any sequence gap or repeat.
+pub struct Client {
+    ws: Ws,
+    pub session_id: String,
+    pub applied: u64,
+    pub steps: Vec<Step>,
+    index: HashMap<String, usize>,
+    /// Every sequenced event applied, in order.
+    pub events: Vec<ServerEvent>,
+    /// Unsequenced errors received.
+    pub errors: Vec<ServerEvent>,
+    pub snapshots: usize,
+}
+
+impl Client {
+    pub async fn connect(addr: SocketAddr, session_id: Option<String>, last_seq: Option<u64>) -> Client {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+            .await
+            .expect("connect");
+        let mut client = Client {
+            ws,
+            session_id: String::new(),
+            applied: 0,
+            steps: Vec::new(),
+            index: HashMap::new(),
+            events: Vec::new(),
+            errors: Vec::new(),
+            snapshots: 0,
+        };
+        client
+            .send(&ClientEvent::Hello {
+                session_id,
+                last_seq,
+            })
+            .await;
+        client
+            .wait_for(|c| !c.session_id.is_empty())
+            .await;
+        client
+    }
+
+    /// Reconnects to the same session, resuming after the last applied event.
+    pub async fn reconnect(self) -> Client {
+        let addr = self.addr();
+        let Client {
+            mut ws,
+            session_id,
+            applied,
+            steps,
+            index,
+            events,
+            errors,
+            snapshots,
+        } = self;
+        let _ = ws.close(None).await;
+        let mut fresh = Client::connect_raw(addr).await;
+        fresh.applied = applied;
+        fresh.steps = steps;
+        fresh.index = index;
+        fresh.events = events;
+        fresh.errors = errors;
+        fresh.snapshots = snapshots;
+        fresh
+            .send(&ClientEvent::Hello {
+                session_id: Some(session_id),
+                last_seq: Some(applied),
+            })
+            .await;
+        fresh.wait_for(|c| !c.session_id.is_empty()).await;
+        fresh
+    }
+
+    async fn connect_raw(addr: SocketAddr) -> Client {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+            .await
+            .expect("connect");
+        Client {
+            ws,
+            session_id: String::new(),
+            applied: 0,
+            steps: Vec::new(),
+            index: HashMap::new(),
+            events: Vec::new(),
+            errors: Vec::new(),
+            snapshots: 0,
+        }
+    }
+
+    fn addr(&self) -> SocketAddr {
+        match self.ws.get_ref() {
+            MaybeTlsStream::Plain(s) => s.peer_addr().unwrap(),
+            _ => unreachable!(),
+        }
+    }
+
+    pub async fn send(&mut self, event: &ClientEvent) {
+        self.send_raw(serde_json::to_string(event).unwrap()).await;
+    }
+
+    pub async fn send_raw(&mut self, text: String) {
+        self.ws.send(WsMessage::Text(text.into())).await.expect("send");
+    }
+
+    pub async fn send_binary(&mut self, bytes: Vec<u8>) {
+        self.ws.send(WsMessage::Binary(bytes.into())).await.expect("send");
+    }
+
+    pub async fn say(&mut self, content: &str) {
+        self.send(&ClientEvent::Send {
+            content: content.into(),
+        })
+        .await;
+    }
+
+    /// Closes the socket abruptly.
+    pub async fn drop_connection(mut self) {
+        let _ = self.ws.close(None).await;
+    }
+
+    /// Receives and applies one frame; false when the socket closed.
+    pub async fn recv_frame(&mut self) -> bool {
+        loop {
+            match self.ws.next().await {
+                Some(Ok(WsMessage::Text(text))) => {
+                    let envelopes: Vec<Envelope> =
+                        serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad frame {text}: {e}"));
+                    for envelope in envelopes {
+                        self.apply(envelope);
+                    }
+                    return true;
+                }
+                Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => return false,
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    /// Receives frames until `done` holds; panics after the deadline.
+    pub async fn wait_for(&mut self, mut done: impl FnMut(&Client) -> bool) {
+        let deadline = tokio::time::Instant::now() + DEADLINE;
+        while !done(self) {
+            match tokio::time::timeout_at(deadline, self.recv_frame()).await {
+                Ok(true) => {}
+                Ok(false) => panic!("socket closed while waiting; steps: {:#?}", self.steps),
+                Err(_) => panic!("timed out; steps: {:#?}; errors: {:?}", self.steps, self.errors),
+            }
+        }
+    }
+
+    fn apply(&mut self, Envelope { seq, event }: Envelope) {
+        match event {
+            ServerEvent::Ready { session_id, .. } => {
+                assert_eq!(seq, 0);
+                self.session_id = session_id;
+            }
+            ServerEvent::Error { .. } => {
+                assert_eq!(seq, 0);
+                self.errors.push(event);
+            }
+            ServerEvent::Snapshot { steps, .. } => {
+                assert!(seq >= self.applied, "snapshot older than applied state");
+                self.snapshots += 1;
+                self.applied = seq;
+                self.index = steps.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+                self.steps = steps;
+            }
+            event => {
+                assert_eq!(seq, self.applied + 1, "sequence gap or repeat at {event:?}");
+                self.applied = seq;
+                self.apply_step_event(&event);
+                self.events.push(event);
+            }
+        }
+    }
+
+    fn apply_step_event(&mut self, event: &ServerEvent) {
+        match event {
+            ServerEvent::StepCreated { step } => {
+                self.index.insert(step.id.clone(), self.steps.len());
+                self.steps.push(step.clone());
+            }
+            ServerEvent::StepDelta { id, delta, input } => {
+                let i = self.index[id];
+                if *input {
+                    self.steps[i].input.push_str(delta);
+                } else {
+                    self.steps[i].output.push_str(delta);
+                }
+            }
+            ServerEvent::StepUpdated { step } => {
+                let i = self.index[&step.id];
+                self.steps[i] = step.clone();
+            }
+            ServerEvent::StepRemoved { id } => {
+                self.steps.retain(|s| &s.id != id && s.parent_id.as_ref() != Some(id));
+                self.index = self.steps.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+            }
+            _ => {}
+        }
+    }
+
+    pub fn step_named(&self, name: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.name == name)
+    }
+
+    pub fn messages_of(&self, kind: loquat::StepType) -> Vec<&Step> {
+        self.steps.iter().filter(|s| s.step_type == kind).collect()
+    }
+
+    /// Completed assistant messages (not streaming, ended).
+    pub fn finished_replies(&self) -> Vec<&Step> {
+        self.steps
+            .iter()
+            .filter(|s| s.step_type == loquat::StepType::AssistantMessage && !s.streaming && s.end.is_some())
+            .collect()
+    }
+
+    pub fn run_ends(&self) -> Vec<loquat::protocol::RunOutcome> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                ServerEvent::RunEnded { outcome, .. } => Some(*outcome),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn error_codes(&self) -> Vec<loquat::protocol::ErrorCode> {
+        self.errors
+            .iter()
+            .filter_map(|e| match e {
+                ServerEvent::Error { code, .. } => Some(*code),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// `n` numbered tokens: "t0 t1 t2 …".
+pub fn numbered_tokens(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("t{i} ")).collect()
+}
