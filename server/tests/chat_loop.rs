@@ -45,29 +45,34 @@ async fn a_message_gets_a_complete_in_order_streamed_reply() {
         .filter(|e| matches!(e, loquat::protocol::ServerEvent::StepDelta { .. }))
         .count();
     assert_eq!(deltas, 300);
-    client.wait_for(|c| c.run_ends() == vec![RunOutcome::Completed]).await;
+    client
+        .wait_for(|c| c.run_ends() == vec![RunOutcome::Completed])
+        .await;
 }
 
 #[tokio::test]
 async fn nested_steps_carry_their_parents() {
-    let app = TestApp::start(Loquat::new().on_message(|chat: Chat, msg: Message| async move {
-        let outer = chat.step("outer").kind(StepType::Run).start().await?;
-        let inner = outer
-            .step("inner")
-            .kind(StepType::Tool)
-            .input(msg.content.clone())
-            .show_input("json")
-            .start()
-            .await?;
-        inner.token("partial ").await?;
-        inner.token("output").await?;
-        inner.finish().await?;
-        let failing = outer.step("failing").kind(StepType::Tool).start().await?;
-        failing.fail("tool exploded").await?;
-        outer.finish_with("done").await?;
-        chat.send(Message::assistant("answer").in_step(&outer)).await?;
-        Ok(())
-    }))
+    let app = TestApp::start(
+        Loquat::new().on_message(|chat: Chat, msg: Message| async move {
+            let outer = chat.step("outer").kind(StepType::Run).start().await?;
+            let inner = outer
+                .step("inner")
+                .kind(StepType::Tool)
+                .input(msg.content.clone())
+                .show_input("json")
+                .start()
+                .await?;
+            inner.token("partial ").await?;
+            inner.token("output").await?;
+            inner.finish().await?;
+            let failing = outer.step("failing").kind(StepType::Tool).start().await?;
+            failing.fail("tool exploded").await?;
+            outer.finish_with("done").await?;
+            chat.send(Message::assistant("answer").in_step(&outer))
+                .await?;
+            Ok(())
+        }),
+    )
     .await;
     let mut client = app.client().await;
     client.say("{\"q\":1}").await;
@@ -91,13 +96,16 @@ async fn nested_steps_carry_their_parents() {
 
 #[tokio::test]
 async fn two_sessions_see_only_their_own_events() {
-    let app = TestApp::start(Loquat::new().on_message(|chat: Chat, msg: Message| async move {
-        for i in 0..50 {
-            chat.send(Message::assistant(format!("{}-{i}", msg.content))).await?;
-            tokio::task::yield_now().await;
-        }
-        Ok(())
-    }))
+    let app = TestApp::start(
+        Loquat::new().on_message(|chat: Chat, msg: Message| async move {
+            for i in 0..50 {
+                chat.send(Message::assistant(format!("{}-{i}", msg.content)))
+                    .await?;
+                tokio::task::yield_now().await;
+            }
+            Ok(())
+        }),
+    )
     .await;
     let mut a = app.client().await;
     let mut b = app.client().await;
@@ -122,15 +130,26 @@ async fn reconnecting_mid_stream_loses_and_repeats_no_token() {
         // Drop the connection at a different point each round.
         let cut = 5 + round * 7;
         client
-            .wait_for(|c| c.steps.iter().any(|s| s.step_type == StepType::AssistantMessage && s.output.len() >= cut))
+            .wait_for(|c| {
+                c.steps
+                    .iter()
+                    .any(|s| s.step_type == StepType::AssistantMessage && s.output.len() >= cut)
+            })
             .await;
         let mut client = client.reconnect().await;
         if round % 3 == 0 {
             client = client.reconnect().await; // twice in a row
         }
         client.wait_for(|c| c.finished_replies().len() == 1).await;
-        assert_eq!(client.finished_replies()[0].output, expected, "round {round}");
-        assert_eq!(client.snapshots, 1, "replay, not snapshot, in round {round}");
+        assert_eq!(
+            client.finished_replies()[0].output,
+            expected,
+            "round {round}"
+        );
+        assert_eq!(
+            client.snapshots, 1,
+            "replay, not snapshot, in round {round}"
+        );
     }
 }
 
@@ -139,14 +158,23 @@ async fn the_run_keeps_going_while_no_browser_is_attached() {
     let app = TestApp::start(streaming_app(100, Duration::from_millis(1))).await;
     let mut client = app.client().await;
     client.say("go").await;
-    client.wait_for(|c| c.steps.iter().any(|s| !s.output.is_empty() && s.step_type == StepType::AssistantMessage)).await;
+    client
+        .wait_for(|c| {
+            c.steps
+                .iter()
+                .any(|s| !s.output.is_empty() && s.step_type == StepType::AssistantMessage)
+        })
+        .await;
     let session = client.session_id.clone();
     client.drop_connection().await;
     // A new tab (no local state) attaches after the run has finished.
     tokio::time::sleep(Duration::from_millis(400)).await;
     let mut tab = Client::connect(app.addr, Some(session), None).await;
     tab.wait_for(|c| c.finished_replies().len() == 1).await;
-    assert_eq!(tab.finished_replies()[0].output, numbered_tokens(100).concat());
+    assert_eq!(
+        tab.finished_replies()[0].output,
+        numbered_tokens(100).concat()
+    );
     assert_eq!(tab.messages_of(StepType::UserMessage).len(), 1);
 }
 
@@ -172,14 +200,23 @@ async fn a_gap_older_than_the_replay_buffer_is_healed_by_a_snapshot() {
     let app = TestApp::start(app).await;
     let mut client = app.client().await;
     client.say("go").await;
-    client.wait_for(|c| c.steps.iter().any(|s| s.output.len() > 10 && s.step_type == StepType::AssistantMessage)).await;
+    client
+        .wait_for(|c| {
+            c.steps
+                .iter()
+                .any(|s| s.output.len() > 10 && s.step_type == StepType::AssistantMessage)
+        })
+        .await;
     let session = client.session_id.clone();
     let applied = client.applied;
     client.drop_connection().await;
     tokio::time::sleep(Duration::from_millis(150)).await;
     let mut client = Client::connect(app.addr, Some(session), Some(applied)).await;
     client.wait_for(|c| c.finished_replies().len() == 1).await;
-    assert_eq!(client.finished_replies()[0].output, numbered_tokens(120).concat());
+    assert_eq!(
+        client.finished_replies()[0].output,
+        numbered_tokens(120).concat()
+    );
     assert!(client.snapshots >= 1);
 }
 
@@ -206,18 +243,28 @@ async fn stop_cancels_the_run_and_on_stop_runs() {
     let app = TestApp::start(app).await;
     let mut client = app.client().await;
     client.say("go").await;
-    client.wait_for(|c| c.steps.iter().any(|s| s.output.len() > 20)).await;
+    client
+        .wait_for(|c| c.steps.iter().any(|s| s.output.len() > 20))
+        .await;
     client.send(&ClientEvent::Stop).await;
-    client.wait_for(|c| c.run_ends() == vec![RunOutcome::Stopped]).await;
+    client
+        .wait_for(|c| c.run_ends() == vec![RunOutcome::Stopped])
+        .await;
     assert_eq!(stops.load(Ordering::SeqCst), 1);
     let partial = &client.messages_of(StepType::AssistantMessage)[0];
     assert!(!partial.streaming, "partial reply is closed");
     assert!(partial.output.starts_with("more more"));
-    assert_eq!(client.messages_of(StepType::SystemMessage)[0].output, "Stopped by the user");
+    assert_eq!(
+        client.messages_of(StepType::SystemMessage)[0].output,
+        "Stopped by the user"
+    );
     // The session still works after a stop: the next message starts a new run.
     client.say("again").await;
     client
-        .wait_for(|c| c.messages_of(StepType::AssistantMessage).len() == 2 && c.messages_of(StepType::AssistantMessage)[1].output.len() > 10)
+        .wait_for(|c| {
+            c.messages_of(StepType::AssistantMessage).len() == 2
+                && c.messages_of(StepType::AssistantMessage)[1].output.len() > 10
+        })
         .await;
     client.send(&ClientEvent::Stop).await;
     client.wait_for(|c| c.run_ends().len() == 2).await;
@@ -226,16 +273,18 @@ async fn stop_cancels_the_run_and_on_stop_runs() {
 
 #[tokio::test]
 async fn a_failing_or_panicking_hook_shows_an_error_and_the_next_message_works() {
-    let app = TestApp::start(Loquat::new().on_message(|chat: Chat, msg: Message| async move {
-        match msg.content.as_str() {
-            "fail" => Err(std::io::Error::other("the database is down").into()),
-            "panic" => panic!("boom"),
-            _ => {
-                chat.send(Message::assistant("fine")).await?;
-                Ok(())
+    let app = TestApp::start(
+        Loquat::new().on_message(|chat: Chat, msg: Message| async move {
+            match msg.content.as_str() {
+                "fail" => Err(std::io::Error::other("the database is down").into()),
+                "panic" => panic!("boom"),
+                _ => {
+                    chat.send(Message::assistant("fine")).await?;
+                    Ok(())
+                }
             }
-        }
-    }))
+        }),
+    )
     .await;
     let mut client = app.client().await;
     client.say("fail").await;
@@ -244,13 +293,30 @@ async fn a_failing_or_panicking_hook_shows_an_error_and_the_next_message_works()
     client.wait_for(|c| c.run_ends().len() == 2).await;
     client.say("ok").await;
     client.wait_for(|c| c.run_ends().len() == 3).await;
-    assert_eq!(client.run_ends(), vec![RunOutcome::Failed, RunOutcome::Failed, RunOutcome::Completed]);
+    assert_eq!(
+        client.run_ends(),
+        vec![
+            RunOutcome::Failed,
+            RunOutcome::Failed,
+            RunOutcome::Completed
+        ]
+    );
     let errors: Vec<_> = client.steps.iter().filter(|s| s.is_error).collect();
     assert_eq!(errors.len(), 2);
     assert!(errors[0].output.contains("the database is down"));
     assert!(errors[1].output.contains("crashed"));
-    assert!(!errors[1].output.contains("boom"), "panic detail hidden outside debug mode");
-    assert_eq!(client.finished_replies().iter().filter(|s| !s.is_error).count(), 1);
+    assert!(
+        !errors[1].output.contains("boom"),
+        "panic detail hidden outside debug mode"
+    );
+    assert_eq!(
+        client
+            .finished_replies()
+            .iter()
+            .filter(|s| !s.is_error)
+            .count(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -278,9 +344,16 @@ async fn malformed_oversized_and_binary_frames_are_refused_and_the_connection_st
     let mut client = app.client().await;
     client.send_raw("{not json".into()).await;
     client.wait_for(|c| c.errors.len() == 1).await;
-    client.send_raw("{\"type\":\"launch_missiles\"}".into()).await;
+    client
+        .send_raw("{\"type\":\"launch_missiles\"}".into())
+        .await;
     client.wait_for(|c| c.errors.len() == 2).await;
-    client.send_raw(format!("{{\"type\":\"send\",\"content\":\"{}\"}}", "x".repeat(2 * 1024 * 1024))).await;
+    client
+        .send_raw(format!(
+            "{{\"type\":\"send\",\"content\":\"{}\"}}",
+            "x".repeat(2 * 1024 * 1024)
+        ))
+        .await;
     client.wait_for(|c| c.errors.len() == 3).await;
     client.send_binary(vec![1, 2, 3]).await;
     client.wait_for(|c| c.errors.len() == 4).await;
@@ -298,39 +371,64 @@ async fn malformed_oversized_and_binary_frames_are_refused_and_the_connection_st
     );
     client.say("still there?").await;
     client.wait_for(|c| c.finished_replies().len() == 1).await;
-    assert!(client.messages_of(StepType::UserMessage).iter().all(|m| m.output == "still there?"));
+    assert!(client
+        .messages_of(StepType::UserMessage)
+        .iter()
+        .all(|m| m.output == "still there?"));
 }
 
 #[tokio::test]
 async fn frames_before_hello_are_refused() {
     let app = TestApp::start(streaming_app(1, Duration::ZERO)).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", app.addr)).await.unwrap();
-    use futures_util::{SinkExt, StreamExt};
-    ws.send(tokio_tungstenite::tungstenite::Message::Text("{\"type\":\"stop\"}".into()))
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", app.addr))
         .await
         .unwrap();
-    let frame = tokio::time::timeout(support::DEADLINE, ws.next()).await.unwrap().unwrap().unwrap();
+    use futures_util::{SinkExt, StreamExt};
+    ws.send(tokio_tungstenite::tungstenite::Message::Text(
+        "{\"type\":\"stop\"}".into(),
+    ))
+    .await
+    .unwrap();
+    let frame = tokio::time::timeout(support::DEADLINE, ws.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     let text = frame.into_text().unwrap();
     assert!(text.contains("not_ready"), "{text}");
 }
 
 #[tokio::test]
 async fn messages_sent_during_a_run_are_queued_in_order() {
-    let app = TestApp::start(Loquat::new().on_message(|chat: Chat, msg: Message| async move {
-        tokio::time::sleep(Duration::from_millis(30)).await;
-        chat.send(Message::assistant(format!("re: {}", msg.content))).await?;
-        Ok(())
-    }))
+    let app = TestApp::start(
+        Loquat::new().on_message(|chat: Chat, msg: Message| async move {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            chat.send(Message::assistant(format!("re: {}", msg.content)))
+                .await?;
+            Ok(())
+        }),
+    )
     .await;
     let mut client = app.client().await;
     for i in 0..5 {
         client.say(&format!("m{i}")).await;
     }
     client.wait_for(|c| c.finished_replies().len() == 5).await;
-    let replies: Vec<_> = client.finished_replies().iter().map(|s| s.output.clone()).collect();
-    assert_eq!(replies, (0..5).map(|i| format!("re: m{i}")).collect::<Vec<_>>());
+    let replies: Vec<_> = client
+        .finished_replies()
+        .iter()
+        .map(|s| s.output.clone())
+        .collect();
+    assert_eq!(
+        replies,
+        (0..5).map(|i| format!("re: m{i}")).collect::<Vec<_>>()
+    );
     // All five user messages show at once, before their replies.
-    let first_reply = client.steps.iter().position(|s| s.step_type == StepType::AssistantMessage).unwrap();
+    let first_reply = client
+        .steps
+        .iter()
+        .position(|s| s.step_type == StepType::AssistantMessage)
+        .unwrap();
     assert!(first_reply >= 5);
 }
 
@@ -340,14 +438,19 @@ async fn chat_start_greets_and_the_conversation_is_available_as_openai_messages(
         Loquat::new()
             .on_chat_start(|chat: Chat| async move {
                 chat.user_session().set("greeted", true);
-                chat.send(Message::assistant("Hi! Ask me something.")).await?;
+                chat.send(Message::assistant("Hi! Ask me something."))
+                    .await?;
                 Ok(())
             })
             .on_message(|chat: Chat, _msg: Message| async move {
                 let history = chat.messages();
                 let greeted: bool = chat.user_session().get("greeted").unwrap_or(false);
                 let roles: Vec<String> = history.iter().map(|m| format!("{:?}", m.role)).collect();
-                chat.send(Message::assistant(format!("{} greeted={greeted}", roles.join(",")))).await?;
+                chat.send(Message::assistant(format!(
+                    "{} greeted={greeted}",
+                    roles.join(",")
+                )))
+                .await?;
                 Ok(())
             }),
     )
@@ -356,7 +459,10 @@ async fn chat_start_greets_and_the_conversation_is_available_as_openai_messages(
     client.wait_for(|c| c.finished_replies().len() == 1).await;
     client.say("question").await;
     client.wait_for(|c| c.finished_replies().len() == 2).await;
-    assert_eq!(client.finished_replies()[1].output, "Assistant,User greeted=true");
+    assert_eq!(
+        client.finished_replies()[1].output,
+        "Assistant,User greeted=true"
+    );
 }
 
 #[tokio::test]
@@ -383,7 +489,10 @@ async fn an_idle_session_expires_and_on_chat_end_runs() {
     client.drop_connection().await;
     let deadline = tokio::time::Instant::now() + support::DEADLINE;
     while ended.load(Ordering::SeqCst) == 0 {
-        assert!(tokio::time::Instant::now() < deadline, "session never expired");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "session never expired"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let mut again = Client::connect(app.addr, Some(old.clone()), Some(3)).await;
@@ -408,7 +517,10 @@ async fn new_chat_ends_the_session_at_once() {
     client.send(&ClientEvent::EndChat).await;
     let deadline = tokio::time::Instant::now() + support::DEADLINE;
     while ended.load(Ordering::SeqCst) == 0 {
-        assert!(tokio::time::Instant::now() < deadline, "on_chat_end never ran");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "on_chat_end never ran"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }

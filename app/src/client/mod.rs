@@ -2,9 +2,9 @@
 //! (when hydrated) the WebSocket connection that feeds it.
 
 mod connection;
-mod store;
 #[cfg(feature = "hydrate")]
 mod socket;
+mod store;
 
 pub use connection::ConnectionState;
 pub use store::{ChatStore, StepModel};

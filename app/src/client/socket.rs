@@ -87,7 +87,11 @@ fn replace_socket(socket: Option<WebSocket>) {
 
 fn url() -> Option<String> {
     let location = window().location();
-    let protocol = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+    let protocol = if location.protocol().ok()? == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
     Some(format!("{protocol}://{}{WS_PATH}", location.host().ok()?))
 }
 
@@ -120,7 +124,9 @@ fn connect(store: ChatStore) {
         if !current() {
             return;
         }
-        let Some(text) = event.data().as_string() else { return };
+        let Some(text) = event.data().as_string() else {
+            return;
+        };
         let Ok(envelopes) = serde_json::from_str::<Vec<Envelope>>(&text) else {
             leptos::logging::warn!("loquat: unreadable frame");
             return;

@@ -39,7 +39,9 @@ impl BlockSplitter {
             let trimmed = line.trim_start();
             if let Some(fence) = &self.in_fence {
                 let closing = trimmed.trim_end();
-                if closing.starts_with(fence.as_str()) && closing.chars().all(|c| fence.starts_with(c)) {
+                if closing.starts_with(fence.as_str())
+                    && closing.chars().all(|c| fence.starts_with(c))
+                {
                     self.in_fence = None;
                 }
                 continue;
@@ -104,8 +106,14 @@ mod tests {
         for step in [1, 2, 3, 7, 100] {
             let (blocks, tail) = split_all(text, step);
             assert_eq!(blocks.concat() + &tail, text, "step {step}");
-            assert!(blocks.iter().any(|b| b.contains("code\n\n\nmore code")), "fence kept whole: {blocks:?}");
-            assert!(blocks.iter().any(|b| b.contains("- a\n\n  more a\n- b")), "indented continuation kept: {blocks:?}");
+            assert!(
+                blocks.iter().any(|b| b.contains("code\n\n\nmore code")),
+                "fence kept whole: {blocks:?}"
+            );
+            assert!(
+                blocks.iter().any(|b| b.contains("- a\n\n  more a\n- b")),
+                "indented continuation kept: {blocks:?}"
+            );
             assert_eq!(tail, "last");
         }
     }

@@ -35,7 +35,11 @@ fn transform(event: Event<'_>, allow_html: bool) -> Vec<Event<'_>> {
                 CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or(""),
                 CodeBlockKind::Indented => "",
             };
-            let label = if language.is_empty() { "text" } else { language };
+            let label = if language.is_empty() {
+                "text"
+            } else {
+                language
+            };
             let head = format!(
                 "<div class=\"code-block\"><div class=\"code-head\"><span class=\"code-lang\">{}</span>\
 <button type=\"button\" class=\"code-copy\" data-copy-code=\"\" title=\"Copy code\">Copy</button></div>",
@@ -123,15 +127,24 @@ mod tests {
     #[test]
     fn code_blocks_get_a_language_label_and_copy_button() {
         let html = render("```rust\nfn main() {}\n```\n", false);
-        assert!(html.contains("<span class=\"code-lang\">rust</span>"), "{html}");
+        assert!(
+            html.contains("<span class=\"code-lang\">rust</span>"),
+            "{html}"
+        );
         assert!(html.contains("data-copy-code"), "{html}");
-        assert!(html.contains("<code class=\"language-rust\">fn main() {}"), "{html}");
+        assert!(
+            html.contains("<code class=\"language-rust\">fn main() {}"),
+            "{html}"
+        );
         assert!(render("```\nx\n```\n", false).contains(">text</span>"));
     }
 
     #[test]
     fn tables_lists_and_headings_render() {
-        let html = render("## Title\n\n- a\n- b\n\n| x | y |\n|---|---|\n| 1 | 2 |\n", false);
+        let html = render(
+            "## Title\n\n- a\n- b\n\n| x | y |\n|---|---|\n| 1 | 2 |\n",
+            false,
+        );
         assert!(html.contains("<h2>Title</h2>"), "{html}");
         assert!(html.contains("<li>a</li>"), "{html}");
         assert!(html.contains("<table>"), "{html}");
@@ -139,7 +152,10 @@ mod tests {
 
     #[test]
     fn script_urls_are_neutralised() {
-        let html = render("[x](javascript:alert(1)) [y]( JavaScript:alert(1)) [ok](https://a.b)", false);
+        let html = render(
+            "[x](javascript:alert(1)) [y]( JavaScript:alert(1)) [ok](https://a.b)",
+            false,
+        );
         assert!(!html.to_ascii_lowercase().contains("javascript:"), "{html}");
         assert!(html.contains("href=\"https://a.b\""), "{html}");
     }

@@ -19,3 +19,146 @@ pub const WS_PATH: &str = "/ws";
 
 /// Milliseconds since the Unix epoch, the unit of every timestamp on the wire.
 pub type Millis = u64;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip<T>(value: &T) -> T
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let json = serde_json::to_string(value).expect("serialize");
+        serde_json::from_str(&json).expect("deserialize")
+    }
+
+    fn sample_step() -> Step {
+        let mut metadata = serde_json::Map::new();
+        metadata.insert("model".into(), serde_json::json!("gpt"));
+        Step {
+            id: "s1".into(),
+            thread_id: "t1".into(),
+            parent_id: Some("p".into()),
+            name: "search".into(),
+            step_type: StepType::Tool,
+            input: "{\"q\":1}".into(),
+            output: "found".into(),
+            is_error: true,
+            streaming: true,
+            show_input: ShowInput::Language("json".into()),
+            language: Some("json".into()),
+            metadata,
+            tags: vec!["a".into()],
+            created_at: 1,
+            start: Some(2),
+            end: Some(3),
+        }
+    }
+
+    #[test]
+    fn client_events_round_trip() {
+        let events = vec![
+            ClientEvent::Hello {
+                session_id: Some("abc".into()),
+                last_seq: Some(7),
+            },
+            ClientEvent::Hello {
+                session_id: None,
+                last_seq: None,
+            },
+            ClientEvent::Send {
+                content: "hi".into(),
+            },
+            ClientEvent::Stop,
+            ClientEvent::EndChat,
+        ];
+        for event in events {
+            assert_eq!(round_trip(&event), event);
+        }
+        let hello: ClientEvent =
+            serde_json::from_str(r#"{"type":"hello"}"#).expect("minimal hello");
+        assert_eq!(
+            hello,
+            ClientEvent::Hello {
+                session_id: None,
+                last_seq: None
+            }
+        );
+    }
+
+    #[test]
+    fn server_events_round_trip() {
+        let events = vec![
+            ServerEvent::Ready {
+                session_id: "s".into(),
+                thread_id: "t".into(),
+                last_seq: 3,
+            },
+            ServerEvent::Snapshot {
+                thread_id: "t".into(),
+                steps: vec![sample_step()],
+                running: true,
+            },
+            ServerEvent::StepCreated {
+                step: sample_step(),
+            },
+            ServerEvent::StepDelta {
+                id: "s1".into(),
+                delta: "tok".into(),
+                input: false,
+            },
+            ServerEvent::StepDelta {
+                id: "s1".into(),
+                delta: "in".into(),
+                input: true,
+            },
+            ServerEvent::StepUpdated {
+                step: Step::default(),
+            },
+            ServerEvent::StepRemoved { id: "s1".into() },
+            ServerEvent::RunStarted {
+                run_id: "r".into(),
+                at: 9,
+            },
+            ServerEvent::RunEnded {
+                run_id: "r".into(),
+                outcome: RunOutcome::Stopped,
+            },
+            ServerEvent::Error {
+                code: ErrorCode::FrameTooLarge,
+                message: "too big".into(),
+            },
+        ];
+        for event in events {
+            let envelope = Envelope { seq: 5, event };
+            assert_eq!(round_trip(&envelope), envelope);
+        }
+    }
+
+    #[test]
+    fn wire_names_are_snake_case_and_deltas_are_small() {
+        let delta = Envelope {
+            seq: 12,
+            event: ServerEvent::StepDelta {
+                id: "m".into(),
+                delta: "Hi".into(),
+                input: false,
+            },
+        };
+        assert_eq!(
+            serde_json::to_string(&delta).expect("json"),
+            r#"{"seq":12,"event":{"type":"step_delta","id":"m","delta":"Hi"}}"#
+        );
+        let step: Step = serde_json::from_str(
+            r#"{"id":"a","thread_id":"t","name":"n","type":"retrieval","created_at":0,"show_input":"python"}"#,
+        )
+        .expect("step");
+        assert_eq!(step.step_type, StepType::Retrieval);
+        assert_eq!(step.show_input.language(), Some("python"));
+        let unknown: Step = serde_json::from_str(
+            r#"{"id":"a","thread_id":"t","name":"n","type":"wizardry","created_at":0}"#,
+        )
+        .expect("unknown type");
+        assert_eq!(unknown.step_type, StepType::Undefined);
+    }
+}

@@ -46,10 +46,20 @@ export const test = base.extend<Fixtures>({
   },
 
   pageErrors: [
-    async ({ page }, use) => {
+    async ({ page }, use, testInfo) => {
       const errors: string[] = [];
+      const consoleLines: string[] = [];
       page.on('pageerror', (err) => errors.push(`${err.name}: ${err.message}`));
+      page.on('console', (msg) => {
+        if (msg.type() === 'error' || msg.type() === 'warning') consoleLines.push(`[${msg.type()}] ${msg.text()}`);
+      });
       await use(errors);
+      const failed = testInfo.status !== testInfo.expectedStatus || errors.length > 0;
+      if (failed && consoleLines.length > 0) {
+        const log = consoleLines.join('\n');
+        await testInfo.attach('browser-console.log', { body: log, contentType: 'text/plain' });
+        process.stderr.write(`\n----- browser console errors/warnings -----\n${log}\n----- end of browser console -----\n`);
+      }
       expect(errors, 'uncaught errors in the page').toEqual([]);
     },
     { auto: true },

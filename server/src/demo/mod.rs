@@ -2,17 +2,35 @@
 //! code. With an OpenAI-compatible endpoint configured it chats with that
 //! model; otherwise a built-in offline assistant shows what Loquat does.
 
+mod llm;
 mod offline;
 
 use std::time::Duration;
 
+use crate::llm::{LlmClient, LlmConfig};
 use crate::sdk::Loquat;
 
+pub use llm::llm_reply;
 pub use offline::{offline_reply, reply_text};
 
 /// The default app, choosing the LLM or offline mode from the environment.
 pub fn default_app() -> Loquat {
-    let pace = demo_pace_from_env();
+    match LlmConfig::from_env() {
+        Some(config) => {
+            tracing::info!(model = %config.model, base_url = %config.base_url, "answering with an OpenAI-compatible model");
+            llm_app(LlmClient::new(config))
+        }
+        None => offline_app(demo_pace_from_env()),
+    }
+}
+
+/// Answers with `client`, using the whole conversation as context.
+pub fn llm_app(client: LlmClient) -> Loquat {
+    Loquat::new().on_message(move |chat, _msg| llm_reply(chat, client.clone()))
+}
+
+/// The offline demo assistant, one token every `pace` (or no delay).
+pub fn offline_app(pace: Option<Duration>) -> Loquat {
     Loquat::new().on_message(move |chat, msg| offline_reply(chat, msg, pace))
 }
 

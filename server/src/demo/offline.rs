@@ -20,7 +20,8 @@ Here is what just happened:\n\n\
 - Your message travelled to the server over a WebSocket.\n\
 - A **tool step** named `search_docs` ran inside a plan step; expand it to see its input and output.\n\
 - This reply streams to you token by token, as small deltas, never the whole text again.\n\
-- If you reload the page now, the reply keeps going and continues where it was.\n\n\
+- If you reload the page now, the reply keeps going and continues where it was.\n\
+- Every event is numbered, so after a reconnect nothing is lost and nothing is shown twice.\n\n\
 A complete Loquat app is about this long:\n\n\
 ```rust\n\
 Loquat::new()\n    .on_message(|chat: Chat, msg: Message| async move {{\n        \

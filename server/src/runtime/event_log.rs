@@ -110,7 +110,10 @@ mod tests {
             Since::Events(vec![Arc::from("e3"), Arc::from("e4"), Arc::from("e5")])
         );
         assert_eq!(log.since(5, 100), Since::Events(vec![]));
-        assert_eq!(log.since(0, 2), Since::Events(vec![Arc::from("e1"), Arc::from("e2")]));
+        assert_eq!(
+            log.since(0, 2),
+            Since::Events(vec![Arc::from("e1"), Arc::from("e2")])
+        );
     }
 
     #[test]

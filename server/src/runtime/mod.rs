@@ -61,7 +61,8 @@ impl Runtime {
     pub(crate) fn create_session(self: &Arc<Self>) -> Arc<Session> {
         let id = uuid::Uuid::new_v4().to_string();
         let thread_id = uuid::Uuid::new_v4().to_string();
-        let (session, queue) = Session::new(id.clone(), thread_id, self.clone(), self.limits.replay);
+        let (session, queue) =
+            Session::new(id.clone(), thread_id, self.clone(), self.limits.replay);
         tokio::spawn(runner::run_queue(Arc::downgrade(&session), queue));
         let _ = session.enqueue(RunRequest::ChatStart);
         self.sessions().insert(id, session.clone());

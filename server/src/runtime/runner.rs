@@ -17,7 +17,8 @@ use crate::time::now_millis;
 #[derive(Debug)]
 pub(crate) enum RunRequest {
     ChatStart,
-    Message(Message),
+    /// Boxed: the queue preallocates slots, and idle sessions must stay small.
+    Message(Box<Message>),
 }
 
 /// The session's queue consumer; ends when the session is dropped or closed.
@@ -48,7 +49,7 @@ async fn execute(session: &Arc<Session>, request: RunRequest) {
             None => return,
         },
         RunRequest::Message(message) => match &hooks.on_message {
-            Some(hook) => hook(chat.clone(), message),
+            Some(hook) => hook(chat.clone(), *message),
             None => return,
         },
     };

@@ -52,7 +52,11 @@ fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
         return true;
     }
     let host = headers.get("host").and_then(|h| h.to_str().ok());
-    host.is_some_and(|host| origin.split_once("://").is_some_and(|(_, rest)| rest == host))
+    host.is_some_and(|host| {
+        origin
+            .split_once("://")
+            .is_some_and(|(_, rest)| rest == host)
+    })
 }
 
 struct Connection {
@@ -62,7 +66,10 @@ struct Connection {
 
 impl Connection {
     async fn send_frame(&mut self, frame: String) -> bool {
-        self.socket.send(WsMessage::Text(frame.into())).await.is_ok()
+        self.socket
+            .send(WsMessage::Text(frame.into()))
+            .await
+            .is_ok()
     }
 
     async fn send_unsequenced(&mut self, event: ServerEvent) -> bool {
@@ -132,11 +139,16 @@ fn parse(frame: Option<Result<WsMessage, axum::Error>>, max_bytes: usize) -> Inc
         ),
         Some(Ok(WsMessage::Text(text))) if text.len() > max_bytes => Incoming::Refused(
             ErrorCode::FrameTooLarge,
-            format!("frame of {} bytes exceeds the limit of {max_bytes} bytes", text.len()),
+            format!(
+                "frame of {} bytes exceeds the limit of {max_bytes} bytes",
+                text.len()
+            ),
         ),
         Some(Ok(WsMessage::Text(text))) => match serde_json::from_str::<ClientEvent>(&text) {
             Ok(event) => Incoming::Event(event),
-            Err(err) => Incoming::Refused(ErrorCode::MalformedFrame, format!("invalid frame: {err}")),
+            Err(err) => {
+                Incoming::Refused(ErrorCode::MalformedFrame, format!("invalid frame: {err}"))
+            }
         },
     }
 }
@@ -155,7 +167,10 @@ async fn connection(socket: WebSocket, runtime: Arc<Runtime>) {
                 last_seq,
             }) => break (session_id, last_seq),
             Incoming::Event(_) => {
-                if !conn.send_error(ErrorCode::NotReady, "say hello first").await {
+                if !conn
+                    .send_error(ErrorCode::NotReady, "say hello first")
+                    .await
+                {
                     return;
                 }
             }
@@ -241,7 +256,7 @@ async fn handle(
             }
             let message = post_user_message(session, content);
             if let Some(message) = message {
-                let _ = session.enqueue(RunRequest::Message(message));
+                let _ = session.enqueue(RunRequest::Message(Box::new(message)));
             }
             true
         }

@@ -110,10 +110,18 @@ mod tests {
     #[test]
     fn deltas_append_and_removal_takes_descendants() {
         let mut t = ThreadState::new("t".into());
-        t.apply(ServerEvent::StepCreated { step: step("a", None) });
-        t.apply(ServerEvent::StepCreated { step: step("b", Some("a")) });
-        t.apply(ServerEvent::StepCreated { step: step("c", Some("b")) });
-        t.apply(ServerEvent::StepCreated { step: step("d", None) });
+        t.apply(ServerEvent::StepCreated {
+            step: step("a", None),
+        });
+        t.apply(ServerEvent::StepCreated {
+            step: step("b", Some("a")),
+        });
+        t.apply(ServerEvent::StepCreated {
+            step: step("c", Some("b")),
+        });
+        t.apply(ServerEvent::StepCreated {
+            step: step("d", None),
+        });
         t.apply(ServerEvent::StepDelta {
             id: "d".into(),
             delta: "Hel".into(),

@@ -20,7 +20,9 @@ pub struct Chat {
 
 impl std::fmt::Debug for Chat {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Chat").field("session", &self.session.id).finish()
+        f.debug_struct("Chat")
+            .field("session", &self.session.id)
+            .finish()
     }
 }
 

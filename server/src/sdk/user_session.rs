@@ -77,7 +77,10 @@ mod tests {
         assert_eq!(s.get::<u32>("n"), Some(3));
         assert_eq!(s.get::<String>("n"), None);
         assert_eq!(s.update::<u32, _>("n", |n| *n += 1), 4);
-        assert_eq!(s.update::<Vec<String>, _>("log", |l| l.push("a".into())), vec!["a".to_string()]);
+        assert_eq!(
+            s.update::<Vec<String>, _>("log", |l| l.push("a".into())),
+            vec!["a".to_string()]
+        );
         assert!(s.remove("n"));
         assert_eq!(s.get::<u32>("n"), None);
     }

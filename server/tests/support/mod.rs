@@ -110,7 +110,11 @@ pub struct Client {
 }
 
 impl Client {
-    pub async fn connect(addr: SocketAddr, session_id: Option<String>, last_seq: Option<u64>) -> Client {
+    pub async fn connect(
+        addr: SocketAddr,
+        session_id: Option<String>,
+        last_seq: Option<u64>,
+    ) -> Client {
         let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
             .await
             .expect("connect");
@@ -130,9 +134,7 @@ impl Client {
                 last_seq,
             })
             .await;
-        client
-            .wait_for(|c| !c.session_id.is_empty())
-            .await;
+        client.wait_for(|c| !c.session_id.is_empty()).await;
         client
     }
 
@@ -195,11 +197,17 @@ impl Client {
     }
 
     pub async fn send_raw(&mut self, text: String) {
-        self.ws.send(WsMessage::Text(text.into())).await.expect("send");
+        self.ws
+            .send(WsMessage::Text(text.into()))
+            .await
+            .expect("send");
     }
 
     pub async fn send_binary(&mut self, bytes: Vec<u8>) {
-        self.ws.send(WsMessage::Binary(bytes.into())).await.expect("send");
+        self.ws
+            .send(WsMessage::Binary(bytes.into()))
+            .await
+            .expect("send");
     }
 
     pub async fn say(&mut self, content: &str) {
@@ -219,8 +227,8 @@ impl Client {
         loop {
             match self.ws.next().await {
                 Some(Ok(WsMessage::Text(text))) => {
-                    let envelopes: Vec<Envelope> =
-                        serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad frame {text}: {e}"));
+                    let envelopes: Vec<Envelope> = serde_json::from_str(&text)
+                        .unwrap_or_else(|e| panic!("bad frame {text}: {e}"));
                     for envelope in envelopes {
                         self.apply(envelope);
                     }
@@ -239,7 +247,10 @@ impl Client {
             match tokio::time::timeout_at(deadline, self.recv_frame()).await {
                 Ok(true) => {}
                 Ok(false) => panic!("socket closed while waiting; steps: {:#?}", self.steps),
-                Err(_) => panic!("timed out; steps: {:#?}; errors: {:?}", self.steps, self.errors),
+                Err(_) => panic!(
+                    "timed out; steps: {:#?}; errors: {:?}",
+                    self.steps, self.errors
+                ),
             }
         }
     }
@@ -258,7 +269,11 @@ impl Client {
                 assert!(seq >= self.applied, "snapshot older than applied state");
                 self.snapshots += 1;
                 self.applied = seq;
-                self.index = steps.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+                self.index = steps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (s.id.clone(), i))
+                    .collect();
                 self.steps = steps;
             }
             event => {
@@ -289,8 +304,14 @@ impl Client {
                 self.steps[i] = step.clone();
             }
             ServerEvent::StepRemoved { id } => {
-                self.steps.retain(|s| &s.id != id && s.parent_id.as_ref() != Some(id));
-                self.index = self.steps.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+                self.steps
+                    .retain(|s| &s.id != id && s.parent_id.as_ref() != Some(id));
+                self.index = self
+                    .steps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (s.id.clone(), i))
+                    .collect();
             }
             _ => {}
         }
@@ -308,7 +329,9 @@ impl Client {
     pub fn finished_replies(&self) -> Vec<&Step> {
         self.steps
             .iter()
-            .filter(|s| s.step_type == loquat::StepType::AssistantMessage && !s.streaming && s.end.is_some())
+            .filter(|s| {
+                s.step_type == loquat::StepType::AssistantMessage && !s.streaming && s.end.is_some()
+            })
             .collect()
     }
 

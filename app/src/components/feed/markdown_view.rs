@@ -19,7 +19,12 @@ struct Renderer {
 /// work per token stays bounded however long the message grows; when it
 /// ends, the whole text is rendered once more as one document.
 #[component]
-pub fn MarkdownView(model: StepModel) -> impl IntoView {
+pub fn MarkdownView(
+    model: StepModel,
+    /// The `data-testid` of the rendered body.
+    #[prop(default = "message-content")]
+    testid: &'static str,
+) -> impl IntoView {
     let allow_html = expect_context::<UiConfig>().unsafe_allow_html;
     let blocks = RwSignal::new(Blocks::new());
     let tail = RwSignal::new(String::new());
@@ -67,7 +72,10 @@ pub fn MarkdownView(model: StepModel) -> impl IntoView {
                         }
                     });
                 }
-                tail.set(markdown::render(&text[r.splitter.stable_end()..], allow_html));
+                tail.set(markdown::render(
+                    &text[r.splitter.stable_end()..],
+                    allow_html,
+                ));
             });
         });
     };
@@ -76,7 +84,7 @@ pub fn MarkdownView(model: StepModel) -> impl IntoView {
     Effect::new(move |_| refresh());
 
     view! {
-        <div class="markdown" data-testid="message-content">
+        <div class="markdown" data-testid=testid>
             <For each=move || blocks.get() key=|(key, _)| *key let:block>
                 <div class="md-block" inner_html=block.1></div>
             </For>

@@ -3,11 +3,17 @@ use leptos::prelude::*;
 use super::{MarkdownView, StepChildren};
 use crate::client::StepModel;
 use crate::components::dom::{copy_to_clipboard, format_time, iso_time};
-use crate::protocol::StepType;
+use crate::protocol::{StepType, UiConfig};
+
+/// Content longer than this starts collapsed when `default_collapse_content`
+/// is on (checked when the message is complete, never per token).
+const COLLAPSE_CHARS: usize = 2_000;
 
 /// A stable hue for an author's avatar.
 fn hue(name: &str) -> u32 {
-    name.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % 360
+    name.bytes()
+        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % 360
 }
 
 /// One message: avatar, author, time, rendered content, nested steps and
@@ -17,15 +23,23 @@ pub fn MessageView(model: StepModel) -> impl IntoView {
     let step = model.step.get_untracked();
     let author = step.name.clone();
     let kind = step.step_type;
+    // A name's initial, or its leading emoji.
     let initial = author
         .chars()
-        .find(|c| c.is_alphanumeric())
+        .next()
         .map(|c| c.to_uppercase().to_string())
         .unwrap_or_else(|| "?".into());
     let avatar_style = format!("--avatar-hue: {}", hue(&author));
     let streaming = move || model.step.with(|s| s.streaming).to_string();
     let is_error = move || model.step.with(|s| s.is_error);
     let copy = move |_| model.output.with_untracked(|text| copy_to_clipboard(text));
+    let collapse_long = expect_context::<UiConfig>().default_collapse_content;
+    let expanded = RwSignal::new(false);
+    let long = Memo::new(move |_| {
+        collapse_long
+            && !model.step.with(|s| s.streaming)
+            && model.output.with(|o| o.len() > COLLAPSE_CHARS)
+    });
 
     view! {
         <article
@@ -45,7 +59,19 @@ pub fn MessageView(model: StepModel) -> impl IntoView {
                     <span class="author">{author.clone()}</span>
                     <time datetime=iso_time(step.created_at)>{format_time(step.created_at)}</time>
                 </header>
-                <MarkdownView model/>
+                <div class="message-content" class:collapsed=move || long.get() && !expanded.get()>
+                    <MarkdownView model/>
+                </div>
+                <Show when=move || long.get()>
+                    <button
+                        type="button"
+                        class="btn btn-ghost btn-small"
+                        data-testid="message-expand"
+                        on:click=move |_| expanded.update(|e| *e = !*e)
+                    >
+                        {move || if expanded.get() { "Show less" } else { "Show more" }}
+                    </button>
+                </Show>
                 <StepChildren model/>
                 <footer class="message-actions">
                     <button

@@ -41,7 +41,9 @@ pub fn StepView(model: StepModel) -> impl IntoView {
         let language = model
             .step
             .with(|s| s.show_input.language().unwrap_or("text").to_string());
-        model.input.with(|input| markdown::render_code(input, &language))
+        model
+            .input
+            .with(|input| markdown::render_code(input, &language))
     };
     let duration = move || {
         model.step.with(|s| match (s.start, s.end) {
@@ -87,7 +89,7 @@ pub fn StepView(model: StepModel) -> impl IntoView {
                     </div>
                 </Show>
                 <div class="step-output">
-                    <MarkdownView model/>
+                    <MarkdownView model testid="step-output"/>
                 </div>
                 <div class="step-children">
                     <StepChildren model/>

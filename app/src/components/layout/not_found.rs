@@ -15,4 +15,3 @@ pub fn NotFound() -> impl IntoView {
         </main>
     }
 }
-

@@ -1,0 +1,654 @@
+//! Chat load tool: how many streamed tokens Loquat delivers, how fast, at
+//! what server CPU cost, and how much memory an idle session takes.
+//!
+//! ```sh
+//! cargo bench -p loquat --bench chat_load
+//! cargo bench -p loquat --bench chat_load -- --clients 1,10,100 --messages 5 --tokens 200 --idle 1000 --json
+//! ```
+//!
+//! The program starts itself again with `--serve` as the server under test:
+//! a Loquat app that streams `--tokens` tokens per message with no delay, on
+//! 127.0.0.1. The server's CPU time and memory are read from `/proc`, apart
+//! from the clients', which run here on a multi-threaded tokio runtime.
+//!
+//! For each C of `--clients`, C WebSocket sessions connect (not timed), then
+//! each sends `--messages` messages in sequence, each after the previous reply
+//! ended. Every `step_delta` of the reply is counted and the reply's text is
+//! compared with the expected one. First-token latency is send → first
+//! token; full-reply latency is send → `run_ended`.
+//!
+//! Then, on a fresh server, `--idle` sessions connect, say hello and stay
+//! open; the growth of the server's resident memory divided by their number
+//! is the memory of one idle session.
+//!
+//! Exits non-zero if a token is missing, a reply is wrong or a session failed.
+//! Linux only (`/proc`).
+
+#[path = "chat_load/client.rs"]
+mod client;
+#[path = "chat_load/procfs.rs"]
+mod procfs;
+#[path = "chat_load/server.rs"]
+mod server;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use serde_json::json;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use client::{Exchange, Session};
+use procfs::CpuSample;
+use server::ServerProcess;
+
+/// Targets from the issue, for this 2-core machine.
+const FLOOR_CLIENTS: usize = 100;
+const FLOOR_TOKENS_PER_CPU_S: f64 = 250_000.0;
+const FLOOR_IDLE_KIB: f64 = 16.0;
+
+/// Sessions being opened at once (the listen backlog is finite).
+const CONNECT_CONCURRENCY: usize = 64;
+/// Client read buffer of idle sessions (the client's memory, not measured).
+const IDLE_READ_BUFFER: usize = 8 * 1024;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "chat_load",
+    about = "Load-test Loquat's streaming chat over real WebSockets"
+)]
+struct Args {
+    /// Concurrent sessions of each load scenario.
+    #[arg(long, value_delimiter = ',', default_value = "1,10,100")]
+    clients: Vec<usize>,
+    /// Messages each session sends, one after the other.
+    #[arg(long, default_value_t = 5)]
+    messages: usize,
+    /// Tokens streamed in each reply.
+    #[arg(long, default_value_t = 200)]
+    tokens: usize,
+    /// Idle sessions held open to measure memory (0: skip).
+    #[arg(long, default_value_t = 1000)]
+    idle: usize,
+    /// Seconds any single step (connect, one reply) may take.
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+    /// Print JSON on stdout (the table then goes to stderr).
+    #[arg(long)]
+    json: bool,
+    /// Run as the server under test.
+    #[arg(long, hide = true)]
+    serve: bool,
+    /// The server's data directory.
+    #[arg(long, hide = true)]
+    data_dir: Option<PathBuf>,
+    /// Passed by `cargo bench`; ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+fn main() -> ExitCode {
+    let mut args = Args::parse();
+    if args.serve {
+        let data_dir = args
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| std::env::temp_dir().join("loquat-chat-load"));
+        return match server::serve(args.tokens, data_dir) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("chat_load server: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+
+    let max_clients = args.clients.iter().copied().max().unwrap_or(0);
+    let need = (max_clients.max(args.idle) + 256) as u64;
+    let can_open = procfs::ensure_open_files(need);
+    if can_open < need {
+        let idle = (can_open.saturating_sub(256) as usize).min(args.idle);
+        eprintln!(
+            "warning: only {can_open} files may be open (raise `ulimit -n`); idle sessions capped at {idle}"
+        );
+        args.idle = idle;
+    }
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("chat_load: cannot start tokio: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let report = match runtime.block_on(run(&args)) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("chat_load: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Let lingering client tasks go without waiting for them.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+
+    let table = report.table(&args);
+    if args.json {
+        eprint!("{table}");
+        println!("{}", report.json(&args));
+    } else {
+        print!("{table}");
+    }
+    if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("chat_load: FAILED (missing tokens, wrong replies or session errors; see above)");
+        ExitCode::FAILURE
+    }
+}
+
+struct Report {
+    server_pid: u32,
+    addr: String,
+    load: Vec<LoadRow>,
+    idle: Option<IdleRow>,
+}
+
+/// One load scenario.
+struct LoadRow {
+    clients: usize,
+    messages: usize,
+    delivered: usize,
+    expected: usize,
+    wrong_replies: usize,
+    errors: Vec<String>,
+    wall: Duration,
+    server_cpu: Duration,
+    client_cpu: Duration,
+    /// Sorted.
+    first_token: Vec<Duration>,
+    /// Sorted.
+    full_reply: Vec<Duration>,
+    server_rss_kib: u64,
+    server_peak_kib: u64,
+}
+
+/// The idle-memory scenario.
+struct IdleRow {
+    sessions: usize,
+    opened: usize,
+    errors: Vec<String>,
+    rss_before_kib: u64,
+    rss_after_kib: u64,
+    samples: usize,
+}
+
+impl IdleRow {
+    fn per_session_kib(&self) -> f64 {
+        (self.rss_after_kib as f64 - self.rss_before_kib as f64) / self.opened.max(1) as f64
+    }
+}
+
+async fn run(args: &Args) -> Result<Report, String> {
+    let tokens = server::reply_tokens(args.tokens);
+    let expected: Arc<str> = tokens.concat().into();
+    let timeout = Duration::from_secs(args.timeout);
+
+    let mut load = Vec::new();
+    let (server_pid, addr) = if args.clients.is_empty() {
+        (0, String::new())
+    } else {
+        let server = start_server(args.tokens)?;
+        for &clients in &args.clients {
+            eprintln!("chat_load: C = {clients} …");
+            load.push(
+                run_load(
+                    &server,
+                    clients,
+                    args.messages,
+                    args.tokens,
+                    expected.clone(),
+                    timeout,
+                )
+                .await?,
+            );
+        }
+        (server.pid(), server.addr.to_string())
+    };
+
+    let idle = if args.idle > 0 {
+        eprintln!("chat_load: {} idle sessions …", args.idle);
+        Some(run_idle(args.idle, args.tokens, timeout).await?)
+    } else {
+        None
+    };
+    Ok(Report {
+        server_pid,
+        addr,
+        load,
+        idle,
+    })
+}
+
+fn start_server(tokens: usize) -> Result<ServerProcess, String> {
+    tokio::task::block_in_place(|| ServerProcess::start(tokens))
+}
+
+/// Opens `n` sessions, `CONNECT_CONCURRENCY` at a time, in order.
+async fn open_sessions(
+    addr: std::net::SocketAddr,
+    n: usize,
+    read_buffer: Option<usize>,
+    timeout: Duration,
+) -> Vec<Result<Session, String>> {
+    let permits = Arc::new(Semaphore::new(CONNECT_CONCURRENCY));
+    let mut tasks = JoinSet::new();
+    for i in 0..n {
+        let permits = permits.clone();
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            (i, Session::open(addr, read_buffer, timeout).await)
+        });
+    }
+    let mut sessions: Vec<Option<Result<Session, String>>> = (0..n).map(|_| None).collect();
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok((i, session)) = joined {
+            sessions[i] = Some(session);
+        }
+    }
+    sessions
+        .into_iter()
+        .map(|s| s.unwrap_or_else(|| Err("connect task panicked".into())))
+        .collect()
+}
+
+async fn end_sessions(sessions: Vec<Session>) {
+    let mut tasks = JoinSet::new();
+    for session in sessions {
+        tasks.spawn(session.end());
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+async fn run_load(
+    server: &ServerProcess,
+    clients: usize,
+    messages: usize,
+    tokens: usize,
+    expected: Arc<str>,
+    timeout: Duration,
+) -> Result<LoadRow, String> {
+    let pid = server.pid();
+    let me = std::process::id();
+    let mut errors = Vec::new();
+    let opened = open_sessions(server.addr, clients, None, timeout).await;
+
+    let server_cpu0 = CpuSample::take(pid)?;
+    let client_cpu0 = CpuSample::take(me)?;
+    let started = Instant::now();
+    let mut tasks = JoinSet::new();
+    for (i, session) in opened.into_iter().enumerate() {
+        let mut session = match session {
+            Ok(session) => session,
+            Err(e) => {
+                errors.push(format!("client {i}: {e}"));
+                continue;
+            }
+        };
+        let expected = expected.clone();
+        tasks.spawn(async move {
+            let mut results: Vec<Exchange> = Vec::with_capacity(messages);
+            for m in 0..messages {
+                let content = format!("message {m} from client {i}");
+                let result = session.exchange(&content, &expected, timeout).await;
+                let failed = result.error.is_some();
+                results.push(result);
+                if failed {
+                    break;
+                }
+            }
+            (i, session, results)
+        });
+    }
+    let mut done = Vec::with_capacity(clients);
+    let mut results = Vec::with_capacity(clients * messages);
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((i, session, exchanges)) => {
+                done.push(session);
+                for exchange in &exchanges {
+                    if let Some(e) = &exchange.error {
+                        errors.push(format!("client {i}: {e}"));
+                    }
+                }
+                results.extend(exchanges);
+            }
+            Err(e) => errors.push(format!("client task failed: {e}")),
+        }
+    }
+    let wall = started.elapsed();
+    let server_cpu = CpuSample::take(pid)?.since(&server_cpu0);
+    let client_cpu = CpuSample::take(me)?.since(&client_cpu0);
+    let server_rss_kib = procfs::rss_kib(pid)?;
+    let server_peak_kib = procfs::peak_rss_kib(pid)?;
+    end_sessions(done).await;
+
+    let mut first_token: Vec<Duration> = results.iter().filter_map(|r| r.first_token).collect();
+    let mut full_reply: Vec<Duration> = results.iter().filter_map(|r| r.full_reply).collect();
+    first_token.sort();
+    full_reply.sort();
+    Ok(LoadRow {
+        clients,
+        messages: clients * messages,
+        delivered: results.iter().map(|r| r.tokens).sum(),
+        expected: clients * messages * tokens,
+        wrong_replies: results
+            .iter()
+            .filter(|r| r.error.is_none() && !r.text_ok)
+            .count(),
+        errors,
+        wall,
+        server_cpu,
+        client_cpu,
+        first_token,
+        full_reply,
+        server_rss_kib,
+        server_peak_kib,
+    })
+}
+
+async fn run_idle(n: usize, tokens: usize, timeout: Duration) -> Result<IdleRow, String> {
+    // A fresh server: memory freed by the load scenarios would otherwise be
+    // reused by the idle sessions and hide their cost.
+    let server = start_server(tokens)?;
+    let pid = server.pid();
+    // Warm up the connection path once so one-time allocations are not
+    // charged to the sessions.
+    Session::open(server.addr, Some(IDLE_READ_BUFFER), timeout)
+        .await?
+        .end()
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rss_before_kib = procfs::rss_kib(pid)?;
+
+    let mut errors = Vec::new();
+    let mut sessions = Vec::with_capacity(n);
+    for (i, session) in open_sessions(server.addr, n, Some(IDLE_READ_BUFFER), timeout)
+        .await
+        .into_iter()
+        .enumerate()
+    {
+        match session {
+            Ok(session) => sessions.push(session),
+            Err(e) => errors.push(format!("idle session {i}: {e}")),
+        }
+    }
+    // Wait for the server to finish sending `ready` + snapshot and settle.
+    let mut rss = procfs::rss_kib(pid)?;
+    let mut samples = 1;
+    let mut steady = 0;
+    while steady < 2 && samples < 40 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let now = procfs::rss_kib(pid)?;
+        samples += 1;
+        steady = if now.abs_diff(rss) <= 8 {
+            steady + 1
+        } else {
+            0
+        };
+        rss = now;
+    }
+    let opened = sessions.len();
+    end_sessions(sessions).await;
+    drop(server);
+    Ok(IdleRow {
+        sessions: n,
+        opened,
+        errors,
+        rss_before_kib,
+        rss_after_kib: rss,
+        samples,
+    })
+}
+
+/// Nearest-rank percentile of sorted durations, in milliseconds.
+fn percentile_ms(sorted: &[Duration], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    let d = sorted[rank.clamp(1, sorted.len()) - 1];
+    Some(d.as_secs_f64() * 1000.0)
+}
+
+fn per_second(count: usize, time: Duration) -> Option<f64> {
+    let secs = time.as_secs_f64();
+    (secs > 0.0).then(|| count as f64 / secs)
+}
+
+fn fmt_opt(value: Option<f64>, decimals: usize) -> String {
+    match value {
+        Some(v) => format!("{v:.decimals$}"),
+        None => "-".into(),
+    }
+}
+
+impl LoadRow {
+    fn ok(&self) -> bool {
+        self.delivered == self.expected && self.wrong_replies == 0 && self.errors.is_empty()
+    }
+
+    fn tokens_per_s(&self) -> Option<f64> {
+        per_second(self.delivered, self.wall)
+    }
+
+    fn tokens_per_cpu_s(&self) -> Option<f64> {
+        per_second(self.delivered, self.server_cpu)
+    }
+}
+
+impl Report {
+    fn ok(&self) -> bool {
+        self.load.iter().all(LoadRow::ok)
+            && self
+                .idle
+                .as_ref()
+                .is_none_or(|idle| idle.errors.is_empty() && idle.opened == idle.sessions)
+    }
+
+    fn table(&self, args: &Args) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "\nLoquat chat load: {}-token replies streamed with no delay, {} messages per client in sequence",
+            args.tokens, args.messages
+        );
+        let _ = writeln!(
+            out,
+            "server: separate process (pid {}, {}); clients: this process; {} CPUs",
+            self.server_pid,
+            self.addr,
+            std::thread::available_parallelism().map_or(0, |n| n.get())
+        );
+        if !self.load.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n{:>5} {:>6} {:>21} {:>8} {:>10} {:>9} {:>16} {:>9} {:>19} {:>19} {:>13}",
+                "C",
+                "msgs",
+                "tokens got/expected",
+                "wall s",
+                "tokens/s",
+                "srv CPU s",
+                "tokens/srv-CPU-s",
+                "cli CPU s",
+                "1st token p50/p99",
+                "full reply p50/p99",
+                "srv RSS (pk)"
+            );
+            let _ = writeln!(
+                out,
+                "{:>5} {:>6} {:>21} {:>8} {:>10} {:>9} {:>16} {:>9} {:>19} {:>19} {:>13}",
+                "", "", "", "", "", "", "", "", "ms", "ms", "MiB"
+            );
+            for row in &self.load {
+                let ms = |v: &[Duration]| {
+                    format!(
+                        "{} / {}",
+                        fmt_opt(percentile_ms(v, 50.0), 2),
+                        fmt_opt(percentile_ms(v, 99.0), 2)
+                    )
+                };
+                let _ = writeln!(
+                    out,
+                    "{:>5} {:>6} {:>21} {:>8.3} {:>10} {:>9.3} {:>16} {:>9.3} {:>19} {:>19} {:>13}",
+                    row.clients,
+                    row.messages,
+                    format!("{}/{}", row.delivered, row.expected),
+                    row.wall.as_secs_f64(),
+                    fmt_opt(row.tokens_per_s(), 0),
+                    row.server_cpu.as_secs_f64(),
+                    fmt_opt(row.tokens_per_cpu_s(), 0),
+                    row.client_cpu.as_secs_f64(),
+                    ms(&row.first_token),
+                    ms(&row.full_reply),
+                    format!(
+                        "{:.1} ({:.1})",
+                        row.server_rss_kib as f64 / 1024.0,
+                        row.server_peak_kib as f64 / 1024.0
+                    ),
+                );
+            }
+            for row in &self.load {
+                if row.wrong_replies > 0 {
+                    let _ = writeln!(
+                        out,
+                        "C = {}: {} replies with the wrong text",
+                        row.clients, row.wrong_replies
+                    );
+                }
+                for e in row.errors.iter().take(5) {
+                    let _ = writeln!(out, "C = {}: {e}", row.clients);
+                }
+                if row.errors.len() > 5 {
+                    let _ = writeln!(
+                        out,
+                        "C = {}: … {} errors in all",
+                        row.clients,
+                        row.errors.len()
+                    );
+                }
+            }
+        }
+        if let Some(idle) = &self.idle {
+            let _ = writeln!(
+                out,
+                "\nidle: {} sessions open (hello + ready), fresh server: RSS {:.1} MiB -> {:.1} MiB = {:+.1} KiB per session (settled after {} samples)",
+                idle.opened,
+                idle.rss_before_kib as f64 / 1024.0,
+                idle.rss_after_kib as f64 / 1024.0,
+                idle.per_session_kib(),
+                idle.samples
+            );
+            if idle.opened < idle.sessions {
+                let _ = writeln!(
+                    out,
+                    "idle: only {} of {} sessions opened",
+                    idle.opened, idle.sessions
+                );
+            }
+            for e in idle.errors.iter().take(5) {
+                let _ = writeln!(out, "idle: {e}");
+            }
+        }
+
+        let _ = writeln!(out, "\nfloors:");
+        let verdict = |pass: bool| if pass { "PASS" } else { "FAIL" };
+        match self.load.iter().find(|r| r.clients == FLOOR_CLIENTS) {
+            Some(row) => {
+                let _ = writeln!(
+                    out,
+                    "  every token delivered at C = {FLOOR_CLIENTS}:          {} ({}/{})",
+                    verdict(row.ok()),
+                    row.delivered,
+                    row.expected
+                );
+                let rate = row.tokens_per_cpu_s();
+                let _ = writeln!(
+                    out,
+                    "  >= {FLOOR_TOKENS_PER_CPU_S:.0} tokens/server-CPU-s at C = {FLOOR_CLIENTS}: {} ({})",
+                    verdict(rate.is_some_and(|r| r >= FLOOR_TOKENS_PER_CPU_S)),
+                    fmt_opt(rate, 0)
+                );
+            }
+            None => {
+                let _ = writeln!(out, "  (no C = {FLOOR_CLIENTS} scenario)");
+            }
+        }
+        match &self.idle {
+            Some(idle) => {
+                let kib = idle.per_session_kib();
+                let _ = writeln!(
+                    out,
+                    "  <= {FLOOR_IDLE_KIB:.0} KiB RSS per idle session:           {} ({kib:.1} KiB at C = {})",
+                    verdict(kib <= FLOOR_IDLE_KIB && idle.opened == idle.sessions),
+                    idle.opened
+                );
+            }
+            None => {
+                let _ = writeln!(out, "  (no idle scenario)");
+            }
+        }
+        out
+    }
+
+    fn json(&self, args: &Args) -> serde_json::Value {
+        let load: Vec<_> = self
+            .load
+            .iter()
+            .map(|row| {
+                json!({
+                    "clients": row.clients,
+                    "messages": row.messages,
+                    "tokens_delivered": row.delivered,
+                    "tokens_expected": row.expected,
+                    "wrong_replies": row.wrong_replies,
+                    "errors": row.errors,
+                    "wall_s": row.wall.as_secs_f64(),
+                    "tokens_per_s": row.tokens_per_s(),
+                    "server_cpu_s": row.server_cpu.as_secs_f64(),
+                    "tokens_per_server_cpu_s": row.tokens_per_cpu_s(),
+                    "client_cpu_s": row.client_cpu.as_secs_f64(),
+                    "first_token_ms": { "p50": percentile_ms(&row.first_token, 50.0), "p99": percentile_ms(&row.first_token, 99.0) },
+                    "full_reply_ms": { "p50": percentile_ms(&row.full_reply, 50.0), "p99": percentile_ms(&row.full_reply, 99.0) },
+                    "server_rss_kib": row.server_rss_kib,
+                    "server_peak_rss_kib": row.server_peak_kib,
+                })
+            })
+            .collect();
+        let idle = self.idle.as_ref().map(|idle| {
+            json!({
+                "sessions": idle.sessions,
+                "opened": idle.opened,
+                "errors": idle.errors,
+                "rss_before_kib": idle.rss_before_kib,
+                "rss_after_kib": idle.rss_after_kib,
+                "kib_per_session": idle.per_session_kib(),
+            })
+        });
+        json!({
+            "tokens_per_reply": args.tokens,
+            "messages_per_client": args.messages,
+            "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()),
+            "ok": self.ok(),
+            "load": load,
+            "idle": idle,
+        })
+    }
+}

@@ -1,0 +1,173 @@
+//! The server under test: this same program started with `--serve`, so its
+//! CPU time and memory are measured apart from the clients'.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use loquat::config::Config;
+use loquat::{Chat, Loquat, Message, ServeOptions};
+
+/// What the server prints once it accepts connections.
+const LISTENING: &str = "LISTENING ";
+
+/// The tokens of every reply: "tok0 tok1 …".
+pub fn reply_tokens(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("tok{i} ")).collect()
+}
+
+/// `--serve`: an app that streams `tokens` tokens per message with no delay,
+/// on loopback, until its standard input closes (its parent went away).
+pub fn serve(tokens: usize, data_dir: PathBuf) -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::var_os("LOQUAT_LOG").is_some() {
+        loquat::init_tracing();
+    }
+    // Die with the parent, whatever way it ends.
+    std::thread::spawn(|| {
+        let mut stdin = std::io::stdin();
+        let mut buf = [0u8; 64];
+        while matches!(stdin.read(&mut buf), Ok(n) if n > 0) {}
+        std::process::exit(0);
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        // Built once: the app's own work per token stays negligible, so the
+        // CPU measured is the framework's.
+        let tokens: Arc<[String]> = reply_tokens(tokens).into();
+        let app =
+            Loquat::new()
+                .config(Config::default())
+                .on_message(move |chat: Chat, _msg: Message| {
+                    let tokens = tokens.clone();
+                    async move {
+                        let reply = chat.stream(Message::assistant("")).await?;
+                        for token in tokens.iter() {
+                            reply.token(token).await?;
+                        }
+                        reply.finish().await?;
+                        Ok(())
+                    }
+                });
+        let server = app.bind(ServeOptions::ephemeral(data_dir)).await?;
+        let mut stdout = std::io::stdout();
+        writeln!(stdout, "{LISTENING}{}", server.local_addr())?;
+        stdout.flush()?;
+        server.run().await?;
+        Ok(())
+    })
+}
+
+/// A running server child. Dropping it stops the child and removes its data
+/// directory.
+pub struct ServerProcess {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    _stdout: ChildStdout,
+    data_dir: PathBuf,
+    pub addr: SocketAddr,
+}
+
+impl ServerProcess {
+    /// Starts `<this program> --serve` and waits until it listens.
+    pub fn start(tokens: usize) -> Result<ServerProcess, String> {
+        let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+        let data_dir = std::env::temp_dir().join(format!(
+            "loquat-chat-load-{}-{}",
+            std::process::id(),
+            next_id()
+        ));
+        std::fs::create_dir_all(&data_dir)
+            .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+        let spawned = Command::new(exe)
+            .arg("--serve")
+            .arg("--tokens")
+            .arg(tokens.to_string())
+            .arg("--data-dir")
+            .arg(&data_dir)
+            // Configuration comes from code, never from the environment.
+            .env_remove("LOQUAT_HOST")
+            .env_remove("LOQUAT_PORT")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn();
+        let mut child = match spawned {
+            Ok(child) => child,
+            Err(e) => {
+                remove_dir(&data_dir);
+                return Err(format!("cannot start the server: {e}"));
+            }
+        };
+        let (stdin, stdout) = (child.stdin.take(), child.stdout.take());
+        let Some(stdout) = stdout else {
+            stop(&mut child, None, &data_dir);
+            return Err("the server's output is not piped".into());
+        };
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        let addr = match reader.read_line(&mut line) {
+            Ok(n) if n > 0 => line
+                .trim()
+                .strip_prefix(LISTENING)
+                .and_then(|a| a.parse::<SocketAddr>().ok()),
+            _ => None,
+        };
+        let Some(addr) = addr.filter(|a| a.ip().is_loopback()) else {
+            stop(&mut child, stdin, &data_dir);
+            return Err(format!(
+                "the server did not start (it said {:?})",
+                line.trim()
+            ));
+        };
+        Ok(ServerProcess {
+            child,
+            stdin,
+            _stdout: reader.into_inner(),
+            data_dir,
+            addr,
+        })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        stop(&mut self.child, self.stdin.take(), &self.data_dir);
+    }
+}
+
+/// Closes the child's stdin (it exits), kills it if it lingers, reaps it.
+fn stop(child: &mut Child, stdin: Option<ChildStdin>, data_dir: &Path) {
+    drop(stdin);
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break;
+            }
+        }
+    }
+    remove_dir(data_dir);
+}
+
+fn remove_dir(dir: &Path) {
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn next_id() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
