@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# Variables set here are used by the scripts that source this file.
+# shellcheck disable=SC2034
 # Helpers shared by scripts/bootstrap.sh, scripts/serve.sh and scripts/test.sh.
 # Source it; it does not change shell options.
 
@@ -60,11 +62,12 @@ loquat_paths() {
     '
 }
 
-# Sets LOQUAT_TARGET_DIR and LOQUAT_SITE_ROOT (absolute paths).
+# Sets TARGET_DIR and SITE_ROOT (absolute paths; shell variables, not
+# exported: the server reports unknown LOQUAT_* variables, so nothing here
+# leaks into its environment).
 resolve_paths() {
   local paths
   paths="$(loquat_paths)" || die "could not read the workspace layout (cargo metadata failed)"
-  LOQUAT_TARGET_DIR="${paths%%$'\t'*}"
-  LOQUAT_SITE_ROOT="${paths#*$'\t'}"
-  export LOQUAT_TARGET_DIR LOQUAT_SITE_ROOT
+  TARGET_DIR="${paths%%$'\t'*}"
+  SITE_ROOT="${paths#*$'\t'}"
 }

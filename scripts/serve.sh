@@ -19,8 +19,8 @@ if [[ "${LOQUAT_SKIP_BOOTSTRAP:-0}" != 1 ]]; then
 fi
 
 resolve_paths
-log "target dir: $LOQUAT_TARGET_DIR"
-log "site root:  $LOQUAT_SITE_ROOT"
+log "target dir: $TARGET_DIR"
+log "site root:  $SITE_ROOT"
 
 # Release builds run wasm-opt; bootstrap installs binaryen's in end2end/.
 export PATH="$LOQUAT_ROOT/end2end/node_modules/.bin:$PATH"
@@ -30,7 +30,7 @@ build_start=$SECONDS
 cargo leptos build --release
 log "built in $(fmt_duration $((SECONDS - build_start))) (total $(fmt_duration $((SECONDS - START))))"
 
-BIN="$LOQUAT_TARGET_DIR/release/loquat"
+BIN="$TARGET_DIR/release/loquat"
 [[ -x "$BIN" ]] || die "built binary not found at $BIN"
 
 args=()
@@ -46,7 +46,10 @@ has_arg --host "$@" || args+=(--host 127.0.0.1)
 has_arg --port "$@" || args+=(--port 3000)
 has_arg --data-dir "$@" || args+=(--data-dir .loquat)
 
-export LEPTOS_SITE_ROOT="$LOQUAT_SITE_ROOT"
+# Script knobs are not server settings (the server warns about unknown LOQUAT_*).
+unset LOQUAT_SKIP_BOOTSTRAP LOQUAT_FAIL_FAST
+
+export LEPTOS_SITE_ROOT="$SITE_ROOT"
 export LEPTOS_OUTPUT_NAME="${LEPTOS_OUTPUT_NAME:-loquat}"
 export LEPTOS_ENV="${LEPTOS_ENV:-PROD}"
 

@@ -69,14 +69,14 @@ finish() {
 }
 
 e2e() {
-  local bin="$LOQUAT_TARGET_DIR/debug/loquat"
+  local bin="$TARGET_DIR/debug/loquat"
   [[ -x "$bin" ]] || {
     printf 'no server binary at %s\n' "$bin" >&2
     return 1
   }
   (
     cd "$LOQUAT_ROOT/end2end"
-    LOQUAT_BIN="$bin" LEPTOS_SITE_ROOT="$LOQUAT_SITE_ROOT" npx --no-install playwright test "$@"
+    LOQUAT_BIN="$bin" LEPTOS_SITE_ROOT="$SITE_ROOT" npx --no-install playwright test "$@"
   )
 }
 
@@ -89,8 +89,8 @@ if [[ "${LOQUAT_SKIP_BOOTSTRAP:-0}" != 1 ]]; then
 fi
 
 resolve_paths
-log "target dir: $LOQUAT_TARGET_DIR"
-log "site root:  $LOQUAT_SITE_ROOT"
+log "target dir: $TARGET_DIR"
+log "site root:  $SITE_ROOT"
 
 run_step fmt cargo fmt --all --check || true
 run_step "test loquat-app" cargo test -p loquat-app --features ssr || true

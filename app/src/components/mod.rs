@@ -7,5 +7,6 @@ pub mod status;
 
 mod chat_page;
 mod dom;
+mod icons;
 
 pub use chat_page::ChatPage;

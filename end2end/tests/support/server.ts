@@ -37,6 +37,9 @@ const SCRUBBED_ENV = [
   'LOQUAT_DATA_DIR',
 ];
 
+/** Knobs of the scripts and this harness (not server settings). */
+const HARNESS_ENV = ['LOQUAT_BIN', 'LOQUAT_CHROMIUM', 'LOQUAT_SKIP_BOOTSTRAP', 'LOQUAT_FAIL_FAST'];
+
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 const LOG_LINES_KEPT = 400;
@@ -189,7 +192,7 @@ export class LoquatServer {
     // The test harness's own LOQUAT_* knobs mean nothing to the server (which
     // reports unknown LOQUAT_* variables).
     for (const key of Object.keys(env)) {
-      if (key === 'LOQUAT_BIN' || key === 'LOQUAT_CHROMIUM' || key.startsWith('LOQUAT_E2E_')) delete env[key];
+      if (HARNESS_ENV.includes(key) || key.startsWith('LOQUAT_E2E_')) delete env[key];
     }
     Object.assign(env, {
       LEPTOS_SITE_ROOT: site,

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use super::{MarkdownView, StepChildren};
 use crate::client::StepModel;
 use crate::components::dom::{copy_to_clipboard, format_time, iso_time};
+use crate::components::icons::COPY;
 use crate::protocol::{StepType, UiConfig};
 
 /// Content longer than this starts collapsed when `default_collapse_content`
@@ -81,9 +82,8 @@ pub fn MessageView(model: StepModel) -> impl IntoView {
                         title="Copy message"
                         aria-label="Copy message"
                         on:click=copy
-                    >
-                        "⧉"
-                    </button>
+                        inner_html=COPY
+                    ></button>
                 </footer>
             </div>
         </article>

@@ -2,20 +2,8 @@ use leptos::prelude::*;
 
 use super::{MarkdownView, StepChildren};
 use crate::client::StepModel;
+use crate::components::icons::step_icon;
 use crate::markdown;
-use crate::protocol::StepType;
-
-fn icon(step_type: StepType) -> &'static str {
-    match step_type {
-        StepType::Tool => "🛠",
-        StepType::Llm => "✦",
-        StepType::Retrieval => "🔎",
-        StepType::Embedding => "◈",
-        StepType::Rerank => "⇅",
-        StepType::Run => "▸",
-        _ => "•",
-    }
-}
 
 /// A step of the chain of thought: a header that toggles a body with the
 /// input (when shown), the output and nested steps. Collapsed at first; a
@@ -70,7 +58,7 @@ pub fn StepView(model: StepModel) -> impl IntoView {
                 aria-expanded=move || open.get().to_string()
                 on:click=move |_| open.update(|o| *o = !*o)
             >
-                <span class="step-icon" aria-hidden="true">{icon(step_type)}</span>
+                <span class="step-icon" inner_html=step_icon(step_type)></span>
                 <span class="step-name">{name}</span>
                 <span class="step-state">
                     {move || match status() {

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use super::ThemeToggle;
 use crate::client::{self, ChatStore};
+use crate::components::icons::PLUS;
 use crate::protocol::UiConfig;
 
 /// App name, new chat, theme toggle.
@@ -24,7 +25,7 @@ pub fn Header() -> impl IntoView {
                     title="Start a new chat"
                     on:click=move |_| client::new_chat(store)
                 >
-                    <span aria-hidden="true">"＋"</span>
+                    <span class="btn-icon-svg" inner_html=PLUS></span>
                     <span class="btn-label">"New chat"</span>
                 </button>
                 <ThemeToggle/>

@@ -1,0 +1,40 @@
+//! Small inline SVG icons (stroke = currentColor), so no icon font or emoji
+//! font is needed.
+
+use crate::protocol::StepType;
+
+/// Wraps path data in the shared `<svg>` element.
+macro_rules! icon {
+    ($body:expr) => {
+        concat!(
+            "<svg viewBox=\"0 0 24 24\" width=\"16\" height=\"16\" fill=\"none\" stroke=\"currentColor\" \
+stroke-width=\"2\" stroke-linecap=\"round\" stroke-linejoin=\"round\" aria-hidden=\"true\">",
+            $body,
+            "</svg>"
+        )
+    };
+}
+
+pub(crate) const PLUS: &str = icon!("<path d=\"M12 5v14M5 12h14\"/>");
+pub(crate) const COPY: &str =
+    icon!("<rect x=\"9\" y=\"9\" width=\"11\" height=\"11\" rx=\"2\"/><path d=\"M5 15V5a2 2 0 0 1 2-2h8\"/>");
+const TOOL: &str = icon!("<path d=\"M14.7 6.3a4 4 0 0 0-5.4 5.1L3 17.7 6.3 21l6.3-6.3a4 4 0 0 0 5.1-5.4l-2.6 2.6-2.4-.6-.6-2.4z\"/>");
+const LLM: &str = icon!("<path d=\"M12 3l1.9 5.1L19 10l-5.1 1.9L12 17l-1.9-5.1L5 10l5.1-1.9z\"/><path d=\"M19 17l.8 2.2L22 20l-2.2.8L19 23\"/>");
+const SEARCH: &str = icon!("<circle cx=\"11\" cy=\"11\" r=\"7\"/><path d=\"M21 21l-4.3-4.3\"/>");
+const RUN: &str = icon!("<path d=\"M7 4l12 8-12 8z\"/>");
+const LAYERS: &str = icon!("<path d=\"M12 3l9 5-9 5-9-5z\"/><path d=\"M3 13l9 5 9-5\"/>");
+const SORT: &str = icon!("<path d=\"M7 4v16M3 8l4-4 4 4M17 20V4M13 16l4 4 4-4\"/>");
+const DOT: &str = icon!("<circle cx=\"12\" cy=\"12\" r=\"3\"/>");
+
+/// The icon shown in a step's header.
+pub(crate) fn step_icon(step_type: StepType) -> &'static str {
+    match step_type {
+        StepType::Tool => TOOL,
+        StepType::Llm => LLM,
+        StepType::Retrieval => SEARCH,
+        StepType::Run => RUN,
+        StepType::Embedding => LAYERS,
+        StepType::Rerank => SORT,
+        _ => DOT,
+    }
+}
