@@ -6,6 +6,7 @@ pub mod client;
 pub mod components;
 pub mod markdown;
 pub mod protocol;
+mod route;
 mod shell;
 mod ui_config;
 

@@ -1,11 +1,10 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::StaticSegment;
 
 use crate::client::{self, ChatStore};
 use crate::components::layout::{Header, NotFound};
 use crate::components::ChatPage;
+use crate::route::{current_page, Page};
 use crate::ui_config::{self, CONFIG_ELEMENT_ID};
 
 /// Applies the saved theme before first paint, so a dark page never flashes light.
@@ -58,13 +57,12 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/loquat.css"/>
         <Title text=title/>
-        <Router>
-            <div class="app">
-                <Header/>
-                <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=StaticSegment("") view=ChatPage/>
-                </Routes>
-            </div>
-        </Router>
+        <div class="app">
+            <Header/>
+            {match current_page() {
+                Page::Chat => view! { <ChatPage/> }.into_any(),
+                Page::NotFound => view! { <NotFound/> }.into_any(),
+            }}
+        </div>
     }
 }

@@ -4,6 +4,8 @@
 /// Called by the script cargo-leptos injects into the page.
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // Readable panics while developing; release builds abort without the formatting code.
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(loquat_app::App);
 }

@@ -167,6 +167,8 @@ struct LoadRow {
     expected: usize,
     wrong_replies: usize,
     errors: Vec<String>,
+    /// Text frames received per message, on average.
+    frames_per_message: f64,
     wall: Duration,
     server_cpu: Duration,
     client_cpu: Duration,
@@ -347,6 +349,8 @@ async fn run_load(
         messages: clients * messages,
         delivered: results.iter().map(|r| r.tokens).sum(),
         expected: clients * messages * tokens,
+        frames_per_message: results.iter().map(|r| r.frames).sum::<usize>() as f64
+            / results.len().max(1) as f64,
         wrong_replies: results
             .iter()
             .filter(|r| r.error.is_none() && !r.text_ok)
@@ -416,6 +420,35 @@ async fn run_idle(n: usize, tokens: usize, timeout: Duration) -> Result<IdleRow,
     })
 }
 
+/// Columns of the load table.
+const HEADER: [&str; 12] = [
+    "C",
+    "msgs",
+    "tokens got/expected",
+    "wall s",
+    "tokens/s",
+    "srv CPU s",
+    "tokens/srv-CPU-s",
+    "cli CPU s",
+    "1st token p50/p99",
+    "full reply p50/p99",
+    "frames/msg",
+    "srv RSS (peak)",
+];
+const UNITS: [&str; 12] = ["", "", "", "", "", "", "", "", "ms", "ms", "", "MiB"];
+const WIDTHS: [usize; 12] = [5, 5, 21, 7, 9, 9, 16, 9, 19, 19, 10, 14];
+
+/// One right-aligned line of the load table.
+fn row_line(out: &mut String, cells: &[impl AsRef<str>]) {
+    for (i, (cell, width)) in cells.iter().zip(WIDTHS).enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(&format!("{:>width$}", cell.as_ref()));
+    }
+    out.push('\n');
+}
+
 /// Nearest-rank percentile of sorted durations, in milliseconds.
 fn percentile_ms(sorted: &[Duration], p: f64) -> Option<f64> {
     if sorted.is_empty() {
@@ -477,26 +510,9 @@ impl Report {
             std::thread::available_parallelism().map_or(0, |n| n.get())
         );
         if !self.load.is_empty() {
-            let _ = writeln!(
-                out,
-                "\n{:>5} {:>6} {:>21} {:>8} {:>10} {:>9} {:>16} {:>9} {:>19} {:>19} {:>13}",
-                "C",
-                "msgs",
-                "tokens got/expected",
-                "wall s",
-                "tokens/s",
-                "srv CPU s",
-                "tokens/srv-CPU-s",
-                "cli CPU s",
-                "1st token p50/p99",
-                "full reply p50/p99",
-                "srv RSS (pk)"
-            );
-            let _ = writeln!(
-                out,
-                "{:>5} {:>6} {:>21} {:>8} {:>10} {:>9} {:>16} {:>9} {:>19} {:>19} {:>13}",
-                "", "", "", "", "", "", "", "", "ms", "ms", "MiB"
-            );
+            out.push('\n');
+            row_line(&mut out, &HEADER);
+            row_line(&mut out, &UNITS);
             for row in &self.load {
                 let ms = |v: &[Duration]| {
                     format!(
@@ -505,25 +521,25 @@ impl Report {
                         fmt_opt(percentile_ms(v, 99.0), 2)
                     )
                 };
-                let _ = writeln!(
-                    out,
-                    "{:>5} {:>6} {:>21} {:>8.3} {:>10} {:>9.3} {:>16} {:>9.3} {:>19} {:>19} {:>13}",
-                    row.clients,
-                    row.messages,
+                let cells = [
+                    row.clients.to_string(),
+                    row.messages.to_string(),
                     format!("{}/{}", row.delivered, row.expected),
-                    row.wall.as_secs_f64(),
+                    format!("{:.3}", row.wall.as_secs_f64()),
                     fmt_opt(row.tokens_per_s(), 0),
-                    row.server_cpu.as_secs_f64(),
+                    format!("{:.3}", row.server_cpu.as_secs_f64()),
                     fmt_opt(row.tokens_per_cpu_s(), 0),
-                    row.client_cpu.as_secs_f64(),
+                    format!("{:.3}", row.client_cpu.as_secs_f64()),
                     ms(&row.first_token),
                     ms(&row.full_reply),
+                    format!("{:.1}", row.frames_per_message),
                     format!(
                         "{:.1} ({:.1})",
                         row.server_rss_kib as f64 / 1024.0,
                         row.server_peak_kib as f64 / 1024.0
                     ),
-                );
+                ];
+                row_line(&mut out, &cells);
             }
             for row in &self.load {
                 if row.wrong_replies > 0 {
@@ -619,6 +635,7 @@ impl Report {
                     "tokens_delivered": row.delivered,
                     "tokens_expected": row.expected,
                     "wrong_replies": row.wrong_replies,
+                    "frames_per_message": row.frames_per_message,
                     "errors": row.errors,
                     "wall_s": row.wall.as_secs_f64(),
                     "tokens_per_s": row.tokens_per_s(),

@@ -69,6 +69,8 @@ pub struct Exchange {
     pub first_token: Option<Duration>,
     /// Send → `run_ended`.
     pub full_reply: Option<Duration>,
+    /// Text frames received (the server batches events into frames).
+    pub frames: usize,
     /// The reply's text equals the expected one.
     pub text_ok: bool,
     pub error: Option<String>,
@@ -171,6 +173,7 @@ impl Session {
                 }
             };
             let at = Instant::now();
+            result.frames += 1;
             let envelopes: Vec<Envelope> = match parse(&frame) {
                 Ok(envelopes) => envelopes,
                 Err(e) => {

@@ -25,11 +25,13 @@ pub fn serve(tokens: usize, data_dir: PathBuf) -> Result<(), Box<dyn std::error:
     if std::env::var_os("LOQUAT_LOG").is_some() {
         loquat::init_tracing();
     }
-    // Die with the parent, whatever way it ends.
-    std::thread::spawn(|| {
+    // Die with the parent, whatever way it ends, leaving nothing behind.
+    let dir = data_dir.clone();
+    std::thread::spawn(move || {
         let mut stdin = std::io::stdin();
         let mut buf = [0u8; 64];
         while matches!(stdin.read(&mut buf), Ok(n) if n > 0) {}
+        remove_dir(&dir);
         std::process::exit(0);
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -2,6 +2,8 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::serve::ListenerExt;
+
 use crate::cli::{Cli, ServeOptions};
 use crate::config::Config;
 use crate::error::{HookResult, ServeError};
@@ -180,7 +182,12 @@ impl Server {
     ) -> Result<(), ServeError> {
         self.runtime.spawn_sweeper();
         let app = crate::http::router(self.runtime);
-        axum::serve(self.listener, app)
+        // Tokens are small writes: without NODELAY, Nagle's algorithm holds
+        // the last one of a burst back until the peer's delayed ACK (~40 ms).
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await?;
         Ok(())

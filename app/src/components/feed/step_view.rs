@@ -35,8 +35,10 @@ pub fn StepView(model: StepModel) -> impl IntoView {
     };
     let duration = move || {
         model.step.with(|s| match (s.start, s.end) {
+            // Integer maths: float formatting would add kilobytes to the bundle.
             (Some(start), Some(end)) if end >= start => {
-                format!("{:.1}s", (end - start) as f64 / 1000.0)
+                let tenths = (end - start + 50) / 100;
+                format!("{}.{}s", tenths / 10, tenths % 10)
             }
             _ => String::new(),
         })
