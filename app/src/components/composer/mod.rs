@@ -1,5 +1,5 @@
 //! Where the user writes.
 
-mod composer;
+mod composer_form;
 
-pub use composer::Composer;
+pub use composer_form::Composer;

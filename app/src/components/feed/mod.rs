@@ -1,6 +1,6 @@
 //! The conversation: messages, steps and their content.
 
-mod feed;
+mod feed_view;
 mod markdown_view;
 mod message;
 mod step_children;
@@ -9,7 +9,7 @@ mod step_view;
 mod thinking;
 mod welcome;
 
-pub use feed::Feed;
+pub use feed_view::Feed;
 pub use markdown_view::MarkdownView;
 pub use message::MessageView;
 pub use step_children::StepChildren;
