@@ -3,8 +3,9 @@
 #
 #   bootstrap             scripts/bootstrap.sh (tools, node packages)
 #   fmt                   cargo fmt --all --check
-#   test loquat-app       cargo test -p loquat-app --features ssr
-#   test loquat           cargo test -p loquat (unit, integration, examples)
+#   clippy ssr/hydrate    cargo clippy, warnings denied, server and browser builds
+#   cargo test            loquat-app (ssr) and loquat: unit, integration,
+#                         doc tests; compiles the examples and the benchmark
 #   leptos build          cargo leptos build (debug: server + wasm + site)
 #   e2e typecheck         tsc --noEmit in end2end/
 #   e2e                   Playwright browser tests in end2end/
@@ -93,8 +94,11 @@ log "target dir: $TARGET_DIR"
 log "site root:  $SITE_ROOT"
 
 run_step fmt cargo fmt --all --check || true
-run_step "test loquat-app" cargo test -p loquat-app --features ssr || true
-run_step "test loquat" cargo test -p loquat || true
+# One cargo invocation for both crates: their dependencies then resolve to the
+# same features as the server build below, so nothing is compiled twice.
+run_step "clippy ssr" cargo clippy -p loquat-app -p loquat --features loquat-app/ssr --all-targets -- -D warnings || true
+run_step "clippy hydrate" cargo clippy -p loquat-frontend --target wasm32-unknown-unknown -- -D warnings || true
+run_step "cargo test" cargo test -p loquat-app -p loquat --features loquat-app/ssr || true
 run_step "e2e typecheck" e2e_typecheck || true
 if run_step "leptos build" cargo leptos build; then
   run_step e2e e2e "$@" || true

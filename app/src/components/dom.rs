@@ -54,6 +54,6 @@ mod tests {
     #[test]
     fn iso_time_formats_utc() {
         assert_eq!(super::iso_time(0), "1970-01-01T00:00:00Z");
-        assert_eq!(super::iso_time(1_795_000_000_000), "2026-11-18T09:06:40Z");
+        assert_eq!(super::iso_time(1_795_000_000_000), "2026-11-18T11:06:40Z");
     }
 }

@@ -102,7 +102,7 @@ mod tests {
 
     #[test]
     fn finished_blocks_plus_tail_rebuild_the_text_at_any_chunking() {
-        let text = "# T\n\npara one\nstill one\n\n- a\n\n  more a\n- b\n\n```\ncode\n\n\nmore code\n```\n\nlast";
+        let text = "# T\n\npara one\nstill one\n\n- a\n\n  more a\n- b\n\n```\ncode\n\n\nmore code\n```\n\nlast\nline";
         for step in [1, 2, 3, 7, 100] {
             let (blocks, tail) = split_all(text, step);
             assert_eq!(blocks.concat() + &tail, text, "step {step}");
@@ -114,7 +114,7 @@ mod tests {
                 blocks.iter().any(|b| b.contains("- a\n\n  more a\n- b")),
                 "indented continuation kept: {blocks:?}"
             );
-            assert_eq!(tail, "last");
+            assert_eq!(tail, "last\nline");
         }
     }
 }
