@@ -36,11 +36,11 @@ pub(crate) async fn run_queue(
         if !session.is_current_epoch(epoch) {
             continue; // dropped by a stop
         }
-        execute(&session, request).await;
+        execute(&session, epoch, request).await;
     }
 }
 
-async fn execute(session: &Arc<Session>, request: RunRequest) {
+async fn execute(session: &Arc<Session>, epoch: u64, request: RunRequest) {
     let hooks = &session.runtime.hooks;
     let chat = Chat::new(session.clone());
     let future: HookFuture = match request {
@@ -65,6 +65,9 @@ async fn execute(session: &Arc<Session>, request: RunRequest) {
     }
     let task = tokio::spawn(future);
     session.set_current_run(Some(task.abort_handle()));
+    if !session.is_current_epoch(epoch) {
+        task.abort(); // stopped while the run was being started
+    }
     let outcome = match task.await {
         Ok(Ok(())) => RunOutcome::Completed,
         Ok(Err(err)) => {

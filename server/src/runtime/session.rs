@@ -106,22 +106,34 @@ impl Session {
 
     /// Numbers, records, applies and publishes one event.
     pub(crate) fn emit(&self, event: ServerEvent) -> Result<u64, ChatError> {
-        self.emit_checked(None, event)
+        self.emit_with(|_| Ok(event))
     }
 
     /// Like `emit`, but first checks (under the same lock) that step
     /// `must_exist` is in the thread.
     fn emit_checked(&self, must_exist: Option<&str>, event: ServerEvent) -> Result<u64, ChatError> {
+        self.emit_with(|thread| {
+            if let Some(id) = must_exist {
+                if thread.get(id).is_none() {
+                    return Err(ChatError::UnknownStep(id.to_string()));
+                }
+            }
+            Ok(event)
+        })
+    }
+
+    /// Builds an event from the thread and emits it under one lock, so
+    /// nothing can slip in between reading the state and changing it.
+    fn emit_with(
+        &self,
+        make: impl FnOnce(&ThreadState) -> Result<ServerEvent, ChatError>,
+    ) -> Result<u64, ChatError> {
         let seq = {
             let mut st = self.lock();
             if st.closed {
                 return Err(ChatError::SessionClosed);
             }
-            if let Some(id) = must_exist {
-                if st.thread.get(id).is_none() {
-                    return Err(ChatError::UnknownStep(id.to_string()));
-                }
-            }
+            let event = make(&st.thread)?;
             let seq = st.log.next_seq();
             let json = serialize_envelope(seq, &event);
             st.log.push(json.into());
@@ -155,16 +167,16 @@ impl Session {
         &self,
         id: &str,
         change: impl FnOnce(&mut Step),
-    ) -> Result<Step, ChatError> {
-        let mut step = self
-            .lock()
-            .thread
-            .get(id)
-            .cloned()
-            .ok_or_else(|| ChatError::UnknownStep(id.to_string()))?;
-        change(&mut step);
-        self.emit(ServerEvent::StepUpdated { step: step.clone() })?;
-        Ok(step)
+    ) -> Result<(), ChatError> {
+        self.emit_with(|thread| {
+            let mut step = thread
+                .get(id)
+                .cloned()
+                .ok_or_else(|| ChatError::UnknownStep(id.to_string()))?;
+            change(&mut step);
+            Ok(ServerEvent::StepUpdated { step })
+        })
+        .map(|_| ())
     }
 
     pub(crate) fn remove_step(&self, id: &str) -> Result<(), ChatError> {

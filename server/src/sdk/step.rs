@@ -102,7 +102,7 @@ impl StepRef {
     }
 
     fn update(&self, change: impl FnOnce(&mut Step)) -> Result<(), ChatError> {
-        self.session.update_step(&self.id, change).map(|_| ())
+        self.session.update_step(&self.id, change)
     }
 
     fn finish(&self, change: impl FnOnce(&mut Step)) -> Result<(), ChatError> {
