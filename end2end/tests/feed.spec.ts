@@ -1,4 +1,4 @@
-import { test, expect, assistantMessages, openChat, sendMessage } from './support/fixtures';
+import { test, expect, assistantMessages, openChat, sendMessage, waitReady } from './support/fixtures';
 
 // Slow enough that the run is visibly busy between tokens.
 test.describe('while the assistant is slow', () => {
@@ -56,7 +56,9 @@ test('the theme follows the system until the user toggles it, and the choice sur
   expect(await background()).not.toBe(dark);
 
   await page.reload();
+  // Applied before first paint, not only after hydration.
   await expect(html).toHaveAttribute('data-theme', 'light');
+  await waitReady(page);
   await page.getByTestId('theme-toggle').click();
   await expect(html).toHaveAttribute('data-theme', 'dark');
 });

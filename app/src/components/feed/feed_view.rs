@@ -16,24 +16,38 @@ pub fn Feed() -> impl IntoView {
     let feed = NodeRef::<Div>::new();
     let stick = RwSignal::new(true);
 
+    // Where the feed last scrolled itself. A scroll position above it can
+    // only come from the user, even when a token re-rendered in between and
+    // the browser reported the scroll late.
+    let auto_top = StoredValue::new(0);
+    let user_scrolled_up = move |scroll_top: i32| scroll_top + 2 < auto_top.get_value();
     let scroll_to_bottom = move || {
         if let Some(el) = feed.get_untracked() {
             el.set_scroll_top(el.scroll_height());
+            auto_top.set_value(el.scroll_top());
         }
     };
     Effect::new(move |_| {
         store.revision.track();
         store.thinking.track();
-        if stick.get_untracked() {
-            scroll_to_bottom();
+        if !stick.get_untracked() {
+            return;
+        }
+        match feed.get_untracked() {
+            Some(el) if user_scrolled_up(el.scroll_top()) => stick.set(false),
+            _ => scroll_to_bottom(),
         }
     });
     let on_scroll = move |_| {
         if let Some(el) = feed.get_untracked() {
             let gap = el.scroll_height() - el.scroll_top() - el.client_height();
-            let at_bottom = gap <= STICK_THRESHOLD;
-            if stick.get_untracked() != at_bottom {
-                stick.set(at_bottom);
+            if gap <= STICK_THRESHOLD {
+                auto_top.set_value(el.scroll_top());
+                if !stick.get_untracked() {
+                    stick.set(true);
+                }
+            } else if user_scrolled_up(el.scroll_top()) && stick.get_untracked() {
+                stick.set(false);
             }
         }
     };
