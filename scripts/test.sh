@@ -9,6 +9,8 @@
 #   leptos build          cargo leptos build (debug: server + wasm + site)
 #   e2e typecheck         tsc --noEmit in end2end/
 #   e2e                   Playwright browser tests in end2end/
+#   release build/e2e     cargo leptos build --release, then the page and chat
+#                         browser tests against it (what serve.sh serves)
 #
 # A failing step does not stop the independent ones after it; steps that need
 # it are skipped. Extra arguments go to `playwright test` (e.g. a file name
@@ -104,6 +106,21 @@ if run_step "leptos build" cargo leptos build; then
   run_step e2e e2e "$@" || true
 else
   skip_step e2e "leptos build failed"
+fi
+
+# What serve.sh ships is the release build: check that it hydrates and chats
+# too (release and debug builds can differ, e.g. in compiler flags).
+release_e2e() {
+  (
+    cd "$LOQUAT_ROOT/end2end"
+    LOQUAT_BIN="$TARGET_DIR/release/loquat" LEPTOS_SITE_ROOT="$SITE_ROOT" \
+      npx --no-install playwright test page.spec.ts chat.spec.ts
+  )
+}
+if PATH="$LOQUAT_ROOT/end2end/node_modules/.bin:$PATH" run_step "release build" cargo leptos build --release; then
+  run_step "release e2e" release_e2e || true
+else
+  skip_step "release e2e" "release build failed"
 fi
 
 finish
