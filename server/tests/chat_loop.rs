@@ -534,15 +534,25 @@ async fn websocket_origins_outside_allow_origins_are_refused() {
     let url = format!("ws://{}/ws", app.addr);
     let with_origin = |origin: &str| {
         let mut request = url.clone().into_client_request().unwrap();
-        request.headers_mut().insert("origin", origin.parse().unwrap());
+        request
+            .headers_mut()
+            .insert("origin", origin.parse().unwrap());
         request
     };
     let refused = tokio_tungstenite::connect_async(with_origin("https://evil.example")).await;
     match refused {
-        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 403),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 403)
+        }
         other => panic!("foreign origin was not refused: {other:?}"),
     }
-    assert!(tokio_tungstenite::connect_async(with_origin("https://trusted.example")).await.is_ok());
+    assert!(
+        tokio_tungstenite::connect_async(with_origin("https://trusted.example"))
+            .await
+            .is_ok()
+    );
     let same_origin = format!("http://{}", app.addr);
-    assert!(tokio_tungstenite::connect_async(with_origin(&same_origin)).await.is_ok());
+    assert!(tokio_tungstenite::connect_async(with_origin(&same_origin))
+        .await
+        .is_ok());
 }
