@@ -4,9 +4,10 @@
 
 pub mod client;
 pub mod components;
+pub mod history;
 pub mod markdown;
 pub mod protocol;
-mod route;
+pub mod route;
 mod shell;
 mod ui_config;
 

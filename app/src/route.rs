@@ -2,27 +2,74 @@
 //! itself instead of shipping a client-side router in the bundle.
 
 /// A page of the app.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Page {
-    Chat,
+    /// The chat: a new one, or a thread from history.
+    Chat {
+        thread_id: Option<String>,
+    },
     NotFound,
+}
+
+/// Provided by the server while rendering `/thread/<id>` for a thread that
+/// does not exist or is not the user's.
+#[derive(Clone, Copy, Debug)]
+pub struct ThreadMissing;
+
+/// Attribute on `<html>` telling the browser the server rendered not-found.
+pub const NOT_FOUND_ATTR: &str = "data-not-found";
+
+/// Path of a thread's page.
+pub fn thread_path(id: &str) -> String {
+    format!("/thread/{id}")
+}
+
+/// True for strings that can be thread ids (what the server generates, and
+/// nothing that could escape a path).
+pub fn is_thread_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The page for a path.
 pub(crate) fn page_for(path: &str) -> Page {
     match path {
-        "/" | "" => Page::Chat,
-        _ => Page::NotFound,
+        "/" | "" => Page::Chat { thread_id: None },
+        _ => match path.strip_prefix("/thread/") {
+            Some(id) if is_thread_id(id) => Page::Chat {
+                thread_id: Some(id.to_string()),
+            },
+            _ => Page::NotFound,
+        },
     }
 }
 
 /// The page for the address being rendered (the request on the server, the
 /// location in the browser).
 pub(crate) fn current_page() -> Page {
+    if server_said_missing() {
+        return Page::NotFound;
+    }
     page_for(&current_path())
 }
 
-fn current_path() -> String {
+fn server_said_missing() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        leptos::prelude::document()
+            .document_element()
+            .is_some_and(|html| html.has_attribute(NOT_FOUND_ATTR))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        leptos::prelude::use_context::<ThreadMissing>().is_some()
+    }
+}
+
+pub(crate) fn current_path() -> String {
     #[cfg(feature = "hydrate")]
     {
         leptos::prelude::window()
@@ -45,9 +92,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_the_root_is_the_chat() {
-        assert_eq!(page_for("/"), Page::Chat);
-        assert_eq!(page_for("/thread/unknown"), Page::NotFound);
+    fn the_root_and_threads_are_the_chat() {
+        assert_eq!(page_for("/"), Page::Chat { thread_id: None });
+        assert_eq!(
+            page_for("/thread/0b8e-41_a"),
+            Page::Chat {
+                thread_id: Some("0b8e-41_a".into())
+            }
+        );
+        assert_eq!(page_for("/thread/"), Page::NotFound);
+        assert_eq!(page_for("/thread/a/b"), Page::NotFound);
+        assert_eq!(page_for("/thread/..%2f"), Page::NotFound);
         assert_eq!(page_for("/nope"), Page::NotFound);
+        assert_eq!(thread_path("x"), "/thread/x");
     }
 }

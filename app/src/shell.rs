@@ -4,7 +4,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use crate::client::{self, ChatStore};
 use crate::components::layout::{Header, NotFound};
 use crate::components::ChatPage;
-use crate::route::{current_page, Page};
+use crate::route::{current_page, Page, ThreadMissing};
 use crate::ui_config::{self, CONFIG_ELEMENT_ID};
 
 /// Applies the saved theme before first paint, so a dark page never flashes light.
@@ -14,9 +14,12 @@ const THEME_SCRIPT: &str = "try{var t=localStorage.getItem('loquat.theme');if(t)
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let ui = ui_config::current();
     let config_json = ui_config::embedded_json(&ui);
+    // Tells the browser (which cannot ask the database) to hydrate the
+    // not-found page the server rendered.
+    let missing = use_context::<ThreadMissing>().map(|_| "");
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-not-found=missing>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -46,9 +49,20 @@ pub fn App() -> impl IntoView {
     let store = ChatStore::new();
     provide_context(store);
 
+    let page = current_page();
+    let initial_thread = match &page {
+        Page::Chat { thread_id } => thread_id.clone(),
+        Page::NotFound => None,
+    };
+    let page_missing = page == Page::NotFound;
+
     // Effects only run in the browser, once the page is hydrated.
     Effect::new(move |_| {
-        untrack(|| client::start(store));
+        if page_missing {
+            return;
+        }
+        let thread = initial_thread.clone();
+        untrack(|| client::start(store, thread));
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("data-hydrated", "true");
         }
@@ -59,9 +73,12 @@ pub fn App() -> impl IntoView {
         <Title text=title/>
         <div class="app">
             <Header/>
-            {match current_page() {
-                Page::Chat => view! { <ChatPage/> }.into_any(),
-                Page::NotFound => view! { <NotFound/> }.into_any(),
+            {move || {
+                if page_missing || store.not_found.get() {
+                    view! { <NotFound/> }.into_any()
+                } else {
+                    view! { <ChatPage/> }.into_any()
+                }
             }}
         </div>
     }

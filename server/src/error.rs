@@ -35,6 +35,8 @@ pub enum ServeError {
     },
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
+    #[error("cannot set up persistence: {0}")]
+    Data(#[from] crate::data::DataError),
 }
 
 /// Renders an error for the chat: the message alone, or with its whole

@@ -18,9 +18,12 @@
 //!         .await
 //! }
 //! ```
+// Leptos views nest deep types; the server renders them all.
+#![recursion_limit = "256"]
 
 pub mod cli;
 pub mod config;
+pub mod data;
 pub mod demo;
 mod error;
 mod http;
@@ -35,7 +38,8 @@ pub use loquat_app::protocol;
 pub use loquat_app::protocol::{ShowInput, Step, StepType};
 pub use runtime::{ReplayLimits, RuntimeLimits};
 pub use sdk::{
-    Chat, Loquat, Message, MessageHandle, MessageKind, Server, StepBuilder, StepHandle, UserSession,
+    Chat, Loquat, Message, MessageHandle, MessageKind, SerializeOptions, Server, StepBuilder,
+    StepHandle, UserSession, DATABASE_FILE,
 };
 
 /// The kind of a step (alias of [`StepType`]).

@@ -22,12 +22,21 @@ pub fn send(event: crate::protocol::ClientEvent) -> bool {
     }
 }
 
-/// Opens the connection and keeps it alive (browser only).
-pub fn start(store: ChatStore) {
+/// Opens the connection and keeps it alive (browser only); with
+/// `thread_id`, resumes that thread.
+pub fn start(store: ChatStore, thread_id: Option<String>) {
     #[cfg(feature = "hydrate")]
-    socket::start(store);
+    socket::start(store, thread_id);
     #[cfg(not(feature = "hydrate"))]
-    let _ = store;
+    let _ = (store, thread_id);
+}
+
+/// Switches the tab to a thread from history.
+pub fn open_thread(store: ChatStore, thread_id: String) {
+    #[cfg(feature = "hydrate")]
+    socket::open_thread(store, thread_id);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (store, thread_id);
 }
 
 /// Ends the current chat and starts a new session.

@@ -11,6 +11,7 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 use super::store::Applied;
 use super::{ChatStore, ConnectionState};
 use crate::protocol::{ClientEvent, Envelope, WS_PATH};
+use crate::route::{page_for, thread_path, Page};
 
 const SESSION_KEY: &str = "loquat.session";
 const MAX_BACKOFF_MS: i32 = 5_000;
@@ -53,7 +54,8 @@ pub(super) fn send(event: &ClientEvent) -> bool {
     })
 }
 
-pub(super) fn start(store: ChatStore) {
+pub(super) fn start(store: ChatStore, thread_id: Option<String>) {
+    store.thread_id.set(thread_id);
     // Follow the server-assigned session id into sessionStorage so a reload
     // of this tab reattaches to the same session.
     Effect::new(move |_| {
@@ -61,17 +63,85 @@ pub(super) fn start(store: ChatStore) {
             store_session(Some(&id));
         }
     });
+    // Once the thread is in history, its address is the thread's, so a
+    // reload or a shared link opens it.
+    Effect::new(move |_| {
+        let Some(thread) = store.thread_update.get() else {
+            return;
+        };
+        if store.thread_id.get_untracked().as_deref() == Some(thread.id.as_str()) {
+            set_address(&thread_path(&thread.id), false);
+        }
+    });
+    watch_history_navigation(store);
     connect(store);
     watch_thinking(store);
 }
 
-pub(super) fn new_chat(store: ChatStore) {
-    send(&ClientEvent::EndChat);
+/// Leaves the current chat: ends its session unless a run is still going
+/// (then it finishes on the server and stays in history).
+fn leave(store: ChatStore) {
+    if !store.running.get_untracked() {
+        send(&ClientEvent::EndChat);
+    }
     store_session(None);
     store.session_id.set(None);
     store.reset();
+    store.not_found.set(false);
     replace_socket(None);
+}
+
+pub(super) fn new_chat(store: ChatStore) {
+    leave(store);
+    store.thread_id.set(None);
+    set_address("/", true);
     connect(store);
+}
+
+pub(super) fn open_thread(store: ChatStore, thread_id: String) {
+    if store.thread_id.get_untracked().as_deref() == Some(thread_id.as_str())
+        && !store.not_found.get_untracked()
+    {
+        return;
+    }
+    leave(store);
+    set_address(&thread_path(&thread_id), true);
+    store.thread_id.set(Some(thread_id));
+    connect(store);
+}
+
+/// Shows `path` in the address bar, as a new history entry or in place.
+fn set_address(path: &str, push: bool) {
+    let location = window().location();
+    if location.pathname().ok().as_deref() == Some(path) {
+        return;
+    }
+    let Ok(history) = window().history() else {
+        return;
+    };
+    let _ = if push {
+        history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path))
+    } else {
+        history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path))
+    };
+}
+
+/// Back and forward between threads switch the chat shown.
+fn watch_history_navigation(store: ChatStore) {
+    let on_pop = Closure::<dyn FnMut()>::new(move || {
+        let path = window().location().pathname().unwrap_or_default();
+        let Page::Chat { thread_id } = page_for(&path) else {
+            return;
+        };
+        if thread_id == store.thread_id.get_untracked() {
+            return;
+        }
+        leave(store);
+        store.thread_id.set(thread_id);
+        connect(store);
+    });
+    let _ = window().add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
+    on_pop.forget();
 }
 
 fn replace_socket(socket: Option<WebSocket>) {
@@ -111,6 +181,7 @@ fn connect(store: ChatStore) {
             let hello = ClientEvent::Hello {
                 session_id: store.session_id.get_untracked().or_else(stored_session),
                 last_seq: store.synced.get_value().then(|| store.applied.get_value()),
+                thread_id: store.thread_id.get_untracked(),
             };
             if let Ok(text) = serde_json::to_string(&hello) {
                 let _ = ws.send_with_str(&text);
@@ -144,7 +215,8 @@ fn connect(store: ChatStore) {
     on_message.forget();
 
     let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |_: CloseEvent| {
-        if current() {
+        // A thread that does not exist will not appear by retrying.
+        if current() && !store.not_found.get_untracked() {
             store.connection.set(ConnectionState::Reconnecting);
             schedule_reconnect(store);
         }

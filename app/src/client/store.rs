@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 
 use super::ConnectionState;
-use crate::protocol::{Envelope, ServerEvent, Step};
+use crate::protocol::{Envelope, ErrorCode, ServerEvent, Step, ThreadSummary};
 
 /// One step of the thread as the components see it. Streamed text lives in
 /// its own signal so a token touches nothing else.
@@ -42,6 +42,13 @@ pub struct ChatStore {
     /// Whether the store holds a session's state (a snapshot was applied).
     pub synced: StoredValue<bool>,
     pub session_id: RwSignal<Option<String>>,
+    /// The thread shown (known once the server said `ready`).
+    pub thread_id: RwSignal<Option<String>>,
+    /// The latest history change announced by the server (the sidebar
+    /// applies it).
+    pub thread_update: RwSignal<Option<ThreadSummary>>,
+    /// The thread asked for does not exist (or is not the user's).
+    pub not_found: RwSignal<bool>,
     /// Bumped once per applied frame; the feed scrolls on it.
     pub revision: RwSignal<u64>,
     /// Time (ms) of the last event that showed progress.
@@ -75,6 +82,9 @@ impl ChatStore {
             applied: StoredValue::new(0),
             synced: StoredValue::new(false),
             session_id: RwSignal::new(None),
+            thread_id: RwSignal::new(None),
+            thread_update: RwSignal::new(None),
+            not_found: RwSignal::new(false),
             revision: RwSignal::new(0),
             last_progress: StoredValue::new(0.0),
             thinking: RwSignal::new(false),
@@ -121,7 +131,14 @@ impl ChatStore {
             self.applied.set_value(seq);
         }
         match event {
-            ServerEvent::Ready { session_id, .. } => self.session_id.set(Some(session_id)),
+            ServerEvent::Ready {
+                session_id,
+                thread_id,
+                ..
+            } => {
+                self.session_id.set(Some(session_id));
+                self.thread_id.set(Some(thread_id));
+            }
             ServerEvent::Snapshot { steps, running, .. } => {
                 self.steps.update_value(|m| m.clear());
                 let mut roots = Vec::new();
@@ -170,6 +187,11 @@ impl ChatStore {
                 self.running.set(false);
                 self.thinking.set(false);
             }
+            ServerEvent::ThreadUpdated { thread } => self.thread_update.set(Some(thread)),
+            ServerEvent::Error {
+                code: ErrorCode::ThreadNotFound,
+                ..
+            } => self.not_found.set(true),
             ServerEvent::Error { message, .. } => self.notice.set(Some(message)),
         }
         Applied::Ok

@@ -38,3 +38,18 @@ pub(crate) fn step_icon(step_type: StepType) -> &'static str {
         _ => DOT,
     }
 }
+
+// Conversation operations and transfer.
+pub(crate) const EDIT_MESSAGE: &str =
+    icon!("<path d=\"M12 20h9\"/><path d=\"M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4z\"/>");
+pub(crate) const RERUN: &str =
+    icon!("<path d=\"M21 12a9 9 0 1 1-3-6.7L21 8\"/><path d=\"M21 3v5h-5\"/>");
+pub(crate) const UNDO: &str =
+    icon!("<path d=\"M9 14L4 9l5-5\"/><path d=\"M4 9h11a5 5 0 0 1 0 10h-3\"/>");
+pub(crate) const CLEAR: &str =
+    icon!("<path d=\"M4 7h16M10 11v6M14 11v6\"/><path d=\"M6 7l1 13h10l1-13M9 7V4h6v3\"/>");
+pub(crate) const DOWNLOAD: &str = icon!("<path d=\"M12 4v11M7 10l5 5 5-5M5 20h14\"/>");
+pub(crate) const UPLOAD: &str = icon!("<path d=\"M12 20V9M7 14l5-5 5 5M5 4h14\"/>");
+pub(crate) const MORE: &str = icon!(
+    "<circle cx=\"5\" cy=\"12\" r=\"1\"/><circle cx=\"12\" cy=\"12\" r=\"1\"/><circle cx=\"19\" cy=\"12\" r=\"1\"/>"
+);

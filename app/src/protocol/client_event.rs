@@ -4,15 +4,20 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientEvent {
-    /// First frame on every connection. Without `session_id` a new session
-    /// starts. With it, the connection attaches to that session: if
-    /// `last_seq` is given the server replays every event after it, otherwise
-    /// (or when the gap is older than the replay buffer) it sends a snapshot.
+    /// First frame on every connection. With a live `session_id` (of the same
+    /// thread, when `thread_id` is given too) the connection attaches to that
+    /// session: if `last_seq` is given the server replays every event after
+    /// it, otherwise (or when the gap is older than the replay buffer) it
+    /// sends a snapshot. Otherwise, with `thread_id`, the thread is resumed
+    /// from history (or the live session showing it is attached); with
+    /// neither, a new chat starts.
     Hello {
         #[serde(default)]
         session_id: Option<String>,
         #[serde(default)]
         last_seq: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread_id: Option<String>,
     },
     /// The user sends a message. Queued behind the active run, if any.
     Send { content: String },
@@ -20,4 +25,13 @@ pub enum ClientEvent {
     Stop,
     /// The user leaves this chat (new chat): the session ends now.
     EndChat,
+    /// Replace the content of one of the user's earlier messages: everything
+    /// after it is removed and the message is answered again.
+    EditMessage { id: String, content: String },
+    /// Answer the last user message again, replacing what came after it.
+    Rerun,
+    /// Remove the last user message and everything after it.
+    Undo,
+    /// Remove every message of the conversation.
+    Clear,
 }

@@ -6,10 +6,12 @@
 mod client_event;
 mod server_event;
 mod step;
+mod thread;
 
 pub use client_event::ClientEvent;
 pub use server_event::{Envelope, ErrorCode, RunOutcome, ServerEvent, UiConfig};
 pub use step::{ShowInput, Step, StepType};
+pub use thread::{ThreadPage, ThreadSummary};
 
 /// Version of the wire protocol; bumped on incompatible changes.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -61,16 +63,25 @@ mod tests {
             ClientEvent::Hello {
                 session_id: Some("abc".into()),
                 last_seq: Some(7),
+                thread_id: Some("t".into()),
             },
             ClientEvent::Hello {
                 session_id: None,
                 last_seq: None,
+                thread_id: None,
             },
             ClientEvent::Send {
                 content: "hi".into(),
             },
             ClientEvent::Stop,
             ClientEvent::EndChat,
+            ClientEvent::EditMessage {
+                id: "m".into(),
+                content: "new".into(),
+            },
+            ClientEvent::Rerun,
+            ClientEvent::Undo,
+            ClientEvent::Clear,
         ];
         for event in events {
             assert_eq!(round_trip(&event), event);
@@ -81,7 +92,8 @@ mod tests {
             hello,
             ClientEvent::Hello {
                 session_id: None,
-                last_seq: None
+                last_seq: None,
+                thread_id: None,
             }
         );
     }
@@ -116,6 +128,14 @@ mod tests {
                 step: Step::default(),
             },
             ServerEvent::StepRemoved { id: "s1".into() },
+            ServerEvent::ThreadUpdated {
+                thread: ThreadSummary {
+                    id: "t".into(),
+                    name: "Hi".into(),
+                    created_at: 1,
+                    updated_at: 2,
+                },
+            },
             ServerEvent::RunStarted {
                 run_id: "r".into(),
                 at: 9,

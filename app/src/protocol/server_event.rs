@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::{Millis, Step};
+use super::{Millis, Step, ThreadSummary};
 
 /// A server event with its per-session sequence number. `seq` is 0 for
 /// connection-level events (`ready`, `error`) that are not part of the
@@ -37,6 +37,14 @@ pub enum ErrorCode {
     SessionExpired,
     /// Binary frames are not part of the protocol.
     UnsupportedFrame,
+    /// The thread does not exist or belongs to someone else.
+    ThreadNotFound,
+    /// The operation is turned off in the configuration.
+    FeatureDisabled,
+    /// The message or step named does not exist (or cannot be used so).
+    UnknownStep,
+    /// Persistence failed; the server logged why.
+    Storage,
 }
 
 /// The UI settings the browser needs, sent with `ready`.
@@ -49,6 +57,12 @@ pub struct UiConfig {
     pub cot: String,
     pub default_collapse_content: bool,
     pub unsafe_allow_html: bool,
+    /// Conversations are persisted: show the history sidebar.
+    #[serde(default)]
+    pub history: bool,
+    /// Users may edit their earlier messages.
+    #[serde(default)]
+    pub edit_message: bool,
 }
 
 /// What the server sends.
@@ -84,6 +98,9 @@ pub enum ServerEvent {
     StepUpdated { step: Step },
     /// The step and its children are gone.
     StepRemoved { id: String },
+    /// The thread was saved to history for the first time, or a new user
+    /// message made it the most recent.
+    ThreadUpdated { thread: ThreadSummary },
     /// A hook invocation began.
     RunStarted { run_id: String, at: Millis },
     /// The hook invocation ended.

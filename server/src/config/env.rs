@@ -11,7 +11,9 @@ pub const CONFIG_ENV_VARS: &[&str] = &[
     "LOQUAT_SESSION_TIMEOUT",
     "LOQUAT_ALLOW_ORIGINS",
     "LOQUAT_DEBUG",
+    "LOQUAT_PERSISTENCE",
     "LOQUAT_UNSAFE_ALLOW_HTML",
+    "LOQUAT_EDIT_MESSAGE",
     "LOQUAT_UI_NAME",
     "LOQUAT_UI_DESCRIPTION",
     "LOQUAT_COT",
@@ -46,6 +48,8 @@ pub(super) fn apply(
             "LOQUAT_SESSION_TIMEOUT" => config.project.session_timeout = seconds(&name, &value)?,
             "LOQUAT_ALLOW_ORIGINS" => config.project.allow_origins = list(&value),
             "LOQUAT_DEBUG" => config.project.debug = boolean(&name, &value)?,
+            "LOQUAT_PERSISTENCE" => config.project.persistence = boolean(&name, &value)?,
+            "LOQUAT_EDIT_MESSAGE" => config.features.edit_message = boolean(&name, &value)?,
             "LOQUAT_UNSAFE_ALLOW_HTML" => {
                 config.features.unsafe_allow_html = boolean(&name, &value)?;
             }

@@ -15,8 +15,11 @@ use super::{Config, ConfigError, ConfigWarning, Cot, FeaturesConfig, ProjectConf
 /// Every section and key the file understands. Used for "did you mean"
 /// hints; the tests check it against the parser and [`DEFAULT_TOML`].
 pub(super) const SECTIONS: &[(&str, &[&str])] = &[
-    ("project", &["session_timeout", "allow_origins", "debug"]),
-    ("features", &["unsafe_allow_html"]),
+    (
+        "project",
+        &["session_timeout", "allow_origins", "debug", "persistence"],
+    ),
+    ("features", &["unsafe_allow_html", "edit_message"]),
     (
         "UI",
         &["name", "description", "cot", "default_collapse_content"],
@@ -43,10 +46,18 @@ allow_origins = ["*"]
 # Env: LOQUAT_DEBUG
 debug = false
 
+# Keep conversations in loquat.db next to this file and show the history.
+# Env: LOQUAT_PERSISTENCE
+persistence = true
+
 [features]
 # Render raw HTML inside messages. Only enable if you trust every message.
 # Env: LOQUAT_UNSAFE_ALLOW_HTML
 unsafe_allow_html = false
+
+# Let users edit their earlier messages; the conversation re-runs from there.
+# Env: LOQUAT_EDIT_MESSAGE
+edit_message = true
 
 [UI]
 # Name of the assistant and title of the app.
@@ -132,6 +143,7 @@ fn project(
             }
             "allow_origins" => project.allow_origins = walker.strings("project", key, value)?,
             "debug" => project.debug = walker.boolean("project", key, value)?,
+            "persistence" => project.persistence = walker.boolean("project", key, value)?,
             _ => walker.unknown_key("project", key),
         }
     }
@@ -148,6 +160,7 @@ fn features(
             "unsafe_allow_html" => {
                 features.unsafe_allow_html = walker.boolean("features", key, value)?;
             }
+            "edit_message" => features.edit_message = walker.boolean("features", key, value)?,
             _ => walker.unknown_key("features", key),
         }
     }

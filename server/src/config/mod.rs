@@ -8,9 +8,11 @@
 //! session_timeout = 3600       # seconds; env LOQUAT_SESSION_TIMEOUT
 //! allow_origins = ["*"]        # env LOQUAT_ALLOW_ORIGINS (comma-separated)
 //! debug = false                # env LOQUAT_DEBUG
+//! persistence = true           # env LOQUAT_PERSISTENCE
 //!
 //! [features]
 //! unsafe_allow_html = false    # env LOQUAT_UNSAFE_ALLOW_HTML
+//! edit_message = true          # env LOQUAT_EDIT_MESSAGE
 //!
 //! [UI]
 //! name = "Loquat"              # env LOQUAT_UI_NAME
@@ -59,6 +61,9 @@ pub struct ProjectConfig {
     pub allow_origins: Vec<String>,
     /// Show the full cause chain of hook errors in the chat (default false).
     pub debug: bool,
+    /// Keep conversations in `<data_dir>/loquat.db` and show the history
+    /// (default true).
+    pub persistence: bool,
 }
 
 impl Default for ProjectConfig {
@@ -67,15 +72,28 @@ impl Default for ProjectConfig {
             session_timeout: Duration::from_secs(3600),
             allow_origins: vec!["*".to_string()],
             debug: false,
+            persistence: true,
         }
     }
 }
 
 /// The `[features]` section.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeaturesConfig {
     /// Render raw HTML in messages instead of escaping it (default false).
     pub unsafe_allow_html: bool,
+    /// Let users edit their earlier messages, re-running from there
+    /// (default true).
+    pub edit_message: bool,
+}
+
+impl Default for FeaturesConfig {
+    fn default() -> Self {
+        FeaturesConfig {
+            unsafe_allow_html: false,
+            edit_message: true,
+        }
+    }
 }
 
 /// The `[UI]` section.

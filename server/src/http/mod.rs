@@ -1,6 +1,11 @@
-//! The HTTP side: the router that joins the pages, the streaming endpoint and
-//! static files.
+//! The HTTP side: the router that joins the pages, the streaming endpoint,
+//! the history API, export/import and static files.
 
+mod history;
 mod router;
+mod thread_page;
+mod transfer;
+mod user;
 
 pub(crate) use router::router;
+pub(crate) use user::request_user;

@@ -1,7 +1,8 @@
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
 use axum::extract::FromRef;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
@@ -9,12 +10,21 @@ use loquat_app::protocol::{UiConfig, WS_PATH};
 use loquat_app::{shell, App};
 use tower_http::compression::CompressionLayer;
 
+use loquat_app::history::HistoryService;
+
+use super::history::RuntimeHistory;
+use super::thread_page::thread_page;
+use super::transfer;
 use crate::runtime::{socket::ws_handler, Runtime};
+
+/// Provides what every render and server function needs in context.
+pub(crate) type ContextFn = Arc<dyn Fn() + Send + Sync>;
 
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) leptos: LeptosOptions,
     pub(crate) runtime: Arc<Runtime>,
+    pub(crate) context: ContextFn,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -53,6 +63,8 @@ pub(crate) fn ui_config(runtime: &Runtime) -> UiConfig {
         cot: config.ui.cot.as_str().to_string(),
         default_collapse_content: config.ui.default_collapse_content,
         unsafe_allow_html: config.features.unsafe_allow_html,
+        history: runtime.persistence.is_some(),
+        edit_message: config.features.edit_message,
     }
 }
 
@@ -60,11 +72,26 @@ pub(crate) fn router(runtime: Arc<Runtime>) -> Router {
     let leptos = leptos_options();
     let ui = ui_config(&runtime);
     let routes = generate_route_list(App);
-    let state = AppState { leptos, runtime };
-    let context = move || provide_context(ui.clone());
+    let history: HistoryService = Arc::new(RuntimeHistory(runtime.clone()));
+    let context: ContextFn = Arc::new(move || {
+        provide_context(ui.clone());
+        provide_context(history.clone());
+    });
+    let state = AppState {
+        leptos,
+        runtime,
+        context: context.clone(),
+    };
+    let context = move || context();
     Router::new()
         .route(WS_PATH, get(ws_handler))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/thread/{id}", get(thread_page))
+        .route("/api/threads/{id}/export", get(transfer::export))
+        .route(
+            "/api/threads/import",
+            post(transfer::import).layer(DefaultBodyLimit::max(transfer::MAX_IMPORT_BYTES)),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos.clone();
             move || shell(options.clone())

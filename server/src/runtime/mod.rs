@@ -2,6 +2,9 @@
 
 mod event_log;
 pub(crate) mod hooks;
+pub(crate) mod operations;
+pub(crate) mod persist;
+mod persist_state;
 pub(crate) mod runner;
 pub(crate) mod session;
 pub(crate) mod socket;
@@ -13,10 +16,26 @@ use std::time::Duration;
 
 pub use event_log::ReplayLimits;
 use hooks::Hooks;
+use persist::Persistence;
+use persist_state::PersistState;
 use runner::RunRequest;
 use session::Session;
+use thread::ThreadState;
 
 use crate::config::Config;
+use crate::data::DataError;
+
+/// How often streaming steps are checkpointed to the data layer.
+const CHECKPOINT_PERIOD: Duration = Duration::from_secs(1);
+
+/// Why a thread could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ResumeError {
+    #[error("thread not found")]
+    NotFound,
+    #[error(transparent)]
+    Data(#[from] DataError),
+}
 
 /// Limits that protect the server from its clients.
 #[derive(Clone, Copy, Debug)]
@@ -40,17 +59,31 @@ pub(crate) struct Runtime {
     pub(crate) hooks: Hooks,
     pub(crate) config: Arc<Config>,
     pub(crate) limits: RuntimeLimits,
+    /// Absent when persistence is off.
+    pub(crate) persistence: Option<Arc<Persistence>>,
     sessions: Mutex<HashMap<String, Arc<Session>>>,
 }
 
 impl Runtime {
-    pub(crate) fn new(hooks: Hooks, config: Arc<Config>, limits: RuntimeLimits) -> Arc<Runtime> {
+    pub(crate) fn new(
+        hooks: Hooks,
+        config: Arc<Config>,
+        limits: RuntimeLimits,
+        persistence: Option<Arc<Persistence>>,
+    ) -> Arc<Runtime> {
         Arc::new(Runtime {
             hooks,
             config,
             limits,
+            persistence,
             sessions: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The user requests act as. Without authentication that is the local
+    /// default user; `None` when nothing is persisted.
+    pub(crate) fn current_user(&self) -> Option<String> {
+        self.persistence.as_ref().map(|p| p.local_user.clone())
     }
 
     fn sessions(&self) -> MutexGuard<'_, HashMap<String, Arc<Session>>> {
@@ -58,15 +91,129 @@ impl Runtime {
     }
 
     /// Starts a new session and queues `on_chat_start`.
-    pub(crate) fn create_session(self: &Arc<Self>) -> Arc<Session> {
+    /// `owner` is the user the thread is saved for (`None` when nothing is
+    /// persisted).
+    pub(crate) fn create_session(self: &Arc<Self>, owner: Option<String>) -> Arc<Session> {
+        let thread = ThreadState::new(uuid::Uuid::new_v4().to_string());
+        let persist = owner
+            .filter(|_| self.persistence.is_some())
+            .map(PersistState::new_thread);
+        self.start_session(thread, persist, RunRequest::ChatStart)
+    }
+
+    fn start_session(
+        self: &Arc<Self>,
+        thread: ThreadState,
+        persist: Option<PersistState>,
+        first: RunRequest,
+    ) -> Arc<Session> {
         let id = uuid::Uuid::new_v4().to_string();
-        let thread_id = uuid::Uuid::new_v4().to_string();
-        let (session, queue) =
-            Session::new(id.clone(), thread_id, self.clone(), self.limits.replay);
+        let (session, queue) = Session::new(
+            id.clone(),
+            thread,
+            persist,
+            self.clone(),
+            self.limits.replay,
+        );
         tokio::spawn(runner::run_queue(Arc::downgrade(&session), queue));
-        let _ = session.enqueue(RunRequest::ChatStart);
+        let _ = session.enqueue(first);
         self.sessions().insert(id, session.clone());
         session
+    }
+
+    /// The live session showing `thread_id` for `user`, or a new one that
+    /// resumes it from history (queuing `on_chat_resume`).
+    pub(crate) async fn open_thread(
+        self: &Arc<Self>,
+        user: &str,
+        thread_id: &str,
+    ) -> Result<Arc<Session>, ResumeError> {
+        if let Some(live) = self.live_session_of(user, thread_id) {
+            return Ok(live);
+        }
+        let persistence = self.persistence.as_ref().ok_or(ResumeError::NotFound)?;
+        let (record, mut steps) = persistence
+            .data
+            .thread_with_steps(user, thread_id)
+            .await?
+            .ok_or(ResumeError::NotFound)?;
+        // Steps the server was still streaming when it stopped are closed
+        // with what they had; they are written back at the next checkpoint.
+        let mut interrupted = std::collections::HashSet::new();
+        for step in &mut steps {
+            if step.streaming || step.end.is_none() {
+                step.streaming = false;
+                step.end = Some(step.end.or(step.start).unwrap_or(step.created_at));
+                interrupted.insert(step.id.clone());
+            }
+        }
+        // Another request may have resumed it meanwhile.
+        if let Some(live) = self.live_session_of(user, thread_id) {
+            return Ok(live);
+        }
+        let thread = ThreadState::with_steps(record.id.clone(), steps);
+        let persist = PersistState::resumed(&record, interrupted);
+        Ok(self.start_session(thread, Some(persist), RunRequest::ChatResume))
+    }
+
+    fn live_session_of(&self, user: &str, thread_id: &str) -> Option<Arc<Session>> {
+        self.sessions()
+            .values()
+            .find(|s| {
+                !s.is_closed() && s.thread_id() == thread_id && s.owner().as_deref() == Some(user)
+            })
+            .cloned()
+    }
+
+    /// A live session's thread as it is now (what is still streaming
+    /// included), if `user` has one showing `thread_id`.
+    pub(crate) fn live_thread(
+        &self,
+        user: &str,
+        thread_id: &str,
+    ) -> Option<(crate::data::ThreadRecord, Vec<loquat_app::protocol::Step>)> {
+        let session = self.live_session_of(user, thread_id)?;
+        Some((session.record()?, session.steps()))
+    }
+
+    /// True when `user` may open `thread_id`: it is live or in history.
+    pub(crate) async fn thread_visible(&self, user: &str, thread_id: &str) -> bool {
+        if self.live_session_of(user, thread_id).is_some() {
+            return true;
+        }
+        match &self.persistence {
+            Some(p) => matches!(p.data.thread(user, thread_id).await, Ok(Some(_))),
+            None => false,
+        }
+    }
+
+    /// Ends the live sessions showing a thread (it was deleted).
+    pub(crate) fn end_sessions_of(&self, thread_id: &str) {
+        let ids: Vec<String> = self
+            .sessions()
+            .values()
+            .filter(|s| s.thread_id() == thread_id)
+            .map(|s| s.id.clone())
+            .collect();
+        for id in ids {
+            self.end_session(&id);
+        }
+    }
+
+    /// Writes what streamed since the last checkpoint, for every session.
+    pub(crate) fn checkpoint_all(&self) {
+        let sessions: Vec<Arc<Session>> = self.sessions().values().cloned().collect();
+        for session in sessions {
+            session.checkpoint();
+        }
+    }
+
+    /// Writes everything pending and waits for it (at shutdown).
+    pub(crate) async fn flush(&self) {
+        self.checkpoint_all();
+        if let Some(persistence) = &self.persistence {
+            persistence.flush().await;
+        }
     }
 
     pub(crate) fn session(&self, id: &str) -> Option<Arc<Session>> {
@@ -106,6 +253,25 @@ impl Runtime {
             tracing::debug!(session = %id, "session expired");
             self.end_session(&id);
         }
+    }
+
+    /// Checkpoints streaming steps periodically while the runtime lives.
+    pub(crate) fn spawn_checkpointer(self: &Arc<Self>) {
+        if self.persistence.is_none() {
+            return;
+        }
+        let runtime: Weak<Runtime> = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(CHECKPOINT_PERIOD);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(runtime) = runtime.upgrade() else {
+                    break;
+                };
+                runtime.checkpoint_all();
+            }
+        });
     }
 
     /// Checks for expired sessions periodically while the runtime lives.

@@ -17,6 +17,8 @@ use crate::time::now_millis;
 #[derive(Debug)]
 pub(crate) enum RunRequest {
     ChatStart,
+    /// A thread was resumed from history.
+    ChatResume,
     /// Boxed: the queue preallocates slots, and idle sessions must stay small.
     Message(Box<Message>),
 }
@@ -48,6 +50,10 @@ async fn execute(session: &Arc<Session>, epoch: u64, request: RunRequest) {
             Some(hook) => hook(chat.clone()),
             None => return,
         },
+        RunRequest::ChatResume => match &hooks.on_chat_resume {
+            Some(hook) => hook(chat.clone()),
+            None => return,
+        },
         RunRequest::Message(message) => match &hooks.on_message {
             Some(hook) => hook(chat.clone(), *message),
             None => return,
@@ -71,39 +77,39 @@ async fn execute(session: &Arc<Session>, epoch: u64, request: RunRequest) {
     let outcome = match task.await {
         Ok(Ok(())) => RunOutcome::Completed,
         Ok(Err(err)) => {
-            report_error(session, &err);
+            report_error(session, &err).await;
             RunOutcome::Failed
         }
         Err(join) if join.is_cancelled() => RunOutcome::Stopped,
         Err(join) => {
-            report_panic(session, join.into_panic());
+            report_panic(session, join.into_panic()).await;
             RunOutcome::Failed
         }
     };
     session.set_current_run(None);
-    session.close_open_steps();
+    session.close_open_steps().await;
     if outcome == RunOutcome::Stopped {
         if let Some(on_stop) = &hooks.on_stop {
             // on_stop is itself a hook: its failure is reported, not fatal.
             match tokio::spawn(on_stop(chat)).await {
                 Ok(Ok(())) => {}
-                Ok(Err(err)) => report_error(session, &err),
-                Err(join) if join.is_panic() => report_panic(session, join.into_panic()),
+                Ok(Err(err)) => report_error(session, &err).await,
+                Err(join) if join.is_panic() => report_panic(session, join.into_panic()).await,
                 Err(_) => {}
             }
-            session.close_open_steps();
+            session.close_open_steps().await;
         }
     }
     let _ = session.emit(ServerEvent::RunEnded { run_id, outcome });
 }
 
-fn report_error(session: &Session, err: &BoxError) {
+async fn report_error(session: &Session, err: &BoxError) {
     let debug = session.runtime.config.project.debug;
     tracing::warn!(session = %session.id, error = %describe(err.as_ref(), true), "hook failed");
-    post_error_message(session, describe(err.as_ref(), debug));
+    post_error_message(session, describe(err.as_ref(), debug)).await;
 }
 
-fn report_panic(session: &Session, payload: Box<dyn std::any::Any + Send>) {
+async fn report_panic(session: &Session, payload: Box<dyn std::any::Any + Send>) {
     let detail = payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
@@ -115,10 +121,10 @@ fn report_panic(session: &Session, payload: Box<dyn std::any::Any + Send>) {
     } else {
         "The assistant crashed while handling this. The error was logged on the server.".into()
     };
-    post_error_message(session, text);
+    post_error_message(session, text).await;
 }
 
-fn post_error_message(session: &Session, text: String) {
+async fn post_error_message(session: &Session, text: String) {
     let now = now_millis();
     let step = Step {
         id: uuid::Uuid::new_v4().to_string(),
@@ -132,5 +138,5 @@ fn post_error_message(session: &Session, text: String) {
         end: Some(now),
         ..Default::default()
     };
-    let _ = session.emit(ServerEvent::StepCreated { step });
+    let _ = session.create_step(step).await;
 }

@@ -11,6 +11,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::AbortHandle;
 
 use super::event_log::{EventLog, ReplayLimits, Since};
+use super::persist_state::{is_durable, is_user_turn, PersistState};
 use super::runner::RunRequest;
 use super::thread::ThreadState;
 use super::Runtime;
@@ -42,6 +43,8 @@ struct SessionState {
     /// Bumped by stop: queued requests from an older epoch are dropped.
     epoch: u64,
     closed: bool,
+    /// Present when the runtime persists conversations.
+    persist: Option<PersistState>,
 }
 
 pub(crate) struct Session {
@@ -68,7 +71,8 @@ pub(crate) struct Snapshot {
 impl Session {
     pub(crate) fn new(
         id: String,
-        thread_id: String,
+        thread: ThreadState,
+        persist: Option<PersistState>,
         runtime: Arc<Runtime>,
         limits: ReplayLimits,
     ) -> (Arc<Session>, mpsc::UnboundedReceiver<(u64, RunRequest)>) {
@@ -78,13 +82,14 @@ impl Session {
             id,
             state: Mutex::new(SessionState {
                 log: EventLog::new(limits),
-                thread: ThreadState::new(thread_id),
+                thread,
                 running: false,
                 attached: 0,
                 detached_since: Some(Instant::now()),
                 current_run: None,
                 epoch: 0,
                 closed: false,
+                persist,
             }),
             seq_tx,
             queue_tx,
@@ -106,34 +111,30 @@ impl Session {
 
     /// Numbers, records, applies and publishes one event.
     pub(crate) fn emit(&self, event: ServerEvent) -> Result<u64, ChatError> {
-        self.emit_with(|_| Ok(event))
-    }
-
-    /// Like `emit`, but first checks (under the same lock) that step
-    /// `must_exist` is in the thread.
-    fn emit_checked(&self, must_exist: Option<&str>, event: ServerEvent) -> Result<u64, ChatError> {
-        self.emit_with(|thread| {
-            if let Some(id) = must_exist {
-                if thread.get(id).is_none() {
-                    return Err(ChatError::UnknownStep(id.to_string()));
-                }
-            }
-            Ok(event)
-        })
+        self.emit_with(move |_| Ok(event), None)
     }
 
     /// Builds an event from the thread and emits it under one lock, so
     /// nothing can slip in between reading the state and changing it.
+    /// `persisted` is the event as already written: if the built event is
+    /// the same, it is not marked for the next checkpoint.
     fn emit_with(
         &self,
         make: impl FnOnce(&ThreadState) -> Result<ServerEvent, ChatError>,
+        persisted: Option<&ServerEvent>,
     ) -> Result<u64, ChatError> {
         let seq = {
-            let mut st = self.lock();
+            let mut guard = self.lock();
+            let st = &mut *guard;
             if st.closed {
                 return Err(ChatError::SessionClosed);
             }
             let event = make(&st.thread)?;
+            if let Some(persist) = st.persist.as_mut() {
+                if persisted != Some(&event) {
+                    persist.track(&event, &st.thread);
+                }
+            }
             let seq = st.log.next_seq();
             let json = serialize_envelope(seq, &event);
             st.log.push(json.into());
@@ -149,26 +150,150 @@ impl Session {
         Ok(seq)
     }
 
+    /// Emits a step change; when it completes or removes a step and the
+    /// thread is persisted, it is written first, so whatever a browser has
+    /// seen completed survives a crash. The writing happens outside the
+    /// session lock: other events flow meanwhile.
+    pub(crate) async fn commit(
+        &self,
+        make: impl Fn(&ThreadState) -> Result<ServerEvent, ChatError>,
+    ) -> Result<u64, ChatError> {
+        let pending = {
+            let mut guard = self.lock();
+            let st = &mut *guard;
+            if st.closed {
+                return Err(ChatError::SessionClosed);
+            }
+            let event = make(&st.thread)?;
+            match (&self.runtime.persistence, st.persist.as_mut()) {
+                (Some(persistence), Some(persist))
+                    if is_durable(&event) || is_user_turn(&event) =>
+                {
+                    persist
+                        .batch(&st.thread, std::slice::from_ref(&event))
+                        .map(|batch| (persistence.submit_and_wait(batch), event))
+                }
+                _ => None,
+            }
+        };
+        let Some((written, event)) = pending else {
+            return self.emit_with(|t| make(t), None);
+        };
+        // A failed write was logged; the conversation goes on regardless.
+        let _ = written.wait().await;
+        let seq = self.emit_with(|t| make(t), Some(&event))?;
+        if is_user_turn(&event) {
+            let summary = {
+                let st = self.lock();
+                st.persist
+                    .as_ref()
+                    .filter(|p| p.is_saved())
+                    .map(|p| p.summary(&st.thread.id))
+            };
+            if let Some(thread) = summary {
+                let _ = self.emit(ServerEvent::ThreadUpdated { thread });
+            }
+        }
+        Ok(seq)
+    }
+
+    /// Removes several steps (with their descendants) in one write.
+    pub(crate) async fn remove_steps(&self, ids: &[String]) -> Result<(), ChatError> {
+        let pending = {
+            let mut guard = self.lock();
+            let st = &mut *guard;
+            if st.closed {
+                return Err(ChatError::SessionClosed);
+            }
+            let changes: Vec<ServerEvent> = ids
+                .iter()
+                .filter(|id| st.thread.get(id).is_some())
+                .map(|id| ServerEvent::StepRemoved { id: id.clone() })
+                .collect();
+            match (&self.runtime.persistence, st.persist.as_mut()) {
+                (Some(persistence), Some(persist)) => persist
+                    .batch(&st.thread, &changes)
+                    .map(|batch| persistence.submit_and_wait(batch)),
+                _ => None,
+            }
+        };
+        if let Some(written) = pending {
+            let _ = written.wait().await;
+        }
+        for id in ids {
+            let removal = ServerEvent::StepRemoved { id: id.clone() };
+            let _ = self.emit_with(
+                |thread| {
+                    thread
+                        .get(id)
+                        .map(|_| removal.clone())
+                        .ok_or_else(|| ChatError::UnknownStep(id.clone()))
+                },
+                Some(&removal),
+            );
+        }
+        Ok(())
+    }
+
+    /// Submits the steps changed since the last write (streaming output).
+    pub(crate) fn checkpoint(&self) {
+        let Some(persistence) = &self.runtime.persistence else {
+            return;
+        };
+        let mut guard = self.lock();
+        let st = &mut *guard;
+        if let Some(batch) = st.persist.as_mut().and_then(|p| p.checkpoint(&st.thread)) {
+            // Submitted under the lock, so it cannot overtake a later write.
+            persistence.submit(batch);
+        }
+    }
+
+    /// The thread's record as it would be stored now.
+    pub(crate) fn record(&self) -> Option<crate::data::ThreadRecord> {
+        let st = self.lock();
+        st.persist.as_ref().map(|p| p.record(&st.thread.id))
+    }
+
+    /// The owner of the session's thread, when it is persisted.
+    pub(crate) fn owner(&self) -> Option<String> {
+        self.lock().persist.as_ref().map(|p| p.owner.clone())
+    }
+
     /// Appends streamed text to a step's output (or input).
     pub(crate) fn append(&self, id: &str, delta: &str, input: bool) -> Result<(), ChatError> {
         if delta.is_empty() {
             return Ok(());
         }
-        let event = ServerEvent::StepDelta {
-            id: id.to_string(),
-            delta: delta.to_string(),
-            input,
-        };
-        self.emit_checked(Some(id), event).map(|_| ())
+        self.emit_with(
+            |thread| {
+                if thread.get(id).is_none() {
+                    return Err(ChatError::UnknownStep(id.to_string()));
+                }
+                Ok(ServerEvent::StepDelta {
+                    id: id.to_string(),
+                    delta: delta.to_string(),
+                    input,
+                })
+            },
+            None,
+        )
+        .map(|_| ())
+    }
+
+    /// Shows a new step (written first when it is already complete).
+    pub(crate) async fn create_step(&self, step: Step) -> Result<(), ChatError> {
+        self.commit(|_| Ok(ServerEvent::StepCreated { step: step.clone() }))
+            .await
+            .map(|_| ())
     }
 
     /// Changes a step and publishes its new state.
-    pub(crate) fn update_step(
+    pub(crate) async fn update_step(
         &self,
         id: &str,
-        change: impl FnOnce(&mut Step),
+        change: impl Fn(&mut Step),
     ) -> Result<(), ChatError> {
-        self.emit_with(|thread| {
+        self.commit(|thread| {
             let mut step = thread
                 .get(id)
                 .cloned()
@@ -176,23 +301,28 @@ impl Session {
             change(&mut step);
             Ok(ServerEvent::StepUpdated { step })
         })
+        .await
         .map(|_| ())
     }
 
-    pub(crate) fn remove_step(&self, id: &str) -> Result<(), ChatError> {
-        self.emit_checked(Some(id), ServerEvent::StepRemoved { id: id.to_string() })
-            .map(|_| ())
+    pub(crate) async fn remove_step(&self, id: &str) -> Result<(), ChatError> {
+        if self.lock().thread.get(id).is_none() {
+            return Err(ChatError::UnknownStep(id.to_string()));
+        }
+        self.remove_steps(&[id.to_string()]).await
     }
 
     /// Closes every step a finished run left open, keeping what it produced.
-    pub(crate) fn close_open_steps(&self) {
+    pub(crate) async fn close_open_steps(&self) {
         let open = self.lock().thread.open_steps();
         let end = now_millis();
         for id in open {
-            let _ = self.update_step(&id, |s| {
-                s.streaming = false;
-                s.end.get_or_insert(end);
-            });
+            let _ = self
+                .update_step(&id, |s| {
+                    s.streaming = false;
+                    s.end.get_or_insert(end);
+                })
+                .await;
         }
     }
 

@@ -12,9 +12,10 @@ use axum::response::{IntoResponse, Response};
 use loquat_app::protocol::{ClientEvent, ErrorCode, ServerEvent, Step, StepType};
 
 use super::event_log::Since;
+use super::operations;
 use super::runner::RunRequest;
 use super::session::{serialize_envelope, Session};
-use super::Runtime;
+use super::{ResumeError, Runtime};
 use crate::sdk::Message;
 use crate::time::now_millis;
 
@@ -34,12 +35,13 @@ pub(crate) async fn ws_handler(
     if !origin_allowed(&headers, &runtime.config.project.allow_origins) {
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
+    let user = crate::http::request_user(&runtime, &headers);
     // Small buffers: idle sessions must stay cheap.
     ws.read_buffer_size(4 * 1024)
         .write_buffer_size(0)
         .max_message_size(CODEC_MAX_MESSAGE.max(runtime.limits.max_frame_bytes * 2))
         .max_frame_size(CODEC_MAX_MESSAGE.max(runtime.limits.max_frame_bytes * 2))
-        .on_upgrade(move |socket| connection(socket, runtime))
+        .on_upgrade(move |socket| connection(socket, runtime, user))
 }
 
 /// Same-origin requests and non-browser clients (no `Origin`) are always
@@ -153,19 +155,20 @@ fn parse(frame: Option<Result<WsMessage, axum::Error>>, max_bytes: usize) -> Inc
     }
 }
 
-async fn connection(socket: WebSocket, runtime: Arc<Runtime>) {
+async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: Option<String>) {
     let mut conn = Connection { socket, cursor: 0 };
     let max = runtime.limits.max_frame_bytes;
 
     // Handshake: wait for hello; refuse anything else meanwhile.
-    let (session_id, last_seq) = loop {
+    let (session_id, last_seq, thread_id) = loop {
         let next = tokio::time::timeout(HELLO_TIMEOUT, conn.socket.recv()).await;
         let Ok(frame) = next else { return };
         match parse(frame, max) {
             Incoming::Event(ClientEvent::Hello {
                 session_id,
                 last_seq,
-            }) => break (session_id, last_seq),
+                thread_id,
+            }) => break (session_id, last_seq, thread_id),
             Incoming::Event(_) => {
                 if !conn
                     .send_error(ErrorCode::NotReady, "say hello first")
@@ -184,9 +187,38 @@ async fn connection(socket: WebSocket, runtime: Arc<Runtime>) {
         }
     };
 
-    let existing = session_id.as_deref().and_then(|id| runtime.session(id));
-    let expired = session_id.is_some() && existing.is_none();
-    let session = existing.unwrap_or_else(|| runtime.create_session());
+    let existing = session_id
+        .as_deref()
+        .and_then(|id| runtime.session(id))
+        .filter(|s| s.owner() == user)
+        .filter(|s| thread_id.as_deref().is_none_or(|t| s.thread_id() == t));
+    // Replay only continues the very session the client was attached to.
+    let last_seq = if existing.is_some() { last_seq } else { None };
+    let (session, expired) = match (existing, thread_id) {
+        (Some(session), _) => (session, false),
+        (None, Some(thread_id)) => match open_thread(&runtime, user.as_deref(), &thread_id).await {
+            Ok(session) => (session, false),
+            Err(err) => {
+                let (code, message) = match err {
+                    ResumeError::NotFound => (
+                        ErrorCode::ThreadNotFound,
+                        "this conversation does not exist or is not yours".to_string(),
+                    ),
+                    ResumeError::Data(err) => {
+                        tracing::error!(error = %err, "loading a thread failed");
+                        (
+                            ErrorCode::Storage,
+                            "the conversation could not be loaded; try again later".to_string(),
+                        )
+                    }
+                };
+                let _ = conn.send_error(code, message).await;
+                let _ = conn.socket.send(WsMessage::Close(None)).await;
+                return;
+            }
+        },
+        (None, None) => (runtime.create_session(user), session_id.is_some()),
+    };
     session.attach();
     let mut seq_rx = session.subscribe();
     let ready = ServerEvent::Ready {
@@ -236,6 +268,18 @@ async fn connection(socket: WebSocket, runtime: Arc<Runtime>) {
     session.detach();
 }
 
+async fn open_thread(
+    runtime: &Arc<Runtime>,
+    user: Option<&str>,
+    thread_id: &str,
+) -> Result<Arc<Session>, ResumeError> {
+    let user = user.ok_or(ResumeError::NotFound)?;
+    if !loquat_app::route::is_thread_id(thread_id) {
+        return Err(ResumeError::NotFound);
+    }
+    runtime.open_thread(user, thread_id).await
+}
+
 /// Handles one client event; false when the connection should end.
 async fn handle(
     runtime: &Arc<Runtime>,
@@ -254,10 +298,43 @@ async fn handle(
                     .send_error(ErrorCode::EmptyMessage, "the message is empty")
                     .await;
             }
-            let message = post_user_message(session, content);
+            let message = post_user_message(session, content).await;
             if let Some(message) = message {
                 let _ = session.enqueue(RunRequest::Message(Box::new(message)));
             }
+            true
+        }
+        ClientEvent::EditMessage { id, content } => {
+            if !runtime.config.features.edit_message {
+                return conn
+                    .send_error(ErrorCode::FeatureDisabled, "editing messages is turned off")
+                    .await;
+            }
+            if content.trim().is_empty() {
+                return conn
+                    .send_error(ErrorCode::EmptyMessage, "the message is empty")
+                    .await;
+            }
+            if !is_user_message(session, &id) {
+                return conn
+                    .send_error(ErrorCode::UnknownStep, "there is no such message to edit")
+                    .await;
+            }
+            spawn_operation(session, move |s| async move {
+                operations::edit_message(&s, &id, content).await
+            });
+            true
+        }
+        ClientEvent::Rerun => {
+            spawn_operation(session, |s| async move { operations::rerun(&s).await });
+            true
+        }
+        ClientEvent::Undo => {
+            spawn_operation(session, |s| async move { operations::undo_turn(&s).await });
+            true
+        }
+        ClientEvent::Clear => {
+            spawn_operation(session, |s| async move { operations::clear_all(&s).await });
             true
         }
         ClientEvent::Stop => {
@@ -271,9 +348,33 @@ async fn handle(
     }
 }
 
+fn is_user_message(session: &Session, id: &str) -> bool {
+    session.with_steps(|steps| {
+        steps
+            .iter()
+            .any(|s| s.id == id && s.parent_id.is_none() && s.step_type == StepType::UserMessage)
+    })
+}
+
+/// Runs an operation on its own task: it may wait for a run to stop, and
+/// the connection must keep forwarding events meanwhile.
+fn spawn_operation<F, Fut>(session: &Arc<Session>, operation: F)
+where
+    F: FnOnce(Arc<Session>) -> Fut,
+    Fut: std::future::Future<Output = Result<(), crate::error::ChatError>> + Send + 'static,
+{
+    let future = operation(session.clone());
+    let id = session.id.clone();
+    tokio::spawn(async move {
+        if let Err(err) = future.await {
+            tracing::debug!(session = %id, error = %err, "operation refused");
+        }
+    });
+}
+
 /// Shows the user's message in the thread at once, even while it waits in
-/// the queue, and returns it for the hook.
-fn post_user_message(session: &Session, content: String) -> Option<Message> {
+/// the queue, and returns it for the hook. It is written to history first.
+async fn post_user_message(session: &Session, content: String) -> Option<Message> {
     let now = now_millis();
     let step = Step {
         id: uuid::Uuid::new_v4().to_string(),
@@ -287,6 +388,6 @@ fn post_user_message(session: &Session, content: String) -> Option<Message> {
         ..Default::default()
     };
     let message = Message::from_step(&step);
-    session.emit(ServerEvent::StepCreated { step }).ok()?;
+    session.create_step(step).await.ok()?;
     Some(message)
 }

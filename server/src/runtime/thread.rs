@@ -1,7 +1,7 @@
 //! The live state of a session's thread, kept in step with every event the
 //! session emits: it is what snapshots and the conversation context read.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use loquat_app::protocol::{ServerEvent, Step};
 
@@ -18,6 +18,17 @@ impl ThreadState {
             id,
             ..Default::default()
         }
+    }
+
+    /// A thread loaded from history.
+    pub(crate) fn with_steps(id: String, steps: Vec<Step>) -> Self {
+        let mut thread = ThreadState {
+            id,
+            steps,
+            index: HashMap::new(),
+        };
+        thread.reindex();
+        thread
     }
 
     pub(crate) fn steps(&self) -> &[Step] {
@@ -59,16 +70,30 @@ impl ThreadState {
         }
     }
 
-    fn remove_with_descendants(&mut self, id: &str) {
-        let mut doomed = vec![id.to_string()];
+    /// The step and all its descendants, parent first.
+    pub(crate) fn subtree(&self, id: &str) -> Vec<String> {
+        if self.get(id).is_none() {
+            return Vec::new();
+        }
+        let mut doomed: HashSet<&str> = HashSet::from([id]);
+        let mut ids = vec![id.to_string()];
         // Children always come after their parent, so one forward pass finds
         // every descendant.
         for step in &self.steps {
-            if let Some(parent) = &step.parent_id {
+            if let Some(parent) = step.parent_id.as_deref() {
                 if doomed.contains(parent) {
-                    doomed.push(step.id.clone());
+                    doomed.insert(&step.id);
+                    ids.push(step.id.clone());
                 }
             }
+        }
+        ids
+    }
+
+    fn remove_with_descendants(&mut self, id: &str) {
+        let doomed: HashSet<String> = self.subtree(id).into_iter().collect();
+        if doomed.is_empty() {
+            return;
         }
         self.steps.retain(|s| !doomed.contains(&s.id));
         self.reindex();

@@ -6,9 +6,24 @@ use axum::serve::ListenerExt;
 
 use crate::cli::{Cli, ServeOptions};
 use crate::config::Config;
+use crate::data::{DataLayer, SqliteDataLayer, LOCAL_USER};
 use crate::error::{HookResult, ServeError};
 use crate::runtime::hooks::{chat_hook, message_hook, Hooks};
+use crate::runtime::persist::Persistence;
 use crate::runtime::{Runtime, RuntimeLimits};
+
+/// File name of the embedded database inside the data directory.
+pub const DATABASE_FILE: &str = "loquat.db";
+
+/// Where conversations are kept.
+#[derive(Clone, Default)]
+enum Storage {
+    /// SQLite in the data directory, unless the configuration turns it off.
+    #[default]
+    Embedded,
+    Custom(Arc<dyn DataLayer>),
+    Off,
+}
 
 use super::{Chat, Message};
 
@@ -35,6 +50,7 @@ pub struct Loquat {
     hooks: Hooks,
     config: Option<Config>,
     limits: RuntimeLimits,
+    storage: Storage,
 }
 
 impl Loquat {
@@ -101,6 +117,26 @@ impl Loquat {
         self
     }
 
+    /// Keeps conversations in `data` instead of the embedded SQLite file.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), loquat::ServeError> {
+    /// use std::sync::Arc;
+    /// let data = loquat::data::SqliteDataLayer::open("/var/lib/chat/chat.db").await?;
+    /// loquat::Loquat::new().data_layer(Arc::new(data)).serve().await
+    /// # }
+    /// ```
+    pub fn data_layer(mut self, data: Arc<dyn DataLayer>) -> Self {
+        self.storage = Storage::Custom(data);
+        self
+    }
+
+    /// Keeps nothing: no history, conversations end with their session.
+    pub fn without_persistence(mut self) -> Self {
+        self.storage = Storage::Off;
+        self
+    }
+
     /// Overrides the runtime's protective limits.
     pub fn limits(mut self, limits: RuntimeLimits) -> Self {
         self.limits = limits;
@@ -142,7 +178,22 @@ impl Loquat {
                 config
             }
         };
-        let runtime = Runtime::new(self.hooks, Arc::new(config), self.limits);
+        let data: Option<Arc<dyn DataLayer>> = match self.storage {
+            Storage::Off => None,
+            Storage::Custom(data) => Some(data),
+            Storage::Embedded if !config.project.persistence => None,
+            Storage::Embedded => Some(Arc::new(
+                SqliteDataLayer::open(options.data_dir.join(DATABASE_FILE)).await?,
+            )),
+        };
+        let persistence = match data {
+            Some(data) => {
+                let user = data.get_or_create_user(LOCAL_USER).await?;
+                Some(Persistence::start(data, user.id))
+            }
+            None => None,
+        };
+        let runtime = Runtime::new(self.hooks, Arc::new(config), self.limits, persistence);
         let addr = format!("{}:{}", options.host, options.port);
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
@@ -181,15 +232,20 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
         self.runtime.spawn_sweeper();
+        self.runtime.spawn_checkpointer();
+        let runtime = self.runtime.clone();
         let app = crate::http::router(self.runtime);
         // Tokens are small writes: without NODELAY, Nagle's algorithm holds
         // the last one of a burst back until the peer's delayed ACK (~40 ms).
         let listener = self.listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        axum::serve(listener, app)
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
-            .await?;
+            .await;
+        // Whatever streamed since the last checkpoint is written before exit.
+        runtime.flush().await;
+        served?;
         Ok(())
     }
 }

@@ -1,12 +1,14 @@
 use std::sync::Arc;
 
-use loquat_app::protocol::{ServerEvent, Step, StepType};
+use loquat_app::protocol::Step;
 
 use super::message::{Message, MessageKind};
+use super::serialize::SerializeOptions;
 use super::step::{MessageHandle, StepBuilder};
 use super::user_session::UserSession;
 use crate::error::ChatError;
-use crate::llm::{ChatMessage, Role};
+use crate::llm::ChatMessage;
+use crate::runtime::operations;
 use crate::runtime::session::Session;
 use crate::time::now_millis;
 
@@ -49,16 +51,16 @@ impl Chat {
     /// # Ok(()) }
     /// ```
     pub async fn send(&self, message: Message) -> Result<MessageHandle, ChatError> {
-        self.create(message, false)
+        self.create(message, false).await
     }
 
     /// Starts a message whose content will be streamed with
     /// [`MessageHandle::token`]; call [`MessageHandle::finish`] at the end.
     pub async fn stream(&self, message: Message) -> Result<MessageHandle, ChatError> {
-        self.create(message, true)
+        self.create(message, true).await
     }
 
-    fn create(&self, message: Message, streaming: bool) -> Result<MessageHandle, ChatError> {
+    async fn create(&self, message: Message, streaming: bool) -> Result<MessageHandle, ChatError> {
         let now = now_millis();
         let author = if !message.author.is_empty() {
             message.author
@@ -83,7 +85,7 @@ impl Chat {
             end: (!streaming).then_some(now),
             ..Default::default()
         };
-        self.session.emit(ServerEvent::StepCreated { step })?;
+        self.session.create_step(step).await?;
         Ok(MessageHandle::new(self.session.clone(), id))
     }
 
@@ -99,26 +101,41 @@ impl Chat {
 
     /// The conversation so far as OpenAI-style `{role, content}` messages:
     /// user, assistant and system messages in order; error messages and
-    /// intermediate steps are left out.
+    /// intermediate steps are left out. A resumed thread includes its
+    /// history.
     pub fn messages(&self) -> Vec<ChatMessage> {
-        self.session.with_steps(|steps| {
-            steps
-                .iter()
-                .filter(|s| !s.is_error)
-                .filter_map(|s| {
-                    let role = match s.step_type {
-                        StepType::UserMessage => Role::User,
-                        StepType::AssistantMessage => Role::Assistant,
-                        StepType::SystemMessage => Role::System,
-                        _ => return None,
-                    };
-                    Some(ChatMessage {
-                        role,
-                        content: s.output.clone(),
-                    })
-                })
-                .collect()
-        })
+        self.serialize(&SerializeOptions::new())
+    }
+
+    /// The conversation as `{role, content}` messages, shaped by `options`
+    /// (author → role mapping, exclusions, filter, custom content, limit).
+    pub fn serialize(&self, options: &SerializeOptions) -> Vec<ChatMessage> {
+        self.session.with_steps(|steps| options.apply(steps))
+    }
+
+    /// Removes the last `count` top-level messages (and any steps after the
+    /// first of them) and returns them, oldest first.
+    pub async fn undo(&self, count: usize) -> Result<Vec<Message>, ChatError> {
+        operations::undo(&self.session, count).await
+    }
+
+    /// Removes every message and step of the conversation and returns the
+    /// messages removed. The thread stays in history, empty.
+    pub async fn clear(&self) -> Result<Vec<Message>, ChatError> {
+        operations::clear(&self.session).await
+    }
+
+    /// Runs `on_message` again with the conversation's last message as
+    /// input, after the current run: lets bots answer bots in a chain.
+    ///
+    /// ```no_run
+    /// # async fn demo(chat: loquat::Chat) -> Result<(), loquat::BoxError> {
+    /// chat.send(loquat::Message::user("Your turn").author("Bot A")).await?;
+    /// chat.respond()?; // on_message runs again with "Your turn"
+    /// # Ok(()) }
+    /// ```
+    pub fn respond(&self) -> Result<(), ChatError> {
+        operations::respond(&self.session)
     }
 
     /// A copy of every step in the thread, in order.

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use loquat_app::protocol::{ServerEvent, ShowInput, Step, StepType};
+use loquat_app::protocol::{ShowInput, Step, StepType};
 
 use crate::error::ChatError;
 use crate::runtime::session::Session;
@@ -81,7 +81,7 @@ impl StepBuilder {
         step.created_at = now;
         step.start = Some(now);
         let id = step.id.clone();
-        session.emit(ServerEvent::StepCreated { step })?;
+        session.create_step(step).await?;
         Ok(StepHandle {
             inner: StepRef { session, id },
         })
@@ -101,20 +101,22 @@ impl StepRef {
         self.session.append(&self.id, text, input)
     }
 
-    fn update(&self, change: impl FnOnce(&mut Step)) -> Result<(), ChatError> {
-        self.session.update_step(&self.id, change)
+    async fn update(&self, change: impl Fn(&mut Step)) -> Result<(), ChatError> {
+        self.session.update_step(&self.id, change).await
     }
 
-    fn finish(&self, change: impl FnOnce(&mut Step)) -> Result<(), ChatError> {
+    async fn finish(&self, change: impl Fn(&mut Step)) -> Result<(), ChatError> {
+        let end = now_millis();
         self.update(|s| {
             change(s);
             s.streaming = false;
-            s.end = Some(now_millis());
+            s.end = Some(end);
         })
+        .await
     }
 
-    fn remove(&self) -> Result<(), ChatError> {
-        self.session.remove_step(&self.id)
+    async fn remove(&self) -> Result<(), ChatError> {
+        self.session.remove_step(&self.id).await
     }
 }
 
@@ -153,38 +155,40 @@ impl StepHandle {
     /// Replaces the output.
     pub async fn set_output(&self, output: impl Into<String>) -> Result<(), ChatError> {
         let output = output.into();
-        self.inner.update(|s| s.output = output)
+        self.inner.update(|s| s.output = output.clone()).await
     }
 
     /// Replaces the input.
     pub async fn set_input(&self, input: impl Into<String>) -> Result<(), ChatError> {
         let input = input.into();
-        self.inner.update(|s| s.input = input)
+        self.inner.update(|s| s.input = input.clone()).await
     }
 
     /// Marks the step done, keeping its output.
     pub async fn finish(&self) -> Result<(), ChatError> {
-        self.inner.finish(|_| {})
+        self.inner.finish(|_| {}).await
     }
 
     /// Sets the output and marks the step done.
     pub async fn finish_with(&self, output: impl Into<String>) -> Result<(), ChatError> {
         let output = output.into();
-        self.inner.finish(|s| s.output = output)
+        self.inner.finish(|s| s.output = output.clone()).await
     }
 
     /// Marks the step failed with `error` as its output.
     pub async fn fail(&self, error: impl std::fmt::Display) -> Result<(), ChatError> {
         let error = error.to_string();
-        self.inner.finish(|s| {
-            s.output = error;
-            s.is_error = true;
-        })
+        self.inner
+            .finish(|s| {
+                s.output = error.clone();
+                s.is_error = true;
+            })
+            .await
     }
 
     /// Removes the step and its children from the thread.
     pub async fn remove(&self) -> Result<(), ChatError> {
-        self.inner.remove()
+        self.inner.remove().await
     }
 }
 
@@ -225,16 +229,16 @@ impl MessageHandle {
     /// Replaces the content.
     pub async fn update(&self, content: impl Into<String>) -> Result<(), ChatError> {
         let content = content.into();
-        self.inner.update(|s| s.output = content)
+        self.inner.update(|s| s.output = content.clone()).await
     }
 
     /// Ends streaming.
     pub async fn finish(&self) -> Result<(), ChatError> {
-        self.inner.finish(|_| {})
+        self.inner.finish(|_| {}).await
     }
 
     /// Removes the message from the thread.
     pub async fn remove(&self) -> Result<(), ChatError> {
-        self.inner.remove()
+        self.inner.remove().await
     }
 }

@@ -20,7 +20,10 @@ pub const DEADLINE: Duration = Duration::from_secs(20);
 pub struct TestApp {
     pub addr: SocketAddr,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    _dir: TempDir,
+    task: Option<tokio::task::JoinHandle<Result<(), loquat::ServeError>>>,
+    /// The data directory (kept when the app was started in a given one).
+    pub data_dir: std::path::PathBuf,
+    _dir: Option<TempDir>,
 }
 
 impl TestApp {
@@ -30,21 +33,89 @@ impl TestApp {
 
     pub async fn start_with(app: Loquat, config: Config) -> TestApp {
         let dir = TempDir::new();
+        let mut test_app = Self::start_in(app, config, &dir.path).await;
+        test_app._dir = Some(dir);
+        test_app
+    }
+
+    /// Starts in `data_dir`, which outlives the app (for restarts).
+    pub async fn start_in(app: Loquat, config: Config, data_dir: &std::path::Path) -> TestApp {
         let server = app
             .config(config)
-            .bind(ServeOptions::ephemeral(dir.path.clone()))
+            .bind(ServeOptions::ephemeral(data_dir.to_path_buf()))
             .await
             .expect("bind");
         let addr = server.local_addr();
         let (tx, rx) = tokio::sync::oneshot::channel();
-        tokio::spawn(server.run_until(async {
+        let task = tokio::spawn(server.run_until(async {
             let _ = rx.await;
         }));
         TestApp {
             addr,
             shutdown: Some(tx),
-            _dir: dir,
+            task: Some(task),
+            data_dir: data_dir.to_path_buf(),
+            _dir: None,
         }
+    }
+
+    /// Shuts down cleanly and waits until everything is written.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(DEADLINE, task).await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Calls a server function (form-encoded arguments); returns the status
+    /// and the body.
+    pub async fn server_fn(&self, name: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let response = reqwest::Client::new()
+            .post(self.url(&format!("/api/{name}")))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("server fn request");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let response = reqwest::get(self.url(path)).await.expect("get");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    pub async fn post(&self, path: &str, body: Vec<u8>) -> (u16, String) {
+        let response = reqwest::Client::new()
+            .post(self.url(path))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("post");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    /// Opens a thread from history in a new connection.
+    pub async fn open_thread(&self, thread_id: &str) -> Client {
+        let mut client = Client::connect_raw(self.addr).await;
+        client.hello_thread(thread_id).await;
+        client
     }
 
     pub async fn client(&self) -> Client {
@@ -99,6 +170,7 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub struct Client {
     ws: Ws,
     pub session_id: String,
+    pub thread_id: String,
     pub applied: u64,
     pub steps: Vec<Step>,
     index: HashMap<String, usize>,
@@ -121,6 +193,7 @@ impl Client {
         let mut client = Client {
             ws,
             session_id: String::new(),
+            thread_id: String::new(),
             applied: 0,
             steps: Vec::new(),
             index: HashMap::new(),
@@ -132,6 +205,7 @@ impl Client {
             .send(&ClientEvent::Hello {
                 session_id,
                 last_seq,
+                thread_id: None,
             })
             .await;
         client.wait_for(|c| !c.session_id.is_empty()).await;
@@ -144,6 +218,7 @@ impl Client {
         let Client {
             mut ws,
             session_id,
+            thread_id: _,
             applied,
             steps,
             index,
@@ -163,10 +238,28 @@ impl Client {
             .send(&ClientEvent::Hello {
                 session_id: Some(session_id),
                 last_seq: Some(applied),
+                thread_id: None,
             })
             .await;
         fresh.wait_for(|c| !c.session_id.is_empty()).await;
         fresh
+    }
+
+    /// Connects without saying hello.
+    pub async fn connect_raw_pub(addr: SocketAddr) -> Client {
+        Self::connect_raw(addr).await
+    }
+
+    /// Says hello asking for a thread from history.
+    pub async fn hello_thread(&mut self, thread_id: &str) {
+        self.send(&ClientEvent::Hello {
+            session_id: None,
+            last_seq: None,
+            thread_id: Some(thread_id.to_string()),
+        })
+        .await;
+        self.wait_for(|c| !c.session_id.is_empty() || !c.errors.is_empty())
+            .await;
     }
 
     async fn connect_raw(addr: SocketAddr) -> Client {
@@ -176,6 +269,7 @@ impl Client {
         Client {
             ws,
             session_id: String::new(),
+            thread_id: String::new(),
             applied: 0,
             steps: Vec::new(),
             index: HashMap::new(),
@@ -227,6 +321,9 @@ impl Client {
         loop {
             match self.ws.next().await {
                 Some(Ok(WsMessage::Text(text))) => {
+                    if std::env::var_os("LOQUAT_TEST_FRAMES").is_some() {
+                        eprintln!("frame: {}", &text[..text.len().min(300)]);
+                    }
                     let envelopes: Vec<Envelope> = serde_json::from_str(&text)
                         .unwrap_or_else(|e| panic!("bad frame {text}: {e}"));
                     for envelope in envelopes {
@@ -257,9 +354,14 @@ impl Client {
 
     fn apply(&mut self, Envelope { seq, event }: Envelope) {
         match event {
-            ServerEvent::Ready { session_id, .. } => {
+            ServerEvent::Ready {
+                session_id,
+                thread_id,
+                ..
+            } => {
                 assert_eq!(seq, 0);
                 self.session_id = session_id;
+                self.thread_id = thread_id;
             }
             ServerEvent::Error { .. } => {
                 assert_eq!(seq, 0);
@@ -354,6 +456,20 @@ impl Client {
             })
             .collect()
     }
+}
+
+/// Percent-encodes a form value.
+pub fn urlencode(value: &str) -> String {
+    let mut out = String::new();
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 /// `n` numbered tokens: "t0 t1 t2 …".

@@ -1,6 +1,7 @@
 use leptos::html::Textarea;
 use leptos::prelude::*;
 
+use super::ConversationActions;
 use crate::client::{self, ChatStore, ConnectionState};
 use crate::protocol::ClientEvent;
 
@@ -57,6 +58,7 @@ pub fn Composer() -> impl IntoView {
                 submit();
             }
         >
+            <ConversationActions/>
             <div class="composer-box">
                 <textarea
                     node_ref=input

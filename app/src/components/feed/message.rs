@@ -1,9 +1,9 @@
 use leptos::prelude::*;
 
-use super::{MarkdownView, StepChildren};
+use super::{MarkdownView, MessageEditor, StepChildren};
 use crate::client::StepModel;
 use crate::components::dom::{copy_to_clipboard, format_time, iso_time};
-use crate::components::icons::COPY;
+use crate::components::icons::{COPY, EDIT_MESSAGE};
 use crate::protocol::{StepType, UiConfig};
 
 /// Content longer than this starts collapsed when `default_collapse_content`
@@ -36,6 +36,10 @@ pub fn MessageView(model: StepModel) -> impl IntoView {
     let copy = move |_| model.output.with_untracked(|text| copy_to_clipboard(text));
     let collapse_long = expect_context::<UiConfig>().default_collapse_content;
     let expanded = RwSignal::new(false);
+    let editable = kind == StepType::UserMessage
+        && step.parent_id.is_none()
+        && expect_context::<UiConfig>().edit_message;
+    let editing = RwSignal::new(false);
     let long = Memo::new(move |_| {
         collapse_long
             && !model.step.with(|s| s.streaming)
@@ -60,10 +64,18 @@ pub fn MessageView(model: StepModel) -> impl IntoView {
                     <span class="author">{author.clone()}</span>
                     <time datetime=iso_time(step.created_at)>{format_time(step.created_at)}</time>
                 </header>
-                <div class="message-content" class:collapsed=move || long.get() && !expanded.get()>
-                    <MarkdownView model/>
-                </div>
-                <Show when=move || long.get()>
+                <Show
+                    when=move || editing.get()
+                    fallback=move || view! {
+                        <div class="message-content" class:collapsed=move || long.get() && !expanded.get()>
+                            <MarkdownView model/>
+                        </div>
+                    }
+                    .into_any()
+                >
+                    {view! { <MessageEditor model editing/> }.into_any()}
+                </Show>
+                <Show when=move || long.get() && !editing.get()>
                     <button
                         type="button"
                         class="btn btn-ghost btn-small"
@@ -84,6 +96,17 @@ pub fn MessageView(model: StepModel) -> impl IntoView {
                         on:click=copy
                         inner_html=COPY
                     ></button>
+                    <Show when=move || editable && !editing.get()>
+                        <button
+                            type="button"
+                            class="icon-btn"
+                            data-testid="message-edit"
+                            title="Edit message"
+                            aria-label="Edit message"
+                            on:click=move |_| editing.set(true)
+                            inner_html=EDIT_MESSAGE
+                        ></button>
+                    </Show>
                 </footer>
             </div>
         </article>

@@ -3,6 +3,7 @@
 mod feed_view;
 mod markdown_view;
 mod message;
+mod message_editor;
 mod step_children;
 mod step_node;
 mod step_view;
@@ -12,6 +13,7 @@ mod welcome;
 pub use feed_view::Feed;
 pub use markdown_view::MarkdownView;
 pub use message::MessageView;
+pub use message_editor::MessageEditor;
 pub use step_children::StepChildren;
 pub use step_node::StepNode;
 pub use step_view::StepView;

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::ThemeToggle;
+use super::{ThemeToggle, ThreadMenu};
 use crate::client::{self, ChatStore};
 use crate::components::icons::PLUS;
 use crate::protocol::UiConfig;
@@ -28,6 +28,9 @@ pub fn Header() -> impl IntoView {
                     <span class="btn-icon-svg" inner_html=PLUS></span>
                     <span class="btn-label">"New chat"</span>
                 </button>
+                <Show when=move || ui.history>
+                    <ThreadMenu/>
+                </Show>
                 <ThemeToggle/>
             </div>
         </header>

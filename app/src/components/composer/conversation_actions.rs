@@ -1,0 +1,43 @@
+use leptos::prelude::*;
+
+use crate::client::{self, ChatStore, ConnectionState};
+use crate::components::icons::{CLEAR, RERUN, UNDO};
+use crate::protocol::ClientEvent;
+
+/// Rerun, undo and clear (as in Panel's ChatInterface), shown once the
+/// conversation has messages. Each stops an active run first.
+#[component]
+pub fn ConversationActions() -> impl IntoView {
+    let store = expect_context::<ChatStore>();
+    let visible = move || !store.roots.with(Vec::is_empty);
+    let offline = move || store.connection.get() != ConnectionState::Connected;
+    let button = move |test_id: &'static str,
+                       label: &'static str,
+                       icon: &'static str,
+                       event: ClientEvent| {
+        view! {
+            <button
+                type="button"
+                class="btn btn-ghost btn-small"
+                data-testid=test_id
+                title=label
+                disabled=offline
+                on:click=move |_| {
+                    client::send(event.clone());
+                }
+            >
+                <span class="btn-icon-svg" inner_html=icon></span>
+                <span>{label}</span>
+            </button>
+        }
+    };
+    view! {
+        <Show when=visible>
+            <div class="conversation-actions">
+                {button("rerun", "Rerun", RERUN, ClientEvent::Rerun)}
+                {button("undo", "Undo", UNDO, ClientEvent::Undo)}
+                {button("clear", "Clear", CLEAR, ClientEvent::Clear)}
+            </div>
+        </Show>
+    }
+}

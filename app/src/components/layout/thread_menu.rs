@@ -1,0 +1,131 @@
+use leptos::prelude::*;
+
+use crate::client::ChatStore;
+use crate::components::icons::{DOWNLOAD, MORE, UPLOAD};
+
+/// Download the conversation (JSON with every detail, or JSONL for
+/// fine-tuning) and import a JSON download as a new thread.
+#[component]
+pub fn ThreadMenu() -> impl IntoView {
+    let store = expect_context::<ChatStore>();
+    let open = RwSignal::new(false);
+    let href = move |format: &str| {
+        store
+            .thread_id
+            .get()
+            .map(|id| format!("/api/threads/{id}/export?format={format}"))
+    };
+    let has_messages = move || !store.roots.with(Vec::is_empty);
+    let on_file = move |ev: leptos::ev::Event| {
+        open.set(false);
+        #[cfg(feature = "hydrate")]
+        import_selected(store, ev);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    view! {
+        <div class="menu">
+            <button
+                type="button"
+                class="btn btn-ghost btn-icon"
+                data-testid="thread-menu"
+                title="Download or import a conversation"
+                aria-label="Download or import a conversation"
+                aria-haspopup="menu"
+                aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)
+                inner_html=MORE
+            ></button>
+            <Show when=move || open.get()>
+                <div class="menu-popup" role="menu" on:click=move |_| open.set(false)>
+                    <Show when=has_messages>
+                        <a class="menu-item" role="menuitem" data-testid="download-json" href=move || href("json") download="">
+                            <span class="btn-icon-svg" inner_html=DOWNLOAD></span>
+                            "Download as JSON"
+                        </a>
+                        <a class="menu-item" role="menuitem" data-testid="download-jsonl" href=move || href("jsonl") download="">
+                            <span class="btn-icon-svg" inner_html=DOWNLOAD></span>
+                            "Download as JSONL (fine-tuning)"
+                        </a>
+                    </Show>
+                    <label class="menu-item" role="menuitem" on:click=move |ev| ev.stop_propagation()>
+                        <span class="btn-icon-svg" inner_html=UPLOAD></span>
+                        "Import a JSON conversation…"
+                        <input
+                            type="file"
+                            accept="application/json,.json"
+                            data-testid="import-thread"
+                            class="visually-hidden"
+                            on:change=on_file
+                        />
+                    </label>
+                </div>
+            </Show>
+        </div>
+    }
+}
+
+/// Uploads the chosen file; opens the new thread, or shows why it failed.
+#[cfg(feature = "hydrate")]
+fn import_selected(store: ChatStore, ev: leptos::ev::Event) {
+    use wasm_bindgen::JsCast;
+
+    let Some(input) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+    else {
+        return;
+    };
+    let Some(file) = input.files().and_then(|files| files.get(0)) else {
+        return;
+    };
+    input.set_value("");
+    leptos::task::spawn_local(async move {
+        match upload(&file).await {
+            Ok(thread_id) => crate::client::open_thread(store, thread_id),
+            Err(message) => store.notice.set(Some(format!("Import failed: {message}"))),
+        }
+    });
+}
+
+#[cfg(feature = "hydrate")]
+async fn upload(file: &web_sys::File) -> Result<String, String> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+
+    #[derive(serde::Deserialize)]
+    struct Reply {
+        thread_id: Option<String>,
+        error: Option<String>,
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(file);
+    let response = JsFuture::from(window().fetch_with_str_and_init("/api/threads/import", &init))
+        .await
+        .map_err(|_| "the server could not be reached".to_string())?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|_| "unexpected reply".to_string())?;
+    let text = JsFuture::from(
+        response
+            .text()
+            .map_err(|_| "unreadable reply".to_string())?,
+    )
+    .await
+    .ok()
+    .and_then(|t| t.as_string())
+    .unwrap_or_default();
+    let reply: Reply = serde_json::from_str(&text).map_err(|_| {
+        if response.status() == 413 {
+            "the file is too large".to_string()
+        } else {
+            format!("unexpected reply (status {})", response.status())
+        }
+    })?;
+    match (reply.thread_id, reply.error) {
+        (Some(id), _) if response.ok() => Ok(id),
+        (_, Some(error)) => Err(error),
+        _ => Err(format!("unexpected reply (status {})", response.status())),
+    }
+}

@@ -1,0 +1,80 @@
+//! The history API the sidebar calls: server functions whose server side is
+//! a [`HistoryBackend`] the server crate provides through context, so this
+//! crate never depends on the runtime. Every call acts for the user the
+//! backend finds in the request, and a thread of another user is "not found".
+
+#[cfg(feature = "ssr")]
+mod backend;
+
+#[cfg(feature = "ssr")]
+pub use backend::{BoxFuture, HistoryBackend, HistoryError, HistoryService};
+
+use leptos::prelude::*;
+
+use crate::protocol::ThreadPage;
+
+/// Longest thread name accepted by [`rename_thread`], in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// Most characters of a search.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+#[cfg(feature = "ssr")]
+fn service() -> Result<HistoryService, ServerFnError> {
+    use_context::<HistoryService>().ok_or_else(|| ServerFnError::new(HistoryError::Disabled))
+}
+
+#[cfg(feature = "ssr")]
+fn request() -> Result<http::request::Parts, ServerFnError> {
+    use_context::<http::request::Parts>()
+        .ok_or_else(|| ServerFnError::new("the request is not available"))
+}
+
+/// One page of the user's threads, newest first; `search` filters by name
+/// and message content.
+#[server(prefix = "/api", endpoint = "threads/list")]
+pub async fn list_threads(
+    search: Option<String>,
+    cursor: Option<String>,
+) -> Result<ThreadPage, ServerFnError> {
+    let search = search.filter(|s| !s.trim().is_empty());
+    if search
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS)
+    {
+        return Err(ServerFnError::new(HistoryError::Invalid(format!(
+            "a search is at most {MAX_SEARCH_CHARS} characters"
+        ))));
+    }
+    let parts = request()?;
+    service()?
+        .list_threads(&parts, search, cursor)
+        .await
+        .map_err(ServerFnError::new)
+}
+
+/// Renames one of the user's threads.
+#[server(prefix = "/api", endpoint = "threads/rename")]
+pub async fn rename_thread(id: String, name: String) -> Result<(), ServerFnError> {
+    let name = name.trim().to_string();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(ServerFnError::new(HistoryError::Invalid(format!(
+            "a name has 1 to {MAX_NAME_CHARS} characters"
+        ))));
+    }
+    let parts = request()?;
+    service()?
+        .rename_thread(&parts, &id, &name)
+        .await
+        .map_err(ServerFnError::new)
+}
+
+/// Deletes one of the user's threads, with everything in it.
+#[server(prefix = "/api", endpoint = "threads/delete")]
+pub async fn delete_thread(id: String) -> Result<(), ServerFnError> {
+    let parts = request()?;
+    service()?
+        .delete_thread(&parts, &id)
+        .await
+        .map_err(ServerFnError::new)
+}

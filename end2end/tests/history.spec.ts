@@ -1,0 +1,134 @@
+import { readFile } from 'node:fs/promises';
+import {
+  test,
+  expect,
+  assistantMessages,
+  content,
+  openChat,
+  sendMessage,
+  userMessages,
+  waitReady,
+} from './support/fixtures';
+import type { Page } from '@playwright/test';
+
+// Fast replies: these tests are about what is kept, not about streaming.
+test.use({ serverEnv: { LOQUAT_DEMO_TOKENS_PER_SEC: '1000' } });
+
+async function exchange(page: Page, text: string): Promise<void> {
+  const before = await assistantMessages(page).count();
+  await sendMessage(page, text);
+  await expect(assistantMessages(page)).toHaveCount(before + 1, { timeout: 30_000 });
+  await expect(assistantMessages(page).last()).toHaveAttribute('data-streaming', 'false', { timeout: 30_000 });
+  await expect(page.getByTestId('composer-stop')).toBeHidden({ timeout: 30_000 });
+}
+
+test('a chat is saved: its address is the thread, and a reload shows its messages', async ({ page }) => {
+  await openChat(page);
+  await exchange(page, 'remember the loquats');
+  await expect(page).toHaveURL(/\/thread\/[\w-]+$/);
+
+  await page.reload();
+  await waitReady(page);
+  await expect(userMessages(page)).toHaveCount(1);
+  await expect(userMessages(page).first()).toContainText('remember the loquats');
+  await expect(assistantMessages(page)).toHaveCount(1);
+  await expect(content(assistantMessages(page).first())).toContainText('remember the loquats');
+});
+
+test('a deep link opens the thread in a new tab; an unknown thread is not found', async ({ page, context }) => {
+  await openChat(page);
+  await exchange(page, 'deep link me');
+  await expect(page).toHaveURL(/\/thread\//);
+  const url = page.url();
+
+  const other = await context.newPage();
+  await other.goto(url);
+  await waitReady(other);
+  await expect(userMessages(other)).toHaveCount(1);
+  await expect(userMessages(other).first()).toContainText('deep link me');
+  await expect(assistantMessages(other)).toHaveCount(1);
+
+  const response = await other.goto('/thread/no-such-thread');
+  expect(response?.status()).toBe(404);
+  await expect(other.getByTestId('not-found')).toBeVisible();
+  await expect(other.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: 30_000 });
+  await expect(other.getByTestId('not-found')).toBeVisible();
+});
+
+test('editing a message replaces what followed with a re-run', async ({ page }) => {
+  await openChat(page);
+  await exchange(page, 'first words');
+  await exchange(page, 'second words');
+  await expect(userMessages(page)).toHaveCount(2);
+
+  const first = userMessages(page).first();
+  await first.hover();
+  await first.getByTestId('message-edit').click();
+  const input = first.getByTestId('message-edit-input');
+  await input.fill('edited words');
+  await first.getByTestId('message-edit-save').click();
+
+  await expect(userMessages(page)).toHaveCount(1);
+  await expect(userMessages(page).first()).toContainText('edited words');
+  await expect(assistantMessages(page)).toHaveCount(1, { timeout: 30_000 });
+  await expect(content(assistantMessages(page).first())).toContainText('edited words', { timeout: 30_000 });
+  await expect(page.getByText('second words')).toHaveCount(0);
+
+  // Persisted: a reload shows the edited conversation.
+  await expect(assistantMessages(page).first()).toHaveAttribute('data-streaming', 'false', { timeout: 30_000 });
+  await page.reload();
+  await waitReady(page);
+  await expect(userMessages(page)).toHaveCount(1);
+  await expect(userMessages(page).first()).toContainText('edited words');
+});
+
+test('rerun answers the last message again; undo and clear remove messages', async ({ page }) => {
+  await openChat(page);
+  await exchange(page, 'say it again');
+  const firstReply = await assistantMessages(page).first().getAttribute('data-step-id');
+
+  await page.getByTestId('rerun').click();
+  await expect(assistantMessages(page).first()).not.toHaveAttribute('data-step-id', firstReply ?? '', {
+    timeout: 30_000,
+  });
+  await expect(assistantMessages(page)).toHaveCount(1);
+  await expect(assistantMessages(page).first()).toHaveAttribute('data-streaming', 'false', { timeout: 30_000 });
+
+  await exchange(page, 'one more');
+  await page.getByTestId('undo').click();
+  await expect(userMessages(page)).toHaveCount(1);
+  await expect(userMessages(page).first()).toContainText('say it again');
+
+  await page.getByTestId('clear').click();
+  await expect(page.getByTestId('message')).toHaveCount(0);
+});
+
+test('download JSON holds the conversation and imports back as a new thread', async ({ page }) => {
+  await openChat(page);
+  await exchange(page, 'export this conversation');
+
+  await page.getByTestId('thread-menu').click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-json').click()]);
+  const path = await download.path();
+  const exported = JSON.parse(await readFile(path, 'utf8'));
+  expect(exported.format).toBe('loquat.thread');
+  const texts = exported.steps.map((s: { output: string }) => s.output);
+  expect(texts).toContain('export this conversation');
+  const shown = (await content(assistantMessages(page).first()).innerText()).trim();
+  const reply = exported.steps.find((s: { type: string }) => s.type === 'assistant_message');
+  expect(reply.output).toContain('export this conversation');
+  expect(shown.length).toBeGreaterThan(0);
+
+  await page.getByTestId('thread-menu').click();
+  const [jsonl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-jsonl').click()]);
+  const line = JSON.parse((await readFile(await jsonl.path(), 'utf8')).trim());
+  expect(line.messages[0]).toEqual({ role: 'user', content: 'export this conversation' });
+
+  await page.getByTestId('thread-menu').click();
+  const before = page.url();
+  await page.getByTestId('import-thread').setInputFiles(path);
+  await expect(page).not.toHaveURL(before);
+  await expect(page).toHaveURL(/\/thread\//);
+  await expect(userMessages(page)).toHaveCount(1);
+  await expect(userMessages(page).first()).toContainText('export this conversation');
+});

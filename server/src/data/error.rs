@@ -1,0 +1,26 @@
+/// A data layer failure.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// The database could not be opened or created.
+    #[error("cannot open the database at {path}: {source}")]
+    Open {
+        path: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Applying the schema migrations failed.
+    #[error("database migration failed: {0}")]
+    Migration(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A query failed.
+    #[error("database error: {0}")]
+    Query(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Stored data could not be decoded (e.g. invalid JSON in a column).
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    /// A write named a thread that belongs to another user.
+    #[error("thread {0} belongs to another user")]
+    NotOwner(String),
+}
+
+/// Result of a data layer call.
+pub type DataResult<T> = Result<T, DataError>;

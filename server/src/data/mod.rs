@@ -1,0 +1,67 @@
+//! Persistence: the [`DataLayer`] trait the runtime writes threads, steps,
+//! elements and feedback through, and its embedded SQLite implementation.
+//!
+//! Every read and write that names a thread also names the user, and the
+//! implementation checks ownership in the query itself: a thread of another
+//! user is indistinguishable from one that does not exist.
+
+mod error;
+mod records;
+mod sqlite_store;
+pub mod transfer;
+
+pub use error::{DataError, DataResult};
+pub use records::{
+    ElementRecord, FeedbackRecord, ThreadCursor, ThreadFilter, ThreadRecord, ThreadUpsert, User,
+    WriteBatch, LOCAL_USER,
+};
+pub use sqlite_store::SqliteDataLayer;
+
+use loquat_app::protocol::{Step, ThreadPage};
+
+/// Where Loquat keeps users, threads, steps, elements and feedback.
+///
+/// Implementations must be safe to call from many tasks at once. Methods that
+/// take a `user_id` return `None`/`false` for threads owned by someone else.
+/// The runtime batches its writes into [`WriteBatch`]es, so an implementation
+/// sees few, larger transactions rather than one per step.
+#[async_trait::async_trait]
+pub trait DataLayer: Send + Sync + 'static {
+    /// The user with this identifier, created on first use.
+    async fn get_or_create_user(&self, identifier: &str) -> DataResult<User>;
+
+    /// Applies a batch in one transaction: all of it or none of it.
+    async fn write(&self, batch: WriteBatch) -> DataResult<()>;
+
+    /// The thread, if it exists and belongs to `user_id`.
+    async fn thread(&self, user_id: &str, thread_id: &str) -> DataResult<Option<ThreadRecord>>;
+
+    /// The thread and all its steps in thread order, if it belongs to `user_id`.
+    async fn thread_with_steps(
+        &self,
+        user_id: &str,
+        thread_id: &str,
+    ) -> DataResult<Option<(ThreadRecord, Vec<Step>)>>;
+
+    /// The user's threads, most recently active first.
+    async fn list_threads(&self, user_id: &str, filter: &ThreadFilter) -> DataResult<ThreadPage>;
+
+    /// Renames a thread; false when it is not the user's.
+    async fn rename_thread(&self, user_id: &str, thread_id: &str, name: &str) -> DataResult<bool>;
+
+    /// Deletes a thread with its steps, elements and feedback; false when it
+    /// is not the user's.
+    async fn delete_thread(&self, user_id: &str, thread_id: &str) -> DataResult<bool>;
+
+    /// Stores an element's record (its bytes live in file storage).
+    async fn upsert_element(&self, element: &ElementRecord) -> DataResult<()>;
+
+    /// The element, if its thread belongs to `user_id`.
+    async fn element(&self, user_id: &str, element_id: &str) -> DataResult<Option<ElementRecord>>;
+
+    /// Stores feedback on a step; false when the thread is not the user's.
+    async fn upsert_feedback(&self, user_id: &str, feedback: &FeedbackRecord) -> DataResult<bool>;
+
+    /// Removes feedback; false when it is not on one of the user's threads.
+    async fn delete_feedback(&self, user_id: &str, feedback_id: &str) -> DataResult<bool>;
+}

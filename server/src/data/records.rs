@@ -1,0 +1,162 @@
+//! The records a [`super::DataLayer`] stores, besides [`Step`]s, which are
+//! the protocol's own type.
+
+use loquat_app::protocol::{Millis, Step};
+use serde::{Deserialize, Serialize};
+
+/// Identifier of the user that owns every thread when no authentication is
+/// configured.
+pub const LOCAL_USER: &str = "local";
+
+/// A user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Generated id (threads refer to it).
+    pub id: String,
+    /// Unique name the identity provider knows the user by.
+    pub identifier: String,
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    pub created_at: Millis,
+}
+
+/// A stored thread.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadRecord {
+    pub id: String,
+    pub user_id: String,
+    /// The user's name for it, or the start of its first user message.
+    pub name: Option<String>,
+    pub created_at: Millis,
+    /// Last user activity; history is sorted by it.
+    pub updated_at: Millis,
+    pub tags: Vec<String>,
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Creates a thread or updates an existing one of the same user.
+///
+/// On update `name` only fills a missing name (a rename wins over the
+/// automatic one), `updated_at` only moves forward, and tags and metadata are
+/// replaced. An upsert of a thread owned by another user fails the batch with
+/// [`super::DataError::NotOwner`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThreadUpsert {
+    pub id: String,
+    pub user_id: String,
+    pub name: Option<String>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub tags: Vec<String>,
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Changes written together in one transaction, in this order: thread
+/// upserts, step upserts (in the given order), step deletions.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WriteBatch {
+    pub threads: Vec<ThreadUpsert>,
+    /// Inserted or replaced whole. A step keeps its place in the thread from
+    /// its first insert: new steps go after every existing step of the thread.
+    pub steps: Vec<Step>,
+    /// `(thread_id, step_id)` pairs; descendants are not implied.
+    pub deleted_steps: Vec<(String, String)>,
+}
+
+impl WriteBatch {
+    /// True when the batch would change nothing.
+    pub fn is_empty(&self) -> bool {
+        self.threads.is_empty() && self.steps.is_empty() && self.deleted_steps.is_empty()
+    }
+
+    /// Appends another batch's changes after this one's.
+    pub fn merge(&mut self, other: WriteBatch) {
+        self.threads.extend(other.threads);
+        self.steps.extend(other.steps);
+        self.deleted_steps.extend(other.deleted_steps);
+    }
+}
+
+/// Filter and page of a history listing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ThreadFilter {
+    /// Case-insensitive text the thread's name or one of its messages contains.
+    pub search: Option<String>,
+    /// Continue after this position (from the previous page's `next_cursor`).
+    pub cursor: Option<ThreadCursor>,
+    /// Page size (clamped to 1..=100).
+    pub limit: u32,
+}
+
+/// A position in the history order (`updated_at` desc, then `id` desc).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThreadCursor {
+    pub updated_at: Millis,
+    pub id: String,
+}
+
+impl ThreadCursor {
+    /// The opaque string form handed to the browser.
+    pub fn encode(&self) -> String {
+        format!("{}:{}", self.updated_at, self.id)
+    }
+
+    /// Parses [`ThreadCursor::encode`]'s output; `None` when malformed.
+    pub fn decode(text: &str) -> Option<ThreadCursor> {
+        let (at, id) = text.split_once(':')?;
+        let updated_at = at.parse().ok()?;
+        (!id.is_empty() && id.len() <= 128).then(|| ThreadCursor {
+            updated_at,
+            id: id.to_string(),
+        })
+    }
+}
+
+/// An element attached to a step (message) of a thread. Its bytes, if any,
+/// are in file storage under `object_key`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ElementRecord {
+    pub id: String,
+    pub thread_id: String,
+    /// The step (message) it is attached to.
+    pub for_id: Option<String>,
+    /// `image`, `pdf`, `text`, … .
+    pub kind: String,
+    pub name: String,
+    /// `inline`, `side` or `page`.
+    pub display: String,
+    pub size: Option<String>,
+    pub mime: Option<String>,
+    pub url: Option<String>,
+    pub object_key: Option<String>,
+    /// Kind-specific properties.
+    pub props: serde_json::Value,
+    pub created_at: Millis,
+}
+
+/// Feedback on a step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedbackRecord {
+    pub id: String,
+    pub thread_id: String,
+    pub for_id: String,
+    /// 1 (good) or 0 (bad).
+    pub value: i32,
+    pub comment: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips_and_rejects_garbage() {
+        let c = ThreadCursor {
+            updated_at: 42,
+            id: "abc".into(),
+        };
+        assert_eq!(ThreadCursor::decode(&c.encode()), Some(c));
+        assert_eq!(ThreadCursor::decode("x:abc"), None);
+        assert_eq!(ThreadCursor::decode("12:"), None);
+        assert_eq!(ThreadCursor::decode("nocolon"), None);
+    }
+}

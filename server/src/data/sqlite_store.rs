@@ -1,0 +1,500 @@
+//! The embedded default data layer: one SQLite file in WAL mode, with
+//! versioned migrations from `server/migrations/sqlite`.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use loquat_app::protocol::{ShowInput, Step, StepType, ThreadPage, ThreadSummary};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Row, SqliteConnection, SqlitePool};
+
+use super::{
+    DataError, DataLayer, DataResult, ElementRecord, FeedbackRecord, ThreadCursor, ThreadFilter,
+    ThreadRecord, ThreadUpsert, User, WriteBatch,
+};
+use crate::time::now_millis;
+
+/// Connections in the pool (SQLite serializes writers anyway).
+const MAX_CONNECTIONS: u32 = 4;
+
+/// SQLite implementation of [`DataLayer`].
+#[derive(Clone, Debug)]
+pub struct SqliteDataLayer {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+fn query_error(err: sqlx::Error) -> DataError {
+    DataError::Query(Box::new(err))
+}
+
+fn to_i64(millis: u64) -> i64 {
+    i64::try_from(millis).unwrap_or(i64::MAX)
+}
+
+fn to_u64(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+fn json_text<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> DataResult<T> {
+    serde_json::from_str(text).map_err(|e| DataError::Corrupt(format!("{column}: {e}")))
+}
+
+/// Escapes `%`, `_` and `\` so user text matches literally in `LIKE … ESCAPE '\'`.
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+impl SqliteDataLayer {
+    /// Opens (creating if needed) the database at `path` and brings its
+    /// schema up to date.
+    pub async fn open(path: impl AsRef<Path>) -> DataResult<SqliteDataLayer> {
+        let path = path.as_ref().to_path_buf();
+        let open_error = |source: Box<dyn std::error::Error + Send + Sync>| DataError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| open_error(Box::new(e)))?;
+        }
+        let options = SqliteConnectOptions::from_str("sqlite://")
+            .map_err(|e| open_error(Box::new(e)))?
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // With WAL, NORMAL survives a killed process (not a power cut)
+            // without an fsync per commit.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options)
+            .await
+            .map_err(|e| open_error(Box::new(e)))?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|e| DataError::Migration(Box::new(e)))?;
+        Ok(SqliteDataLayer { pool, path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Closes every connection (checkpointing the WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+async fn upsert_thread(conn: &mut SqliteConnection, thread: &ThreadUpsert) -> DataResult<()> {
+    let owner: Option<String> = sqlx::query_scalar("SELECT user_id FROM threads WHERE id = ?")
+        .bind(&thread.id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(query_error)?;
+    match owner {
+        Some(owner) if owner != thread.user_id => Err(DataError::NotOwner(thread.id.clone())),
+        Some(_) => {
+            sqlx::query(
+                "UPDATE threads SET name = COALESCE(name, ?), updated_at = MAX(updated_at, ?), \
+                 tags = ?, metadata = ? WHERE id = ?",
+            )
+            .bind(&thread.name)
+            .bind(to_i64(thread.updated_at))
+            .bind(json_text(&thread.tags))
+            .bind(json_text(&thread.metadata))
+            .bind(&thread.id)
+            .execute(&mut *conn)
+            .await
+            .map_err(query_error)?;
+            Ok(())
+        }
+        None => {
+            sqlx::query(
+                "INSERT INTO threads (id, user_id, name, created_at, updated_at, tags, metadata) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&thread.id)
+            .bind(&thread.user_id)
+            .bind(&thread.name)
+            .bind(to_i64(thread.created_at))
+            .bind(to_i64(thread.updated_at))
+            .bind(json_text(&thread.tags))
+            .bind(json_text(&thread.metadata))
+            .execute(&mut *conn)
+            .await
+            .map_err(query_error)?;
+            Ok(())
+        }
+    }
+}
+
+/// New steps go after the thread's last one; existing ones keep their place
+/// (and their thread: an id of another thread's step is never touched).
+const UPSERT_STEP: &str = "INSERT INTO steps (id, thread_id, position, parent_id, name, type, \
+    input, output, is_error, streaming, show_input, language, metadata, tags, created_at, \
+    start_at, end_at) VALUES (?1, ?2, (SELECT COALESCE(MAX(position), 0) + 1 FROM steps \
+    WHERE thread_id = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+    ON CONFLICT(id) DO UPDATE SET parent_id = excluded.parent_id, name = excluded.name, \
+    type = excluded.type, input = excluded.input, output = excluded.output, \
+    is_error = excluded.is_error, streaming = excluded.streaming, \
+    show_input = excluded.show_input, language = excluded.language, \
+    metadata = excluded.metadata, tags = excluded.tags, created_at = excluded.created_at, \
+    start_at = excluded.start_at, end_at = excluded.end_at \
+    WHERE steps.thread_id = excluded.thread_id";
+
+async fn upsert_step(conn: &mut SqliteConnection, step: &Step) -> DataResult<()> {
+    sqlx::query(UPSERT_STEP)
+        .bind(&step.id)
+        .bind(&step.thread_id)
+        .bind(&step.parent_id)
+        .bind(&step.name)
+        .bind(step.step_type.as_str())
+        .bind(&step.input)
+        .bind(&step.output)
+        .bind(step.is_error)
+        .bind(step.streaming)
+        .bind(json_text(&step.show_input))
+        .bind(&step.language)
+        .bind(json_text(&step.metadata))
+        .bind(json_text(&step.tags))
+        .bind(to_i64(step.created_at))
+        .bind(step.start.map(to_i64))
+        .bind(step.end.map(to_i64))
+        .execute(&mut *conn)
+        .await
+        .map_err(query_error)?;
+    Ok(())
+}
+
+const STEP_COLUMNS: &str = "s.id, s.thread_id, s.parent_id, s.name, s.type, s.input, s.output, \
+    s.is_error, s.streaming, s.show_input, s.language, s.metadata, s.tags, s.created_at, \
+    s.start_at, s.end_at";
+
+fn step_from_row(row: &SqliteRow) -> DataResult<Step> {
+    let get_err = |e: sqlx::Error| DataError::Corrupt(e.to_string());
+    let step_type: String = row.try_get("type").map_err(get_err)?;
+    let show_input: String = row.try_get("show_input").map_err(get_err)?;
+    let metadata: String = row.try_get("metadata").map_err(get_err)?;
+    let tags: String = row.try_get("tags").map_err(get_err)?;
+    Ok(Step {
+        id: row.try_get("id").map_err(get_err)?,
+        thread_id: row.try_get("thread_id").map_err(get_err)?,
+        parent_id: row.try_get("parent_id").map_err(get_err)?,
+        name: row.try_get("name").map_err(get_err)?,
+        step_type: serde_json::from_value::<StepType>(serde_json::Value::String(step_type))
+            .unwrap_or_default(),
+        input: row.try_get("input").map_err(get_err)?,
+        output: row.try_get("output").map_err(get_err)?,
+        is_error: row.try_get("is_error").map_err(get_err)?,
+        streaming: row.try_get("streaming").map_err(get_err)?,
+        show_input: from_json::<ShowInput>("show_input", &show_input)?,
+        language: row.try_get("language").map_err(get_err)?,
+        metadata: from_json("metadata", &metadata)?,
+        tags: from_json("tags", &tags)?,
+        created_at: to_u64(row.try_get("created_at").map_err(get_err)?),
+        start: row
+            .try_get::<Option<i64>, _>("start_at")
+            .map_err(get_err)?
+            .map(to_u64),
+        end: row
+            .try_get::<Option<i64>, _>("end_at")
+            .map_err(get_err)?
+            .map(to_u64),
+    })
+}
+
+fn thread_from_row(row: &SqliteRow) -> DataResult<ThreadRecord> {
+    let get_err = |e: sqlx::Error| DataError::Corrupt(e.to_string());
+    let tags: String = row.try_get("tags").map_err(get_err)?;
+    let metadata: String = row.try_get("metadata").map_err(get_err)?;
+    Ok(ThreadRecord {
+        id: row.try_get("id").map_err(get_err)?,
+        user_id: row.try_get("user_id").map_err(get_err)?,
+        name: row.try_get("name").map_err(get_err)?,
+        created_at: to_u64(row.try_get("created_at").map_err(get_err)?),
+        updated_at: to_u64(row.try_get("updated_at").map_err(get_err)?),
+        tags: from_json("tags", &tags)?,
+        metadata: from_json("metadata", &metadata)?,
+    })
+}
+
+fn element_from_row(row: &SqliteRow) -> DataResult<ElementRecord> {
+    let get_err = |e: sqlx::Error| DataError::Corrupt(e.to_string());
+    let props: String = row.try_get("props").map_err(get_err)?;
+    Ok(ElementRecord {
+        id: row.try_get("id").map_err(get_err)?,
+        thread_id: row.try_get("thread_id").map_err(get_err)?,
+        for_id: row.try_get("for_id").map_err(get_err)?,
+        kind: row.try_get("kind").map_err(get_err)?,
+        name: row.try_get("name").map_err(get_err)?,
+        display: row.try_get("display").map_err(get_err)?,
+        size: row.try_get("size").map_err(get_err)?,
+        mime: row.try_get("mime").map_err(get_err)?,
+        url: row.try_get("url").map_err(get_err)?,
+        object_key: row.try_get("object_key").map_err(get_err)?,
+        props: from_json("props", &props)?,
+        created_at: to_u64(row.try_get("created_at").map_err(get_err)?),
+    })
+}
+
+const THREAD_COLUMNS: &str = "id, user_id, name, created_at, updated_at, tags, metadata";
+
+#[async_trait::async_trait]
+impl DataLayer for SqliteDataLayer {
+    async fn get_or_create_user(&self, identifier: &str) -> DataResult<User> {
+        sqlx::query(
+            "INSERT INTO users (id, identifier, metadata, created_at) VALUES (?, ?, '{}', ?) \
+             ON CONFLICT(identifier) DO NOTHING",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(identifier)
+        .bind(to_i64(now_millis()))
+        .execute(&self.pool)
+        .await
+        .map_err(query_error)?;
+        let row = sqlx::query(
+            "SELECT id, identifier, metadata, created_at FROM users WHERE identifier = ?",
+        )
+        .bind(identifier)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(query_error)?;
+        let get_err = |e: sqlx::Error| DataError::Corrupt(e.to_string());
+        let metadata: String = row.try_get("metadata").map_err(get_err)?;
+        Ok(User {
+            id: row.try_get("id").map_err(get_err)?,
+            identifier: row.try_get("identifier").map_err(get_err)?,
+            metadata: from_json("metadata", &metadata)?,
+            created_at: to_u64(row.try_get("created_at").map_err(get_err)?),
+        })
+    }
+
+    async fn write(&self, batch: WriteBatch) -> DataResult<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await.map_err(query_error)?;
+        for thread in &batch.threads {
+            upsert_thread(&mut tx, thread).await?;
+        }
+        for step in &batch.steps {
+            upsert_step(&mut tx, step).await?;
+        }
+        for (thread_id, step_id) in &batch.deleted_steps {
+            sqlx::query("DELETE FROM steps WHERE thread_id = ? AND id = ?")
+                .bind(thread_id)
+                .bind(step_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(query_error)?;
+        }
+        tx.commit().await.map_err(query_error)
+    }
+
+    async fn thread(&self, user_id: &str, thread_id: &str) -> DataResult<Option<ThreadRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {THREAD_COLUMNS} FROM threads WHERE id = ? AND user_id = ?"
+        ))
+        .bind(thread_id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(query_error)?;
+        row.as_ref().map(thread_from_row).transpose()
+    }
+
+    async fn thread_with_steps(
+        &self,
+        user_id: &str,
+        thread_id: &str,
+    ) -> DataResult<Option<(ThreadRecord, Vec<Step>)>> {
+        let Some(thread) = self.thread(user_id, thread_id).await? else {
+            return Ok(None);
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT {STEP_COLUMNS} FROM steps s JOIN threads t ON t.id = s.thread_id \
+             WHERE s.thread_id = ? AND t.user_id = ? ORDER BY s.position"
+        ))
+        .bind(thread_id)
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error)?;
+        let steps = rows.iter().map(step_from_row).collect::<DataResult<_>>()?;
+        Ok(Some((thread, steps)))
+    }
+
+    async fn list_threads(&self, user_id: &str, filter: &ThreadFilter) -> DataResult<ThreadPage> {
+        let limit = filter.limit.clamp(1, 100);
+        let pattern = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(like_pattern);
+        let (cursor_at, cursor_id) = match &filter.cursor {
+            Some(c) => (Some(to_i64(c.updated_at)), Some(c.id.clone())),
+            None => (None, None),
+        };
+        let rows = sqlx::query(
+            "SELECT t.id, t.name, t.created_at, t.updated_at FROM threads t \
+             WHERE t.user_id = ?1 \
+             AND (?2 IS NULL OR t.updated_at < ?2 OR (t.updated_at = ?2 AND t.id < ?3)) \
+             AND (?4 IS NULL OR t.name LIKE ?4 ESCAPE '\\' OR EXISTS ( \
+                 SELECT 1 FROM steps s WHERE s.thread_id = t.id \
+                 AND s.type IN ('user_message', 'assistant_message', 'system_message') \
+                 AND s.output LIKE ?4 ESCAPE '\\')) \
+             ORDER BY t.updated_at DESC, t.id DESC LIMIT ?5",
+        )
+        .bind(user_id)
+        .bind(cursor_at)
+        .bind(cursor_id)
+        .bind(pattern)
+        .bind(i64::from(limit) + 1)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error)?;
+        let get_err = |e: sqlx::Error| DataError::Corrupt(e.to_string());
+        let mut threads = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let name: Option<String> = row.try_get("name").map_err(get_err)?;
+            threads.push(ThreadSummary {
+                id: row.try_get("id").map_err(get_err)?,
+                name: name.unwrap_or_else(|| "New chat".into()),
+                created_at: to_u64(row.try_get("created_at").map_err(get_err)?),
+                updated_at: to_u64(row.try_get("updated_at").map_err(get_err)?),
+            });
+        }
+        let next_cursor = if threads.len() > limit as usize {
+            threads.truncate(limit as usize);
+            threads.last().map(|t| {
+                ThreadCursor {
+                    updated_at: t.updated_at,
+                    id: t.id.clone(),
+                }
+                .encode()
+            })
+        } else {
+            None
+        };
+        Ok(ThreadPage {
+            threads,
+            next_cursor,
+        })
+    }
+
+    async fn rename_thread(&self, user_id: &str, thread_id: &str, name: &str) -> DataResult<bool> {
+        let done = sqlx::query("UPDATE threads SET name = ? WHERE id = ? AND user_id = ?")
+            .bind(name)
+            .bind(thread_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(query_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn delete_thread(&self, user_id: &str, thread_id: &str) -> DataResult<bool> {
+        let done = sqlx::query("DELETE FROM threads WHERE id = ? AND user_id = ?")
+            .bind(thread_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(query_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn upsert_element(&self, element: &ElementRecord) -> DataResult<()> {
+        sqlx::query(
+            "INSERT INTO elements (id, thread_id, for_id, kind, name, display, size, mime, url, \
+             object_key, props, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT(id) DO UPDATE SET for_id = excluded.for_id, kind = excluded.kind, \
+             name = excluded.name, display = excluded.display, size = excluded.size, \
+             mime = excluded.mime, url = excluded.url, object_key = excluded.object_key, \
+             props = excluded.props WHERE elements.thread_id = excluded.thread_id",
+        )
+        .bind(&element.id)
+        .bind(&element.thread_id)
+        .bind(&element.for_id)
+        .bind(&element.kind)
+        .bind(&element.name)
+        .bind(&element.display)
+        .bind(&element.size)
+        .bind(&element.mime)
+        .bind(&element.url)
+        .bind(&element.object_key)
+        .bind(json_text(&element.props))
+        .bind(to_i64(element.created_at))
+        .execute(&self.pool)
+        .await
+        .map_err(query_error)?;
+        Ok(())
+    }
+
+    async fn element(&self, user_id: &str, element_id: &str) -> DataResult<Option<ElementRecord>> {
+        let row = sqlx::query(
+            "SELECT e.* FROM elements e JOIN threads t ON t.id = e.thread_id \
+             WHERE e.id = ? AND t.user_id = ?",
+        )
+        .bind(element_id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(query_error)?;
+        row.as_ref().map(element_from_row).transpose()
+    }
+
+    async fn upsert_feedback(&self, user_id: &str, feedback: &FeedbackRecord) -> DataResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO feedbacks (id, thread_id, for_id, value, comment) \
+             SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS \
+             (SELECT 1 FROM threads WHERE id = ?2 AND user_id = ?6) \
+             ON CONFLICT(id) DO UPDATE SET value = excluded.value, comment = excluded.comment \
+             WHERE feedbacks.thread_id = excluded.thread_id",
+        )
+        .bind(&feedback.id)
+        .bind(&feedback.thread_id)
+        .bind(&feedback.for_id)
+        .bind(feedback.value)
+        .bind(&feedback.comment)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await
+        .map_err(query_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn delete_feedback(&self, user_id: &str, feedback_id: &str) -> DataResult<bool> {
+        let done = sqlx::query(
+            "DELETE FROM feedbacks WHERE id = ? AND thread_id IN \
+             (SELECT id FROM threads WHERE user_id = ?)",
+        )
+        .bind(feedback_id)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await
+        .map_err(query_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+}

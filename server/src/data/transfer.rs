@@ -1,0 +1,220 @@
+//! The conversation export format and its validation on import.
+//!
+//! An export is one JSON document holding the thread and every step in
+//! thread order, with all their fields, so importing it recreates the same
+//! conversation (under new ids, owned by the importing user).
+
+use std::collections::HashMap;
+
+use loquat_app::protocol::{Millis, Step};
+use serde::{Deserialize, Serialize};
+
+use super::{ThreadRecord, ThreadUpsert, WriteBatch};
+
+/// Value of the `format` field of an export.
+pub const EXPORT_FORMAT: &str = "loquat.thread";
+/// Version of the export format this build reads and writes.
+pub const EXPORT_VERSION: u32 = 1;
+/// Most steps an import may hold.
+pub const MAX_IMPORT_STEPS: usize = 20_000;
+/// Longest id accepted in an import.
+const MAX_ID_LEN: usize = 128;
+
+/// A thread and its steps, as downloaded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThreadExport {
+    /// Always [`EXPORT_FORMAT`].
+    pub format: String,
+    /// Always [`EXPORT_VERSION`] for now.
+    pub version: u32,
+    pub thread: ExportedThread,
+    /// Every step, in thread order (parents before children).
+    pub steps: Vec<Step>,
+}
+
+/// The thread's own fields in an export.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExportedThread {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Why an import was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ImportError {
+    #[error("not a conversation export: {0}")]
+    Malformed(String),
+    #[error("unsupported export: format {format:?} version {version} (expected {EXPORT_FORMAT:?} version {EXPORT_VERSION})")]
+    Unsupported { format: String, version: u32 },
+    #[error("the export has {0} steps; at most {MAX_IMPORT_STEPS} can be imported")]
+    TooManySteps(usize),
+    #[error("step {index} is invalid: {why}")]
+    InvalidStep { index: usize, why: String },
+}
+
+impl ThreadExport {
+    /// The export of a thread.
+    pub fn new(thread: &ThreadRecord, steps: Vec<Step>) -> Self {
+        ThreadExport {
+            format: EXPORT_FORMAT.into(),
+            version: EXPORT_VERSION,
+            thread: ExportedThread {
+                id: thread.id.clone(),
+                name: thread.name.clone(),
+                created_at: thread.created_at,
+                updated_at: thread.updated_at,
+                tags: thread.tags.clone(),
+                metadata: thread.metadata.clone(),
+            },
+            steps,
+        }
+    }
+
+    /// Parses and checks an uploaded export.
+    pub fn parse(json: &[u8]) -> Result<ThreadExport, ImportError> {
+        let export: ThreadExport =
+            serde_json::from_slice(json).map_err(|e| ImportError::Malformed(e.to_string()))?;
+        if export.format != EXPORT_FORMAT || export.version != EXPORT_VERSION {
+            return Err(ImportError::Unsupported {
+                format: export.format,
+                version: export.version,
+            });
+        }
+        if export.steps.len() > MAX_IMPORT_STEPS {
+            return Err(ImportError::TooManySteps(export.steps.len()));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (index, step) in export.steps.iter().enumerate() {
+            let invalid = |why: &str| ImportError::InvalidStep {
+                index,
+                why: why.to_string(),
+            };
+            if step.id.is_empty() || step.id.len() > MAX_ID_LEN {
+                return Err(invalid("its id is empty or too long"));
+            }
+            if let Some(parent) = &step.parent_id {
+                if !seen.contains(parent.as_str()) {
+                    return Err(invalid("its parent does not come before it"));
+                }
+            }
+            if !seen.insert(step.id.as_str()) {
+                return Err(invalid("its id appears twice"));
+            }
+        }
+        Ok(export)
+    }
+
+    /// The writes that store this export as a new thread of `user_id`, with
+    /// fresh ids for the thread and every step. Returns the new thread id.
+    pub fn into_new_thread(self, user_id: &str, now: Millis) -> (String, WriteBatch) {
+        let thread_id = uuid::Uuid::new_v4().to_string();
+        let mut ids: HashMap<String, String> = HashMap::new();
+        let steps = self
+            .steps
+            .into_iter()
+            .map(|mut step| {
+                let id = uuid::Uuid::new_v4().to_string();
+                ids.insert(step.id.clone(), id.clone());
+                step.id = id;
+                step.parent_id = step.parent_id.and_then(|p| ids.get(&p).cloned());
+                step.thread_id = thread_id.clone();
+                step.streaming = false;
+                step.end = step.end.or(step.start).or(Some(step.created_at));
+                step
+            })
+            .collect();
+        let name = self.thread.name.filter(|n| !n.trim().is_empty());
+        let batch = WriteBatch {
+            threads: vec![ThreadUpsert {
+                id: thread_id.clone(),
+                user_id: user_id.to_string(),
+                name,
+                created_at: self.thread.created_at,
+                updated_at: now,
+                tags: self.thread.tags,
+                metadata: self.thread.metadata,
+            }],
+            steps,
+            deleted_steps: Vec::new(),
+        };
+        (thread_id, batch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use loquat_app::protocol::StepType;
+
+    fn export(steps: Vec<Step>) -> ThreadExport {
+        ThreadExport {
+            format: EXPORT_FORMAT.into(),
+            version: EXPORT_VERSION,
+            thread: ExportedThread {
+                id: "t".into(),
+                name: Some("Hi".into()),
+                created_at: 1,
+                updated_at: 2,
+                tags: vec![],
+                metadata: Default::default(),
+            },
+            steps,
+        }
+    }
+
+    fn step(id: &str, parent: Option<&str>) -> Step {
+        Step {
+            id: id.into(),
+            thread_id: "t".into(),
+            parent_id: parent.map(Into::into),
+            step_type: StepType::Tool,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn round_trips_and_remaps_ids() {
+        let original = export(vec![step("a", None), step("b", Some("a"))]);
+        let json = serde_json::to_vec(&original).unwrap();
+        let parsed = ThreadExport::parse(&json).unwrap();
+        assert_eq!(parsed, original);
+        let (thread_id, batch) = parsed.into_new_thread("u", 9);
+        assert_ne!(thread_id, "t");
+        assert_eq!(batch.threads[0].user_id, "u");
+        assert_eq!(batch.steps[1].parent_id.as_ref(), Some(&batch.steps[0].id));
+        assert!(batch.steps.iter().all(|s| s.thread_id == thread_id));
+    }
+
+    #[test]
+    fn refuses_bad_documents() {
+        assert!(matches!(
+            ThreadExport::parse(b"{not json"),
+            Err(ImportError::Malformed(_))
+        ));
+        let mut wrong = export(vec![]);
+        wrong.version = 99;
+        let json = serde_json::to_vec(&wrong).unwrap();
+        assert!(matches!(
+            ThreadExport::parse(&json),
+            Err(ImportError::Unsupported { .. })
+        ));
+        let orphan = serde_json::to_vec(&export(vec![step("b", Some("a"))])).unwrap();
+        assert!(matches!(
+            ThreadExport::parse(&orphan),
+            Err(ImportError::InvalidStep { index: 0, .. })
+        ));
+        let twice = serde_json::to_vec(&export(vec![step("a", None), step("a", None)])).unwrap();
+        assert!(matches!(
+            ThreadExport::parse(&twice),
+            Err(ImportError::InvalidStep { index: 1, .. })
+        ));
+    }
+}

@@ -1,0 +1,107 @@
+//! The server side of the history server functions.
+
+use std::sync::Arc;
+
+use axum::http::request::Parts;
+use loquat_app::history::{HistoryBackend, HistoryError};
+use loquat_app::protocol::ThreadPage;
+use loquat_app::route::is_thread_id;
+
+use super::user::request_user;
+use crate::data::{ThreadCursor, ThreadFilter};
+use crate::runtime::Runtime;
+
+/// Threads listed per page.
+const PAGE_SIZE: u32 = 30;
+
+/// History backed by the runtime's data layer.
+pub(crate) struct RuntimeHistory(pub(crate) Arc<Runtime>);
+
+impl RuntimeHistory {
+    fn user(&self, request: &Parts) -> Result<String, HistoryError> {
+        request_user(&self.0, &request.headers).ok_or(HistoryError::Disabled)
+    }
+
+    fn data(&self) -> Result<&Arc<dyn crate::data::DataLayer>, HistoryError> {
+        self.0
+            .persistence
+            .as_ref()
+            .map(|p| &p.data)
+            .ok_or(HistoryError::Disabled)
+    }
+}
+
+fn failed(err: crate::data::DataError) -> HistoryError {
+    tracing::error!(error = %err, "history request failed");
+    HistoryError::Failed
+}
+
+impl HistoryBackend for RuntimeHistory {
+    fn list_threads<'a>(
+        &'a self,
+        request: &'a Parts,
+        search: Option<String>,
+        cursor: Option<String>,
+    ) -> loquat_app::history::BoxFuture<'a, Result<ThreadPage, HistoryError>> {
+        Box::pin(async move {
+            let user = self.user(request)?;
+            let cursor = match cursor {
+                Some(text) => Some(
+                    ThreadCursor::decode(&text)
+                        .ok_or_else(|| HistoryError::Invalid("invalid page cursor".into()))?,
+                ),
+                None => None,
+            };
+            let filter = ThreadFilter {
+                search,
+                cursor,
+                limit: PAGE_SIZE,
+            };
+            self.data()?
+                .list_threads(&user, &filter)
+                .await
+                .map_err(failed)
+        })
+    }
+
+    fn rename_thread<'a>(
+        &'a self,
+        request: &'a Parts,
+        id: &'a str,
+        name: &'a str,
+    ) -> loquat_app::history::BoxFuture<'a, Result<(), HistoryError>> {
+        Box::pin(async move {
+            let user = self.user(request)?;
+            if !is_thread_id(id) {
+                return Err(HistoryError::NotFound);
+            }
+            match self.data()?.rename_thread(&user, id, name).await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(HistoryError::NotFound),
+                Err(err) => Err(failed(err)),
+            }
+        })
+    }
+
+    fn delete_thread<'a>(
+        &'a self,
+        request: &'a Parts,
+        id: &'a str,
+    ) -> loquat_app::history::BoxFuture<'a, Result<(), HistoryError>> {
+        Box::pin(async move {
+            let user = self.user(request)?;
+            if !is_thread_id(id) {
+                return Err(HistoryError::NotFound);
+            }
+            match self.data()?.delete_thread(&user, id).await {
+                Ok(true) => {
+                    // Tabs showing it lose their session and see not-found.
+                    self.0.end_sessions_of(id);
+                    Ok(())
+                }
+                Ok(false) => Err(HistoryError::NotFound),
+                Err(err) => Err(failed(err)),
+            }
+        })
+    }
+}

@@ -1,0 +1,37 @@
+//! `/thread/{id}`: the chat page for a thread of history, or the not-found
+//! page (status 404) when it does not exist or is not the user's.
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::Request;
+use axum::response::Response;
+use leptos::prelude::provide_context;
+use loquat_app::route::{is_thread_id, ThreadMissing};
+use loquat_app::shell;
+
+use super::router::AppState;
+use super::user::request_user;
+
+pub(crate) async fn thread_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: Request<Body>,
+) -> Response {
+    let runtime = &state.runtime;
+    let exists = match request_user(runtime, request.headers()) {
+        Some(user) if is_thread_id(&id) => runtime.thread_visible(&user, &id).await,
+        _ => false,
+    };
+    let context = state.context.clone();
+    let options = state.leptos.clone();
+    let render = leptos_axum::render_app_to_stream_with_context(
+        move || {
+            context();
+            if !exists {
+                provide_context(ThreadMissing);
+            }
+        },
+        move || shell(options.clone()),
+    );
+    render(request).await
+}

@@ -1,0 +1,180 @@
+//! Download a conversation (JSON with every field, or JSONL in the OpenAI
+//! fine-tuning chat format) and import a JSON download as a new thread.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use loquat_app::protocol::Step;
+use loquat_app::route::is_thread_id;
+use serde::Deserialize;
+
+use super::user::request_user;
+use crate::data::transfer::ThreadExport;
+use crate::data::ThreadRecord;
+use crate::llm::ChatMessage;
+use crate::runtime::Runtime;
+use crate::sdk::SerializeOptions;
+use crate::time::now_millis;
+
+/// Largest import accepted.
+pub(crate) const MAX_IMPORT_BYTES: usize = 16 * 1024 * 1024;
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    let body = serde_json::json!({ "error": message.into() });
+    (status, Json(body)).into_response()
+}
+
+fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "thread not found")
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ExportQuery {
+    #[serde(default)]
+    format: Option<String>,
+}
+
+/// The thread as the user sees it now: from its live session when one
+/// shows it (so what is still streaming is included), else from history.
+async fn load(
+    runtime: &Runtime,
+    user: &str,
+    id: &str,
+) -> Result<(ThreadRecord, Vec<Step>), Response> {
+    if let Some(live) = runtime.live_thread(user, id) {
+        return Ok(live);
+    }
+    let data = &runtime.persistence.as_ref().ok_or_else(not_found)?.data;
+    match data.thread_with_steps(user, id).await {
+        Ok(Some(found)) => Ok(found),
+        Ok(None) => Err(not_found()),
+        Err(err) => {
+            tracing::error!(error = %err, "export failed");
+            Err(error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the thread could not be read",
+            ))
+        }
+    }
+}
+
+/// `GET /api/threads/{id}/export?format=json|jsonl`
+pub(crate) async fn export(
+    State(runtime): State<Arc<Runtime>>,
+    Path(id): Path<String>,
+    Query(query): Query<ExportQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(user) = request_user(&runtime, &headers) else {
+        return not_found();
+    };
+    if !is_thread_id(&id) {
+        return not_found();
+    }
+    let jsonl = match query.format.as_deref() {
+        None | Some("json") => false,
+        Some("jsonl") => true,
+        Some(other) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("unknown format {other:?}; use json or jsonl"),
+            )
+        }
+    };
+    let (thread, steps) = match load(&runtime, &user, &id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let stem = file_stem(thread.name.as_deref().unwrap_or("conversation"));
+    let (body, extension, mime) = if jsonl {
+        let messages = SerializeOptions::new().apply(&steps);
+        (fine_tuning_line(&messages), "jsonl", "application/jsonl")
+    } else {
+        let export = ThreadExport::new(&thread, steps);
+        match serde_json::to_string_pretty(&export) {
+            Ok(json) => (json, "json", "application/json"),
+            Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "export failed"),
+        }
+    };
+    let disposition = format!("attachment; filename=\"{stem}.{extension}\"");
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+/// One training example: `{"messages":[{role, content}, …]}` and a newline.
+fn fine_tuning_line(messages: &[ChatMessage]) -> String {
+    let line = serde_json::json!({ "messages": messages });
+    format!("{line}\n")
+}
+
+/// A file name from a thread name: letters, digits and dashes only.
+fn file_stem(name: &str) -> String {
+    let mut stem = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            stem.push(c.to_ascii_lowercase());
+        } else if !stem.ends_with('-') && !stem.is_empty() {
+            stem.push('-');
+        }
+        if stem.len() >= 48 {
+            break;
+        }
+    }
+    let stem = stem.trim_end_matches('-');
+    if stem.is_empty() {
+        "conversation".into()
+    } else {
+        stem.to_string()
+    }
+}
+
+/// `POST /api/threads/import` with an export as the body.
+pub(crate) async fn import(
+    State(runtime): State<Arc<Runtime>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (Some(user), Some(persistence)) = (request_user(&runtime, &headers), &runtime.persistence)
+    else {
+        return error(StatusCode::NOT_FOUND, "history is turned off");
+    };
+    let export = match ThreadExport::parse(&body) {
+        Ok(export) => export,
+        Err(err) => return error(StatusCode::BAD_REQUEST, err.to_string()),
+    };
+    let (thread_id, batch) = export.into_new_thread(&user, now_millis());
+    match persistence.data.write(batch).await {
+        Ok(()) => (
+            StatusCode::CREATED,
+            Json(serde_json::json!({ "thread_id": thread_id })),
+        )
+            .into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "import failed");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the import could not be stored",
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_tame() {
+        assert_eq!(file_stem("Hello, World! ../etc"), "hello-world-etc");
+        assert_eq!(file_stem("…"), "conversation");
+    }
+}

@@ -1,0 +1,254 @@
+//! What a session remembers about persisting its thread: whether the thread
+//! is saved yet, and which steps changed since they were last written.
+//!
+//! A thread is saved when the user sends its first message (a tab that only
+//! showed a welcome message leaves no empty thread behind). From then on,
+//! completed steps are written before their completion is published, and
+//! streaming ones are written by the periodic checkpoint.
+
+use std::collections::HashSet;
+
+use loquat_app::protocol::{Millis, ServerEvent, Step, StepType, ThreadSummary};
+
+use super::thread::ThreadState;
+use crate::data::{ThreadRecord, ThreadUpsert, WriteBatch};
+use crate::time::now_millis;
+
+/// Longest automatic thread name, in characters.
+const NAME_CHARS: usize = 60;
+
+#[derive(Debug)]
+pub(crate) struct PersistState {
+    /// Id of the user owning the thread.
+    pub(crate) owner: String,
+    saved: bool,
+    name: Option<String>,
+    created_at: Millis,
+    updated_at: Millis,
+    /// Steps changed since they were last submitted.
+    dirty: HashSet<String>,
+}
+
+/// True for the changes that must be written before they are published: a
+/// step that is complete, and removals.
+pub(crate) fn is_durable(event: &ServerEvent) -> bool {
+    match event {
+        ServerEvent::StepCreated { step } | ServerEvent::StepUpdated { step } => {
+            !step.streaming && step.end.is_some()
+        }
+        ServerEvent::StepRemoved { .. } => true,
+        _ => false,
+    }
+}
+
+/// True for a new top-level user message: it saves or bumps the thread.
+pub(crate) fn is_user_turn(event: &ServerEvent) -> bool {
+    matches!(event, ServerEvent::StepCreated { step }
+        if step.step_type == StepType::UserMessage && step.parent_id.is_none())
+}
+
+/// The automatic name of a thread: the start of its first user message.
+pub(crate) fn thread_name(content: &str) -> String {
+    let line = content
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let mut name: String = line.chars().take(NAME_CHARS).collect();
+    if line.chars().nth(NAME_CHARS).is_some() {
+        name = name.trim_end().to_string();
+        name.push('…');
+    }
+    if name.is_empty() {
+        "New chat".into()
+    } else {
+        name
+    }
+}
+
+impl PersistState {
+    /// A new, not yet saved thread.
+    pub(crate) fn new_thread(owner: String) -> Self {
+        let now = now_millis();
+        PersistState {
+            owner,
+            saved: false,
+            name: None,
+            created_at: now,
+            updated_at: now,
+            dirty: HashSet::new(),
+        }
+    }
+
+    /// A thread loaded from the data layer; `dirty` lists steps that were
+    /// changed while loading (closed because the server stopped mid-run).
+    pub(crate) fn resumed(record: &ThreadRecord, dirty: HashSet<String>) -> Self {
+        PersistState {
+            owner: record.user_id.clone(),
+            saved: true,
+            name: record.name.clone(),
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+            dirty,
+        }
+    }
+
+    pub(crate) fn is_saved(&self) -> bool {
+        self.saved
+    }
+
+    /// Notes a change about to be applied (call before applying it).
+    pub(crate) fn track(&mut self, event: &ServerEvent, thread: &ThreadState) {
+        match event {
+            ServerEvent::StepCreated { step } | ServerEvent::StepUpdated { step } => {
+                self.mark(&step.id)
+            }
+            ServerEvent::StepDelta { id, .. } => self.mark(id),
+            ServerEvent::StepRemoved { id } => {
+                for gone in thread.subtree(id) {
+                    self.dirty.remove(&gone);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn mark(&mut self, id: &str) {
+        // The common case (another token for the same step) allocates nothing.
+        if !self.dirty.contains(id) {
+            self.dirty.insert(id.to_string());
+        }
+    }
+
+    /// The streaming steps to checkpoint, if any changed since last time.
+    pub(crate) fn checkpoint(&mut self, thread: &ThreadState) -> Option<WriteBatch> {
+        if !self.saved || self.dirty.is_empty() {
+            return None;
+        }
+        let steps = self.take_dirty(thread, &HashSet::new());
+        Some(WriteBatch {
+            steps,
+            ..Default::default()
+        })
+    }
+
+    /// The batch that makes `changes` (about to be applied to `thread`)
+    /// durable, with every other pending change before them. `None` while
+    /// the thread is not saved and `changes` do not start a user turn.
+    pub(crate) fn batch(
+        &mut self,
+        thread: &ThreadState,
+        changes: &[ServerEvent],
+    ) -> Option<WriteBatch> {
+        let user_turn = changes.iter().find_map(|e| match e {
+            ServerEvent::StepCreated { step } if is_user_turn(e) => Some(step),
+            _ => None,
+        });
+        if !self.saved && user_turn.is_none() {
+            return None;
+        }
+        let mut batch = WriteBatch::default();
+        if let Some(step) = user_turn {
+            if self.name.is_none() {
+                self.name = Some(thread_name(&step.output));
+            }
+            self.updated_at = self.updated_at.max(step.created_at);
+            batch.threads.push(self.upsert(&thread.id));
+        }
+        if !self.saved {
+            // Everything shown so far (a welcome message, say) is new.
+            for step in thread.steps() {
+                self.mark(&step.id);
+            }
+            self.saved = true;
+        }
+        let mut superseded = HashSet::new();
+        for change in changes {
+            match change {
+                ServerEvent::StepCreated { step } | ServerEvent::StepUpdated { step } => {
+                    superseded.insert(step.id.clone());
+                }
+                ServerEvent::StepRemoved { id } => superseded.extend(thread.subtree(id)),
+                _ => {}
+            }
+        }
+        batch.steps = self.take_dirty(thread, &superseded);
+        for change in changes {
+            match change {
+                ServerEvent::StepCreated { step } | ServerEvent::StepUpdated { step } => {
+                    batch.steps.push(step.clone());
+                }
+                ServerEvent::StepRemoved { id } => batch.deleted_steps.extend(
+                    thread
+                        .subtree(id)
+                        .into_iter()
+                        .map(|step| (thread.id.clone(), step)),
+                ),
+                _ => {}
+            }
+        }
+        Some(batch)
+    }
+
+    /// Dirty steps in thread order, except `skip`; clears the dirty set.
+    fn take_dirty(&mut self, thread: &ThreadState, skip: &HashSet<String>) -> Vec<Step> {
+        let steps = thread
+            .steps()
+            .iter()
+            .filter(|s| self.dirty.contains(&s.id) && !skip.contains(&s.id))
+            .cloned()
+            .collect();
+        self.dirty.clear();
+        steps
+    }
+
+    fn upsert(&self, thread_id: &str) -> ThreadUpsert {
+        ThreadUpsert {
+            id: thread_id.to_string(),
+            user_id: self.owner.clone(),
+            name: self.name.clone(),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            tags: Vec::new(),
+            metadata: Default::default(),
+        }
+    }
+
+    /// The thread's record as it would be stored now.
+    pub(crate) fn record(&self, thread_id: &str) -> ThreadRecord {
+        ThreadRecord {
+            id: thread_id.to_string(),
+            user_id: self.owner.clone(),
+            name: self.name.clone(),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            tags: Vec::new(),
+            metadata: Default::default(),
+        }
+    }
+
+    /// How history shows the thread.
+    pub(crate) fn summary(&self, thread_id: &str) -> ThreadSummary {
+        ThreadSummary {
+            id: thread_id.to_string(),
+            name: self.name.clone().unwrap_or_else(|| "New chat".into()),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_come_from_the_first_line_and_are_shortened() {
+        assert_eq!(thread_name("\n  Hello there \nsecond"), "Hello there");
+        let long = "word ".repeat(30);
+        let name = thread_name(&long);
+        assert!(name.ends_with('…'));
+        assert!(name.chars().count() <= NAME_CHARS + 1);
+        assert_eq!(thread_name("   "), "New chat");
+    }
+}
