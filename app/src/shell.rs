@@ -58,11 +58,10 @@ pub fn App() -> impl IntoView {
 
     // Effects only run in the browser, once the page is hydrated.
     Effect::new(move |_| {
-        if page_missing {
-            return;
+        if !page_missing {
+            let thread = initial_thread.clone();
+            untrack(|| client::start(store, thread));
         }
-        let thread = initial_thread.clone();
-        untrack(|| client::start(store, thread));
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("data-hydrated", "true");
         }

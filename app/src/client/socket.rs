@@ -181,7 +181,12 @@ fn connect(store: ChatStore) {
             let hello = ClientEvent::Hello {
                 session_id: store.session_id.get_untracked().or_else(stored_session),
                 last_seq: store.synced.get_value().then(|| store.applied.get_value()),
-                thread_id: store.thread_id.get_untracked(),
+                // Only a saved thread has its own address; a chat not yet
+                // in history cannot be resumed by id (e.g. after a restart).
+                thread_id: match page_for(&window().location().pathname().unwrap_or_default()) {
+                    Page::Chat { thread_id } => thread_id,
+                    Page::NotFound => None,
+                },
             };
             if let Ok(text) = serde_json::to_string(&hello) {
                 let _ = ws.send_with_str(&text);
