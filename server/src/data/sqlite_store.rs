@@ -294,7 +294,13 @@ impl DataLayer for SqliteDataLayer {
         if batch.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await.map_err(query_error)?;
+        // IMMEDIATE takes the write lock up front (waiting out busy_timeout),
+        // instead of failing when a read must later upgrade to a write.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(query_error)?;
         for thread in &batch.threads {
             upsert_thread(&mut tx, thread).await?;
         }

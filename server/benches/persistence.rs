@@ -1,0 +1,357 @@
+//! Persistence throughput of the embedded SQLite data layer: steps per
+//! second for batched writes, and the time to load a long thread.
+//!
+//! ```sh
+//! cargo bench -p loquat --bench persistence
+//! cargo bench -p loquat --bench persistence -- --threads 100 --steps 100 --batches 1,50,500 --load 1000
+//! ```
+//!
+//! Each write scenario starts from an empty database file in a fresh temp
+//! directory and writes `--threads` × `--steps` message steps, one thread
+//! after the other, in batches of the given size. A batch carries an upsert
+//! of every thread it touches, as the runtime's merged batches do, and is one
+//! [`DataLayer::write`] (one transaction). One task writes, as the runtime's
+//! single writer does. Then all steps are written again in batches of 50 as
+//! updates of existing steps (the end of streaming).
+//!
+//! The load scenario reads a `--load`-step thread with
+//! [`DataLayer::thread_with_steps`] `--runs` times and reports the median.
+//! The history scenarios list the first page of 50 threads and search all of
+//! them for a word in one message.
+// Until `[[bench]] name = "persistence" harness = false` is in Cargo.toml,
+// cargo builds this file as a libtest harness, where `main` is never called.
+#![cfg_attr(test, allow(dead_code))]
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use loquat::data::{DataLayer, SqliteDataLayer, ThreadFilter, ThreadUpsert, WriteBatch};
+use loquat::{Step, StepType};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "persistence",
+    about = "Measure the SQLite data layer's write and load speed"
+)]
+struct Args {
+    /// Threads written in each write scenario.
+    #[arg(long, default_value_t = 100)]
+    threads: usize,
+    /// Steps in each thread.
+    #[arg(long, default_value_t = 100)]
+    steps: usize,
+    /// Batch sizes (steps per transaction) to measure.
+    #[arg(long, value_delimiter = ',', default_value = "1,50,500")]
+    batches: Vec<usize>,
+    /// Steps of the thread loaded in the load scenario.
+    #[arg(long, default_value_t = 1000)]
+    load: usize,
+    /// Repetitions of each read scenario (the median is shown).
+    #[arg(long, default_value_t = 20)]
+    runs: usize,
+    /// Where to create the temp directory (default: the system temp dir).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Passed by `cargo bench`; ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+/// A directory removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(base: &Path) -> Result<TempDir, String> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let path = base.join(format!(
+            "loquat-persistence-bench-{}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(TempDir(path))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// One line of the table.
+struct Row {
+    scenario: String,
+    steps: usize,
+    transactions: usize,
+    time: Duration,
+}
+
+impl Row {
+    fn steps_per_s(&self) -> f64 {
+        self.steps as f64 / self.time.as_secs_f64().max(1e-9)
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("persistence: cannot start tokio: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(&args)) {
+        Ok(rows) => {
+            print!("{}", table(&args, &rows));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("persistence: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const WORDS: [&str; 16] = [
+    "the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "while", "models", "stream",
+    "tokens", "into", "threads", "of", "chat",
+];
+
+/// A message of about 300 characters.
+fn text(seed: usize) -> String {
+    let mut out = String::with_capacity(320);
+    let mut i = seed;
+    while out.len() < 300 {
+        out.push_str(WORDS[i % WORDS.len()]);
+        out.push(' ');
+        i = i.wrapping_mul(31).wrapping_add(7);
+    }
+    out
+}
+
+fn thread_id(t: usize) -> String {
+    format!("thread-{t:05}")
+}
+
+fn step(t: usize, s: usize) -> Step {
+    let at = 1_700_000_000_000 + (t * 10_000 + s) as u64;
+    let user = s.is_multiple_of(2);
+    let mut metadata = serde_json::Map::new();
+    if !user {
+        metadata.insert("model".into(), serde_json::json!("bench-model"));
+        metadata.insert("tokens".into(), serde_json::json!(s * 3));
+    }
+    Step {
+        id: format!("step-{t:05}-{s:05}"),
+        thread_id: thread_id(t),
+        parent_id: None,
+        name: if user { "User" } else { "Assistant" }.into(),
+        step_type: if user {
+            StepType::UserMessage
+        } else {
+            StepType::AssistantMessage
+        },
+        output: text(t * 7 + s),
+        metadata,
+        created_at: at,
+        start: Some(at),
+        end: Some(at + 5),
+        ..Default::default()
+    }
+}
+
+fn upsert(t: usize, user_id: &str, updated_at: u64) -> ThreadUpsert {
+    ThreadUpsert {
+        id: thread_id(t),
+        user_id: user_id.into(),
+        name: Some(format!("Thread {t}")),
+        created_at: 1_700_000_000_000,
+        updated_at,
+        tags: vec![],
+        metadata: Default::default(),
+    }
+}
+
+/// Writes `steps` in batches of `size`, each with an upsert of the threads
+/// it touches; returns the number of transactions.
+async fn write_batches(
+    data: &SqliteDataLayer,
+    user_id: &str,
+    steps: &[(usize, Step)],
+    size: usize,
+) -> Result<usize, String> {
+    let mut transactions = 0;
+    for chunk in steps.chunks(size.max(1)) {
+        let mut threads: Vec<ThreadUpsert> = Vec::new();
+        for (t, step) in chunk {
+            if threads.last().map(|u| u.id.as_str()) != Some(step.thread_id.as_str()) {
+                threads.push(upsert(*t, user_id, step.created_at));
+            }
+        }
+        data.write(WriteBatch {
+            threads,
+            steps: chunk.iter().map(|(_, s)| s.clone()).collect(),
+            deleted_steps: vec![],
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+        transactions += 1;
+    }
+    Ok(transactions)
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times.get(times.len() / 2).copied().unwrap_or_default()
+}
+
+async fn run(args: &Args) -> Result<Vec<Row>, String> {
+    let base = args.dir.clone().unwrap_or_else(std::env::temp_dir);
+    let dir = TempDir::new(&base)?;
+    let all: Vec<(usize, Step)> = (0..args.threads)
+        .flat_map(|t| (0..args.steps).map(move |s| (t, step(t, s))))
+        .collect();
+    let mut rows = Vec::new();
+
+    for (n, &size) in args.batches.iter().enumerate() {
+        let data = SqliteDataLayer::open(dir.0.join(format!("write-{n}.db")))
+            .await
+            .map_err(|e| e.to_string())?;
+        let user = data
+            .get_or_create_user("bench")
+            .await
+            .map_err(|e| e.to_string())?;
+        let started = Instant::now();
+        let transactions = write_batches(&data, &user.id, &all, size).await?;
+        rows.push(Row {
+            scenario: format!("insert, batches of {size}"),
+            steps: all.len(),
+            transactions,
+            time: started.elapsed(),
+        });
+        if n + 1 == args.batches.len() {
+            let started = Instant::now();
+            let transactions = write_batches(&data, &user.id, &all, 50).await?;
+            rows.push(Row {
+                scenario: "update, batches of 50".into(),
+                steps: all.len(),
+                transactions,
+                time: started.elapsed(),
+            });
+            history(args, &data, &user.id, &mut rows).await?;
+        }
+        data.close().await;
+    }
+
+    // One long thread.
+    let data = SqliteDataLayer::open(dir.0.join("load.db"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let user = data
+        .get_or_create_user("bench")
+        .await
+        .map_err(|e| e.to_string())?;
+    let long: Vec<(usize, Step)> = (0..args.load).map(|s| (0, step(0, s))).collect();
+    write_batches(&data, &user.id, &long, 500).await?;
+    let mut times = Vec::with_capacity(args.runs);
+    for _ in 0..args.runs.max(1) {
+        let started = Instant::now();
+        let loaded = data
+            .thread_with_steps(&user.id, &thread_id(0))
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("the long thread is missing")?;
+        times.push(started.elapsed());
+        if loaded.1.len() != args.load {
+            return Err(format!("loaded {} of {} steps", loaded.1.len(), args.load));
+        }
+    }
+    rows.push(Row {
+        scenario: format!("load a {}-step thread (median)", args.load),
+        steps: args.load,
+        transactions: 1,
+        time: median(times),
+    });
+    data.close().await;
+    Ok(rows)
+}
+
+/// The history sidebar over the threads just written.
+async fn history(
+    args: &Args,
+    data: &SqliteDataLayer,
+    user_id: &str,
+    rows: &mut Vec<Row>,
+) -> Result<(), String> {
+    let filters = [
+        ("list 50 threads (median)", None),
+        // "zebra" is in no message: every step of every thread is scanned.
+        ("search, no match (median)", Some("zebra")),
+        ("search, matching (median)", Some("lazy")),
+    ];
+    for (scenario, search) in filters {
+        let filter = ThreadFilter {
+            search: search.map(str::to_string),
+            cursor: None,
+            limit: 50,
+        };
+        let mut times = Vec::with_capacity(args.runs);
+        let mut found = 0;
+        for _ in 0..args.runs.max(1) {
+            let started = Instant::now();
+            let page = data
+                .list_threads(user_id, &filter)
+                .await
+                .map_err(|e| e.to_string())?;
+            times.push(started.elapsed());
+            found = page.threads.len();
+        }
+        rows.push(Row {
+            scenario: format!("{scenario}, {found} found"),
+            steps: 0,
+            transactions: 1,
+            time: median(times),
+        });
+    }
+    Ok(())
+}
+
+fn table(args: &Args, rows: &[Row]) -> String {
+    let mut out = format!(
+        "SQLite data layer: {} threads x {} steps ({} steps), one writer\n\n",
+        args.threads,
+        args.steps,
+        args.threads * args.steps
+    );
+    out.push_str(&format!(
+        "{:<42} {:>8} {:>8} {:>11} {:>11}\n",
+        "scenario", "steps", "txns", "time", "steps/s"
+    ));
+    out.push_str(&format!("{}\n", "-".repeat(84)));
+    for row in rows {
+        let time = if row.time >= Duration::from_secs(1) {
+            format!("{:.2} s", row.time.as_secs_f64())
+        } else {
+            format!("{:.2} ms", row.time.as_secs_f64() * 1e3)
+        };
+        let rate = if row.steps == 0 {
+            "-".to_string()
+        } else {
+            format!("{:.0}", row.steps_per_s())
+        };
+        out.push_str(&format!(
+            "{:<42} {:>8} {:>8} {:>11} {:>11}\n",
+            row.scenario, row.steps, row.transactions, time, rate
+        ));
+    }
+    out
+}
