@@ -1,7 +1,9 @@
+use leptos::context::Provider;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 
 use crate::client::{self, ChatStore};
+use crate::components::history::{HistorySidebar, SidebarOpen};
 use crate::components::layout::{Header, NotFound};
 use crate::components::ChatPage;
 use crate::route::{current_page, Page, ThreadMissing};
@@ -55,6 +57,8 @@ pub fn App() -> impl IntoView {
         Page::NotFound => None,
     };
     let page_missing = page == Page::NotFound;
+    // Cleared when the user opens a thread or a new chat from this page.
+    store.not_found.set(page_missing);
 
     // Effects only run in the browser, once the page is hydrated.
     Effect::new(move |_| {
@@ -70,15 +74,20 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/loquat.css"/>
         <Title text=title/>
-        <div class="app">
-            <Header/>
-            {move || {
-                if page_missing || store.not_found.get() {
-                    view! { <NotFound/> }.into_any()
-                } else {
-                    view! { <ChatPage/> }.into_any()
-                }
-            }}
-        </div>
+        <Provider value=SidebarOpen::new()>
+            <div class="app">
+                <HistorySidebar/>
+                <div class="app-main">
+                    <Header/>
+                    {move || {
+                        if store.not_found.get() {
+                            view! { <NotFound/> }.into_any()
+                        } else {
+                            view! { <ChatPage/> }.into_any()
+                        }
+                    }}
+                </div>
+            </div>
+        </Provider>
     }
 }

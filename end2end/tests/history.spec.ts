@@ -132,3 +132,74 @@ test('download JSON holds the conversation and imports back as a new thread', as
   await expect(userMessages(page)).toHaveCount(1);
   await expect(userMessages(page).first()).toContainText('export this conversation');
 });
+
+function threadItems(page: Page) {
+  return page.getByTestId('thread-list').getByTestId('thread-item');
+}
+
+test('history lists the chat, highlighted, and it survives a reload', async ({ page }) => {
+  await openChat(page);
+  await exchange(page, 'remember the loquats');
+  const threadId = page.url().split('/thread/')[1];
+  const item = threadItems(page).filter({ hasText: 'remember the loquats' });
+  await expect(item).toHaveCount(1);
+  await expect(item).toHaveAttribute('data-thread-id', threadId);
+  await expect(item).toHaveAttribute('aria-current', 'page');
+
+  await page.reload();
+  await waitReady(page);
+  await expect(item).toHaveCount(1);
+  await expect(item).toHaveAttribute('aria-current', 'page');
+});
+
+test('selecting a thread in history resumes it; new chat starts empty', async ({ page }) => {
+  await openChat(page);
+  await exchange(page, 'the first conversation');
+  await page.getByTestId('new-chat').click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(userMessages(page)).toHaveCount(0);
+  await exchange(page, 'the second conversation');
+  await expect(threadItems(page)).toHaveCount(2);
+
+  await threadItems(page).filter({ hasText: 'the first conversation' }).click();
+  await expect(userMessages(page)).toHaveCount(1);
+  await expect(userMessages(page).first()).toContainText('the first conversation');
+  await expect(page).toHaveURL(/\/thread\//);
+  // The resumed conversation goes on.
+  await exchange(page, 'and a follow-up');
+  await expect(userMessages(page)).toHaveCount(2);
+});
+
+test('a thread can be renamed, found by search and deleted from history', async ({ page }) => {
+  await openChat(page);
+  await exchange(page, 'keep this one');
+  await page.getByTestId('new-chat').click();
+  await exchange(page, 'throw this away');
+  await expect(threadItems(page)).toHaveCount(2);
+
+  const keep = threadItems(page).filter({ hasText: 'keep this one' });
+  await keep.hover();
+  await keep.getByTestId('thread-rename').click();
+  const nameInput = page.getByTestId('thread-rename-input');
+  await nameInput.fill('Renamed thread');
+  await nameInput.press('Enter');
+  await expect(threadItems(page).filter({ hasText: 'Renamed thread' })).toHaveCount(1);
+
+  await page.getByTestId('thread-search').fill('throw');
+  await expect(threadItems(page)).toHaveCount(1);
+  await expect(threadItems(page).first()).toContainText('throw this away');
+  await page.getByTestId('thread-search').fill('');
+  await expect(threadItems(page)).toHaveCount(2);
+
+  const doomed = threadItems(page).filter({ hasText: 'throw this away' });
+  await doomed.hover();
+  await doomed.getByTestId('thread-delete').click();
+  await page.getByTestId('confirm').click();
+  await expect(threadItems(page)).toHaveCount(1);
+  await expect(threadItems(page).first()).toContainText('Renamed thread');
+
+  await page.reload();
+  await waitReady(page);
+  await expect(threadItems(page)).toHaveCount(1);
+  await expect(threadItems(page).first()).toContainText('Renamed thread');
+});

@@ -20,7 +20,8 @@ pub(crate) const COPY: &str =
     icon!("<rect x=\"9\" y=\"9\" width=\"11\" height=\"11\" rx=\"2\"/><path d=\"M5 15V5a2 2 0 0 1 2-2h8\"/>");
 const TOOL: &str = icon!("<path d=\"M14.7 6.3a4 4 0 0 0-5.4 5.1L3 17.7 6.3 21l6.3-6.3a4 4 0 0 0 5.1-5.4l-2.6 2.6-2.4-.6-.6-2.4z\"/>");
 const LLM: &str = icon!("<path d=\"M12 3l1.9 5.1L19 10l-5.1 1.9L12 17l-1.9-5.1L5 10l5.1-1.9z\"/><path d=\"M19 17l.8 2.2L22 20l-2.2.8L19 23\"/>");
-const SEARCH: &str = icon!("<circle cx=\"11\" cy=\"11\" r=\"7\"/><path d=\"M21 21l-4.3-4.3\"/>");
+pub(crate) const SEARCH: &str =
+    icon!("<circle cx=\"11\" cy=\"11\" r=\"7\"/><path d=\"M21 21l-4.3-4.3\"/>");
 const RUN: &str = icon!("<path d=\"M7 4l12 8-12 8z\"/>");
 const LAYERS: &str = icon!("<path d=\"M12 3l9 5-9 5-9-5z\"/><path d=\"M3 13l9 5 9-5\"/>");
 const SORT: &str = icon!("<path d=\"M7 4v16M3 8l4-4 4 4M17 20V4M13 16l4 4 4-4\"/>");
@@ -53,3 +54,10 @@ pub(crate) const UPLOAD: &str = icon!("<path d=\"M12 20V9M7 14l5-5 5 5M5 4h14\"/
 pub(crate) const MORE: &str = icon!(
     "<circle cx=\"5\" cy=\"12\" r=\"1\"/><circle cx=\"12\" cy=\"12\" r=\"1\"/><circle cx=\"19\" cy=\"12\" r=\"1\"/>"
 );
+
+// History sidebar.
+pub(crate) const SIDEBAR: &str =
+    icon!("<rect x=\"3\" y=\"4\" width=\"18\" height=\"16\" rx=\"2\"/><path d=\"M9 4v16\"/>");
+pub(crate) const CLOSE: &str = icon!("<path d=\"M18 6L6 18M6 6l12 12\"/>");
+pub(crate) const RENAME: &str = EDIT_MESSAGE;
+pub(crate) const DELETE: &str = CLEAR;

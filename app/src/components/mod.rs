@@ -2,6 +2,7 @@
 
 pub mod composer;
 pub mod feed;
+pub mod history;
 pub mod layout;
 pub mod status;
 

@@ -2,10 +2,11 @@ use leptos::prelude::*;
 
 use super::{ThemeToggle, ThreadMenu};
 use crate::client::{self, ChatStore};
+use crate::components::history::SidebarToggle;
 use crate::components::icons::PLUS;
 use crate::protocol::UiConfig;
 
-/// App name, new chat, theme toggle.
+/// History toggle (narrow screens), app name, new chat, theme toggle.
 #[component]
 pub fn Header() -> impl IntoView {
     let ui = expect_context::<UiConfig>();
@@ -14,6 +15,7 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="header">
             <div class="brand">
+                <SidebarToggle/>
                 <span class="brand-mark" aria-hidden="true">{initial}</span>
                 <span class="brand-name" data-testid="app-name">{ui.name.clone()}</span>
             </div>

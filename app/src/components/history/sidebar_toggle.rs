@@ -1,0 +1,31 @@
+use leptos::prelude::*;
+
+use super::history_sidebar::{SIDEBAR_ID, TOGGLE_ID};
+use super::sidebar_open::SidebarOpen;
+use crate::components::icons::SIDEBAR;
+use crate::protocol::UiConfig;
+
+/// The header button that opens the history overlay (shown on narrow
+/// screens only). Nothing without history.
+#[component]
+pub fn SidebarToggle() -> impl IntoView {
+    let ui = expect_context::<UiConfig>();
+    let Some(SidebarOpen(open)) = use_context::<SidebarOpen>().filter(|_| ui.history) else {
+        return ().into_any();
+    };
+    view! {
+        <button
+            type="button"
+            id=TOGGLE_ID
+            class="btn btn-ghost btn-icon sidebar-toggle"
+            data-testid="sidebar-toggle"
+            title="Conversation history"
+            aria-label="Conversation history"
+            aria-controls=SIDEBAR_ID
+            aria-expanded=move || open.get().to_string()
+            on:click=move |_| open.update(|o| *o = !*o)
+            inner_html=SIDEBAR
+        ></button>
+    }
+    .into_any()
+}

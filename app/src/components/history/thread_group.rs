@@ -1,0 +1,34 @@
+use leptos::prelude::*;
+
+use super::day_group::{DayGroup, DaySection};
+use super::state::HistoryState;
+use super::thread_item::ThreadItem;
+
+/// One day heading ("Today", "Yesterday", …) and its threads.
+#[component]
+pub fn ThreadGroup(
+    group: DayGroup,
+    sections: Memo<Vec<DaySection>>,
+    state: HistoryState,
+) -> impl IntoView {
+    let threads = move || {
+        sections.with(|all| {
+            all.iter()
+                .find(|s| s.group == group)
+                .map(|s| s.threads.clone())
+                .unwrap_or_default()
+        })
+    };
+    view! {
+        <section class="thread-group" data-testid="thread-group">
+            <h3 class="thread-group-title">{group.label()}</h3>
+            <ul class="thread-items">
+                // Keyed by name too: a renamed thread is drawn anew.
+                <For each=threads key=|t| (t.id.clone(), t.name.clone()) let:thread>
+                    <ThreadItem thread state/>
+                </For>
+            </ul>
+        </section>
+    }
+    .into_any()
+}

@@ -1,0 +1,118 @@
+use leptos::html::Nav;
+use leptos::prelude::*;
+
+use super::day_group::{group_threads, today};
+use super::state::{HistoryState, ListStatus};
+use super::thread_group::ThreadGroup;
+
+/// Distance (px) from the bottom of the list within which the next page is
+/// fetched.
+const LOAD_MORE_MARGIN: i32 = 160;
+
+/// The scrolling list: day sections, the loading/empty/error states, and
+/// the next page fetched as the end comes into view.
+#[component]
+pub fn ThreadList(state: HistoryState) -> impl IntoView {
+    let list = NodeRef::<Nav>::new();
+    let sections = Memo::new(move |_| {
+        state
+            .threads
+            .with(|threads| group_threads(threads, today()))
+    });
+    let groups = move || sections.with(|all| all.iter().map(|s| s.group).collect::<Vec<_>>());
+
+    // Near the end (and laid out: a hidden list has no height) → next page.
+    let check_end = move || {
+        let near_end = list.get_untracked().is_some_and(|el| {
+            el.client_height() > 0
+                && el.scroll_height() - el.scroll_top() - el.client_height() <= LOAD_MORE_MARGIN
+        });
+        if near_end {
+            state.load_more();
+        }
+    };
+    // A list shorter than its box never scrolls: look again after each
+    // change, once it is laid out.
+    Effect::new(move |_| {
+        state.threads.track();
+        state.status.track();
+        state.loading_more.track();
+        #[cfg(feature = "hydrate")]
+        request_animation_frame(check_end);
+    });
+
+    let busy = move || (state.status.get() == ListStatus::Loading).to_string();
+    let placeholder = move || {
+        let empty = state.threads.with(Vec::is_empty);
+        match state.status.get() {
+            ListStatus::Loading => empty.then(|| {
+                view! {
+                    <p class="thread-empty" data-testid="thread-loading">
+                        <span class="spinner" aria-hidden="true"></span>
+                        "Loading…"
+                    </p>
+                }
+                .into_any()
+            }),
+            ListStatus::Ready => empty.then(|| {
+                let text = if state.search.with(String::is_empty) {
+                    "No conversations yet"
+                } else {
+                    "No matches"
+                };
+                view! { <p class="thread-empty" data-testid="thread-empty">{text}</p> }.into_any()
+            }),
+            ListStatus::Failed(reason) => Some(
+                view! {
+                    <div class="thread-list-error" role="alert" data-testid="thread-list-error">
+                        <p>"Could not load conversations: " {reason}</p>
+                        <button
+                            type="button"
+                            class="btn btn-small"
+                            on:click=move |_| state.reload(&state.search.get_untracked())
+                        >
+                            "Retry"
+                        </button>
+                    </div>
+                }
+                .into_any(),
+            ),
+        }
+    };
+    let more_error = move || {
+        state.more_error.get().map(|reason| {
+            view! {
+                <div class="thread-list-error" role="alert">
+                    <p>"Could not load more: " {reason}</p>
+                    <button type="button" class="btn btn-small" on:click=move |_| state.retry_more()>
+                        "Retry"
+                    </button>
+                </div>
+            }
+        })
+    };
+
+    view! {
+        <nav
+            class="thread-list"
+            node_ref=list
+            data-testid="thread-list"
+            aria-label="Conversations"
+            aria-busy=busy
+            on:scroll=move |_| check_end()
+        >
+            <For each=groups key=|group| *group let:group>
+                <ThreadGroup group sections state/>
+            </For>
+            {placeholder}
+            <Show when=move || state.loading_more.get()>
+                <p class="thread-list-more" data-testid="thread-loading-more">
+                    <span class="spinner" aria-hidden="true"></span>
+                    "Loading…"
+                </p>
+            </Show>
+            {more_error}
+        </nav>
+    }
+    .into_any()
+}
