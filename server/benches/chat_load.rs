@@ -76,6 +76,9 @@ struct Args {
     /// Seconds any single step (connect, one reply) may take.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
+    /// Serve without persistence (to measure what persistence costs).
+    #[arg(long)]
+    no_persistence: bool,
     /// Print JSON on stdout (the table then goes to stderr).
     #[arg(long)]
     json: bool,
@@ -92,12 +95,13 @@ struct Args {
 
 fn main() -> ExitCode {
     let mut args = Args::parse();
+    NO_PERSISTENCE.store(args.no_persistence, std::sync::atomic::Ordering::Relaxed);
     if args.serve {
         let data_dir = args
             .data_dir
             .clone()
             .unwrap_or_else(|| std::env::temp_dir().join("loquat-chat-load"));
-        return match server::serve(args.tokens, data_dir) {
+        return match server::serve(args.tokens, data_dir, !args.no_persistence) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("chat_load server: {e}");
@@ -237,8 +241,12 @@ async fn run(args: &Args) -> Result<Report, String> {
     })
 }
 
+/// `--no-persistence`, for the servers this run starts.
+static NO_PERSISTENCE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn start_server(tokens: usize) -> Result<ServerProcess, String> {
-    tokio::task::block_in_place(|| ServerProcess::start(tokens))
+    let persist = !NO_PERSISTENCE.load(std::sync::atomic::Ordering::Relaxed);
+    tokio::task::block_in_place(|| ServerProcess::start(tokens, persist))
 }
 
 /// Opens `n` sessions, `CONNECT_CONCURRENCY` at a time, in order.

@@ -21,7 +21,14 @@ pub fn reply_tokens(n: usize) -> Vec<String> {
 
 /// `--serve`: an app that streams `tokens` tokens per message with no delay,
 /// on loopback, until its standard input closes (its parent went away).
-pub fn serve(tokens: usize, data_dir: PathBuf) -> Result<(), Box<dyn std::error::Error>> {
+/// `persist`: keep conversations in the data directory's SQLite file.
+pub fn serve(
+    tokens: usize,
+    data_dir: PathBuf,
+    persist: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut config = Config::default();
+    config.project.persistence = persist;
     if std::env::var_os("LOQUAT_LOG").is_some() {
         loquat::init_tracing();
     }
@@ -41,20 +48,19 @@ pub fn serve(tokens: usize, data_dir: PathBuf) -> Result<(), Box<dyn std::error:
         // Built once: the app's own work per token stays negligible, so the
         // CPU measured is the framework's.
         let tokens: Arc<[String]> = reply_tokens(tokens).into();
-        let app =
-            Loquat::new()
-                .config(Config::default())
-                .on_message(move |chat: Chat, _msg: Message| {
-                    let tokens = tokens.clone();
-                    async move {
-                        let reply = chat.stream(Message::assistant("")).await?;
-                        for token in tokens.iter() {
-                            reply.token(token).await?;
-                        }
-                        reply.finish().await?;
-                        Ok(())
+        let app = Loquat::new()
+            .config(config)
+            .on_message(move |chat: Chat, _msg: Message| {
+                let tokens = tokens.clone();
+                async move {
+                    let reply = chat.stream(Message::assistant("")).await?;
+                    for token in tokens.iter() {
+                        reply.token(token).await?;
                     }
-                });
+                    reply.finish().await?;
+                    Ok(())
+                }
+            });
         let server = app.bind(ServeOptions::ephemeral(data_dir)).await?;
         let mut stdout = std::io::stdout();
         writeln!(stdout, "{LISTENING}{}", server.local_addr())?;
@@ -76,7 +82,7 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// Starts `<this program> --serve` and waits until it listens.
-    pub fn start(tokens: usize) -> Result<ServerProcess, String> {
+    pub fn start(tokens: usize, persist: bool) -> Result<ServerProcess, String> {
         let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
         let data_dir = std::env::temp_dir().join(format!(
             "loquat-chat-load-{}-{}",
@@ -85,7 +91,11 @@ impl ServerProcess {
         ));
         std::fs::create_dir_all(&data_dir)
             .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
-        let spawned = Command::new(exe)
+        let mut command = Command::new(exe);
+        if !persist {
+            command.arg("--no-persistence");
+        }
+        let spawned = command
             .arg("--serve")
             .arg("--tokens")
             .arg(tokens.to_string())
