@@ -27,7 +27,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use loquat::data::{DataLayer, SqliteDataLayer, ThreadFilter, ThreadUpsert, WriteBatch};
+use loquat::data::{DataLayer, SqliteDataLayer, ThreadFilter, ThreadRecord, WriteBatch};
 use loquat::{Step, StepType};
 
 #[derive(Debug, Parser)]
@@ -169,8 +169,8 @@ fn step(t: usize, s: usize) -> Step {
     }
 }
 
-fn upsert(t: usize, user_id: &str, updated_at: u64) -> ThreadUpsert {
-    ThreadUpsert {
+fn upsert(t: usize, user_id: &str, updated_at: u64) -> ThreadRecord {
+    ThreadRecord {
         id: thread_id(t),
         user_id: user_id.into(),
         name: Some(format!("Thread {t}")),
@@ -191,7 +191,7 @@ async fn write_batches(
 ) -> Result<usize, String> {
     let mut transactions = 0;
     for chunk in steps.chunks(size.max(1)) {
-        let mut threads: Vec<ThreadUpsert> = Vec::new();
+        let mut threads: Vec<ThreadRecord> = Vec::new();
         for (t, step) in chunk {
             if threads.last().map(|u| u.id.as_str()) != Some(step.thread_id.as_str()) {
                 threads.push(upsert(*t, user_id, step.created_at));

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use loquat::data::{
     DataError, DataLayer, ElementRecord, FeedbackRecord, SqliteDataLayer, ThreadCursor,
-    ThreadFilter, ThreadUpsert, WriteBatch,
+    ThreadFilter, ThreadRecord, WriteBatch,
 };
 use loquat::protocol::ThreadSummary;
 use loquat::{ShowInput, Step, StepType};
@@ -52,8 +52,8 @@ async fn open(dir: &TempDir) -> SqliteDataLayer {
     SqliteDataLayer::open(dir.db()).await.unwrap()
 }
 
-fn thread(id: &str, user_id: &str, updated_at: u64) -> ThreadUpsert {
-    ThreadUpsert {
+fn thread(id: &str, user_id: &str, updated_at: u64) -> ThreadRecord {
+    ThreadRecord {
         id: id.into(),
         user_id: user_id.into(),
         name: None,
@@ -743,7 +743,7 @@ async fn history_pages_without_gaps_or_repeats() {
     let alice = data.get_or_create_user("alice").await.unwrap();
     let bob = data.get_or_create_user("bob").await.unwrap();
     // 25 threads; groups of them share an updated_at, so the id decides.
-    let threads: Vec<ThreadUpsert> = (0..25u64)
+    let threads: Vec<ThreadRecord> = (0..25u64)
         .map(|i| {
             let mut t = thread(&format!("t{i:02}"), &alice.id, 1_000 + i / 3);
             if i.is_multiple_of(2) {
@@ -972,7 +972,7 @@ async fn search_matches_names_and_messages_literally() {
     assert_eq!(list(&data, &alice.id, Some("")).await.len(), 6);
 
     // Search pages too.
-    let many: Vec<ThreadUpsert> = (0..12)
+    let many: Vec<ThreadRecord> = (0..12)
         .map(|i| named(&format!("m{i:02}"), &format!("match {i}"), 100 + i))
         .collect();
     data.write(WriteBatch {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use loquat::config::Config;
-use loquat::data::{DataLayer, SqliteDataLayer, ThreadUpsert, WriteBatch};
+use loquat::data::{DataLayer, SqliteDataLayer, ThreadRecord, WriteBatch};
 use loquat::protocol::{ClientEvent, ErrorCode, RunOutcome, Step, StepType, ThreadPage};
 use loquat::{Chat, Loquat, Message, DATABASE_FILE};
 use support::{Client, TempDir, TestApp, DEADLINE};
@@ -146,7 +146,7 @@ async fn foreign_thread(data: &SqliteDataLayer) -> String {
     let other = data.get_or_create_user("mallory").await.unwrap();
     let id = "0000-foreign-thread".to_string();
     data.write(WriteBatch {
-        threads: vec![ThreadUpsert {
+        threads: vec![ThreadRecord {
             id: id.clone(),
             user_id: other.id,
             name: Some("secret plans".into()),

@@ -11,7 +11,7 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 use super::store::Applied;
 use super::{ChatStore, ConnectionState};
 use crate::protocol::{ClientEvent, Envelope, WS_PATH};
-use crate::route::{page_for, thread_path, Page};
+use crate::route::{current_path, page_for, thread_path, Page};
 
 const SESSION_KEY: &str = "loquat.session";
 const MAX_BACKOFF_MS: i32 = 5_000;
@@ -112,8 +112,7 @@ pub(super) fn open_thread(store: ChatStore, thread_id: String) {
 
 /// Shows `path` in the address bar, as a new history entry or in place.
 fn set_address(path: &str, push: bool) {
-    let location = window().location();
-    if location.pathname().ok().as_deref() == Some(path) {
+    if current_path() == path {
         return;
     }
     let Ok(history) = window().history() else {
@@ -129,7 +128,7 @@ fn set_address(path: &str, push: bool) {
 /// Back and forward between threads switch the chat shown.
 fn watch_history_navigation(store: ChatStore) {
     let on_pop = Closure::<dyn FnMut()>::new(move || {
-        let path = window().location().pathname().unwrap_or_default();
+        let path = current_path();
         let Page::Chat { thread_id } = page_for(&path) else {
             return;
         };
@@ -183,7 +182,7 @@ fn connect(store: ChatStore) {
                 last_seq: store.synced.get_value().then(|| store.applied.get_value()),
                 // Only a saved thread has its own address; a chat not yet
                 // in history cannot be resumed by id (e.g. after a restart).
-                thread_id: match page_for(&window().location().pathname().unwrap_or_default()) {
+                thread_id: match page_for(&current_path()) {
                     Page::Chat { thread_id } => thread_id,
                     Page::NotFound => None,
                 },

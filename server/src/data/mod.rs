@@ -12,8 +12,8 @@ pub mod transfer;
 
 pub use error::{DataError, DataResult};
 pub use records::{
-    ElementRecord, FeedbackRecord, ThreadCursor, ThreadFilter, ThreadRecord, ThreadUpsert, User,
-    WriteBatch, LOCAL_USER,
+    ElementRecord, FeedbackRecord, ThreadCursor, ThreadFilter, ThreadRecord, User, WriteBatch,
+    LOCAL_USER,
 };
 pub use sqlite_store::SqliteDataLayer;
 

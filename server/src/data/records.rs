@@ -33,28 +33,16 @@ pub struct ThreadRecord {
     pub metadata: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Creates a thread or updates an existing one of the same user.
-///
-/// On update `name` only fills a missing name (a rename wins over the
-/// automatic one), `updated_at` only moves forward, and tags and metadata are
-/// replaced. An upsert of a thread owned by another user fails the batch with
-/// [`super::DataError::NotOwner`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ThreadUpsert {
-    pub id: String,
-    pub user_id: String,
-    pub name: Option<String>,
-    pub created_at: Millis,
-    pub updated_at: Millis,
-    pub tags: Vec<String>,
-    pub metadata: serde_json::Map<String, serde_json::Value>,
-}
-
 /// Changes written together in one transaction, in this order: thread
 /// upserts, step upserts (in the given order), step deletions.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WriteBatch {
-    pub threads: Vec<ThreadUpsert>,
+    /// Each creates the thread or updates an existing one of the same user.
+    /// On update `name` only fills a missing name (a rename wins over the
+    /// automatic one), `updated_at` only moves forward, and tags and
+    /// metadata are replaced. A thread owned by another user fails the batch
+    /// with [`super::DataError::NotOwner`].
+    pub threads: Vec<ThreadRecord>,
     /// Inserted or replaced whole. A step keeps its place in the thread from
     /// its first insert: new steps go after every existing step of the thread.
     pub steps: Vec<Step>,

@@ -13,7 +13,7 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use super::{
     DataError, DataLayer, DataResult, ElementRecord, FeedbackRecord, ThreadCursor, ThreadFilter,
-    ThreadRecord, ThreadUpsert, User, WriteBatch,
+    ThreadRecord, User, WriteBatch,
 };
 use crate::time::now_millis;
 
@@ -106,7 +106,7 @@ impl SqliteDataLayer {
     }
 }
 
-async fn upsert_thread(conn: &mut SqliteConnection, thread: &ThreadUpsert) -> DataResult<()> {
+async fn upsert_thread(conn: &mut SqliteConnection, thread: &ThreadRecord) -> DataResult<()> {
     let owner: Option<String> = sqlx::query_scalar("SELECT user_id FROM threads WHERE id = ?")
         .bind(&thread.id)
         .fetch_optional(&mut *conn)

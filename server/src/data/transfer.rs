@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use loquat_app::protocol::{Millis, Step};
 use serde::{Deserialize, Serialize};
 
-use super::{ThreadRecord, ThreadUpsert, WriteBatch};
+use super::{ThreadRecord, WriteBatch};
 
 /// Value of the `format` field of an export.
 pub const EXPORT_FORMAT: &str = "loquat.thread";
@@ -133,7 +133,7 @@ impl ThreadExport {
             .collect();
         let name = self.thread.name.filter(|n| !n.trim().is_empty());
         let batch = WriteBatch {
-            threads: vec![ThreadUpsert {
+            threads: vec![ThreadRecord {
                 id: thread_id.clone(),
                 user_id: user_id.to_string(),
                 name,

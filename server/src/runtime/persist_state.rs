@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use loquat_app::protocol::{Millis, ServerEvent, Step, StepType, ThreadSummary};
 
 use super::thread::ThreadState;
-use crate::data::{ThreadRecord, ThreadUpsert, WriteBatch};
+use crate::data::{ThreadRecord, WriteBatch};
 use crate::time::now_millis;
 
 /// Longest automatic thread name, in characters.
@@ -153,7 +153,7 @@ impl PersistState {
                 self.name = Some(thread_name(&step.output));
             }
             self.updated_at = self.updated_at.max(step.created_at);
-            batch.threads.push(self.upsert(&thread.id));
+            batch.threads.push(self.record(&thread.id));
         }
         if !self.saved {
             // Everything shown so far (a welcome message, say) is new.
@@ -200,18 +200,6 @@ impl PersistState {
             .collect();
         self.dirty.clear();
         steps
-    }
-
-    fn upsert(&self, thread_id: &str) -> ThreadUpsert {
-        ThreadUpsert {
-            id: thread_id.to_string(),
-            user_id: self.owner.clone(),
-            name: self.name.clone(),
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            tags: Vec::new(),
-            metadata: Default::default(),
-        }
     }
 
     /// The thread's record as it would be stored now.
