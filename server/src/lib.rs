@@ -27,6 +27,7 @@ pub mod data;
 pub mod demo;
 mod error;
 mod http;
+mod ids;
 pub mod llm;
 mod runtime;
 mod sdk;

@@ -8,6 +8,7 @@
 mod error;
 mod records;
 mod sqlite_store;
+mod sqlite_write;
 pub mod transfer;
 
 pub use error::{DataError, DataResult};

@@ -9,8 +9,9 @@ use loquat_app::protocol::{ShowInput, Step, StepType, ThreadPage, ThreadSummary}
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{Row, SqlitePool};
 
+use super::sqlite_write::{upsert_steps, upsert_threads};
 use super::{
     DataError, DataLayer, DataResult, ElementRecord, FeedbackRecord, ThreadCursor, ThreadFilter,
     ThreadRecord, User, WriteBatch,
@@ -27,11 +28,11 @@ pub struct SqliteDataLayer {
     path: PathBuf,
 }
 
-fn query_error(err: sqlx::Error) -> DataError {
+pub(super) fn query_error(err: sqlx::Error) -> DataError {
     DataError::Query(Box::new(err))
 }
 
-fn to_i64(millis: u64) -> i64 {
+pub(super) fn to_i64(millis: u64) -> i64 {
     i64::try_from(millis).unwrap_or(i64::MAX)
 }
 
@@ -39,7 +40,7 @@ fn to_u64(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
-fn json_text<T: serde::Serialize>(value: &T) -> String {
+pub(super) fn json_text<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
@@ -82,6 +83,11 @@ impl SqliteDataLayer {
             // without an fsync per commit.
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // Statement journals of multi-row upserts stay off the disk.
+            .pragma("temp_store", "memory")
+            // Reads of recently written pages come from memory, not `pread`.
+            .pragma("cache_size", "-16384")
+            .pragma("mmap_size", "67108864")
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
@@ -104,87 +110,6 @@ impl SqliteDataLayer {
     pub async fn close(&self) {
         self.pool.close().await;
     }
-}
-
-async fn upsert_thread(conn: &mut SqliteConnection, thread: &ThreadRecord) -> DataResult<()> {
-    let owner: Option<String> = sqlx::query_scalar("SELECT user_id FROM threads WHERE id = ?")
-        .bind(&thread.id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(query_error)?;
-    match owner {
-        Some(owner) if owner != thread.user_id => Err(DataError::NotOwner(thread.id.clone())),
-        Some(_) => {
-            sqlx::query(
-                "UPDATE threads SET name = COALESCE(name, ?), updated_at = MAX(updated_at, ?), \
-                 tags = ?, metadata = ? WHERE id = ?",
-            )
-            .bind(&thread.name)
-            .bind(to_i64(thread.updated_at))
-            .bind(json_text(&thread.tags))
-            .bind(json_text(&thread.metadata))
-            .bind(&thread.id)
-            .execute(&mut *conn)
-            .await
-            .map_err(query_error)?;
-            Ok(())
-        }
-        None => {
-            sqlx::query(
-                "INSERT INTO threads (id, user_id, name, created_at, updated_at, tags, metadata) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(&thread.id)
-            .bind(&thread.user_id)
-            .bind(&thread.name)
-            .bind(to_i64(thread.created_at))
-            .bind(to_i64(thread.updated_at))
-            .bind(json_text(&thread.tags))
-            .bind(json_text(&thread.metadata))
-            .execute(&mut *conn)
-            .await
-            .map_err(query_error)?;
-            Ok(())
-        }
-    }
-}
-
-/// New steps go after the thread's last one; existing ones keep their place
-/// (and their thread: an id of another thread's step is never touched).
-const UPSERT_STEP: &str = "INSERT INTO steps (id, thread_id, position, parent_id, name, type, \
-    input, output, is_error, streaming, show_input, language, metadata, tags, created_at, \
-    start_at, end_at) VALUES (?1, ?2, (SELECT COALESCE(MAX(position), 0) + 1 FROM steps \
-    WHERE thread_id = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
-    ON CONFLICT(id) DO UPDATE SET parent_id = excluded.parent_id, name = excluded.name, \
-    type = excluded.type, input = excluded.input, output = excluded.output, \
-    is_error = excluded.is_error, streaming = excluded.streaming, \
-    show_input = excluded.show_input, language = excluded.language, \
-    metadata = excluded.metadata, tags = excluded.tags, created_at = excluded.created_at, \
-    start_at = excluded.start_at, end_at = excluded.end_at \
-    WHERE steps.thread_id = excluded.thread_id";
-
-async fn upsert_step(conn: &mut SqliteConnection, step: &Step) -> DataResult<()> {
-    sqlx::query(UPSERT_STEP)
-        .bind(&step.id)
-        .bind(&step.thread_id)
-        .bind(&step.parent_id)
-        .bind(&step.name)
-        .bind(step.step_type.as_str())
-        .bind(&step.input)
-        .bind(&step.output)
-        .bind(step.is_error)
-        .bind(step.streaming)
-        .bind(json_text(&step.show_input))
-        .bind(&step.language)
-        .bind(json_text(&step.metadata))
-        .bind(json_text(&step.tags))
-        .bind(to_i64(step.created_at))
-        .bind(step.start.map(to_i64))
-        .bind(step.end.map(to_i64))
-        .execute(&mut *conn)
-        .await
-        .map_err(query_error)?;
-    Ok(())
 }
 
 const STEP_COLUMNS: &str = "s.id, s.thread_id, s.parent_id, s.name, s.type, s.input, s.output, \
@@ -267,7 +192,7 @@ impl DataLayer for SqliteDataLayer {
             "INSERT INTO users (id, identifier, metadata, created_at) VALUES (?, ?, '{}', ?) \
              ON CONFLICT(identifier) DO NOTHING",
         )
-        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(crate::ids::new_id())
         .bind(identifier)
         .bind(to_i64(now_millis()))
         .execute(&self.pool)
@@ -301,12 +226,8 @@ impl DataLayer for SqliteDataLayer {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(query_error)?;
-        for thread in &batch.threads {
-            upsert_thread(&mut tx, thread).await?;
-        }
-        for step in &batch.steps {
-            upsert_step(&mut tx, step).await?;
-        }
+        upsert_threads(&mut tx, &batch.threads).await?;
+        upsert_steps(&mut tx, &batch.steps).await?;
         for (thread_id, step_id) in &batch.deleted_steps {
             sqlx::query("DELETE FROM steps WHERE thread_id = ? AND id = ?")
                 .bind(thread_id)

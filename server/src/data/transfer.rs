@@ -115,13 +115,13 @@ impl ThreadExport {
     /// The writes that store this export as a new thread of `user_id`, with
     /// fresh ids for the thread and every step. Returns the new thread id.
     pub fn into_new_thread(self, user_id: &str, now: Millis) -> (String, WriteBatch) {
-        let thread_id = uuid::Uuid::new_v4().to_string();
+        let thread_id = crate::ids::new_id();
         let mut ids: HashMap<String, String> = HashMap::new();
         let steps = self
             .steps
             .into_iter()
             .map(|mut step| {
-                let id = uuid::Uuid::new_v4().to_string();
+                let id = crate::ids::new_id();
                 ids.insert(step.id.clone(), id.clone());
                 step.id = id;
                 step.parent_id = step.parent_id.and_then(|p| ids.get(&p).cloned());

@@ -94,7 +94,7 @@ impl Runtime {
     /// `owner` is the user the thread is saved for (`None` when nothing is
     /// persisted).
     pub(crate) fn create_session(self: &Arc<Self>, owner: Option<String>) -> Arc<Session> {
-        let thread = ThreadState::new(uuid::Uuid::new_v4().to_string());
+        let thread = ThreadState::new(crate::ids::new_id());
         let persist = owner
             .filter(|_| self.persistence.is_some())
             .map(PersistState::new_thread);
@@ -107,7 +107,7 @@ impl Runtime {
         persist: Option<PersistState>,
         first: RunRequest,
     ) -> Arc<Session> {
-        let id = uuid::Uuid::new_v4().to_string();
+        let id = crate::ids::new_id();
         let (session, queue) = Session::new(
             id.clone(),
             thread,

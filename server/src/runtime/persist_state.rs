@@ -27,6 +27,8 @@ pub(crate) struct PersistState {
     updated_at: Millis,
     /// Steps changed since they were last submitted.
     dirty: HashSet<String>,
+    /// The step marked last, so the next token for it costs one comparison.
+    last_marked: Option<String>,
 }
 
 /// True for the changes that must be written before they are published: a
@@ -77,6 +79,7 @@ impl PersistState {
             created_at: now,
             updated_at: now,
             dirty: HashSet::new(),
+            last_marked: None,
         }
     }
 
@@ -90,6 +93,7 @@ impl PersistState {
             created_at: record.created_at,
             updated_at: record.updated_at,
             dirty,
+            last_marked: None,
         }
     }
 
@@ -108,16 +112,22 @@ impl PersistState {
                 for gone in thread.subtree(id) {
                     self.dirty.remove(&gone);
                 }
+                self.last_marked = None;
             }
             _ => {}
         }
     }
 
     fn mark(&mut self, id: &str) {
-        // The common case (another token for the same step) allocates nothing.
+        // The common case, another token for the same step, neither hashes
+        // nor allocates.
+        if self.last_marked.as_deref() == Some(id) {
+            return;
+        }
         if !self.dirty.contains(id) {
             self.dirty.insert(id.to_string());
         }
+        self.last_marked = Some(id.to_string());
     }
 
     /// The streaming steps to checkpoint, if any changed since last time.
@@ -172,11 +182,14 @@ impl PersistState {
                 _ => {}
             }
         }
-        batch.steps = self.take_dirty(thread, &superseded);
+        // Steps go in thread order (a step's first write fixes its place);
+        // steps created by `changes` are not in the thread yet and go last.
+        let mut steps = self.take_dirty_at(thread, &superseded);
         for change in changes {
             match change {
                 ServerEvent::StepCreated { step } | ServerEvent::StepUpdated { step } => {
-                    batch.steps.push(step.clone());
+                    let at = thread.position(&step.id).unwrap_or(usize::MAX);
+                    steps.push((at, step.clone()));
                 }
                 ServerEvent::StepRemoved { id } => batch.deleted_steps.extend(
                     thread
@@ -187,18 +200,38 @@ impl PersistState {
                 _ => {}
             }
         }
+        steps.sort_by_key(|(at, _)| *at);
+        batch.steps = steps.into_iter().map(|(_, step)| step).collect();
         Some(batch)
     }
 
     /// Dirty steps in thread order, except `skip`; clears the dirty set.
     fn take_dirty(&mut self, thread: &ThreadState, skip: &HashSet<String>) -> Vec<Step> {
-        let steps = thread
-            .steps()
-            .iter()
-            .filter(|s| self.dirty.contains(&s.id) && !skip.contains(&s.id))
-            .cloned()
+        self.take_dirty_at(thread, skip)
+            .into_iter()
+            .map(|(_, step)| step)
+            .collect()
+    }
+
+    /// Dirty steps with their place in the thread, in thread order, except
+    /// `skip`; clears the dirty set. Costs what the dirty steps cost, not
+    /// what the thread's length does.
+    fn take_dirty_at(
+        &mut self,
+        thread: &ThreadState,
+        skip: &HashSet<String>,
+    ) -> Vec<(usize, Step)> {
+        let mut steps: Vec<(usize, Step)> = self
+            .dirty
+            .drain()
+            .filter(|id| !skip.contains(id))
+            .filter_map(|id| {
+                let at = thread.position(&id)?;
+                Some((at, thread.steps().get(at)?.clone()))
+            })
             .collect();
-        self.dirty.clear();
+        self.last_marked = None;
+        steps.sort_by_key(|(at, _)| *at);
         steps
     }
 
@@ -238,5 +271,86 @@ mod tests {
         assert!(name.ends_with('…'));
         assert!(name.chars().count() <= NAME_CHARS + 1);
         assert_eq!(thread_name("   "), "New chat");
+    }
+
+    fn streaming(id: &str) -> Step {
+        Step {
+            id: id.into(),
+            thread_id: "t".into(),
+            step_type: StepType::AssistantMessage,
+            streaming: true,
+            ..Default::default()
+        }
+    }
+
+    /// Applies `event` to `thread` the way a session does: tracked first.
+    fn emit(persist: &mut PersistState, thread: &mut ThreadState, event: ServerEvent) {
+        persist.track(&event, thread);
+        thread.apply(event);
+    }
+
+    #[test]
+    fn batches_keep_thread_order_and_each_change_once() {
+        let mut thread = ThreadState::new("t".into());
+        let mut persist = PersistState::new_thread("me".into());
+        let user = Step {
+            id: "u".into(),
+            thread_id: "t".into(),
+            step_type: StepType::UserMessage,
+            output: "hello".into(),
+            end: Some(1),
+            ..Default::default()
+        };
+        let created = ServerEvent::StepCreated { step: user.clone() };
+        let batch = persist
+            .batch(&thread, std::slice::from_ref(&created))
+            .unwrap();
+        assert_eq!(batch.threads.len(), 1);
+        assert_eq!(batch.threads[0].name.as_deref(), Some("hello"));
+        thread.apply(created);
+
+        // Two streaming steps, tokens for both; then the first finishes.
+        for id in ["a", "b"] {
+            emit(
+                &mut persist,
+                &mut thread,
+                ServerEvent::StepCreated {
+                    step: streaming(id),
+                },
+            );
+        }
+        for id in ["a", "b", "a", "a"] {
+            let delta = ServerEvent::StepDelta {
+                id: id.into(),
+                delta: "x".into(),
+                input: false,
+            };
+            emit(&mut persist, &mut thread, delta);
+        }
+        let mut done = thread.get("a").unwrap().clone();
+        done.streaming = false;
+        done.end = Some(2);
+        let finish = ServerEvent::StepUpdated { step: done.clone() };
+        let batch = persist
+            .batch(&thread, std::slice::from_ref(&finish))
+            .unwrap();
+        let ids: Vec<&str> = batch.steps.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"], "thread order, the finished state of a");
+        assert_eq!(batch.steps[0], done);
+        assert_eq!(batch.steps[1].output, "x");
+        assert!(batch.threads.is_empty());
+        thread.apply(finish);
+
+        // Nothing changed since: no checkpoint; a new token: just that step.
+        assert!(persist.checkpoint(&thread).is_none());
+        let delta = ServerEvent::StepDelta {
+            id: "b".into(),
+            delta: "y".into(),
+            input: false,
+        };
+        emit(&mut persist, &mut thread, delta);
+        let batch = persist.checkpoint(&thread).unwrap();
+        assert_eq!(batch.steps.len(), 1);
+        assert_eq!(batch.steps[0].output, "xy");
     }
 }

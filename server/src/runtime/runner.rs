@@ -59,7 +59,7 @@ async fn execute(session: &Arc<Session>, epoch: u64, request: RunRequest) {
             None => return,
         },
     };
-    let run_id = uuid::Uuid::new_v4().to_string();
+    let run_id = crate::ids::new_id();
     if session
         .emit(ServerEvent::RunStarted {
             run_id: run_id.clone(),
@@ -127,7 +127,7 @@ async fn report_panic(session: &Session, payload: Box<dyn std::any::Any + Send>)
 async fn post_error_message(session: &Session, text: String) {
     let now = now_millis();
     let step = Step {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: crate::ids::new_id(),
         thread_id: session.thread_id(),
         name: "Error".into(),
         step_type: StepType::AssistantMessage,

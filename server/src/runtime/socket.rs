@@ -377,7 +377,7 @@ where
 async fn post_user_message(session: &Session, content: String) -> Option<Message> {
     let now = now_millis();
     let step = Step {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: crate::ids::new_id(),
         thread_id: session.thread_id(),
         name: "User".into(),
         step_type: StepType::UserMessage,

@@ -39,6 +39,11 @@ impl ThreadState {
         self.index.get(id).map(|&i| &self.steps[i])
     }
 
+    /// The step's place in the thread.
+    pub(crate) fn position(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
     pub(crate) fn get_mut(&mut self, id: &str) -> Option<&mut Step> {
         self.index.get(id).map(|&i| &mut self.steps[i])
     }

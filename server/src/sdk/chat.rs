@@ -69,7 +69,7 @@ impl Chat {
         } else {
             self.session.runtime.config.ui.name.clone()
         };
-        let id = uuid::Uuid::new_v4().to_string();
+        let id = crate::ids::new_id();
         let step = Step {
             id: id.clone(),
             thread_id: self.session.thread_id(),

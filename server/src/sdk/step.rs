@@ -76,7 +76,7 @@ impl StepBuilder {
     pub async fn start(self) -> Result<StepHandle, ChatError> {
         let StepBuilder { session, mut step } = self;
         let now = now_millis();
-        step.id = uuid::Uuid::new_v4().to_string();
+        step.id = crate::ids::new_id();
         step.thread_id = session.thread_id();
         step.created_at = now;
         step.start = Some(now);
