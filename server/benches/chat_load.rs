@@ -7,8 +7,8 @@
 //! ```
 //!
 //! The program starts itself again with `--serve` as the server under test:
-//! a Loquat app that streams `--tokens` tokens per message with no delay, on
-//! 127.0.0.1. The server's CPU time and memory are read from `/proc`, apart
+//! a Loquat app that streams `--tokens` tokens per message with no delay (or
+//! `--pace-ms` apart, like a model), on 127.0.0.1. The server's CPU time and memory are read from `/proc`, apart
 //! from the clients', which run here on a multi-threaded tokio runtime.
 //!
 //! For each C of `--clients`, C WebSocket sessions connect (not timed), then
@@ -79,6 +79,9 @@ struct Args {
     /// Serve without persistence (to measure what persistence costs).
     #[arg(long)]
     no_persistence: bool,
+    /// Milliseconds between tokens, like a model's pace (0: no delay).
+    #[arg(long, default_value_t = 0)]
+    pace_ms: u64,
     /// Print JSON on stdout (the table then goes to stderr).
     #[arg(long)]
     json: bool,
@@ -96,12 +99,14 @@ struct Args {
 fn main() -> ExitCode {
     let mut args = Args::parse();
     NO_PERSISTENCE.store(args.no_persistence, std::sync::atomic::Ordering::Relaxed);
+    PACE_MS.store(args.pace_ms, std::sync::atomic::Ordering::Relaxed);
     if args.serve {
         let data_dir = args
             .data_dir
             .clone()
             .unwrap_or_else(|| std::env::temp_dir().join("loquat-chat-load"));
-        return match server::serve(args.tokens, data_dir, !args.no_persistence) {
+        let pace = Duration::from_millis(args.pace_ms);
+        return match server::serve(args.tokens, data_dir, !args.no_persistence, pace) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("chat_load server: {e}");
@@ -243,10 +248,13 @@ async fn run(args: &Args) -> Result<Report, String> {
 
 /// `--no-persistence`, for the servers this run starts.
 static NO_PERSISTENCE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// `--pace-ms`, for the servers this run starts.
+static PACE_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 fn start_server(tokens: usize) -> Result<ServerProcess, String> {
     let persist = !NO_PERSISTENCE.load(std::sync::atomic::Ordering::Relaxed);
-    tokio::task::block_in_place(|| ServerProcess::start(tokens, persist))
+    let pace_ms = PACE_MS.load(std::sync::atomic::Ordering::Relaxed);
+    tokio::task::block_in_place(|| ServerProcess::start(tokens, persist, pace_ms))
 }
 
 /// Opens `n` sessions, `CONNECT_CONCURRENCY` at a time, in order.
@@ -507,8 +515,14 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "\nLoquat chat load: {}-token replies streamed with no delay, {} messages per client in sequence",
-            args.tokens, args.messages
+            "\nLoquat chat load: {}-token replies streamed {}, {} messages per client in sequence, persistence {}",
+            args.tokens,
+            match args.pace_ms {
+                0 => "with no delay".to_string(),
+                ms => format!("{ms} ms apart"),
+            },
+            args.messages,
+            if args.no_persistence { "off" } else { "on" },
         );
         let _ = writeln!(
             out,
@@ -669,6 +683,8 @@ impl Report {
         });
         json!({
             "tokens_per_reply": args.tokens,
+            "pace_ms": args.pace_ms,
+            "persistence": !args.no_persistence,
             "messages_per_client": args.messages,
             "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()),
             "ok": self.ok(),

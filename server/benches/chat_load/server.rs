@@ -19,13 +19,15 @@ pub fn reply_tokens(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("tok{i} ")).collect()
 }
 
-/// `--serve`: an app that streams `tokens` tokens per message with no delay,
-/// on loopback, until its standard input closes (its parent went away).
-/// `persist`: keep conversations in the data directory's SQLite file.
+/// `--serve`: an app that streams `tokens` tokens per message, `pace` apart
+/// (zero: no delay), on loopback, until its standard input closes (its parent
+/// went away). `persist`: keep conversations in the data directory's SQLite
+/// file.
 pub fn serve(
     tokens: usize,
     data_dir: PathBuf,
     persist: bool,
+    pace: Duration,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let mut config = Config::default();
     config.project.persistence = persist;
@@ -55,6 +57,9 @@ pub fn serve(
                 async move {
                     let reply = chat.stream(Message::assistant("")).await?;
                     for token in tokens.iter() {
+                        if !pace.is_zero() {
+                            tokio::time::sleep(pace).await;
+                        }
                         reply.token(token).await?;
                     }
                     reply.finish().await?;
@@ -82,7 +87,7 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// Starts `<this program> --serve` and waits until it listens.
-    pub fn start(tokens: usize, persist: bool) -> Result<ServerProcess, String> {
+    pub fn start(tokens: usize, persist: bool, pace_ms: u64) -> Result<ServerProcess, String> {
         let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
         let data_dir = std::env::temp_dir().join(format!(
             "loquat-chat-load-{}-{}",
@@ -97,6 +102,8 @@ impl ServerProcess {
         }
         let spawned = command
             .arg("--serve")
+            .arg("--pace-ms")
+            .arg(pace_ms.to_string())
             .arg("--tokens")
             .arg(tokens.to_string())
             .arg("--data-dir")
