@@ -72,24 +72,28 @@ const STEPS_TAIL: &str = " ON CONFLICT(id) DO UPDATE SET parent_id = excluded.pa
     start_at = excluded.start_at, end_at = excluded.end_at \
     WHERE steps.thread_id = excluded.thread_id";
 
-fn threads_sql(chunk: usize) -> &'static str {
-    static SQL: OnceLock<Vec<String>> = OnceLock::new();
-    &SQL.get_or_init(|| {
+/// The statement for `CHUNKS[chunk]` rows, built once per process.
+fn cached(
+    cell: &'static OnceLock<Vec<String>>,
+    [head, row, tail]: [&str; 3],
+    chunk: usize,
+) -> &'static str {
+    &cell.get_or_init(|| {
         CHUNKS
             .iter()
-            .map(|&n| multi_row(THREADS_HEAD, THREAD_ROW, n, THREADS_TAIL))
+            .map(|&n| multi_row(head, row, n, tail))
             .collect()
     })[chunk]
 }
 
+fn threads_sql(chunk: usize) -> &'static str {
+    static SQL: OnceLock<Vec<String>> = OnceLock::new();
+    cached(&SQL, [THREADS_HEAD, THREAD_ROW, THREADS_TAIL], chunk)
+}
+
 fn steps_sql(chunk: usize) -> &'static str {
     static SQL: OnceLock<Vec<String>> = OnceLock::new();
-    &SQL.get_or_init(|| {
-        CHUNKS
-            .iter()
-            .map(|&n| multi_row(STEPS_HEAD, STEP_ROW, n, STEPS_TAIL))
-            .collect()
-    })[chunk]
+    cached(&SQL, [STEPS_HEAD, STEP_ROW, STEPS_TAIL], chunk)
 }
 
 /// Creates or updates `threads`; fails with [`DataError::NotOwner`] when
