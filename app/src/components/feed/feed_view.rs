@@ -7,14 +7,57 @@ use crate::client::ChatStore;
 /// Distance from the bottom (px) within which the feed keeps following new
 /// content.
 const STICK_THRESHOLD: i32 = 48;
+/// Top-level items rendered when a thread opens; earlier ones come in pages
+/// of this size as the user scrolls up, so a long thread opens as fast as a
+/// short one.
+const WINDOW: usize = 50;
+/// Distance from the top (px) within which the next earlier page loads.
+const EARLIER_THRESHOLD: i32 = 200;
 
 /// The scrolling list of the thread's top-level items. Follows new content
-/// until the user scrolls up; then offers a jump back to the latest.
+/// until the user scrolls up; then offers a jump back to the latest. Only
+/// the latest [`WINDOW`] items are rendered at first; scrolling to the top
+/// (or the button there) shows earlier ones, and the browser keeps what is
+/// on screen in place while they are inserted above it.
 #[component]
 pub fn Feed() -> impl IntoView {
     let store = expect_context::<ChatStore>();
     let feed = NodeRef::<Div>::new();
     let stick = RwSignal::new(true);
+
+    let shown = RwSignal::new(WINDOW);
+    Effect::new(move |_| {
+        store.thread_id.track();
+        shown.set(WINDOW);
+    });
+    let hidden = Memo::new(move |_| store.roots.with(|r| r.len().saturating_sub(shown.get())));
+    let visible = move || {
+        let from = hidden.get();
+        store
+            .roots
+            .with(|r| r.get(from..).map(<[String]>::to_vec).unwrap_or_default())
+    };
+    // Earlier items go in above what the user is reading: keep the distance
+    // from the bottom, so the same content stays on screen, and start no
+    // other page until that is done (the scroll it causes is not the user's).
+    let inserting = StoredValue::new(false);
+    let show_earlier = move || {
+        if inserting.get_value() {
+            return;
+        }
+        let Some(el) = feed.get_untracked() else {
+            return;
+        };
+        let from_bottom = el.scroll_height() - el.scroll_top();
+        inserting.set_value(true);
+        shown.update(|n| *n += WINDOW);
+        request_animation_frame(move || {
+            if let Some(el) = feed.get_untracked() {
+                el.set_scroll_top(el.scroll_height() - from_bottom);
+            }
+            inserting.set_value(false);
+        });
+    };
 
     // Where the feed last scrolled itself. A scroll position above it can
     // only come from the user, even when a token re-rendered in between and
@@ -40,6 +83,9 @@ pub fn Feed() -> impl IntoView {
     });
     let on_scroll = move |_| {
         if let Some(el) = feed.get_untracked() {
+            if el.scroll_top() < EARLIER_THRESHOLD && hidden.get_untracked() > 0 {
+                show_earlier();
+            }
             let gap = el.scroll_height() - el.scroll_top() - el.client_height();
             if gap <= STICK_THRESHOLD {
                 auto_top.set_value(el.scroll_top());
@@ -62,7 +108,17 @@ pub fn Feed() -> impl IntoView {
                 <Show when=move || store.roots.with(Vec::is_empty)>
                     <Welcome/>
                 </Show>
-                <For each=move || store.roots.get() key=|id| id.clone() let:id>
+                <Show when=move || { hidden.get() > 0 }>
+                    <button
+                        type="button"
+                        class="btn load-earlier"
+                        data-testid="load-earlier"
+                        on:click=move |_| show_earlier()
+                    >
+                        {move || format!("Show earlier messages ({})", hidden.get())}
+                    </button>
+                </Show>
+                <For each=visible key=|id| id.clone() let:id>
                     <StepNode id/>
                 </For>
                 <Show when=move || store.thinking.get()>

@@ -1,0 +1,46 @@
+import { test, expect, messages, waitReady } from './support/fixtures';
+import { importLongThread } from './support/threads';
+
+/** Messages the feed renders when a thread opens (app/src/components/feed/feed_view.rs). */
+const WINDOW = 50;
+
+test('a long thread opens at its end and shows earlier messages on demand', async ({ page, server }) => {
+  const total = 130;
+  const threadId = await importLongThread(page.request, server.url, total);
+  await page.goto(`/thread/${threadId}`);
+  await waitReady(page);
+
+  // The latest page, scrolled to the last message.
+  await expect(messages(page).last()).toContainText(`Answer ${total - 1}`);
+  await expect(messages(page).last()).toBeInViewport();
+  await expect(messages(page)).toHaveCount(WINDOW);
+  await expect(messages(page).first()).toContainText(`Question ${total - WINDOW}`);
+  const earlier = page.getByTestId('load-earlier');
+  await expect(earlier).toContainText(`(${total - WINDOW})`);
+
+  // The button shows one more page above, and what was on screen stays there.
+  await earlier.click();
+  await expect(messages(page)).toHaveCount(2 * WINDOW);
+  await expect(messages(page).first()).toContainText(`Question ${total - 2 * WINDOW}`);
+  const wasFirst = messages(page).nth(WINDOW);
+  await expect(wasFirst).toContainText(`Question ${total - WINDOW}`);
+  await expect(wasFirst).toBeInViewport();
+  await expect(messages(page).first()).not.toBeInViewport();
+  await expect(earlier).toContainText(`(${total - 2 * WINDOW})`);
+
+  // Scrolling up to the top loads the rest.
+  const feed = page.getByTestId('feed');
+  await expect(async () => {
+    await feed.evaluate((el) => el.scrollTo({ top: 0 }));
+    await expect(messages(page)).toHaveCount(total, { timeout: 500 });
+  }).toPass({ timeout: 10_000 });
+  await expect(earlier).toBeHidden();
+  const first = messages(page).first();
+  await expect(first).toContainText('Question 0');
+  await feed.evaluate((el) => el.scrollTo({ top: 0 }));
+  await expect(first).toBeInViewport();
+
+  // "Latest" goes back to the end.
+  await page.getByTestId('jump-latest').click();
+  await expect(messages(page).last()).toBeInViewport();
+});
