@@ -15,7 +15,7 @@ use super::sqlite_store::{json_text, query_error, to_i64};
 use super::{DataError, DataResult, ThreadRecord};
 
 /// Chunk sizes, largest first; the largest bounds the bound parameters of
-/// one statement (64 × 17 is far below SQLite's limit).
+/// one statement (64 rows × 18 values is far below SQLite's limit).
 const CHUNKS: [usize; 7] = [64, 32, 16, 8, 4, 2, 1];
 
 /// Splits `len` rows into chunk sizes from [`CHUNKS`], in order.

@@ -17,8 +17,8 @@ const EARLIER_THRESHOLD: i32 = 200;
 /// The scrolling list of the thread's top-level items. Follows new content
 /// until the user scrolls up; then offers a jump back to the latest. Only
 /// the latest [`WINDOW`] items are rendered at first; scrolling to the top
-/// (or the button there) shows earlier ones, and the browser keeps what is
-/// on screen in place while they are inserted above it.
+/// (or the button there) shows earlier ones, inserted above what is on
+/// screen without moving it.
 #[component]
 pub fn Feed() -> impl IntoView {
     let store = expect_context::<ChatStore>();
