@@ -8,8 +8,20 @@ pub(crate) enum Page {
     Chat {
         thread_id: Option<String>,
     },
+    /// One element on a page of its own.
+    Element {
+        id: String,
+    },
     NotFound,
 }
+
+/// Provided by the server while rendering `/element/<id>`: the element,
+/// which the page also embeds for the browser to hydrate with.
+#[derive(Clone, Debug)]
+pub struct ElementPageData(pub crate::protocol::Element);
+
+/// Id of the script element holding the element of an element page.
+pub const ELEMENT_DATA_ID: &str = "loquat-element";
 
 /// Provided by the server while rendering `/thread/<id>` for a thread that
 /// does not exist or is not the user's.
@@ -38,12 +50,19 @@ pub fn is_thread_id(id: &str) -> bool {
 pub(crate) fn page_for(path: &str) -> Page {
     match path {
         "/" | "" => Page::Chat { thread_id: None },
-        _ => match path.strip_prefix("/thread/") {
-            Some(id) if is_thread_id(id) => Page::Chat {
-                thread_id: Some(id.to_string()),
-            },
-            _ => Page::NotFound,
-        },
+        _ => {
+            if let Some(id) = path.strip_prefix("/thread/") {
+                if is_thread_id(id) {
+                    return Page::Chat {
+                        thread_id: Some(id.to_string()),
+                    };
+                }
+            }
+            match path.strip_prefix("/element/") {
+                Some(id) if is_thread_id(id) => Page::Element { id: id.to_string() },
+                _ => Page::NotFound,
+            }
+        }
     }
 }
 
@@ -105,5 +124,23 @@ mod tests {
         assert_eq!(page_for("/thread/..%2f"), Page::NotFound);
         assert_eq!(page_for("/nope"), Page::NotFound);
         assert_eq!(thread_path("x"), "/thread/x");
+        assert_eq!(page_for("/element/e-1"), Page::Element { id: "e-1".into() });
+        assert_eq!(page_for("/element/e/content"), Page::NotFound);
+    }
+}
+
+/// The element an element page shows: from the server's context while
+/// rendering, from the embedded JSON in the browser.
+pub(crate) fn page_element() -> Option<crate::protocol::Element> {
+    #[cfg(feature = "hydrate")]
+    {
+        let text = leptos::prelude::document()
+            .get_element_by_id(ELEMENT_DATA_ID)?
+            .text_content()?;
+        serde_json::from_str(&text).ok()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        leptos::prelude::use_context::<ElementPageData>().map(|d| d.0)
     }
 }

@@ -3,10 +3,13 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 
 use crate::client::{self, ChatStore};
+use crate::components::elements::{ElementPage, SidePanelView};
 use crate::components::history::{HistorySidebar, SidebarOpen};
 use crate::components::layout::{Header, NotFound};
 use crate::components::ChatPage;
-use crate::route::{current_page, Page, ThreadMissing};
+use crate::route::{
+    current_page, page_element, ElementPageData, Page, ThreadMissing, ELEMENT_DATA_ID,
+};
 use crate::ui_config::{self, CONFIG_ELEMENT_ID};
 
 /// Applies the saved theme before first paint, so a dark page never flashes light.
@@ -19,6 +22,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     // Tells the browser (which cannot ask the database) to hydrate the
     // not-found page the server rendered.
     let missing = use_context::<ThreadMissing>().map(|_| "");
+    // An element page carries its element for the browser to hydrate with.
+    let element_json = use_context::<ElementPageData>().map(|data| {
+        let json = ui_config::embed_json(&data.0);
+        view! { <script type="application/json" id=ELEMENT_DATA_ID inner_html=json></script> }
+    });
     view! {
         <!DOCTYPE html>
         <html lang="en" data-not-found=missing>
@@ -30,6 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <script inner_html=THEME_SCRIPT></script>
                 <script type="application/json" id=CONFIG_ELEMENT_ID inner_html=config_json></script>
+                {element_json}
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -54,15 +63,22 @@ pub fn App() -> impl IntoView {
     let page = current_page();
     let initial_thread = match &page {
         Page::Chat { thread_id } => thread_id.clone(),
-        Page::NotFound => None,
+        Page::Element { .. } | Page::NotFound => None,
     };
-    let page_missing = page == Page::NotFound;
+    // An element page shows one element and needs no connection.
+    let element = match &page {
+        Page::Element { .. } => page_element(),
+        _ => None,
+    };
+    let page_missing =
+        page == Page::NotFound || (matches!(page, Page::Element { .. }) && element.is_none());
+    let standalone = element.is_some();
     // Cleared when the user opens a thread or a new chat from this page.
     store.not_found.set(page_missing);
 
     // Effects only run in the browser, once the page is hydrated.
     Effect::new(move |_| {
-        if !page_missing {
+        if !page_missing && !standalone {
             let thread = initial_thread.clone();
             untrack(|| client::start(store, thread));
         }
@@ -82,11 +98,14 @@ pub fn App() -> impl IntoView {
                     {move || {
                         if store.not_found.get() {
                             view! { <NotFound/> }.into_any()
+                        } else if let Some(element) = element.clone() {
+                            view! { <ElementPage element/> }.into_any()
                         } else {
                             view! { <ChatPage/> }.into_any()
                         }
                     }}
                 </div>
+                <SidePanelView/>
             </div>
         </Provider>
     }

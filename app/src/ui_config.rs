@@ -8,7 +8,12 @@ pub(crate) const CONFIG_ELEMENT_ID: &str = "loquat-config";
 
 /// The settings as JSON safe to embed in a `<script>` element.
 pub(crate) fn embedded_json(ui: &UiConfig) -> String {
-    serde_json::to_string(ui)
+    embed_json(ui)
+}
+
+/// A value as JSON safe to embed in a `<script>` element.
+pub(crate) fn embed_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value)
         .unwrap_or_else(|_| "{}".into())
         .replace("</", "<\\/")
 }

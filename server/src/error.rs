@@ -16,6 +16,18 @@ pub enum ChatError {
     /// The step or message is not (or no longer) in the thread.
     #[error("step `{0}` does not exist in this thread")]
     UnknownStep(String),
+    /// The element is not (or no longer) in the thread.
+    #[error("element `{0}` does not exist in this thread")]
+    UnknownElement(String),
+    /// An element could not be built: unreadable file, refused URL, …
+    #[error("invalid element `{name}`: {reason}")]
+    InvalidElement { name: String, reason: String },
+    /// Storing an element's content failed (the server logged why).
+    #[error("could not store the content of element `{0}`")]
+    Storage(String),
+    /// The action is not (or no longer) on the message.
+    #[error("action `{0}` does not exist")]
+    UnknownAction(String),
 }
 
 /// Errors that stop the server from starting or serving.

@@ -26,6 +26,7 @@ pub mod config;
 pub mod data;
 pub mod demo;
 mod error;
+pub mod files;
 mod http;
 mod ids;
 pub mod llm;
@@ -36,11 +37,14 @@ mod time;
 pub use cli::ServeOptions;
 pub use error::{BoxError, ChatError, HookResult, ServeError};
 pub use loquat_app::protocol;
-pub use loquat_app::protocol::{ShowInput, Step, StepType};
+pub use loquat_app::protocol::{
+    Action, Display, ElementKind, ElementSize, ShowInput, Step, StepType, Task, TaskStatus,
+};
 pub use runtime::{ReplayLimits, RuntimeLimits};
 pub use sdk::{
-    Chat, Loquat, Message, MessageHandle, MessageKind, SerializeOptions, Server, StepBuilder,
-    StepHandle, UserSession, DATABASE_FILE,
+    ActionCall, Chat, CsvError, Element, ElementHandle, Loquat, Message, MessageHandle,
+    MessageKind, SerializeOptions, Server, StepBuilder, StepHandle, Table, TaskList, UserSession,
+    DATABASE_FILE, FILES_DIR,
 };
 
 /// The kind of a step (alias of [`StepType`]).

@@ -184,7 +184,7 @@ fn connect(store: ChatStore) {
                 // in history cannot be resumed by id (e.g. after a restart).
                 thread_id: match page_for(&current_path()) {
                     Page::Chat { thread_id } => thread_id,
-                    Page::NotFound => None,
+                    Page::Element { .. } | Page::NotFound => None,
                 },
             };
             if let Ok(text) = serde_json::to_string(&hello) {

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 
 use super::ConnectionState;
-use crate::protocol::{Envelope, ErrorCode, ServerEvent, Step, ThreadSummary};
+use crate::protocol::{Element, Envelope, ErrorCode, ServerEvent, SidePanel, Step, ThreadSummary};
 
 /// One step of the thread as the components see it. Streamed text lives in
 /// its own signal so a token touches nothing else.
@@ -16,11 +16,14 @@ pub struct StepModel {
     /// Bumped when the output is replaced rather than appended to.
     pub output_version: RwSignal<u32>,
     pub children: RwSignal<Vec<String>>,
+    /// Elements attached to the step, in the order they came.
+    pub elements: RwSignal<Vec<Element>>,
 }
 
 impl StepModel {
     fn new(step: Step) -> Self {
         StepModel {
+            elements: RwSignal::new(Vec::new()),
             output: RwSignal::new(step.output.clone()),
             input: RwSignal::new(step.input.clone()),
             output_version: RwSignal::new(0),
@@ -56,6 +59,13 @@ pub struct ChatStore {
     pub thinking: RwSignal<bool>,
     /// A transient notice for the user (errors from the server).
     pub notice: RwSignal<Option<String>>,
+    /// Elements of the thread itself (not of a message): task lists, …
+    pub thread_elements: RwSignal<Vec<Element>>,
+    /// Element id → the step it is attached to (`None`: the thread).
+    element_owner: StoredValue<HashMap<String, Option<String>>>,
+    /// What the side panel shows: set by the app, or an element the user
+    /// opened from its link.
+    pub side_panel: RwSignal<Option<SidePanel>>,
 }
 
 /// What applying a frame asks of the connection.
@@ -89,6 +99,9 @@ impl ChatStore {
             last_progress: StoredValue::new(0.0),
             thinking: RwSignal::new(false),
             notice: RwSignal::new(None),
+            thread_elements: RwSignal::new(Vec::new()),
+            element_owner: StoredValue::new(HashMap::new()),
+            side_panel: RwSignal::new(None),
         }
     }
 
@@ -100,6 +113,8 @@ impl ChatStore {
     pub fn reset(&self) {
         self.steps.update_value(|m| m.clear());
         self.roots.set(Vec::new());
+        self.clear_elements();
+        self.side_panel.set(None);
         self.running.set(false);
         self.thinking.set(false);
         self.applied.set_value(0);
@@ -139,8 +154,15 @@ impl ChatStore {
                 self.session_id.set(Some(session_id));
                 self.thread_id.set(Some(thread_id));
             }
-            ServerEvent::Snapshot { steps, running, .. } => {
+            ServerEvent::Snapshot {
+                steps,
+                elements,
+                side_panel,
+                running,
+                ..
+            } => {
                 self.steps.update_value(|m| m.clear());
+                self.clear_elements();
                 let mut roots = Vec::new();
                 for step in steps {
                     if let Some(id) = self.insert(step) {
@@ -148,6 +170,10 @@ impl ChatStore {
                     }
                 }
                 self.roots.set(roots);
+                for element in elements {
+                    self.set_element(element);
+                }
+                self.side_panel.set(side_panel);
                 self.running.set(running);
                 self.applied.set_value(seq);
                 self.synced.set_value(true);
@@ -179,6 +205,12 @@ impl ChatStore {
                 }
             }
             ServerEvent::StepRemoved { id } => self.remove(&id),
+            ServerEvent::ElementSet { element } => {
+                self.last_progress.set_value(now);
+                self.set_element(element);
+            }
+            ServerEvent::ElementRemoved { id } => self.remove_element(&id),
+            ServerEvent::SidePanelSet { panel } => self.side_panel.set(panel),
             ServerEvent::RunStarted { .. } => {
                 self.running.set(true);
                 self.last_progress.set_value(now);
@@ -195,6 +227,60 @@ impl ChatStore {
             ServerEvent::Error { message, .. } => self.notice.set(Some(message)),
         }
         Applied::Ok
+    }
+
+    fn clear_elements(&self) {
+        self.thread_elements.set(Vec::new());
+        self.element_owner.update_value(|m| m.clear());
+    }
+
+    /// Where an element is listed: its step's elements, or the thread's
+    /// when it has no (known) step.
+    fn element_list(&self, for_id: Option<&str>) -> RwSignal<Vec<Element>> {
+        for_id
+            .and_then(|id| self.get(id))
+            .map(|model| model.elements)
+            .unwrap_or(self.thread_elements)
+    }
+
+    /// Adds an element or replaces it in place.
+    fn set_element(&self, element: Element) {
+        let previous = self
+            .element_owner
+            .with_value(|m| m.get(&element.id).cloned());
+        if let Some(owner) = previous {
+            if owner != element.for_id {
+                self.remove_element(&element.id);
+            }
+        }
+        let list = self.element_list(element.for_id.as_deref());
+        self.element_owner.update_value(|m| {
+            m.insert(element.id.clone(), element.for_id.clone());
+        });
+        list.update(
+            |items| match items.iter_mut().find(|e| e.id == element.id) {
+                Some(existing) => *existing = element,
+                None => items.push(element),
+            },
+        );
+    }
+
+    fn remove_element(&self, id: &str) {
+        let Some(owner) = self.element_owner.with_value(|m| m.get(id).cloned()) else {
+            return;
+        };
+        self.element_owner.update_value(|m| {
+            m.remove(id);
+        });
+        self.element_list(owner.as_deref())
+            .update(|items| items.retain(|e| e.id != id));
+    }
+
+    /// The element with this id, wherever it is shown.
+    pub fn element(&self, id: &str) -> Option<Element> {
+        let owner = self.element_owner.with_value(|m| m.get(id).cloned())?;
+        self.element_list(owner.as_deref())
+            .with_untracked(|items| items.iter().find(|e| e.id == id).cloned())
     }
 
     /// Adds a step; returns its id when it is a root (no known parent).
@@ -219,6 +305,12 @@ impl ChatStore {
         for child in model.children.get_untracked() {
             self.remove(&child);
         }
+        let elements = model.elements.get_untracked();
+        self.element_owner.update_value(|m| {
+            for element in &elements {
+                m.remove(&element.id);
+            }
+        });
         let parent = model.step.with_untracked(|s| s.parent_id.clone());
         match parent.and_then(|p| self.get(&p)) {
             Some(parent) => parent.children.update(|c| c.retain(|x| x != id)),

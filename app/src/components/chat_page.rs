@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use super::composer::Composer;
+use super::elements::ThreadElements;
 use super::feed::Feed;
 use super::status::{ConnectionStatus, Notice};
 
@@ -10,6 +11,7 @@ pub fn ChatPage() -> impl IntoView {
     view! {
         <main class="chat">
             <ConnectionStatus/>
+            <ThreadElements/>
             <Feed/>
             <Notice/>
             <Composer/>

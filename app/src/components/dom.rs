@@ -11,6 +11,75 @@ pub(crate) fn copy_to_clipboard(text: &str) {
     let _ = text;
 }
 
+/// GETs `url` and returns its body text when the status is 2xx; the error
+/// is a sentence for the user.
+#[cfg(feature = "hydrate")]
+pub(crate) async fn fetch_text(url: &str) -> Result<String, String> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+
+    let response = JsFuture::from(leptos::prelude::window().fetch_with_str(url))
+        .await
+        .map_err(|_| "the server could not be reached".to_string())?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|_| "unexpected reply".to_string())?;
+    if !response.ok() {
+        return Err(format!("the server answered {}", response.status()));
+    }
+    let text = response
+        .text()
+        .map_err(|_| "unreadable reply".to_string())?;
+    JsFuture::from(text)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| "unreadable reply".to_string())
+}
+
+/// Loads a script once per page (a module when `module`); resolves when it
+/// has run. Later calls for the same `src` share the first load.
+#[cfg(feature = "hydrate")]
+pub(crate) async fn load_script(src: &str, module: bool) -> Result<(), String> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    use wasm_bindgen::JsCast;
+
+    thread_local! {
+        static LOADS: RefCell<HashMap<String, js_sys::Promise>> = RefCell::new(HashMap::new());
+    }
+    let existing = LOADS.with(|loads| loads.borrow().get(src).cloned());
+    let promise = match existing {
+        Some(promise) => promise,
+        None => {
+            let document = leptos::prelude::document();
+            let script: web_sys::HtmlScriptElement = document
+                .create_element("script")
+                .map_err(|_| "cannot create a script".to_string())?
+                .unchecked_into();
+            if module {
+                script.set_type("module");
+            }
+            script.set_src(src);
+            let promise = js_sys::Promise::new(&mut |resolve, reject| {
+                script.set_onload(Some(&resolve));
+                script.set_onerror(Some(&reject));
+            });
+            document
+                .head()
+                .ok_or_else(|| "the page has no head".to_string())?
+                .append_child(&script)
+                .map_err(|_| "cannot add a script".to_string())?;
+            LOADS.with(|loads| loads.borrow_mut().insert(src.to_string(), promise.clone()));
+            promise
+        }
+    };
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|_| format!("{src} could not be loaded"))
+}
+
 /// Local "HH:MM" of a timestamp (UTC on the server, which never renders
 /// live messages).
 pub(crate) fn format_time(millis: u64) -> String {

@@ -1,6 +1,7 @@
 //! The UI, one component per file, grouped by area.
 
 pub mod composer;
+pub mod elements;
 pub mod feed;
 pub mod history;
 pub mod layout;

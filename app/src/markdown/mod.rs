@@ -10,15 +10,91 @@ use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd}
 
 /// Renders `source` to HTML.
 pub fn render(source: &str, allow_html: bool) -> String {
+    render_linked(source, allow_html, &[])
+}
+
+/// A side or page element, linked wherever its name appears in the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ElementLink {
+    pub name: String,
+    pub id: String,
+    /// Opens on its own page (else in the side panel).
+    pub page: bool,
+}
+
+/// Renders `source` to HTML, turning the names of `links` in plain text
+/// (not in code or existing links) into element links.
+pub fn render_linked(source: &str, allow_html: bool, links: &[ElementLink]) -> String {
     let mut options = Options::empty();
     options.insert(Options::ENABLE_TABLES);
     options.insert(Options::ENABLE_STRIKETHROUGH);
     options.insert(Options::ENABLE_TASKLISTS);
     let parser = Parser::new_ext(source, options);
     let mut out = String::with_capacity(source.len() * 3 / 2 + 16);
-    let events = parser.flat_map(|event| transform(event, allow_html));
+    // Longest names first, so "chart 2" wins over "chart".
+    let mut links: Vec<&ElementLink> = links.iter().filter(|l| !l.name.is_empty()).collect();
+    links.sort_by_key(|l| std::cmp::Reverse(l.name.len()));
+    let mut plain_depth = 0_i32;
+    let events = parser.flat_map(|event| {
+        match &event {
+            Event::Start(Tag::CodeBlock(_) | Tag::Link { .. } | Tag::Image { .. }) => {
+                plain_depth += 1
+            }
+            Event::End(TagEnd::CodeBlock | TagEnd::Link | TagEnd::Image) => plain_depth -= 1,
+            Event::Text(text) if plain_depth == 0 && !links.is_empty() => {
+                return link_names(text, &links);
+            }
+            _ => {}
+        }
+        transform(event, allow_html)
+    });
     pulldown_cmark::html::push_html(&mut out, events);
     out
+}
+
+/// `text` with every occurrence of a link's name made an element link.
+fn link_names<'a>(text: &str, links: &[&ElementLink]) -> Vec<Event<'a>> {
+    let mut events = Vec::new();
+    let mut plain = String::new();
+    let mut rest = text;
+    'scan: while !rest.is_empty() {
+        for link in links {
+            if rest.starts_with(link.name.as_str()) {
+                if !plain.is_empty() {
+                    events.push(Event::Text(std::mem::take(&mut plain).into()));
+                }
+                let (href, target) = if link.page {
+                    (
+                        format!("/element/{}", escape(&link.id)),
+                        " target=\"_blank\" rel=\"noopener\"",
+                    )
+                } else {
+                    (format!("#element-{}", escape(&link.id)), "")
+                };
+                events.push(Event::InlineHtml(
+                    format!(
+                        "<a class=\"element-link\" data-testid=\"element-link\" \
+data-element-id=\"{}\" data-display=\"{}\" href=\"{href}\"{target}>{}</a>",
+                        escape(&link.id),
+                        if link.page { "page" } else { "side" },
+                        escape(&link.name)
+                    )
+                    .into(),
+                ));
+                rest = &rest[link.name.len()..];
+                continue 'scan;
+            }
+        }
+        let mut chars = rest.chars();
+        if let Some(c) = chars.next() {
+            plain.push(c);
+        }
+        rest = chars.as_str();
+    }
+    if !plain.is_empty() {
+        events.push(Event::Text(plain.into()));
+    }
+    events
 }
 
 /// Renders `code` as a fenced block in `language` (for step input/output).
@@ -148,6 +224,52 @@ mod tests {
         assert!(html.contains("<h2>Title</h2>"), "{html}");
         assert!(html.contains("<li>a</li>"), "{html}");
         assert!(html.contains("<table>"), "{html}");
+    }
+
+    #[test]
+    fn element_names_become_links_outside_code_and_links() {
+        let links = [
+            ElementLink {
+                name: "chart".into(),
+                id: "e1".into(),
+                page: false,
+            },
+            ElementLink {
+                name: "chart 2".into(),
+                id: "e2".into(),
+                page: true,
+            },
+        ];
+        let html = render_linked(
+            "See chart and chart 2. `chart` [chart](https://x)\n\n```\nchart\n```\n",
+            false,
+            &links,
+        );
+        assert_eq!(
+            html.matches("data-testid=\"element-link\"").count(),
+            2,
+            "{html}"
+        );
+        assert!(
+            html.contains("data-element-id=\"e1\" data-display=\"side\""),
+            "{html}"
+        );
+        assert!(
+            html.contains("href=\"/element/e2\" target=\"_blank\""),
+            "{html}"
+        );
+        assert!(html.contains("<code>chart</code>"), "{html}");
+        let escaped = render_linked(
+            "<b>x</b>",
+            false,
+            &[ElementLink {
+                name: "b".into(),
+                id: "\"><script>".into(),
+                page: false,
+            }],
+        );
+        assert!(!escaped.contains("<script>"), "{escaped}");
+        assert!(!escaped.contains("<b>"), "{escaped}");
     }
 
     #[test]

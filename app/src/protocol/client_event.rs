@@ -34,4 +34,20 @@ pub enum ClientEvent {
     Undo,
     /// Remove every message of the conversation.
     Clear,
+    /// The user clicked one of a message's action buttons.
+    ActionClicked { step_id: String, action_id: String },
+    /// A custom element replaced its own props.
+    ElementPropsUpdated {
+        id: String,
+        props: serde_json::Value,
+    },
+    /// A custom element removed itself.
+    ElementRemoveRequested { id: String },
+    /// A custom element called the action callback `name` with `payload`.
+    ElementAction {
+        id: String,
+        name: String,
+        #[serde(default)]
+        payload: serde_json::Value,
+    },
 }

@@ -3,13 +3,17 @@
 //! `docs/protocol.md` describes the events, their fields and the ordering
 //! and replay guarantees.
 
+mod action;
 mod client_event;
+mod element;
 mod server_event;
 mod step;
 mod thread;
 
+pub use action::Action;
 pub use client_event::ClientEvent;
-pub use server_event::{Envelope, ErrorCode, RunOutcome, ServerEvent, UiConfig};
+pub use element::{Display, Element, ElementKind, ElementSize, Task, TaskStatus};
+pub use server_event::{Envelope, ErrorCode, RunOutcome, ServerEvent, SidePanel, UiConfig};
 pub use step::{ShowInput, Step, StepType};
 pub use thread::{ThreadPage, ThreadSummary};
 
@@ -54,6 +58,27 @@ mod tests {
             created_at: 1,
             start: Some(2),
             end: Some(3),
+            actions: vec![Action::new("go")
+                .payload(serde_json::json!({"n": 1}))
+                .icon("play")
+                .tooltip("Go")],
+        }
+    }
+
+    fn sample_element(kind: ElementKind) -> Element {
+        Element {
+            id: "e1".into(),
+            thread_id: "t".into(),
+            for_id: Some("s1".into()),
+            kind,
+            name: "chart".into(),
+            display: Display::Side,
+            size: Some(ElementSize::Large),
+            mime: Some("image/png".into()),
+            url: Some(Element::content_path("e1")),
+            bytes: Some(42),
+            props: serde_json::json!({"page": 2}),
+            created_at: 7,
         }
     }
 
@@ -82,6 +107,10 @@ mod tests {
             ClientEvent::Rerun,
             ClientEvent::Undo,
             ClientEvent::Clear,
+            ClientEvent::ActionClicked {
+                step_id: "s".into(),
+                action_id: "a".into(),
+            },
         ];
         for event in events {
             assert_eq!(round_trip(&event), event);
@@ -109,8 +138,18 @@ mod tests {
             ServerEvent::Snapshot {
                 thread_id: "t".into(),
                 steps: vec![sample_step()],
+                elements: vec![sample_element(ElementKind::Pdf)],
+                side_panel: Some(SidePanel {
+                    title: "Sources".into(),
+                    elements: vec![sample_element(ElementKind::Text)],
+                }),
                 running: true,
             },
+            ServerEvent::ElementSet {
+                element: sample_element(ElementKind::Image),
+            },
+            ServerEvent::ElementRemoved { id: "e1".into() },
+            ServerEvent::SidePanelSet { panel: None },
             ServerEvent::StepCreated {
                 step: sample_step(),
             },
@@ -180,5 +219,23 @@ mod tests {
         )
         .expect("unknown type");
         assert_eq!(unknown.step_type, StepType::Undefined);
+        for kind in [
+            ElementKind::Text,
+            ElementKind::Image,
+            ElementKind::File,
+            ElementKind::Pdf,
+            ElementKind::Audio,
+            ElementKind::Video,
+            ElementKind::Dataframe,
+            ElementKind::Plotly,
+            ElementKind::Chart,
+            ElementKind::Tasklist,
+            ElementKind::Custom,
+        ] {
+            assert_eq!(ElementKind::parse(kind.as_str()), Some(kind));
+            let json = serde_json::to_value(sample_element(kind)).expect("json");
+            assert_eq!(json["type"], kind.as_str());
+        }
+        assert_eq!(ElementKind::parse("nope"), None);
     }
 }

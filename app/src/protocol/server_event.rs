@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::{Millis, Step, ThreadSummary};
+use super::{Element, Millis, Step, ThreadSummary};
 
 /// A server event with its per-session sequence number. `seq` is 0 for
 /// connection-level events (`ready`, `error`) that are not part of the
@@ -45,6 +45,11 @@ pub enum ErrorCode {
     UnknownStep,
     /// Persistence failed; the server logged why.
     Storage,
+    /// The action clicked no longer exists or has no callback.
+    UnknownAction,
+    /// The element named does not exist in this thread (or cannot be
+    /// changed from the browser).
+    UnknownElement,
 }
 
 /// The UI settings the browser needs, sent with `ready`.
@@ -82,6 +87,12 @@ pub enum ServerEvent {
     Snapshot {
         thread_id: String,
         steps: Vec<Step>,
+        /// The thread's elements, in the order they were created.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        elements: Vec<Element>,
+        /// What the side panel shows, when the app opened it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        side_panel: Option<SidePanel>,
         /// True while a run is active.
         running: bool,
     },
@@ -96,8 +107,14 @@ pub enum ServerEvent {
     },
     /// The step's new full state (not sent per token).
     StepUpdated { step: Step },
-    /// The step and its children are gone.
+    /// The step and its children are gone (with their elements).
     StepRemoved { id: String },
+    /// A new element, or an element's new full state.
+    ElementSet { element: Element },
+    /// The element is gone.
+    ElementRemoved { id: String },
+    /// The app set what the side panel shows; `None` closes it.
+    SidePanelSet { panel: Option<SidePanel> },
     /// The thread was saved to history for the first time, or a new user
     /// message made it the most recent.
     ThreadUpdated { thread: ThreadSummary },
@@ -107,4 +124,11 @@ pub enum ServerEvent {
     RunEnded { run_id: String, outcome: RunOutcome },
     /// A refusal concerning this connection (unsequenced).
     Error { code: ErrorCode, message: String },
+}
+
+/// The side panel's content as the app set it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct SidePanel {
+    pub title: String,
+    pub elements: Vec<Element>,
 }

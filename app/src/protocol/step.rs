@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::Millis;
+use super::{Action, Millis};
 
 /// The kind of a step. Messages are steps too (`*_message`); the others are
 /// intermediate work shown as the chain of thought.
@@ -121,6 +121,9 @@ pub struct Step {
     pub start: Option<Millis>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<Millis>,
+    /// Buttons shown on the step (messages show them under the content).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<Action>,
 }
 
 fn is_false(b: &bool) -> bool {

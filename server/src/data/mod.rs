@@ -7,18 +7,18 @@
 
 mod error;
 mod records;
+mod sqlite_elements;
 mod sqlite_store;
 mod sqlite_write;
 pub mod transfer;
 
 pub use error::{DataError, DataResult};
 pub use records::{
-    ElementRecord, FeedbackRecord, ThreadCursor, ThreadFilter, ThreadRecord, User, WriteBatch,
-    LOCAL_USER,
+    FeedbackRecord, ThreadCursor, ThreadFilter, ThreadRecord, User, WriteBatch, LOCAL_USER,
 };
 pub use sqlite_store::SqliteDataLayer;
 
-use loquat_app::protocol::{Step, ThreadPage};
+use loquat_app::protocol::{Element, Step, ThreadPage};
 
 /// Where Loquat keeps users, threads, steps, elements and feedback.
 ///
@@ -54,11 +54,17 @@ pub trait DataLayer: Send + Sync + 'static {
     /// is not the user's.
     async fn delete_thread(&self, user_id: &str, thread_id: &str) -> DataResult<bool>;
 
-    /// Stores an element's record (its bytes live in file storage).
-    async fn upsert_element(&self, element: &ElementRecord) -> DataResult<()>;
+    /// Stores an element (its bytes, if any, live in file storage under the
+    /// element's id). Fails with [`DataError::NotOwner`] when the id is an
+    /// element of another thread.
+    async fn upsert_element(&self, element: &Element) -> DataResult<()>;
 
     /// The element, if its thread belongs to `user_id`.
-    async fn element(&self, user_id: &str, element_id: &str) -> DataResult<Option<ElementRecord>>;
+    async fn element(&self, user_id: &str, element_id: &str) -> DataResult<Option<Element>>;
+
+    /// The thread's elements in the order they were created, if the thread
+    /// belongs to `user_id` (none otherwise).
+    async fn thread_elements(&self, user_id: &str, thread_id: &str) -> DataResult<Vec<Element>>;
 
     /// Stores feedback on a step; false when the thread is not the user's.
     async fn upsert_feedback(&self, user_id: &str, feedback: &FeedbackRecord) -> DataResult<bool>;

@@ -1,7 +1,7 @@
 //! The records a [`super::DataLayer`] stores, besides [`Step`]s, which are
 //! the protocol's own type.
 
-use loquat_app::protocol::{Millis, Step};
+use loquat_app::protocol::{Element, Millis, Step};
 use serde::{Deserialize, Serialize};
 
 /// Identifier of the user that owns every thread when no authentication is
@@ -34,7 +34,8 @@ pub struct ThreadRecord {
 }
 
 /// Changes written together in one transaction, in this order: thread
-/// upserts, step upserts (in the given order), step deletions.
+/// upserts, step upserts (in the given order), element upserts, step
+/// deletions, element deletions.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WriteBatch {
     /// Each creates the thread or updates an existing one of the same user.
@@ -46,21 +47,33 @@ pub struct WriteBatch {
     /// Inserted or replaced whole. A step keeps its place in the thread from
     /// its first insert: new steps go after every existing step of the thread.
     pub steps: Vec<Step>,
-    /// `(thread_id, step_id)` pairs; descendants are not implied.
+    /// Elements inserted or replaced whole (after the steps). An element id
+    /// of another thread is left alone.
+    pub elements: Vec<Element>,
+    /// `(thread_id, step_id)` pairs; descendants are not implied. A deleted
+    /// step's elements go with it.
     pub deleted_steps: Vec<(String, String)>,
+    /// `(thread_id, element_id)` pairs.
+    pub deleted_elements: Vec<(String, String)>,
 }
 
 impl WriteBatch {
     /// True when the batch would change nothing.
     pub fn is_empty(&self) -> bool {
-        self.threads.is_empty() && self.steps.is_empty() && self.deleted_steps.is_empty()
+        self.threads.is_empty()
+            && self.steps.is_empty()
+            && self.elements.is_empty()
+            && self.deleted_steps.is_empty()
+            && self.deleted_elements.is_empty()
     }
 
     /// Appends another batch's changes after this one's.
     pub fn merge(&mut self, other: WriteBatch) {
         self.threads.extend(other.threads);
         self.steps.extend(other.steps);
+        self.elements.extend(other.elements);
         self.deleted_steps.extend(other.deleted_steps);
+        self.deleted_elements.extend(other.deleted_elements);
     }
 }
 
@@ -97,28 +110,6 @@ impl ThreadCursor {
             id: id.to_string(),
         })
     }
-}
-
-/// An element attached to a step (message) of a thread. Its bytes, if any,
-/// are in file storage under `object_key`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ElementRecord {
-    pub id: String,
-    pub thread_id: String,
-    /// The step (message) it is attached to.
-    pub for_id: Option<String>,
-    /// `image`, `pdf`, `text`, … .
-    pub kind: String,
-    pub name: String,
-    /// `inline`, `side` or `page`.
-    pub display: String,
-    pub size: Option<String>,
-    pub mime: Option<String>,
-    pub url: Option<String>,
-    pub object_key: Option<String>,
-    /// Kind-specific properties.
-    pub props: serde_json::Value,
-    pub created_at: Millis,
 }
 
 /// Feedback on a step.

@@ -5,16 +5,19 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use loquat_app::protocol::{ShowInput, Step, StepType, ThreadPage, ThreadSummary};
+use loquat_app::protocol::{Element, ShowInput, Step, StepType, ThreadPage, ThreadSummary};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{Row, SqlitePool};
 
+use super::sqlite_elements::{
+    delete_element, delete_step_elements, element_from_row, upsert_element, ELEMENT_COLUMNS,
+};
 use super::sqlite_write::{upsert_steps, upsert_threads};
 use super::{
-    DataError, DataLayer, DataResult, ElementRecord, FeedbackRecord, ThreadCursor, ThreadFilter,
-    ThreadRecord, User, WriteBatch,
+    DataError, DataLayer, DataResult, FeedbackRecord, ThreadCursor, ThreadFilter, ThreadRecord,
+    User, WriteBatch,
 };
 use crate::time::now_millis;
 
@@ -36,7 +39,7 @@ pub(super) fn to_i64(millis: u64) -> i64 {
     i64::try_from(millis).unwrap_or(i64::MAX)
 }
 
-fn to_u64(value: i64) -> u64 {
+pub(super) fn to_u64(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
@@ -44,7 +47,7 @@ pub(super) fn json_text<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> DataResult<T> {
+pub(super) fn from_json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> DataResult<T> {
     serde_json::from_str(text).map_err(|e| DataError::Corrupt(format!("{column}: {e}")))
 }
 
@@ -114,7 +117,7 @@ impl SqliteDataLayer {
 
 const STEP_COLUMNS: &str = "s.id, s.thread_id, s.parent_id, s.name, s.type, s.input, s.output, \
     s.is_error, s.streaming, s.show_input, s.language, s.metadata, s.tags, s.created_at, \
-    s.start_at, s.end_at";
+    s.start_at, s.end_at, s.actions";
 
 fn step_from_row(row: &SqliteRow) -> DataResult<Step> {
     let get_err = |e: sqlx::Error| DataError::Corrupt(e.to_string());
@@ -122,6 +125,7 @@ fn step_from_row(row: &SqliteRow) -> DataResult<Step> {
     let show_input: String = row.try_get("show_input").map_err(get_err)?;
     let metadata: String = row.try_get("metadata").map_err(get_err)?;
     let tags: String = row.try_get("tags").map_err(get_err)?;
+    let actions: String = row.try_get("actions").map_err(get_err)?;
     Ok(Step {
         id: row.try_get("id").map_err(get_err)?,
         thread_id: row.try_get("thread_id").map_err(get_err)?,
@@ -146,6 +150,7 @@ fn step_from_row(row: &SqliteRow) -> DataResult<Step> {
             .try_get::<Option<i64>, _>("end_at")
             .map_err(get_err)?
             .map(to_u64),
+        actions: from_json("actions", &actions)?,
     })
 }
 
@@ -161,25 +166,6 @@ fn thread_from_row(row: &SqliteRow) -> DataResult<ThreadRecord> {
         updated_at: to_u64(row.try_get("updated_at").map_err(get_err)?),
         tags: from_json("tags", &tags)?,
         metadata: from_json("metadata", &metadata)?,
-    })
-}
-
-fn element_from_row(row: &SqliteRow) -> DataResult<ElementRecord> {
-    let get_err = |e: sqlx::Error| DataError::Corrupt(e.to_string());
-    let props: String = row.try_get("props").map_err(get_err)?;
-    Ok(ElementRecord {
-        id: row.try_get("id").map_err(get_err)?,
-        thread_id: row.try_get("thread_id").map_err(get_err)?,
-        for_id: row.try_get("for_id").map_err(get_err)?,
-        kind: row.try_get("kind").map_err(get_err)?,
-        name: row.try_get("name").map_err(get_err)?,
-        display: row.try_get("display").map_err(get_err)?,
-        size: row.try_get("size").map_err(get_err)?,
-        mime: row.try_get("mime").map_err(get_err)?,
-        url: row.try_get("url").map_err(get_err)?,
-        object_key: row.try_get("object_key").map_err(get_err)?,
-        props: from_json("props", &props)?,
-        created_at: to_u64(row.try_get("created_at").map_err(get_err)?),
     })
 }
 
@@ -228,6 +214,9 @@ impl DataLayer for SqliteDataLayer {
             .map_err(query_error)?;
         upsert_threads(&mut tx, &batch.threads).await?;
         upsert_steps(&mut tx, &batch.steps).await?;
+        for element in &batch.elements {
+            upsert_element(&mut tx, element).await?;
+        }
         for (thread_id, step_id) in &batch.deleted_steps {
             sqlx::query("DELETE FROM steps WHERE thread_id = ? AND id = ?")
                 .bind(thread_id)
@@ -235,6 +224,10 @@ impl DataLayer for SqliteDataLayer {
                 .execute(&mut *tx)
                 .await
                 .map_err(query_error)?;
+            delete_step_elements(&mut tx, thread_id, step_id).await?;
+        }
+        for (thread_id, element_id) in &batch.deleted_elements {
+            delete_element(&mut tx, thread_id, element_id).await?;
         }
         tx.commit().await.map_err(query_error)
     }
@@ -352,44 +345,39 @@ impl DataLayer for SqliteDataLayer {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn upsert_element(&self, element: &ElementRecord) -> DataResult<()> {
-        sqlx::query(
-            "INSERT INTO elements (id, thread_id, for_id, kind, name, display, size, mime, url, \
-             object_key, props, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-             ON CONFLICT(id) DO UPDATE SET for_id = excluded.for_id, kind = excluded.kind, \
-             name = excluded.name, display = excluded.display, size = excluded.size, \
-             mime = excluded.mime, url = excluded.url, object_key = excluded.object_key, \
-             props = excluded.props WHERE elements.thread_id = excluded.thread_id",
-        )
-        .bind(&element.id)
-        .bind(&element.thread_id)
-        .bind(&element.for_id)
-        .bind(&element.kind)
-        .bind(&element.name)
-        .bind(&element.display)
-        .bind(&element.size)
-        .bind(&element.mime)
-        .bind(&element.url)
-        .bind(&element.object_key)
-        .bind(json_text(&element.props))
-        .bind(to_i64(element.created_at))
-        .execute(&self.pool)
-        .await
-        .map_err(query_error)?;
-        Ok(())
+    async fn upsert_element(&self, element: &Element) -> DataResult<()> {
+        let mut conn = self.pool.acquire().await.map_err(query_error)?;
+        if upsert_element(&mut conn, element).await? {
+            Ok(())
+        } else {
+            Err(DataError::NotOwner(element.thread_id.clone()))
+        }
     }
 
-    async fn element(&self, user_id: &str, element_id: &str) -> DataResult<Option<ElementRecord>> {
-        let row = sqlx::query(
-            "SELECT e.* FROM elements e JOIN threads t ON t.id = e.thread_id \
-             WHERE e.id = ? AND t.user_id = ?",
-        )
+    async fn element(&self, user_id: &str, element_id: &str) -> DataResult<Option<Element>> {
+        let row = sqlx::query(&format!(
+            "SELECT {ELEMENT_COLUMNS} FROM elements e JOIN threads t ON t.id = e.thread_id \
+             WHERE e.id = ? AND t.user_id = ?"
+        ))
         .bind(element_id)
         .bind(user_id)
         .fetch_optional(&self.pool)
         .await
         .map_err(query_error)?;
         row.as_ref().map(element_from_row).transpose()
+    }
+
+    async fn thread_elements(&self, user_id: &str, thread_id: &str) -> DataResult<Vec<Element>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ELEMENT_COLUMNS} FROM elements e JOIN threads t ON t.id = e.thread_id \
+             WHERE e.thread_id = ? AND t.user_id = ? ORDER BY e.created_at, e.rowid"
+        ))
+        .bind(thread_id)
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_error)?;
+        rows.iter().map(element_from_row).collect()
     }
 
     async fn upsert_feedback(&self, user_id: &str, feedback: &FeedbackRecord) -> DataResult<bool> {

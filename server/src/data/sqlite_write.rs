@@ -15,7 +15,7 @@ use super::sqlite_store::{json_text, query_error, to_i64};
 use super::{DataError, DataResult, ThreadRecord};
 
 /// Chunk sizes, largest first; the largest bounds the bound parameters of
-/// one statement (64 rows × 18 values is far below SQLite's limit).
+/// one statement (64 rows × 19 values is far below SQLite's limit).
 const CHUNKS: [usize; 7] = [64, 32, 16, 8, 4, 2, 1];
 
 /// Splits `len` rows into chunk sizes from [`CHUNKS`], in order.
@@ -55,13 +55,13 @@ const THREADS_TAIL: &str = " ON CONFLICT(id) DO UPDATE SET \
 
 const STEPS_HEAD: &str = "INSERT INTO steps (id, thread_id, position, parent_id, name, type, \
     input, output, is_error, streaming, show_input, language, metadata, tags, created_at, \
-    start_at, end_at) VALUES ";
+    start_at, end_at, actions) VALUES ";
 /// A new step goes after the thread's last one: the last position plus the
 /// row's ordinal in the statement keeps the batch's own order whether or not
 /// SQLite sees the earlier rows of the statement when it evaluates the
 /// subquery.
 const STEP_ROW: &str = "(?, ?, (SELECT COALESCE(MAX(position), 0) FROM steps WHERE thread_id = ?) \
-    + ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    + ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 /// Existing steps keep their place, and their thread: an id of another
 /// thread's step is never touched.
 const STEPS_TAIL: &str = " ON CONFLICT(id) DO UPDATE SET parent_id = excluded.parent_id, \
@@ -69,7 +69,7 @@ const STEPS_TAIL: &str = " ON CONFLICT(id) DO UPDATE SET parent_id = excluded.pa
     output = excluded.output, is_error = excluded.is_error, streaming = excluded.streaming, \
     show_input = excluded.show_input, language = excluded.language, \
     metadata = excluded.metadata, tags = excluded.tags, created_at = excluded.created_at, \
-    start_at = excluded.start_at, end_at = excluded.end_at \
+    start_at = excluded.start_at, end_at = excluded.end_at, actions = excluded.actions \
     WHERE steps.thread_id = excluded.thread_id";
 
 /// The statement for `CHUNKS[chunk]` rows, built once per process.
@@ -169,7 +169,8 @@ pub(super) async fn upsert_steps(conn: &mut SqliteConnection, steps: &[Step]) ->
                 .bind(json_text(&step.tags))
                 .bind(to_i64(step.created_at))
                 .bind(step.start.map(to_i64))
-                .bind(step.end.map(to_i64));
+                .bind(step.end.map(to_i64))
+                .bind(json_text(&step.actions));
         }
         query.execute(&mut *conn).await.map_err(query_error)?;
     }
@@ -200,7 +201,7 @@ mod tests {
     fn statements_have_one_placeholder_per_bound_value() {
         for (i, &n) in CHUNKS.iter().enumerate() {
             assert_eq!(threads_sql(i).matches('?').count(), 7 * n);
-            assert_eq!(steps_sql(i).matches('?').count(), 18 * n);
+            assert_eq!(steps_sql(i).matches('?').count(), 19 * n);
         }
     }
 }

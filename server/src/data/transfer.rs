@@ -143,7 +143,7 @@ impl ThreadExport {
                 metadata: self.thread.metadata,
             }],
             steps,
-            deleted_steps: Vec::new(),
+            ..Default::default()
         };
         (thread_id, batch)
     }

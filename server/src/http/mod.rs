@@ -1,6 +1,7 @@
 //! The HTTP side: the router that joins the pages, the streaming endpoint,
 //! the history API, export/import and static files.
 
+mod element;
 mod history;
 mod router;
 mod thread_page;

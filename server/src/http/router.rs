@@ -12,6 +12,7 @@ use tower_http::compression::CompressionLayer;
 
 use loquat_app::history::HistoryService;
 
+use super::element;
 use super::history::RuntimeHistory;
 use super::thread_page::thread_page;
 use super::transfer;
@@ -87,6 +88,9 @@ pub(crate) fn router(runtime: Arc<Runtime>) -> Router {
         .route(WS_PATH, get(ws_handler))
         .route("/healthz", get(|| async { "ok" }))
         .route("/thread/{id}", get(thread_page))
+        .route("/element/{id}", get(element::page))
+        .route("/element/{id}/content", get(element::content))
+        .route("/element/{id}/rows", get(element::rows))
         .route("/api/threads/{id}/export", get(transfer::export))
         .route(
             "/api/threads/import",

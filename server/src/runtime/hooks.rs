@@ -1,15 +1,17 @@
 //! The developer's hooks, type-erased so the runtime can store them.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::error::HookResult;
-use crate::sdk::{Chat, Message};
+use crate::sdk::{ActionCall, Chat, Message};
 
 pub(crate) type HookFuture = Pin<Box<dyn Future<Output = HookResult> + Send + 'static>>;
 pub(crate) type ChatHook = Arc<dyn Fn(Chat) -> HookFuture + Send + Sync>;
 pub(crate) type MessageHook = Arc<dyn Fn(Chat, Message) -> HookFuture + Send + Sync>;
+pub(crate) type ActionHook = Arc<dyn Fn(Chat, ActionCall) -> HookFuture + Send + Sync>;
 
 /// Every hook an app may register; all optional.
 #[derive(Clone, Default)]
@@ -19,6 +21,8 @@ pub(crate) struct Hooks {
     pub(crate) on_stop: Option<ChatHook>,
     pub(crate) on_chat_end: Option<ChatHook>,
     pub(crate) on_chat_resume: Option<ChatHook>,
+    /// Action callbacks by action name.
+    pub(crate) actions: HashMap<String, ActionHook>,
 }
 
 pub(crate) fn chat_hook<F, Fut>(f: F) -> ChatHook
@@ -35,4 +39,12 @@ where
     Fut: Future<Output = HookResult> + Send + 'static,
 {
     Arc::new(move |chat, msg| Box::pin(f(chat, msg)))
+}
+
+pub(crate) fn action_hook<F, Fut>(f: F) -> ActionHook
+where
+    F: Fn(Chat, ActionCall) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = HookResult> + Send + 'static,
+{
+    Arc::new(move |chat, call| Box::pin(f(chat, call)))
 }

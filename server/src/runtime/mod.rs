@@ -24,6 +24,7 @@ use thread::ThreadState;
 
 use crate::config::Config;
 use crate::data::DataError;
+use crate::files::FileStorage;
 
 /// How often streaming steps are checkpointed to the data layer.
 const CHECKPOINT_PERIOD: Duration = Duration::from_secs(1);
@@ -61,6 +62,8 @@ pub(crate) struct Runtime {
     pub(crate) limits: RuntimeLimits,
     /// Absent when persistence is off.
     pub(crate) persistence: Option<Arc<Persistence>>,
+    /// Where element and upload bytes are kept.
+    pub(crate) files: Arc<dyn FileStorage>,
     sessions: Mutex<HashMap<String, Arc<Session>>>,
 }
 
@@ -70,12 +73,14 @@ impl Runtime {
         config: Arc<Config>,
         limits: RuntimeLimits,
         persistence: Option<Arc<Persistence>>,
+        files: Arc<dyn FileStorage>,
     ) -> Arc<Runtime> {
         Arc::new(Runtime {
             hooks,
             config,
             limits,
             persistence,
+            files,
             sessions: Mutex::new(HashMap::new()),
         })
     }
@@ -147,11 +152,13 @@ impl Runtime {
                 interrupted.insert(step.id.clone());
             }
         }
+        let elements = persistence.data.thread_elements(user, thread_id).await?;
         // Another request may have resumed it meanwhile.
         if let Some(live) = self.live_session_of(user, thread_id) {
             return Ok(live);
         }
-        let thread = ThreadState::with_steps(record.id.clone(), steps);
+        let mut thread = ThreadState::with_steps(record.id.clone(), steps);
+        thread.set_elements(elements);
         let persist = PersistState::resumed(&record, interrupted);
         Ok(self.start_session(thread, Some(persist), RunRequest::ChatResume))
     }
@@ -184,6 +191,35 @@ impl Runtime {
         match &self.persistence {
             Some(p) => matches!(p.data.thread(user, thread_id).await, Ok(Some(_))),
             None => false,
+        }
+    }
+
+    /// An element `user` may see: in one of their live sessions (side panel
+    /// included) or in their history. `user` is `None` without persistence,
+    /// where only live sessions hold elements.
+    pub(crate) async fn find_element(
+        &self,
+        user: Option<&str>,
+        id: &str,
+    ) -> Result<Option<loquat_app::protocol::Element>, DataError> {
+        if !crate::files::is_valid_key(id) {
+            return Ok(None);
+        }
+        let sessions: Vec<Arc<Session>> = self.sessions().values().cloned().collect();
+        for session in sessions {
+            if session.owner().as_deref() != user {
+                continue;
+            }
+            if let Some(found) = session
+                .element(id)
+                .or_else(|| session.side_panel_element(id))
+            {
+                return Ok(Some(found));
+            }
+        }
+        match (&self.persistence, user) {
+            (Some(persistence), Some(user)) => persistence.data.element(user, id).await,
+            _ => Ok(None),
         }
     }
 

@@ -38,7 +38,9 @@ pub(crate) fn is_durable(event: &ServerEvent) -> bool {
         ServerEvent::StepCreated { step } | ServerEvent::StepUpdated { step } => {
             !step.streaming && step.end.is_some()
         }
-        ServerEvent::StepRemoved { .. } => true,
+        ServerEvent::StepRemoved { .. }
+        | ServerEvent::ElementSet { .. }
+        | ServerEvent::ElementRemoved { .. } => true,
         _ => false,
     }
 }
@@ -170,6 +172,7 @@ impl PersistState {
             for step in thread.steps() {
                 self.mark(&step.id);
             }
+            batch.elements.extend(thread.elements().iter().cloned());
             self.saved = true;
         }
         let mut superseded = HashSet::new();
@@ -197,6 +200,10 @@ impl PersistState {
                         .into_iter()
                         .map(|step| (thread.id.clone(), step)),
                 ),
+                ServerEvent::ElementSet { element } => batch.elements.push(element.clone()),
+                ServerEvent::ElementRemoved { id } => {
+                    batch.deleted_elements.push((thread.id.clone(), id.clone()))
+                }
                 _ => {}
             }
         }

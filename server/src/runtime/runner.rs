@@ -4,13 +4,13 @@
 
 use std::sync::{Arc, Weak};
 
-use loquat_app::protocol::{RunOutcome, ServerEvent, Step, StepType};
+use loquat_app::protocol::{Action, RunOutcome, ServerEvent, Step, StepType};
 use tokio::sync::mpsc;
 
 use super::hooks::HookFuture;
 use super::session::Session;
 use crate::error::{describe, BoxError};
-use crate::sdk::{Chat, Message};
+use crate::sdk::{ActionCall, Chat, Message};
 use crate::time::now_millis;
 
 /// One hook invocation waiting its turn.
@@ -21,6 +21,8 @@ pub(crate) enum RunRequest {
     ChatResume,
     /// Boxed: the queue preallocates slots, and idle sessions must stay small.
     Message(Box<Message>),
+    /// An action button was clicked: `(message id, action)`.
+    Action(Box<(String, Action)>),
 }
 
 /// The session's queue consumer; ends when the session is dropped or closed.
@@ -58,6 +60,16 @@ async fn execute(session: &Arc<Session>, epoch: u64, request: RunRequest) {
             Some(hook) => hook(chat.clone(), *message),
             None => return,
         },
+        RunRequest::Action(click) => {
+            let (message_id, action) = *click;
+            match hooks.actions.get(&action.name) {
+                Some(hook) => hook(
+                    chat.clone(),
+                    ActionCall::new(action, message_id, chat.clone()),
+                ),
+                None => return,
+            }
+        }
     };
     let run_id = crate::ids::new_id();
     if session

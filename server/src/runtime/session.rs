@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use loquat_app::protocol::{ServerEvent, Step};
+use loquat_app::protocol::{Element, ServerEvent, SidePanel, Step};
 use serde::Serialize;
 use tokio::sync::{mpsc, watch};
 use tokio::task::AbortHandle;
@@ -305,6 +305,49 @@ impl Session {
         .map(|_| ())
     }
 
+    /// Shows a new element or an element's new state; written first when
+    /// the thread is saved.
+    pub(crate) async fn set_element(&self, element: Element) -> Result<(), ChatError> {
+        self.commit(|thread| {
+            if thread.id != element.thread_id {
+                return Err(ChatError::UnknownElement(element.id.clone()));
+            }
+            Ok(ServerEvent::ElementSet {
+                element: element.clone(),
+            })
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Removes an element (written first when the thread is saved).
+    pub(crate) async fn remove_element(&self, id: &str) -> Result<(), ChatError> {
+        self.commit(|thread| match thread.element(id) {
+            Some(_) => Ok(ServerEvent::ElementRemoved { id: id.to_string() }),
+            None => Err(ChatError::UnknownElement(id.to_string())),
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// An element of the thread as it is now.
+    pub(crate) fn element(&self, id: &str) -> Option<Element> {
+        self.lock().thread.element(id).cloned()
+    }
+
+    /// Sets (or with `None` closes) the side panel.
+    pub(crate) fn set_side_panel(&self, panel: Option<SidePanel>) -> Result<(), ChatError> {
+        self.emit(ServerEvent::SidePanelSet { panel }).map(|_| ())
+    }
+
+    /// The side panel's element with this id, if the panel shows it.
+    pub(crate) fn side_panel_element(&self, id: &str) -> Option<Element> {
+        self.lock()
+            .thread
+            .side_panel()
+            .and_then(|p| p.elements.iter().find(|e| e.id == id).cloned())
+    }
+
     pub(crate) async fn remove_step(&self, id: &str) -> Result<(), ChatError> {
         if self.lock().thread.get(id).is_none() {
             return Err(ChatError::UnknownStep(id.to_string()));
@@ -326,6 +369,11 @@ impl Session {
         }
     }
 
+    /// One step of the thread as it is now.
+    pub(crate) fn step(&self, id: &str) -> Option<Step> {
+        self.lock().thread.get(id).cloned()
+    }
+
     pub(crate) fn steps(&self) -> Vec<Step> {
         self.lock().thread.steps().to_vec()
     }
@@ -341,6 +389,8 @@ impl Session {
         let event = ServerEvent::Snapshot {
             thread_id: st.thread.id.clone(),
             steps: st.thread.steps().to_vec(),
+            elements: st.thread.elements().to_vec(),
+            side_panel: st.thread.side_panel().cloned(),
             running: st.running,
         };
         Snapshot {

@@ -9,14 +9,16 @@ use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use loquat_app::protocol::{ClientEvent, ErrorCode, ServerEvent, Step, StepType};
+use loquat_app::protocol::{
+    Action, ClientEvent, Element, ElementKind, ErrorCode, ServerEvent, Step, StepType,
+};
 
 use super::event_log::Since;
 use super::operations;
 use super::runner::RunRequest;
 use super::session::{serialize_envelope, Session};
 use super::{ResumeError, Runtime};
-use crate::sdk::Message;
+use crate::sdk::{with_prop, Message};
 use crate::time::now_millis;
 
 /// Most events sent in one frame.
@@ -345,7 +347,78 @@ async fn handle(
             runtime.end_session(&session.id);
             false
         }
+        ClientEvent::ActionClicked { step_id, action_id } => {
+            // The action is taken from the thread, never from the browser.
+            let action = session
+                .step(&step_id)
+                .and_then(|step| step.actions.into_iter().find(|a| a.id == action_id))
+                .filter(|action| runtime.hooks.actions.contains_key(&action.name));
+            match action {
+                Some(action) => {
+                    let _ = session.enqueue(RunRequest::Action(Box::new((step_id, action))));
+                    true
+                }
+                None => {
+                    conn.send_error(
+                        ErrorCode::UnknownAction,
+                        "that action is no longer available",
+                    )
+                    .await
+                }
+            }
+        }
+        ClientEvent::ElementPropsUpdated { id, props } => {
+            let Some(mut element) = custom_element(session, &id) else {
+                return unknown_element(conn).await;
+            };
+            element.props = with_prop(std::mem::take(&mut element.props), None, "props", props);
+            let session = session.clone();
+            tokio::spawn(async move { session.set_element(element).await });
+            true
+        }
+        ClientEvent::ElementRemoveRequested { id } => {
+            if custom_element(session, &id).is_none() {
+                return unknown_element(conn).await;
+            }
+            let session = session.clone();
+            tokio::spawn(async move { session.remove_element(&id).await });
+            true
+        }
+        ClientEvent::ElementAction { id, name, payload } => {
+            let Some(element) = custom_element(session, &id) else {
+                return unknown_element(conn).await;
+            };
+            if !runtime.hooks.actions.contains_key(&name) {
+                return conn
+                    .send_error(
+                        ErrorCode::UnknownAction,
+                        "no callback has that action's name",
+                    )
+                    .await;
+            }
+            let mut action = Action::new(name).payload(payload);
+            action.id = crate::ids::new_id();
+            let for_id = element.for_id.unwrap_or_default();
+            let _ = session.enqueue(RunRequest::Action(Box::new((for_id, action))));
+            true
+        }
     }
+}
+
+/// A custom element of the session's thread: the only kind the browser
+/// may change, and only its own.
+fn custom_element(session: &Session, id: &str) -> Option<Element> {
+    session
+        .element(id)
+        .filter(|element| element.kind == ElementKind::Custom)
+}
+
+async fn unknown_element(conn: &mut Connection) -> bool {
+    conn.send_error(
+        ErrorCode::UnknownElement,
+        "that element is not in this chat",
+    )
+    .await
 }
 
 fn is_user_message(session: &Session, id: &str) -> bool {

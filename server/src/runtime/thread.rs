@@ -3,13 +3,17 @@
 
 use std::collections::{HashMap, HashSet};
 
-use loquat_app::protocol::{ServerEvent, Step};
+use loquat_app::protocol::{Element, ServerEvent, SidePanel, Step};
 
 #[derive(Debug, Default)]
 pub(crate) struct ThreadState {
     pub(crate) id: String,
     steps: Vec<Step>,
     index: HashMap<String, usize>,
+    /// Elements in the order they were created (few per thread: a scan is
+    /// cheaper than an index).
+    elements: Vec<Element>,
+    side_panel: Option<SidePanel>,
 }
 
 impl ThreadState {
@@ -25,7 +29,7 @@ impl ThreadState {
         let mut thread = ThreadState {
             id,
             steps,
-            index: HashMap::new(),
+            ..Default::default()
         };
         thread.reindex();
         thread
@@ -42,6 +46,23 @@ impl ThreadState {
     /// The step's place in the thread.
     pub(crate) fn position(&self, id: &str) -> Option<usize> {
         self.index.get(id).copied()
+    }
+
+    pub(crate) fn elements(&self) -> &[Element] {
+        &self.elements
+    }
+
+    pub(crate) fn element(&self, id: &str) -> Option<&Element> {
+        self.elements.iter().find(|e| e.id == id)
+    }
+
+    /// Adds the elements loaded with the thread.
+    pub(crate) fn set_elements(&mut self, elements: Vec<Element>) {
+        self.elements = elements;
+    }
+
+    pub(crate) fn side_panel(&self) -> Option<&SidePanel> {
+        self.side_panel.as_ref()
     }
 
     pub(crate) fn get_mut(&mut self, id: &str) -> Option<&mut Step> {
@@ -71,6 +92,14 @@ impl ThreadState {
                 }
             }
             ServerEvent::StepRemoved { id } => self.remove_with_descendants(&id),
+            ServerEvent::ElementSet { element } => {
+                match self.elements.iter_mut().find(|e| e.id == element.id) {
+                    Some(existing) => *existing = element,
+                    None => self.elements.push(element),
+                }
+            }
+            ServerEvent::ElementRemoved { id } => self.elements.retain(|e| e.id != id),
+            ServerEvent::SidePanelSet { panel } => self.side_panel = panel,
             _ => {}
         }
     }
@@ -101,6 +130,8 @@ impl ThreadState {
             return;
         }
         self.steps.retain(|s| !doomed.contains(&s.id));
+        self.elements
+            .retain(|e| e.for_id.as_ref().is_none_or(|f| !doomed.contains(f)));
         self.reindex();
     }
 

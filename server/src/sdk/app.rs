@@ -8,12 +8,17 @@ use crate::cli::{Cli, ServeOptions};
 use crate::config::Config;
 use crate::data::{DataLayer, SqliteDataLayer, LOCAL_USER};
 use crate::error::{HookResult, ServeError};
-use crate::runtime::hooks::{chat_hook, message_hook, Hooks};
+use crate::files::{FileStorage, LocalFileStorage};
+use crate::runtime::hooks::{action_hook, chat_hook, message_hook, Hooks};
 use crate::runtime::persist::Persistence;
 use crate::runtime::{Runtime, RuntimeLimits};
 
 /// File name of the embedded database inside the data directory.
 pub const DATABASE_FILE: &str = "loquat.db";
+
+/// Directory inside the data directory where element and upload bytes are
+/// kept by default.
+pub const FILES_DIR: &str = "files";
 
 /// Where conversations are kept.
 #[derive(Clone, Default)]
@@ -25,7 +30,7 @@ enum Storage {
     Off,
 }
 
-use super::{Chat, Message};
+use super::{ActionCall, Chat, Message};
 
 /// A Loquat app: register hooks, then serve.
 ///
@@ -51,6 +56,7 @@ pub struct Loquat {
     config: Option<Config>,
     limits: RuntimeLimits,
     storage: Storage,
+    files: Option<Arc<dyn FileStorage>>,
 }
 
 impl Loquat {
@@ -77,6 +83,33 @@ impl Loquat {
         Fut: Future<Output = HookResult> + Send + 'static,
     {
         self.hooks.on_message = Some(message_hook(hook));
+        self
+    }
+
+    /// Runs when the user clicks an action button named `name` (see
+    /// [`crate::Message::action`]). Clicks wait their turn behind the active
+    /// run, like messages.
+    ///
+    /// ```no_run
+    /// # use loquat::{Action, ActionCall, Chat, Loquat, Message};
+    /// Loquat::new()
+    ///     .on_chat_start(|chat: Chat| async move {
+    ///         let ask = Message::assistant("Ready?").action(Action::new("go").label("Go!"));
+    ///         chat.send(ask).await?;
+    ///         Ok(())
+    ///     })
+    ///     .on_action("go", |chat: Chat, call: ActionCall| async move {
+    ///         call.remove().await?;
+    ///         chat.send(Message::assistant("Going.")).await?;
+    ///         Ok(())
+    ///     });
+    /// ```
+    pub fn on_action<F, Fut>(mut self, name: impl Into<String>, hook: F) -> Self
+    where
+        F: Fn(Chat, ActionCall) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HookResult> + Send + 'static,
+    {
+        self.hooks.actions.insert(name.into(), action_hook(hook));
         self
     }
 
@@ -128,6 +161,13 @@ impl Loquat {
     /// ```
     pub fn data_layer(mut self, data: Arc<dyn DataLayer>) -> Self {
         self.storage = Storage::Custom(data);
+        self
+    }
+
+    /// Keeps element and upload bytes in `files` instead of
+    /// `<data-dir>/files`.
+    pub fn file_storage(mut self, files: Arc<dyn FileStorage>) -> Self {
+        self.files = Some(files);
         self
     }
 
@@ -193,7 +233,16 @@ impl Loquat {
             }
             None => None,
         };
-        let runtime = Runtime::new(self.hooks, Arc::new(config), self.limits, persistence);
+        let files = self
+            .files
+            .unwrap_or_else(|| Arc::new(LocalFileStorage::new(options.data_dir.join(FILES_DIR))));
+        let runtime = Runtime::new(
+            self.hooks,
+            Arc::new(config),
+            self.limits,
+            persistence,
+            files,
+        );
         let addr = format!("{}:{}", options.host, options.port);
         let listener = tokio::net::TcpListener::bind(&addr)
             .await

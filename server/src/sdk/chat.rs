@@ -1,11 +1,13 @@
 use std::sync::Arc;
 
-use loquat_app::protocol::Step;
+use loquat_app::protocol::{SidePanel, Step};
 
+use super::element_handle::ElementHandle;
 use super::message::{Message, MessageKind};
 use super::serialize::SerializeOptions;
 use super::step::{MessageHandle, StepBuilder};
 use super::user_session::UserSession;
+use super::Element;
 use crate::error::ChatError;
 use crate::llm::ChatMessage;
 use crate::runtime::operations;
@@ -70,6 +72,12 @@ impl Chat {
             self.session.runtime.config.ui.name.clone()
         };
         let id = crate::ids::new_id();
+        let mut actions = message.actions;
+        for action in &mut actions {
+            if action.id.is_empty() {
+                action.id = crate::ids::new_id();
+            }
+        }
         let step = Step {
             id: id.clone(),
             thread_id: self.session.thread_id(),
@@ -83,10 +91,85 @@ impl Chat {
             created_at: now,
             start: Some(now),
             end: (!streaming).then_some(now),
+            actions,
             ..Default::default()
         };
         self.session.create_step(step).await?;
+        for element in message.elements {
+            self.attach(element, Some(id.clone())).await?;
+        }
         Ok(MessageHandle::new(self.session.clone(), id))
+    }
+
+    /// Stores an element's content and shows it, attached to `for_id` (a
+    /// message) or to the thread.
+    pub(crate) async fn attach(
+        &self,
+        element: Element,
+        for_id: Option<String>,
+    ) -> Result<ElementHandle, ChatError> {
+        let id = crate::ids::new_id();
+        let wire = element
+            .prepare(
+                self.session.runtime.files.as_ref(),
+                id.clone(),
+                self.session.thread_id(),
+                for_id,
+            )
+            .await?;
+        self.session.set_element(wire).await?;
+        Ok(ElementHandle::new(self.session.clone(), id))
+    }
+
+    /// Shows an element that belongs to the thread rather than to a
+    /// message, such as a task list.
+    pub async fn send_element(&self, element: Element) -> Result<ElementHandle, ChatError> {
+        self.attach(element, None).await
+    }
+
+    /// Opens the side panel with `title` and `elements` (replacing what it
+    /// showed). The panel is part of the live session, not of history.
+    pub async fn set_side_panel(
+        &self,
+        title: impl Into<String>,
+        elements: Vec<Element>,
+    ) -> Result<(), ChatError> {
+        let thread_id = self.session.thread_id();
+        let mut shown = Vec::with_capacity(elements.len());
+        for element in elements {
+            let wire = element
+                .prepare(
+                    self.session.runtime.files.as_ref(),
+                    crate::ids::new_id(),
+                    thread_id.clone(),
+                    None,
+                )
+                .await?;
+            shown.push(wire);
+        }
+        self.session.set_side_panel(Some(SidePanel {
+            title: title.into(),
+            elements: shown,
+        }))
+    }
+
+    /// Closes the side panel.
+    pub fn clear_side_panel(&self) -> Result<(), ChatError> {
+        self.session.set_side_panel(None)
+    }
+
+    /// Removes one action button from a message.
+    pub async fn remove_action(&self, message_id: &str, action_id: &str) -> Result<(), ChatError> {
+        let step = self
+            .session
+            .step(message_id)
+            .ok_or_else(|| ChatError::UnknownStep(message_id.to_string()))?;
+        if !step.actions.iter().any(|a| a.id == action_id) {
+            return Err(ChatError::UnknownAction(action_id.to_string()));
+        }
+        self.session
+            .update_step(message_id, |s| s.actions.retain(|a| a.id != action_id))
+            .await
     }
 
     /// Starts building a step at the top level of the thread.

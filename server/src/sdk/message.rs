@@ -1,6 +1,7 @@
-use loquat_app::protocol::{Millis, Step, StepType};
+use loquat_app::protocol::{Action, Millis, Step, StepType};
 
 use super::step::StepHandle;
+use super::Element;
 
 /// Who a message is from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +53,10 @@ pub struct Message {
     pub language: Option<String>,
     pub metadata: serde_json::Map<String, serde_json::Value>,
     pub created_at: Millis,
+    /// Elements to send with the message (empty on received messages).
+    pub elements: Vec<Element>,
+    /// Buttons on the message.
+    pub actions: Vec<Action>,
 }
 
 impl Message {
@@ -65,6 +70,8 @@ impl Message {
             language: None,
             metadata: Default::default(),
             created_at: 0,
+            elements: Vec::new(),
+            actions: Vec::new(),
         }
     }
 
@@ -107,6 +114,18 @@ impl Message {
         self
     }
 
+    /// Attaches an element, shown with the message (see [`Element::display`]).
+    pub fn element(mut self, element: Element) -> Self {
+        self.elements.push(element);
+        self
+    }
+
+    /// Adds an action button.
+    pub fn action(mut self, action: Action) -> Self {
+        self.actions.push(action);
+        self
+    }
+
     pub(crate) fn from_step(step: &Step) -> Message {
         Message {
             id: step.id.clone(),
@@ -117,6 +136,8 @@ impl Message {
             language: step.language.clone(),
             metadata: step.metadata.clone(),
             created_at: step.created_at,
+            elements: Vec::new(),
+            actions: step.actions.clone(),
         }
     }
 }

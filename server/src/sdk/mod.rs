@@ -1,15 +1,27 @@
 //! The developer-facing API.
 
+mod action_call;
 mod app;
 mod chat;
+mod element;
+mod element_handle;
 mod message;
 mod serialize;
 mod step;
+mod table;
+mod task_list;
 mod user_session;
 
-pub use app::{Loquat, Server, DATABASE_FILE};
+pub use action_call::ActionCall;
+pub use app::{Loquat, Server, DATABASE_FILE, FILES_DIR};
 pub use chat::Chat;
+pub use element::Element;
+pub(crate) use element_handle::with_prop;
+pub use element_handle::ElementHandle;
 pub use message::{Message, MessageKind};
 pub use serialize::SerializeOptions;
 pub use step::{MessageHandle, StepBuilder, StepHandle};
+pub(crate) use table::PageQuery;
+pub use table::{CsvError, Table};
+pub use task_list::TaskList;
 pub use user_session::UserSession;

@@ -103,7 +103,7 @@ pub fn Feed() -> impl IntoView {
     };
 
     view! {
-        <div class="feed" node_ref=feed on:scroll=on_scroll on:click=copy_code data-testid="feed">
+        <div class="feed" node_ref=feed on:scroll=on_scroll on:click=move |ev| on_content_click(store, ev) data-testid="feed">
             <div class="feed-inner">
                 <Show when=move || store.roots.with(Vec::is_empty)>
                     <Welcome/>
@@ -134,9 +134,9 @@ pub fn Feed() -> impl IntoView {
     }
 }
 
-/// Copy buttons inside rendered markdown are plain HTML; one delegated
-/// listener serves them all.
-fn copy_code(event: leptos::ev::MouseEvent) {
+/// Copy buttons and element links inside rendered markdown are plain HTML;
+/// one delegated listener serves them all.
+fn on_content_click(store: ChatStore, event: leptos::ev::MouseEvent) {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;
@@ -146,6 +146,19 @@ fn copy_code(event: leptos::ev::MouseEvent) {
         else {
             return;
         };
+        if let Ok(Some(link)) = target.closest("a[data-element-id][data-display=side]") {
+            event.prevent_default();
+            let element = link
+                .get_attribute("data-element-id")
+                .and_then(|id| store.element(&id));
+            if let Some(element) = element {
+                store.side_panel.set(Some(crate::protocol::SidePanel {
+                    title: element.name.clone(),
+                    elements: vec![element],
+                }));
+            }
+            return;
+        }
         let Ok(Some(button)) = target.closest("[data-copy-code]") else {
             return;
         };
@@ -161,5 +174,5 @@ fn copy_code(event: leptos::ev::MouseEvent) {
         }
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = event;
+    let _ = (store, event);
 }

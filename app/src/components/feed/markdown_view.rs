@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 
 use crate::client::StepModel;
-use crate::markdown::{self, BlockSplitter};
-use crate::protocol::UiConfig;
+use crate::markdown::{self, BlockSplitter, ElementLink};
+use crate::protocol::{Display, UiConfig};
 
 /// Rendered blocks: (key, html). Keys change when a block's html changes.
 type Blocks = Vec<(u64, String)>;
@@ -12,6 +12,8 @@ struct Renderer {
     version: u32,
     next_key: u64,
     final_render: bool,
+    /// The element links the final render was made with.
+    links: Vec<ElementLink>,
 }
 
 /// A step's output rendered as markdown. While it streams, finished blocks
@@ -33,6 +35,21 @@ pub fn MarkdownView(
         version: 0,
         next_key: 0,
         final_render: false,
+        links: Vec::new(),
+    });
+    // Side and page elements are linked where their names appear.
+    let links = Memo::new(move |_| {
+        model.elements.with(|elements| {
+            elements
+                .iter()
+                .filter(|e| e.display != Display::Inline)
+                .map(|e| ElementLink {
+                    name: e.name.clone(),
+                    id: e.id.clone(),
+                    page: e.display == Display::Page,
+                })
+                .collect::<Vec<_>>()
+        })
     });
 
     let refresh = move || {
@@ -54,10 +71,13 @@ pub fn MarkdownView(
                     return;
                 }
                 if !streaming {
-                    if !r.final_render || reset {
+                    let stale = links.with(|l| *l != r.links);
+                    if !r.final_render || reset || stale {
                         r.final_render = true;
+                        r.links = links.get();
                         r.next_key += 1;
-                        blocks.set(vec![(r.next_key, markdown::render(text, allow_html))]);
+                        let html = markdown::render_linked(text, allow_html, &r.links);
+                        blocks.set(vec![(r.next_key, html)]);
                         tail.set(String::new());
                     }
                     return;

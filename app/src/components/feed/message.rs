@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use super::{MarkdownView, MessageEditor, StepChildren};
 use crate::client::StepModel;
 use crate::components::dom::{copy_to_clipboard, format_time, iso_time};
+use crate::components::elements::{ActionBar, MessageElements};
 use crate::components::icons::{COPY, EDIT_MESSAGE};
 use crate::protocol::{StepType, UiConfig};
 
@@ -85,6 +86,8 @@ pub fn MessageView(model: StepModel) -> impl IntoView {
                         {move || if expanded.get() { "Show less" } else { "Show more" }}
                     </button>
                 </Show>
+                <MessageElements model/>
+                <ActionBar model/>
                 <StepChildren model/>
                 <footer class="message-actions">
                     <button

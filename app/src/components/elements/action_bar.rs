@@ -1,0 +1,46 @@
+use leptos::prelude::*;
+
+use crate::client::{self, ChatStore, StepModel};
+use crate::protocol::ClientEvent;
+
+/// A message's action buttons. A click names the action; the server runs
+/// the callback with the action as it stored it.
+#[component]
+pub fn ActionBar(model: StepModel) -> impl IntoView {
+    let store = expect_context::<ChatStore>();
+    let actions = move || model.step.with(|s| s.actions.clone());
+    view! {
+        <Show when=move || model.step.with(|s| !s.actions.is_empty())>
+            <div class="action-bar">
+                <For each=actions key=|a| a.id.clone() let:action>
+                    {
+                        let action_id = action.id.clone();
+                        let click = move |_| {
+                            let sent = client::send(ClientEvent::ActionClicked {
+                                step_id: model.step.with_untracked(|s| s.id.clone()),
+                                action_id: action_id.clone(),
+                            });
+                            if !sent {
+                                store.notice.set(Some("Not connected: the action was not sent".into()));
+                            }
+                        };
+                        view! {
+                            <button
+                                type="button"
+                                class="btn btn-small action"
+                                data-testid="action"
+                                data-action-name=action.name.clone()
+                                title=action.tooltip.clone().unwrap_or_default()
+                                on:click=click
+                            >
+                                {action.icon.clone().map(|icon| view! { <span class="action-icon" data-icon=icon.clone()></span> })}
+                                {action.label.clone()}
+                            </button>
+                        }
+                    }
+                </For>
+            </div>
+        </Show>
+    }
+    .into_any()
+}

@@ -1,0 +1,24 @@
+use leptos::prelude::*;
+
+use super::ElementView;
+use crate::protocol::Element;
+
+/// `/element/<id>`: one element on a page of its own.
+#[component]
+pub fn ElementPage(element: Element) -> impl IntoView {
+    let back = if element.thread_id.is_empty() {
+        "/".to_string()
+    } else {
+        crate::route::thread_path(&element.thread_id)
+    };
+    view! {
+        <main class="element-page" data-testid="element-page">
+            <header class="element-page-head">
+                <a class="btn btn-ghost btn-small" href=back data-testid="element-page-back">"Back to the chat"</a>
+                <h1>{element.name.clone()}</h1>
+            </header>
+            <ElementView element/>
+        </main>
+    }
+    .into_any()
+}

@@ -1,0 +1,57 @@
+use leptos::prelude::*;
+
+use super::custom_view::CustomView;
+use super::dataframe_view::DataframeView;
+use super::media_view::{AudioView, FileView, ImageView, PdfView, VideoView};
+use super::plotly_view::PlotlyView;
+use super::task_list_view::TaskListView;
+use crate::markdown;
+use crate::protocol::{Element, ElementKind};
+
+/// One element, drawn as its kind says; `data-element-type` and
+/// `data-display` tell tests (and styles) what it is.
+#[component]
+pub fn ElementView(element: Element) -> impl IntoView {
+    let kind = element.kind;
+    let size = element.size.map(|s| s.as_str()).unwrap_or("medium");
+    let body = match kind {
+        ElementKind::Image | ElementKind::Chart => {
+            view! { <ImageView element=element.clone()/> }.into_any()
+        }
+        ElementKind::Text => text_view(&element),
+        ElementKind::File => view! { <FileView element=element.clone()/> }.into_any(),
+        ElementKind::Pdf => view! { <PdfView element=element.clone()/> }.into_any(),
+        ElementKind::Audio => view! { <AudioView element=element.clone()/> }.into_any(),
+        ElementKind::Video => view! { <VideoView element=element.clone()/> }.into_any(),
+        ElementKind::Dataframe => view! { <DataframeView element=element.clone()/> }.into_any(),
+        ElementKind::Plotly => view! { <PlotlyView element=element.clone()/> }.into_any(),
+        ElementKind::Tasklist => view! { <TaskListView element=element.clone()/> }.into_any(),
+        ElementKind::Custom => view! { <CustomView element=element.clone()/> }.into_any(),
+    };
+    view! {
+        <figure
+            class=format!("element element-{} size-{size}", kind.as_str())
+            data-testid="element"
+            data-element-type=kind.as_str()
+            data-display=element.display.as_str()
+            data-element-id=element.id.clone()
+        >
+            {body}
+        </figure>
+    }
+    .into_any()
+}
+
+/// Markdown, or code in `props.language`.
+fn text_view(element: &Element) -> AnyView {
+    let content = element.prop_str("content").unwrap_or_default();
+    let html = match element.prop_str("language") {
+        Some(language) => markdown::render_code(content, language),
+        None => markdown::render(content, false),
+    };
+    view! {
+        <figcaption class="element-name">{element.name.clone()}</figcaption>
+        <div class="markdown element-text" inner_html=html></div>
+    }
+    .into_any()
+}

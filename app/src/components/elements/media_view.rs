@@ -1,0 +1,96 @@
+//! Elements the browser draws by itself: images, files, PDFs, audio, video.
+
+use leptos::prelude::*;
+
+use crate::protocol::Element;
+
+fn source(element: &Element) -> String {
+    element.url.clone().unwrap_or_default()
+}
+
+/// An image or a server-rendered chart.
+#[component]
+pub fn ImageView(element: Element) -> impl IntoView {
+    view! {
+        <img class="element-image" src=source(&element) alt=element.name.clone() loading="lazy"/>
+    }
+}
+
+/// A download link with the file's name and size.
+#[component]
+pub fn FileView(element: Element) -> impl IntoView {
+    let size = element.bytes.map(human_size).unwrap_or_default();
+    view! {
+        <a class="element-file" href=source(&element) download=element.name.clone()>
+            <span class="element-file-name">{element.name.clone()}</span>
+            <span class="element-file-size">{size}</span>
+        </a>
+    }
+}
+
+/// A PDF in the browser's viewer, opened at `props.page`.
+#[component]
+pub fn PdfView(element: Element) -> impl IntoView {
+    let page = element
+        .props
+        .get("page")
+        .and_then(|p| p.as_u64())
+        .unwrap_or(1);
+    let src = format!("{}#page={page}", source(&element));
+    view! {
+        <figcaption class="element-name">{element.name.clone()}</figcaption>
+        <iframe class="element-pdf" src=src title=element.name.clone() data-page=page></iframe>
+    }
+}
+
+fn auto_play(element: &Element) -> bool {
+    element
+        .props
+        .get("auto_play")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}
+
+/// An audio player.
+#[component]
+pub fn AudioView(element: Element) -> impl IntoView {
+    view! {
+        <figcaption class="element-name">{element.name.clone()}</figcaption>
+        <audio class="element-audio" controls=true autoplay=auto_play(&element) src=source(&element)></audio>
+    }
+}
+
+/// A video player.
+#[component]
+pub fn VideoView(element: Element) -> impl IntoView {
+    view! {
+        <video class="element-video" controls=true autoplay=auto_play(&element) src=source(&element)></video>
+    }
+}
+
+/// "12 KB", "3.4 MB": a size for people.
+pub(crate) fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KB", "MB", "GB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 || value >= 10.0 {
+        format!("{} {}", value.round() as u64, UNITS[unit])
+    } else {
+        let tenths = (value * 10.0).round() as u64;
+        format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_read_like_people_write_them() {
+        assert_eq!(super::human_size(512), "512 B");
+        assert_eq!(super::human_size(1536), "1.5 KB");
+        assert_eq!(super::human_size(20 * 1024 * 1024), "20 MB");
+    }
+}

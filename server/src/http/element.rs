@@ -1,0 +1,224 @@
+//! Element routes: an element's stored content (`/element/{id}/content`),
+//! a page of a dataframe's rows (`/element/{id}/rows`) and the element's
+//! own page (`/element/{id}`). Each finds the element only among the
+//! requesting user's threads; anything else is "not found".
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use leptos::prelude::provide_context;
+use loquat_app::protocol::{Element, ElementKind};
+use loquat_app::route::{ElementPageData, ThreadMissing};
+use loquat_app::shell;
+
+use super::router::AppState;
+use super::user::request_user;
+use crate::files::FileError;
+use crate::sdk::{PageQuery, Table};
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(serde_json::json!({ "error": message }))).into_response()
+}
+
+fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "element not found")
+}
+
+/// The element, if the request's user may see it.
+async fn find(state: &AppState, id: &str, request: &axum::http::HeaderMap) -> Option<Element> {
+    let runtime = &state.runtime;
+    let user = request_user(runtime, request);
+    match runtime.find_element(user.as_deref(), id).await {
+        Ok(found) => found,
+        Err(err) => {
+            tracing::error!(element = %id, error = %err, "element lookup failed");
+            None
+        }
+    }
+}
+
+/// The stored bytes of a found element.
+async fn stored_bytes(state: &AppState, element: &Element) -> Result<bytes::Bytes, Response> {
+    if element.url.as_deref() != Some(Element::content_path(&element.id).as_str()) {
+        return Err(not_found());
+    }
+    match state.runtime.files.get(&element.id).await {
+        Ok(bytes) => Ok(bytes),
+        Err(FileError::NotFound | FileError::InvalidKey) => Err(not_found()),
+        Err(err) => {
+            tracing::error!(element = %element.id, error = %err, "reading element content failed");
+            Err(error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the content could not be read",
+            ))
+        }
+    }
+}
+
+/// MIME types served as themselves; anything else is a download, so no
+/// stored file can run as a page of this site.
+fn served_type(element: &Element) -> &str {
+    const INLINE: [&str; 7] = [
+        "image/",
+        "audio/",
+        "video/",
+        "application/pdf",
+        "application/json",
+        "text/plain",
+        "text/csv",
+    ];
+    match element.mime.as_deref() {
+        Some(mime) if INLINE.iter().any(|p| mime.starts_with(p)) => mime,
+        _ => "application/octet-stream",
+    }
+}
+
+/// A file name safe inside a quoted `Content-Disposition` parameter.
+fn download_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && !matches!(c, '"' | '\\' | '/' | ';') || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(120)
+        .collect();
+    if cleaned.trim().is_empty() {
+        "download".into()
+    } else {
+        cleaned
+    }
+}
+
+pub(crate) async fn content(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: Request<Body>,
+) -> Response {
+    let Some(element) = find(&state, &id, request.headers()).await else {
+        return not_found();
+    };
+    let bytes = match stored_bytes(&state, &element).await {
+        Ok(bytes) => bytes,
+        Err(response) => return response,
+    };
+    let mime = served_type(&element);
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(mime) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    // An SVG opened on its own may not run scripts; PDFs are left to the
+    // browser's viewer, which a sandbox would block.
+    if mime != "application/pdf" {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("sandbox; default-src 'none'; style-src 'unsafe-inline'"),
+        );
+    }
+    let disposition = if element.kind == ElementKind::File || mime == "application/octet-stream" {
+        "attachment"
+    } else {
+        "inline"
+    };
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "{disposition}; filename=\"{}\"",
+        download_name(&element.name)
+    )) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+pub(crate) async fn rows(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+    request: Request<Body>,
+) -> Response {
+    let Some(element) = find(&state, &id, request.headers()).await else {
+        return not_found();
+    };
+    if element.kind != ElementKind::Dataframe {
+        return error(StatusCode::BAD_REQUEST, "the element is not a dataframe");
+    }
+    let bytes = match stored_bytes(&state, &element).await {
+        Ok(bytes) => bytes,
+        Err(response) => return response,
+    };
+    match serde_json::from_slice::<Table>(&bytes) {
+        Ok(table) => Json(table.page(&query)).into_response(),
+        Err(err) => {
+            tracing::error!(element = %id, error = %err, "stored dataframe is unreadable");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the table could not be read",
+            )
+        }
+    }
+}
+
+/// `/element/{id}`: the element on a page of its own, or not-found (404).
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: Request<Body>,
+) -> Response {
+    let element = find(&state, &id, request.headers()).await;
+    let context = state.context.clone();
+    let options = state.leptos.clone();
+    let missing = element.is_none();
+    let render = leptos_axum::render_app_to_stream_with_context(
+        move || {
+            context();
+            match &element {
+                Some(element) => provide_context(ElementPageData(element.clone())),
+                None => provide_context(ThreadMissing),
+            }
+        },
+        move || shell(options.clone()),
+    );
+    let mut response = render(request).await;
+    if missing {
+        *response.status_mut() = StatusCode::NOT_FOUND;
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn download_names_cannot_break_the_header() {
+        assert_eq!(download_name("report.pdf"), "report.pdf");
+        assert_eq!(download_name("a\"b\r\nc/d"), "a_b__c_d");
+        assert_eq!(download_name(""), "download");
+    }
+
+    #[test]
+    fn only_passive_types_are_served_as_themselves() {
+        let mut element = Element {
+            mime: Some("text/html".into()),
+            ..Default::default()
+        };
+        assert_eq!(served_type(&element), "application/octet-stream");
+        element.mime = Some("image/png".into());
+        assert_eq!(served_type(&element), "image/png");
+        element.mime = None;
+        assert_eq!(served_type(&element), "application/octet-stream");
+    }
+}
