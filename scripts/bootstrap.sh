@@ -8,8 +8,9 @@
 #     crate in Cargo.lock
 #   - Chromium for the browser tests                       (apt-get)
 #   - end2end/node_modules: Playwright (runner only, no   (npm ci)
-#     browser download), TypeScript, and binaryen's
-#     wasm-opt that release builds need
+#     browser download), TypeScript, binaryen's wasm-opt
+#     that release builds need, and plotly.js (copied to
+#     public/plotly/, loaded only when a plot is shown)
 #
 # Needs: rustup + cargo (stable), Node.js >= 20 with npm, and apt-get (as root
 # or with sudo) when Chromium is missing.
@@ -123,7 +124,7 @@ else
 fi
 
 # --- Node packages (end2end) -----------------------------------------------------
-step "Node packages in end2end/ (Playwright, TypeScript, wasm-opt)"
+step "Node packages in end2end/ (Playwright, TypeScript, wasm-opt, plotly.js)"
 command -v node >/dev/null 2>&1 || die "node not found: install Node.js >= $NODE_MIN_MAJOR with npm"
 command -v npm >/dev/null 2>&1 || die "npm not found: install Node.js >= $NODE_MIN_MAJOR with npm"
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
@@ -140,5 +141,20 @@ else
 fi
 "$E2E_DIR/node_modules/.bin/wasm-opt" --version >/dev/null ||
   die "end2end/node_modules/.bin/wasm-opt does not run"
+
+# --- plotly.js -------------------------------------------------------------------
+# Served from the site (public/ is copied into it by cargo-leptos) and loaded
+# by the browser only when a Plotly element is shown.
+step "plotly.js for Plotly elements (public/plotly/)"
+PLOTLY_FROM="$E2E_DIR/node_modules/plotly.js-dist-min/plotly.min.js"
+PLOTLY_TO="$LOQUAT_ROOT/public/plotly/plotly.min.js"
+[[ -f "$PLOTLY_FROM" ]] || die "plotly.js-dist-min is missing from end2end/node_modules"
+if cmp -s "$PLOTLY_FROM" "$PLOTLY_TO"; then
+  step_done "up to date"
+else
+  mkdir -p "$(dirname "$PLOTLY_TO")"
+  cp "$PLOTLY_FROM" "$PLOTLY_TO"
+  step_done "copied"
+fi
 
 log "bootstrap finished in $(fmt_duration $((SECONDS - START)))"

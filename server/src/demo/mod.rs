@@ -3,7 +3,9 @@
 //! model; otherwise a built-in offline assistant shows what Loquat does.
 
 mod llm;
+pub mod media;
 mod offline;
+pub mod showcase;
 
 use std::time::Duration;
 
@@ -31,7 +33,11 @@ pub fn llm_app(client: LlmClient) -> Loquat {
 
 /// The offline demo assistant, one token every `pace` (or no delay).
 pub fn offline_app(pace: Option<Duration>) -> Loquat {
-    Loquat::new().on_message(move |chat, msg| offline_reply(chat, msg, pace))
+    let mut app = Loquat::new().on_message(move |chat, msg| offline_reply(chat, msg, pace));
+    for name in showcase::ACTIONS {
+        app = app.on_action(name, showcase::on_action);
+    }
+    app
 }
 
 /// Delay between demo tokens, from `LOQUAT_DEMO_TOKENS_PER_SEC` (default 40;

@@ -28,6 +28,7 @@ Loquat::new()\n    .on_message(|chat: Chat, msg: Message| async move {{\n       
 chat.send(Message::assistant(format!(\"Received: {{}}\", msg.content))).await?;\n        \
 Ok(())\n    }})\n    .serve()\n    .await\n\
 ```\n\n\
+Type `/help` to see images, tables, charts, task lists and buttons.\n\n\
 > **Connect a real model:** set `OPENAI_API_KEY` (or `LOQUAT_LLM_BASE_URL` for Ollama, \
 vLLM or LM Studio, with `LOQUAT_LLM_MODEL`) and restart the server.\n"
     )
@@ -55,6 +56,9 @@ pub(crate) fn tokens(text: &str) -> Vec<&str> {
 /// The offline demo's `on_message`: a plan step with a nested tool step,
 /// then a streamed markdown reply, one token every `pace`.
 pub async fn offline_reply(chat: Chat, msg: Message, pace: Option<Duration>) -> HookResult {
+    if let Some(done) = super::showcase::run(&chat, &msg.content, pace).await {
+        return done;
+    }
     let earlier = chat.messages().len().saturating_sub(1);
     let plan = chat.step("Plan").kind(StepType::Run).start().await?;
     let search = plan

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use loquat::config::Config;
-use loquat::protocol::{ClientEvent, Envelope, ServerEvent, Step};
+use loquat::protocol::{ClientEvent, Element, Envelope, ServerEvent, SidePanel, Step};
 use loquat::{Loquat, ServeOptions};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -174,6 +174,9 @@ pub struct Client {
     pub applied: u64,
     pub steps: Vec<Step>,
     index: HashMap<String, usize>,
+    /// The thread's elements, as the events left them.
+    pub elements: Vec<Element>,
+    pub side_panel: Option<SidePanel>,
     /// Every sequenced event applied, in order.
     pub events: Vec<ServerEvent>,
     /// Unsequenced errors received.
@@ -197,6 +200,8 @@ impl Client {
             applied: 0,
             steps: Vec::new(),
             index: HashMap::new(),
+            elements: Vec::new(),
+            side_panel: None,
             events: Vec::new(),
             errors: Vec::new(),
             snapshots: 0,
@@ -225,6 +230,8 @@ impl Client {
             events,
             errors,
             snapshots,
+            elements,
+            side_panel,
         } = self;
         let _ = ws.close(None).await;
         let mut fresh = Client::connect_raw(addr).await;
@@ -234,6 +241,8 @@ impl Client {
         fresh.events = events;
         fresh.errors = errors;
         fresh.snapshots = snapshots;
+        fresh.elements = elements;
+        fresh.side_panel = side_panel;
         fresh
             .send(&ClientEvent::Hello {
                 session_id: Some(session_id),
@@ -273,6 +282,8 @@ impl Client {
             applied: 0,
             steps: Vec::new(),
             index: HashMap::new(),
+            elements: Vec::new(),
+            side_panel: None,
             events: Vec::new(),
             errors: Vec::new(),
             snapshots: 0,
@@ -367,7 +378,14 @@ impl Client {
                 assert_eq!(seq, 0);
                 self.errors.push(event);
             }
-            ServerEvent::Snapshot { steps, .. } => {
+            ServerEvent::Snapshot {
+                steps,
+                elements,
+                side_panel,
+                ..
+            } => {
+                self.elements = elements;
+                self.side_panel = side_panel;
                 assert!(seq >= self.applied, "snapshot older than applied state");
                 self.snapshots += 1;
                 self.applied = seq;
@@ -405,7 +423,23 @@ impl Client {
                 let i = self.index[&step.id];
                 self.steps[i] = step.clone();
             }
+            ServerEvent::ElementSet { element } => {
+                match self.elements.iter_mut().find(|e| e.id == element.id) {
+                    Some(existing) => *existing = element.clone(),
+                    None => self.elements.push(element.clone()),
+                }
+            }
+            ServerEvent::ElementRemoved { id } => self.elements.retain(|e| &e.id != id),
+            ServerEvent::SidePanelSet { panel } => self.side_panel = panel.clone(),
             ServerEvent::StepRemoved { id } => {
+                let gone: Vec<String> = self
+                    .steps
+                    .iter()
+                    .filter(|s| &s.id == id || s.parent_id.as_ref() == Some(id))
+                    .map(|s| s.id.clone())
+                    .collect();
+                self.elements
+                    .retain(|e| e.for_id.as_ref().is_none_or(|f| !gone.contains(f)));
                 self.steps
                     .retain(|s| &s.id != id && s.parent_id.as_ref() != Some(id));
                 self.index = self
@@ -417,6 +451,10 @@ impl Client {
             }
             _ => {}
         }
+    }
+
+    pub fn element_named(&self, name: &str) -> Option<&Element> {
+        self.elements.iter().find(|e| e.name == name)
     }
 
     pub fn step_named(&self, name: &str) -> Option<&Step> {
