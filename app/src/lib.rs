@@ -1,6 +1,8 @@
 //! Loquat's shared crate: the wire protocol, markdown rendering and the
 //! Leptos UI. Built with `ssr` for the server and `hydrate` for the browser;
 //! the UI is generic and renders whatever the protocol says.
+// Leptos views nest deep types.
+#![recursion_limit = "256"]
 
 pub mod client;
 pub mod components;

@@ -201,6 +201,7 @@ async fn write_batches(
             threads,
             steps: chunk.iter().map(|(_, s)| s.clone()).collect(),
             deleted_steps: vec![],
+            ..Default::default()
         })
         .await
         .map_err(|e| e.to_string())?;

@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use loquat::data::{
-    DataError, DataLayer, ElementRecord, FeedbackRecord, SqliteDataLayer, ThreadCursor,
-    ThreadFilter, ThreadRecord, WriteBatch,
+    DataError, DataLayer, FeedbackRecord, SqliteDataLayer, ThreadCursor, ThreadFilter,
+    ThreadRecord, WriteBatch,
 };
-use loquat::protocol::ThreadSummary;
+use loquat::protocol::{Display, Element, ElementKind, ElementSize, ThreadSummary};
 use loquat::{ShowInput, Step, StepType};
 use serde_json::json;
 
@@ -104,6 +104,7 @@ fn rich_steps(thread_id: &str) -> Vec<Step> {
             created_at: 1_700_000_000_000,
             start: None,
             end: None,
+            actions: vec![],
         },
         Step {
             id: "s-run".into(),
@@ -122,6 +123,9 @@ fn rich_steps(thread_id: &str) -> Vec<Step> {
             created_at: 1_700_000_000_001,
             start: Some(1_700_000_000_001),
             end: None,
+            actions: vec![loquat::Action::new("retry")
+                .payload(json!({"n": 1}))
+                .tooltip("Again")],
         },
         Step {
             id: "s-tool".into(),
@@ -140,6 +144,7 @@ fn rich_steps(thread_id: &str) -> Vec<Step> {
             created_at: 1_700_000_000_002,
             start: Some(1_700_000_000_002),
             end: Some(1_700_000_000_003),
+            actions: vec![],
         },
         Step {
             id: "s-odd".into(),
@@ -301,6 +306,7 @@ async fn a_batch_reads_back_identical_and_in_order() {
         threads: vec![upsert.clone()],
         steps: steps.clone(),
         deleted_steps: vec![],
+        ..Default::default()
     })
     .await
     .unwrap();
@@ -360,6 +366,7 @@ async fn a_large_batch_keeps_its_order() {
         threads: vec![thread("big", &user.id, 1)],
         steps: steps.clone(),
         deleted_steps: vec![],
+        ..Default::default()
     })
     .await
     .unwrap();
@@ -378,6 +385,7 @@ async fn upserts_keep_position_and_new_steps_go_last() {
         threads: vec![thread("t", &user.id, 1)],
         steps: vec![a.clone(), b.clone(), c.clone()],
         deleted_steps: vec![],
+        ..Default::default()
     })
     .await
     .unwrap();
@@ -409,6 +417,7 @@ async fn upserts_keep_position_and_new_steps_go_last() {
         threads: vec![],
         steps: vec![b2.clone(), c2, d.clone(), a2.clone(), c3.clone()],
         deleted_steps: vec![],
+        ..Default::default()
     })
     .await
     .unwrap();
@@ -517,6 +526,7 @@ async fn a_failing_batch_writes_nothing() {
         threads: vec![thread("t", &alice.id, 10)],
         steps: vec![before.clone()],
         deleted_steps: vec![],
+        ..Default::default()
     })
     .await
     .unwrap();
@@ -534,6 +544,7 @@ async fn a_failing_batch_writes_nothing() {
                 message("n2", "new", StepType::UserMessage, "after"),
             ],
             deleted_steps: vec![],
+            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -553,6 +564,7 @@ async fn a_failing_batch_writes_nothing() {
             ],
             steps: vec![message("b1", "bobs", StepType::UserMessage, "hi")],
             deleted_steps: vec![("t".into(), "kept".into())],
+            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -601,6 +613,7 @@ async fn another_users_thread_is_missing() {
         threads: vec![upsert],
         steps: rich_steps("t"),
         deleted_steps: vec![],
+        ..Default::default()
     })
     .await
     .unwrap();
@@ -633,24 +646,25 @@ async fn another_users_thread_is_missing() {
         threads: vec![thread("t2", &alice.id, 20)],
         steps: rich_steps("t2"),
         deleted_steps: vec![],
+        ..Default::default()
     })
     .await
     .unwrap();
     assert_eq!(steps_of(&data, &alice.id, "t2").await, rich_steps("t2"));
 }
 
-fn element(id: &str, thread_id: &str) -> ElementRecord {
-    ElementRecord {
+fn element(id: &str, thread_id: &str) -> Element {
+    Element {
         id: id.into(),
         thread_id: thread_id.into(),
         for_id: Some("s-user".into()),
-        kind: "image".into(),
+        kind: ElementKind::Image,
         name: "cat.png".into(),
-        display: "inline".into(),
-        size: Some("large".into()),
+        display: Display::Side,
+        size: Some(ElementSize::Large),
         mime: Some("image/png".into()),
-        url: None,
-        object_key: Some("ab/cd/cat.png".into()),
+        url: Some(Element::content_path(id)),
+        bytes: Some(1234),
         props: json!({"width": 640, "alt": "a cat"}),
         created_at: 1_700_000_000_123,
     }
@@ -666,6 +680,7 @@ async fn elements_and_feedback_follow_their_thread() {
         threads: vec![thread("t", &alice.id, 10)],
         steps: rich_steps("t"),
         deleted_steps: vec![],
+        ..Default::default()
     })
     .await
     .unwrap();
@@ -682,7 +697,7 @@ async fn elements_and_feedback_follow_their_thread() {
     el2.for_id = None;
     el2.size = None;
     el2.mime = None;
-    el2.object_key = None;
+    el2.bytes = None;
     el2.url = Some("https://example.com/cat.png".into());
     el2.props = json!(null);
     data.upsert_element(&el2).await.unwrap();
@@ -919,6 +934,7 @@ async fn search_matches_names_and_messages_literally() {
             message("r1", "tools", StepType::Run, "levain in a run"),
         ],
         deleted_steps: vec![],
+        ..Default::default()
     })
     .await
     .unwrap();
@@ -935,6 +951,7 @@ async fn search_matches_names_and_messages_literally() {
             "sourdough too",
         )],
         deleted_steps: vec![],
+        ..Default::default()
     })
     .await
     .unwrap();
@@ -1010,6 +1027,7 @@ async fn everything_survives_reopening() {
             threads: vec![upsert],
             steps: steps.clone(),
             deleted_steps: vec![],
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -1106,6 +1124,7 @@ async fn concurrent_writers_do_not_fail() {
                         })
                         .collect(),
                     deleted_steps: vec![],
+                    ..Default::default()
                 })
                 .await?;
                 data.rename_thread(&user_id, &thread_id, &format!("round {r}"))

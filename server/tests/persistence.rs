@@ -166,6 +166,7 @@ async fn foreign_thread(data: &SqliteDataLayer) -> String {
             ..Default::default()
         }],
         deleted_steps: vec![],
+        ..Default::default()
     })
     .await
     .unwrap();

@@ -113,9 +113,7 @@ pub fn DataframeView(element: Element) -> impl IntoView {
         page.with(|p| offset + PAGE_ROWS >= p.total)
     };
 
-    view! {
-        <figcaption class="element-name">{element.name.clone()}</figcaption>
-        <div class="dataframe" data-testid="dataframe">
+    let table = view! {
             <div class="dataframe-scroll">
                 <table>
                     <thead><tr>{header}</tr></thead>
@@ -132,13 +130,20 @@ pub fn DataframeView(element: Element) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
+    }
+    .into_any();
+    let foot = view! {
             <div class="dataframe-foot">
                 <span data-testid="dataframe-status">{status}</span>
                 {move || error.get().map(|e| view! { <span class="dataframe-error">{e}</span> })}
                 <button type="button" class="btn btn-small" data-testid="dataframe-prev" disabled=at_start on:click=move |_| go(-1)>"Previous"</button>
                 <button type="button" class="btn btn-small" data-testid="dataframe-next" disabled=at_end on:click=move |_| go(1)>"Next"</button>
             </div>
-        </div>
+    }
+    .into_any();
+    view! {
+        <figcaption class="element-name">{element.name.clone()}</figcaption>
+        <div class="dataframe" data-testid="dataframe">{table}{foot}</div>
     }
     .into_any()
 }
