@@ -32,7 +32,7 @@ test('each inline element kind shows and loads', async ({ page }) => {
 
   const file = element(page, 'file').locator('a');
   await expect(file).toHaveAttribute('download', 'harvest.csv');
-  await expect(file).toContainText('22 B');
+  await expect(file).toContainText('25 B');
   const download = await file.evaluate(async (a) => (await fetch((a as HTMLAnchorElement).href)).text());
   expect(download).toContain('loquat,12');
 
@@ -75,7 +75,7 @@ test('a 10,000-row dataframe pages and sorts', async ({ page }) => {
 
   const score = frame.locator('[data-testid="dataframe-sort"][data-column="2"]');
   await score.click();
-  await expect(rows.first().locator('td').nth(2)).toHaveText('0');
+  await expect(rows.first().locator('td').nth(2)).toHaveText('0.0');
   await score.click();
   await expect(rows.first().locator('td').nth(2)).toHaveText('99.9');
   await expect(frame.locator('th[aria-sort="descending"]')).toHaveCount(1);
@@ -97,23 +97,39 @@ test('plotly.js loads only when a plot is shown, and the plot is interactive', a
   await expect(plot.locator('.main-svg').first()).toBeVisible();
   await expect(plot.locator('.modebar')).toHaveCount(1);
   // Hovering a point shows its value.
-  const point = plot.locator('.scatterlayer .point').nth(3);
-  await point.hover();
+  const point = await plot.locator('.scatterlayer .point').nth(3).boundingBox();
+  expect(point).not.toBeNull();
+  await page.mouse.move(point!.x + point!.width / 2, point!.y + point!.height / 2);
   await expect(plot.locator('.hoverlayer .hovertext')).toContainText('8');
 });
 
 test('a task list beside the chat updates live', async ({ page }) => {
   await openChat(page);
+  // Record every state the list shows (the states are brief).
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { taskStates: string[] }).taskStates = seen;
+    const record = () => {
+      const tasks = Array.from(document.querySelectorAll('[data-testid="task"]'));
+      const state = tasks.map((t) => t.getAttribute('data-status')).join(',');
+      if (state && seen[seen.length - 1] !== state) seen.push(state);
+    };
+    new MutationObserver(record).observe(document.body, { subtree: true, childList: true, attributes: true });
+  });
   await sendMessage(page, '/tasks');
   const list = page.getByTestId('tasklist');
   await expect(list).toBeVisible({ timeout: 15_000 });
-  const tasks = list.getByTestId('task');
-  await expect(tasks).toHaveCount(3);
-  await expect(tasks.nth(0)).toHaveAttribute('data-status', /running|done/);
-  await expect(tasks.nth(2)).toHaveAttribute('data-status', 'running', { timeout: 15_000 });
-  await expect(tasks.nth(0)).toHaveAttribute('data-status', 'done');
-  await expect(tasks.nth(2)).toHaveAttribute('data-status', 'done', { timeout: 15_000 });
-  await expect(list.getByTestId('tasklist-status')).toHaveText('Done');
+  await expect(list.getByTestId('task')).toHaveCount(3);
+  await expect(list.getByTestId('tasklist-status')).toHaveText('Done', { timeout: 15_000 });
+  const states = await page.evaluate(() => (window as unknown as { taskStates: string[] }).taskStates);
+  expect(states).toEqual([
+    'running,ready,ready',
+    'done,running,ready',
+    'done,done,running',
+    'done,done,done',
+  ]);
+  // The last task links to the message that finished the plan.
+  await expect(list.getByTestId('task').nth(2)).toHaveClass(/linked/);
 });
 
 test('a custom element updates its props, calls an action, sends a message and removes itself', async ({ page }) => {
@@ -188,7 +204,7 @@ test('the app opens and closes the side panel itself', async ({ page }) => {
 test('action buttons run their callbacks; a removed one stays removed after reload', async ({ page }) => {
   await openChat(page);
   await command(page, '/actions');
-  const message = assistantMessages(page).last();
+  const message = assistantMessages(page).filter({ hasText: 'Pick one:' });
   const like = message.locator('[data-testid="action"][data-action-name="demo_like"]');
   const remove = message.locator('[data-testid="action"][data-action-name="demo_remove"]');
   await expect(like).toHaveText('Like');
