@@ -25,6 +25,9 @@ pub enum ChatError {
     /// Storing an element's content failed (the server logged why).
     #[error("could not store the content of element `{0}`")]
     Storage(String),
+    /// Nobody answered a question in time (with `error_on_timeout`).
+    #[error("the question was not answered in time")]
+    AskTimeout,
     /// The action is not (or no longer) on the message.
     #[error("action `{0}` does not exist")]
     UnknownAction(String),

@@ -38,13 +38,14 @@ pub use cli::ServeOptions;
 pub use error::{BoxError, ChatError, HookResult, ServeError};
 pub use loquat_app::protocol;
 pub use loquat_app::protocol::{
-    Action, Display, ElementKind, ElementSize, ShowInput, Step, StepType, Task, TaskStatus,
+    Action, Display, ElementKind, ElementSize, FormInput, FormRule, ShowInput, Step, StepType,
+    Task, TaskStatus,
 };
 pub use runtime::{ReplayLimits, RuntimeLimits};
 pub use sdk::{
-    ActionCall, Chat, CsvError, Element, ElementHandle, Loquat, Message, MessageHandle,
-    MessageKind, SerializeOptions, Server, StepBuilder, StepHandle, Table, TaskList, UserSession,
-    DATABASE_FILE, FILES_DIR,
+    ActionCall, AskAction, AskFile, AskForm, AskText, Chat, CsvError, Element, ElementHandle,
+    Loquat, Message, MessageHandle, MessageKind, SerializeOptions, Server, StepBuilder, StepHandle,
+    Table, TaskList, UploadedFile, UserSession, DATABASE_FILE, DEFAULT_ASK_TIMEOUT, FILES_DIR,
 };
 
 /// The kind of a step (alias of [`StepType`]).

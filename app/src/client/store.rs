@@ -3,7 +3,9 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 
 use super::ConnectionState;
-use crate::protocol::{Element, Envelope, ErrorCode, ServerEvent, SidePanel, Step, ThreadSummary};
+use crate::protocol::{
+    Ask, Element, Envelope, ErrorCode, ServerEvent, SidePanel, Step, ThreadSummary,
+};
 
 /// One step of the thread as the components see it. Streamed text lives in
 /// its own signal so a token touches nothing else.
@@ -66,6 +68,8 @@ pub struct ChatStore {
     /// What the side panel shows: set by the app, or an element the user
     /// opened from its link.
     pub side_panel: RwSignal<Option<SidePanel>>,
+    /// The question the app is waiting on.
+    pub ask: RwSignal<Option<Ask>>,
 }
 
 /// What applying a frame asks of the connection.
@@ -102,6 +106,7 @@ impl ChatStore {
             thread_elements: RwSignal::new(Vec::new()),
             element_owner: StoredValue::new(HashMap::new()),
             side_panel: RwSignal::new(None),
+            ask: RwSignal::new(None),
         }
     }
 
@@ -115,6 +120,7 @@ impl ChatStore {
         self.roots.set(Vec::new());
         self.clear_elements();
         self.side_panel.set(None);
+        self.ask.set(None);
         self.running.set(false);
         self.thinking.set(false);
         self.applied.set_value(0);
@@ -158,9 +164,11 @@ impl ChatStore {
                 steps,
                 elements,
                 side_panel,
+                ask,
                 running,
                 ..
             } => {
+                self.ask.set(ask);
                 self.steps.update_value(|m| m.clear());
                 self.clear_elements();
                 let mut roots = Vec::new();
@@ -211,6 +219,15 @@ impl ChatStore {
             }
             ServerEvent::ElementRemoved { id } => self.remove_element(&id),
             ServerEvent::SidePanelSet { panel } => self.side_panel.set(panel),
+            ServerEvent::AskStarted { ask } => self.ask.set(Some(ask)),
+            ServerEvent::AskEnded { id } => {
+                if self
+                    .ask
+                    .with_untracked(|a| a.as_ref().is_some_and(|a| a.id == id))
+                {
+                    self.ask.set(None);
+                }
+            }
             ServerEvent::RunStarted { .. } => {
                 self.running.set(true);
                 self.last_progress.set_value(now);

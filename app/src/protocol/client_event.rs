@@ -1,5 +1,7 @@
 use serde::{Deserialize, Serialize};
 
+use super::AskAnswer;
+
 /// What the browser sends. Every frame is one JSON object tagged by `type`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -19,8 +21,16 @@ pub enum ClientEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         thread_id: Option<String>,
     },
-    /// The user sends a message. Queued behind the active run, if any.
-    Send { content: String },
+    /// The user sends a message, with files uploaded for it (by id). Queued
+    /// behind the active run, if any; while the app asks for text, it is
+    /// the answer.
+    Send {
+        content: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        files: Vec<String>,
+    },
+    /// The user answers the app's question `id`.
+    Answer { id: String, answer: AskAnswer },
     /// Cancel the active run and discard queued messages.
     Stop,
     /// The user leaves this chat (new chat): the session ends now.

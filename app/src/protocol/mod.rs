@@ -4,6 +4,7 @@
 //! and replay guarantees.
 
 mod action;
+mod ask;
 mod client_event;
 mod element;
 mod server_event;
@@ -11,6 +12,7 @@ mod step;
 mod thread;
 
 pub use action::Action;
+pub use ask::{Ask, AskAnswer, AskKind, FileRules, FormField, FormInput, FormRule};
 pub use client_event::ClientEvent;
 pub use element::{Display, Element, ElementKind, ElementSize, Task, TaskStatus};
 pub use server_event::{Envelope, ErrorCode, RunOutcome, ServerEvent, SidePanel, UiConfig};
@@ -97,6 +99,16 @@ mod tests {
             },
             ClientEvent::Send {
                 content: "hi".into(),
+                files: vec!["f1".into()],
+            },
+            ClientEvent::Answer {
+                id: "q".into(),
+                answer: AskAnswer::Form {
+                    values: serde_json::json!({"age": 3})
+                        .as_object()
+                        .cloned()
+                        .unwrap_or_default(),
+                },
             },
             ClientEvent::Stop,
             ClientEvent::EndChat,
@@ -139,6 +151,26 @@ mod tests {
                 thread_id: "t".into(),
                 steps: vec![sample_step()],
                 elements: vec![sample_element(ElementKind::Pdf)],
+                ask: Some(Ask {
+                    id: "q".into(),
+                    for_id: "s1".into(),
+                    kind: AskKind::Form {
+                        fields: vec![FormField {
+                            id: "age".into(),
+                            label: "Age".into(),
+                            input: FormInput::Slider {
+                                min: 0.0,
+                                max: 9.0,
+                                step: 1.0,
+                                initial: None,
+                            },
+                        }],
+                        rules: vec![FormRule::Required {
+                            field: "age".into(),
+                        }],
+                    },
+                    deadline: 9,
+                }),
                 side_panel: Some(SidePanel {
                     title: "Sources".into(),
                     elements: vec![sample_element(ElementKind::Text)],
@@ -150,6 +182,19 @@ mod tests {
             },
             ServerEvent::ElementRemoved { id: "e1".into() },
             ServerEvent::SidePanelSet { panel: None },
+            ServerEvent::AskStarted {
+                ask: Ask {
+                    id: "q".into(),
+                    for_id: "s1".into(),
+                    kind: AskKind::File(FileRules {
+                        accept: vec!["image/*".into(), ".csv".into()],
+                        max_size_bytes: 10,
+                        max_files: 2,
+                    }),
+                    deadline: 9,
+                },
+            },
+            ServerEvent::AskEnded { id: "q".into() },
             ServerEvent::StepCreated {
                 step: sample_step(),
             },

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::{Element, Millis, Step, ThreadSummary};
+use super::{Ask, Element, FileRules, Millis, Step, ThreadSummary};
 
 /// A server event with its per-session sequence number. `seq` is 0 for
 /// connection-level events (`ready`, `error`) that are not part of the
@@ -50,6 +50,8 @@ pub enum ErrorCode {
     /// The element named does not exist in this thread (or cannot be
     /// changed from the browser).
     UnknownElement,
+    /// No question with that id is waiting, or the answer does not fit it.
+    InvalidAnswer,
 }
 
 /// The UI settings the browser needs, sent with `ready`.
@@ -68,6 +70,9 @@ pub struct UiConfig {
     /// Users may edit their earlier messages.
     #[serde(default)]
     pub edit_message: bool,
+    /// What users may attach to messages; `None` when attaching is off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uploads: Option<FileRules>,
 }
 
 /// What the server sends.
@@ -93,6 +98,9 @@ pub enum ServerEvent {
         /// What the side panel shows, when the app opened it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         side_panel: Option<SidePanel>,
+        /// The question the app is waiting on, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ask: Option<Ask>,
         /// True while a run is active.
         running: bool,
     },
@@ -115,6 +123,10 @@ pub enum ServerEvent {
     ElementRemoved { id: String },
     /// The app set what the side panel shows; `None` closes it.
     SidePanelSet { panel: Option<SidePanel> },
+    /// The app asks the user something and waits for the answer.
+    AskStarted { ask: Ask },
+    /// The question was answered, timed out or was cancelled.
+    AskEnded { id: String },
     /// The thread was saved to history for the first time, or a new user
     /// message made it the most recent.
     ThreadUpdated { thread: ThreadSummary },

@@ -10,7 +10,9 @@ use std::time::Duration;
 use toml::{Table, Value};
 
 use super::suggest::closest;
-use super::{Config, ConfigError, ConfigWarning, Cot, FeaturesConfig, ProjectConfig, UiSection};
+use super::{
+    Config, ConfigError, ConfigWarning, Cot, FeaturesConfig, ProjectConfig, UiSection, UploadConfig,
+};
 
 /// Every section and key the file understands. Used for "did you mean"
 /// hints; the tests check it against the parser and [`DEFAULT_TOML`].
@@ -19,7 +21,18 @@ pub(super) const SECTIONS: &[(&str, &[&str])] = &[
         "project",
         &["session_timeout", "allow_origins", "debug", "persistence"],
     ),
-    ("features", &["unsafe_allow_html", "edit_message"]),
+    (
+        "features",
+        &[
+            "unsafe_allow_html",
+            "edit_message",
+            "spontaneous_file_upload",
+        ],
+    ),
+    (
+        "features.spontaneous_file_upload",
+        &["enabled", "accept", "max_files", "max_size_mb"],
+    ),
     (
         "UI",
         &["name", "description", "cot", "default_collapse_content"],
@@ -58,6 +71,17 @@ unsafe_allow_html = false
 # Let users edit their earlier messages; the conversation re-runs from there.
 # Env: LOQUAT_EDIT_MESSAGE
 edit_message = true
+
+[features.spontaneous_file_upload]
+# Let users attach files to their messages (button, drag-and-drop, paste).
+enabled = true
+# MIME types ("image/*", "application/pdf") or extensions (".csv");
+# ["*/*"] accepts anything. The server checks the files' contents too.
+accept = ["*/*"]
+# Most files per message.
+max_files = 20
+# Largest file, in megabytes.
+max_size_mb = 500
 
 [UI]
 # Name of the assistant and title of the app.
@@ -161,7 +185,30 @@ fn features(
                 features.unsafe_allow_html = walker.boolean("features", key, value)?;
             }
             "edit_message" => features.edit_message = walker.boolean("features", key, value)?,
+            "spontaneous_file_upload" => uploads(
+                &mut features.spontaneous_file_upload,
+                walker.section_at(&["features", key], value)?,
+                walker,
+            )?,
             _ => walker.unknown_key("features", key),
+        }
+    }
+    Ok(())
+}
+
+fn uploads(
+    uploads: &mut UploadConfig,
+    table: &Table,
+    walker: &mut Walker<'_>,
+) -> Result<(), ConfigError> {
+    const SECTION: &str = "features.spontaneous_file_upload";
+    for (key, value) in table {
+        match key.as_str() {
+            "enabled" => uploads.enabled = walker.boolean(SECTION, key, value)?,
+            "accept" => uploads.accept = walker.strings(SECTION, key, value)?,
+            "max_files" => uploads.max_files = walker.count(SECTION, key, value)?,
+            "max_size_mb" => uploads.max_size_mb = walker.count(SECTION, key, value)?,
+            _ => walker.unknown_key(SECTION, key),
         }
     }
     Ok(())
@@ -191,8 +238,13 @@ struct Walker<'a> {
 
 impl Walker<'_> {
     fn section<'v>(&self, name: &str, item: &'v Value) -> Result<&'v Table, ConfigError> {
+        self.section_at(&[name], item)
+    }
+
+    /// A (possibly nested) table, named by its path.
+    fn section_at<'v>(&self, path: &[&str], item: &'v Value) -> Result<&'v Table, ConfigError> {
         item.as_table()
-            .ok_or_else(|| self.invalid(key_path(&[name]), "a table", item))
+            .ok_or_else(|| self.invalid(key_path(path), "a table", item))
     }
 
     fn boolean(&self, section: &str, key: &str, value: &Value) -> Result<bool, ConfigError> {
@@ -221,6 +273,20 @@ impl Walker<'_> {
                     .ok_or_else(|| self.invalid(key_path(&[section, key]), expected, value))
             })
             .collect()
+    }
+
+    fn count(&self, section: &str, key: &str, value: &Value) -> Result<u32, ConfigError> {
+        value
+            .as_integer()
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|&n| n > 0)
+            .ok_or_else(|| {
+                self.invalid(
+                    key_path(&[section, key]),
+                    "a whole number, 1 or more",
+                    value,
+                )
+            })
     }
 
     fn seconds(&self, section: &str, key: &str, value: &Value) -> Result<Duration, ConfigError> {
@@ -539,12 +605,12 @@ mod tests {
     fn default_toml_sets_every_key() {
         let document: Table = toml::from_str(DEFAULT_TOML).unwrap();
         for (section, keys) in SECTIONS {
+            let table = section.split('.').try_fold(&document, |table, name| {
+                table.get(name).and_then(Value::as_table)
+            });
             for key in *keys {
                 assert!(
-                    document
-                        .get(*section)
-                        .and_then(Value::as_table)
-                        .is_some_and(|t| t.contains_key(*key)),
+                    table.is_some_and(|t| t.contains_key(*key)),
                     "default_toml lacks {section}.{key}"
                 );
             }

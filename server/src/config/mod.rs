@@ -85,6 +85,8 @@ pub struct FeaturesConfig {
     /// Let users edit their earlier messages, re-running from there
     /// (default true).
     pub edit_message: bool,
+    /// `[features.spontaneous_file_upload]`: files attached to messages.
+    pub spontaneous_file_upload: UploadConfig,
 }
 
 impl Default for FeaturesConfig {
@@ -92,6 +94,33 @@ impl Default for FeaturesConfig {
         FeaturesConfig {
             unsafe_allow_html: false,
             edit_message: true,
+            spontaneous_file_upload: UploadConfig::default(),
+        }
+    }
+}
+
+/// The `[features.spontaneous_file_upload]` section: files the user
+/// attaches to a message without being asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadConfig {
+    /// Show the attach button and accept drops and pastes (default true).
+    pub enabled: bool,
+    /// MIME types (`image/*`, `application/pdf`) or extensions (`.csv`);
+    /// `["*/*"]` accepts anything (default).
+    pub accept: Vec<String>,
+    /// Most files per message (default 20).
+    pub max_files: u32,
+    /// Largest file, in megabytes (default 500).
+    pub max_size_mb: u32,
+}
+
+impl Default for UploadConfig {
+    fn default() -> Self {
+        UploadConfig {
+            enabled: true,
+            accept: vec!["*/*".to_string()],
+            max_files: 20,
+            max_size_mb: 500,
         }
     }
 }

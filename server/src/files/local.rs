@@ -50,6 +50,10 @@ impl FileStorage for LocalFileStorage {
         }
     }
 
+    fn local_path(&self, key: &str) -> Option<PathBuf> {
+        self.path(key).ok()
+    }
+
     async fn delete(&self, key: &str) -> Result<(), FileError> {
         let path = self.path(key)?;
         match tokio::fs::remove_file(&path).await {

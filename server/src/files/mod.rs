@@ -3,8 +3,10 @@
 //! user's file name), so nothing a browser or an app sends can name a path.
 
 mod local;
+mod sniff;
 
 pub use local::LocalFileStorage;
+pub use sniff::{accepts, detect_mime};
 
 use bytes::Bytes;
 
@@ -32,6 +34,13 @@ pub trait FileStorage: Send + Sync + 'static {
 
     /// Removes what is stored under `key` (nothing there is not an error).
     async fn delete(&self, key: &str) -> Result<(), FileError>;
+
+    /// Where the file lives on this machine, for storages that keep files
+    /// locally (others return `None`; read them with [`FileStorage::get`]).
+    fn local_path(&self, key: &str) -> Option<std::path::PathBuf> {
+        let _ = key;
+        None
+    }
 }
 
 /// True for keys Loquat generates (element ids): ASCII letters, digits and `-`,

@@ -6,6 +6,7 @@ mod history;
 mod router;
 mod thread_page;
 mod transfer;
+mod upload;
 mod user;
 
 pub(crate) use router::router;

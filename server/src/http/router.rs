@@ -6,7 +6,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
-use loquat_app::protocol::{UiConfig, WS_PATH};
+use loquat_app::protocol::{FileRules, UiConfig, WS_PATH};
 use loquat_app::{shell, App};
 use tower_http::compression::CompressionLayer;
 
@@ -16,6 +16,7 @@ use super::element;
 use super::history::RuntimeHistory;
 use super::thread_page::thread_page;
 use super::transfer;
+use super::upload;
 use crate::runtime::{socket::ws_handler, Runtime};
 
 /// Provides what every render and server function needs in context.
@@ -66,6 +67,14 @@ pub(crate) fn ui_config(runtime: &Runtime) -> UiConfig {
         unsafe_allow_html: config.features.unsafe_allow_html,
         history: runtime.persistence.is_some(),
         edit_message: config.features.edit_message,
+        uploads: config.features.spontaneous_file_upload.enabled.then(|| {
+            let uploads = &config.features.spontaneous_file_upload;
+            FileRules {
+                accept: uploads.accept.clone(),
+                max_size_bytes: u64::from(uploads.max_size_mb) * 1024 * 1024,
+                max_files: uploads.max_files,
+            }
+        }),
     }
 }
 
@@ -91,6 +100,7 @@ pub(crate) fn router(runtime: Arc<Runtime>) -> Router {
         .route("/element/{id}", get(element::page))
         .route("/element/{id}/content", get(element::content))
         .route("/element/{id}/rows", get(element::rows))
+        .route("/api/sessions/{id}/files", post(upload::upload))
         .route("/api/threads/{id}/export", get(transfer::export))
         .route(
             "/api/threads/import",

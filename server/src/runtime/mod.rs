@@ -1,5 +1,6 @@
 //! The runtime: sessions, runs, the streaming endpoint and the replay buffer.
 
+pub(crate) mod answers;
 mod event_log;
 pub(crate) mod hooks;
 pub(crate) mod operations;

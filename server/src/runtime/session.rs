@@ -5,9 +5,9 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use loquat_app::protocol::{Element, ServerEvent, SidePanel, Step};
+use loquat_app::protocol::{Ask, AskAnswer, Element, ServerEvent, SidePanel, Step};
 use serde::Serialize;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::AbortHandle;
 
 use super::event_log::{EventLog, ReplayLimits, Since};
@@ -45,6 +45,24 @@ struct SessionState {
     closed: bool,
     /// Present when the runtime persists conversations.
     persist: Option<PersistState>,
+    /// Where the answer to the pending question goes.
+    answer_to: Option<(String, oneshot::Sender<AskAnswer>)>,
+    /// Files uploaded but not yet sent with a message or an answer.
+    uploads: Vec<Upload>,
+}
+
+/// Most uploads a session keeps waiting to be sent.
+pub(crate) const MAX_PENDING_UPLOADS: usize = 100;
+
+/// A file uploaded for this session, not yet part of the thread.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Upload {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) mime: String,
+    pub(crate) size: u64,
+    /// The question it answers; `None` for a spontaneous upload.
+    pub(crate) ask: Option<String>,
 }
 
 pub(crate) struct Session {
@@ -90,6 +108,8 @@ impl Session {
                 epoch: 0,
                 closed: false,
                 persist,
+                answer_to: None,
+                uploads: Vec::new(),
             }),
             seq_tx,
             queue_tx,
@@ -330,6 +350,85 @@ impl Session {
         .map(|_| ())
     }
 
+    /// Shows a question and returns where its answer will arrive. A
+    /// question still pending is ended first (one at a time).
+    pub(crate) fn begin_ask(&self, ask: Ask) -> Result<oneshot::Receiver<AskAnswer>, ChatError> {
+        let (tx, rx) = oneshot::channel();
+        let previous = {
+            let mut st = self.lock();
+            st.answer_to.replace((ask.id.clone(), tx)).map(|(id, _)| id)
+        };
+        if let Some(id) = previous {
+            let _ = self.emit(ServerEvent::AskEnded { id });
+        }
+        self.emit(ServerEvent::AskStarted { ask })?;
+        Ok(rx)
+    }
+
+    /// The question waiting for an answer, if any.
+    pub(crate) fn pending_ask(&self) -> Option<Ask> {
+        self.lock().thread.ask().cloned()
+    }
+
+    /// Delivers the answer to question `id`; false when it is not pending.
+    pub(crate) fn answer(&self, id: &str, answer: AskAnswer) -> bool {
+        let to = {
+            let mut st = self.lock();
+            match &st.answer_to {
+                Some((pending, _)) if pending == id => st.answer_to.take(),
+                _ => None,
+            }
+        };
+        let Some((_, tx)) = to else {
+            return false;
+        };
+        let _ = self.emit(ServerEvent::AskEnded { id: id.to_string() });
+        tx.send(answer).is_ok()
+    }
+
+    /// Ends question `id` without an answer (timeout, or the run ended).
+    pub(crate) fn end_ask(&self, id: &str) {
+        let ended = {
+            let mut st = self.lock();
+            match &st.answer_to {
+                Some((pending, _)) if pending == id => st.answer_to.take().is_some(),
+                _ => false,
+            }
+        };
+        if ended {
+            let _ = self.emit(ServerEvent::AskEnded { id: id.to_string() });
+        }
+    }
+
+    /// Keeps an upload until it is sent; false when too many are waiting.
+    pub(crate) fn add_upload(&self, upload: Upload) -> bool {
+        let mut st = self.lock();
+        if st.uploads.len() >= MAX_PENDING_UPLOADS {
+            return false;
+        }
+        st.uploads.push(upload);
+        true
+    }
+
+    /// Takes the uploads `ids` made for `ask` (all of them, or none when
+    /// one is unknown or was made for something else).
+    pub(crate) fn take_uploads(&self, ids: &[String], ask: Option<&str>) -> Option<Vec<Upload>> {
+        let mut st = self.lock();
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            let upload = st
+                .uploads
+                .iter()
+                .find(|u| &u.id == id && u.ask.as_deref() == ask)?;
+            if found.iter().any(|f: &Upload| f.id == upload.id) {
+                return None;
+            }
+            found.push(upload.clone());
+        }
+        st.uploads.retain(|u| !ids.contains(&u.id));
+        Some(found)
+    }
+
     /// An element of the thread as it is now.
     pub(crate) fn element(&self, id: &str) -> Option<Element> {
         self.lock().thread.element(id).cloned()
@@ -391,6 +490,7 @@ impl Session {
             steps: st.thread.steps().to_vec(),
             elements: st.thread.elements().to_vec(),
             side_panel: st.thread.side_panel().cloned(),
+            ask: st.thread.ask().cloned(),
             running: st.running,
         };
         Snapshot {

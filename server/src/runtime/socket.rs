@@ -10,16 +10,16 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use loquat_app::protocol::{
-    Action, ClientEvent, Element, ElementKind, ErrorCode, ServerEvent, Step, StepType,
+    Action, ClientEvent, Element, ElementKind, ErrorCode, ServerEvent, StepType,
 };
 
+use super::answers;
 use super::event_log::Since;
 use super::operations;
 use super::runner::RunRequest;
 use super::session::{serialize_envelope, Session};
 use super::{ResumeError, Runtime};
-use crate::sdk::{with_prop, Message};
-use crate::time::now_millis;
+use crate::sdk::with_prop;
 
 /// Most events sent in one frame.
 const MAX_BATCH: usize = 1024;
@@ -294,18 +294,16 @@ async fn handle(
             conn.send_error(ErrorCode::MalformedFrame, "already attached to a session")
                 .await
         }
-        ClientEvent::Send { content } => {
-            if content.trim().is_empty() {
-                return conn
-                    .send_error(ErrorCode::EmptyMessage, "the message is empty")
-                    .await;
+        ClientEvent::Send { content, files } => {
+            match answers::send(session, content, files).await {
+                Ok(()) => true,
+                Err((code, why)) => conn.send_error(code, &why).await,
             }
-            let message = post_user_message(session, content).await;
-            if let Some(message) = message {
-                let _ = session.enqueue(RunRequest::Message(Box::new(message)));
-            }
-            true
         }
+        ClientEvent::Answer { id, answer } => match answers::answer(session, &id, answer).await {
+            Ok(()) => true,
+            Err((code, why)) => conn.send_error(code, &why).await,
+        },
         ClientEvent::EditMessage { id, content } => {
             if !runtime.config.features.edit_message {
                 return conn
@@ -443,24 +441,4 @@ where
             tracing::debug!(session = %id, error = %err, "operation refused");
         }
     });
-}
-
-/// Shows the user's message in the thread at once, even while it waits in
-/// the queue, and returns it for the hook. It is written to history first.
-async fn post_user_message(session: &Session, content: String) -> Option<Message> {
-    let now = now_millis();
-    let step = Step {
-        id: crate::ids::new_id(),
-        thread_id: session.thread_id(),
-        name: "User".into(),
-        step_type: StepType::UserMessage,
-        output: content,
-        created_at: now,
-        start: Some(now),
-        end: Some(now),
-        ..Default::default()
-    };
-    let message = Message::from_step(&step);
-    session.create_step(step).await.ok()?;
-    Some(message)
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use loquat_app::protocol::{Element, ServerEvent, SidePanel, Step};
+use loquat_app::protocol::{Ask, Element, ServerEvent, SidePanel, Step};
 
 #[derive(Debug, Default)]
 pub(crate) struct ThreadState {
@@ -14,6 +14,8 @@ pub(crate) struct ThreadState {
     /// cheaper than an index).
     elements: Vec<Element>,
     side_panel: Option<SidePanel>,
+    /// The question the app is waiting on.
+    ask: Option<Ask>,
 }
 
 impl ThreadState {
@@ -61,6 +63,10 @@ impl ThreadState {
         self.elements = elements;
     }
 
+    pub(crate) fn ask(&self) -> Option<&Ask> {
+        self.ask.as_ref()
+    }
+
     pub(crate) fn side_panel(&self) -> Option<&SidePanel> {
         self.side_panel.as_ref()
     }
@@ -100,6 +106,12 @@ impl ThreadState {
             }
             ServerEvent::ElementRemoved { id } => self.elements.retain(|e| e.id != id),
             ServerEvent::SidePanelSet { panel } => self.side_panel = panel,
+            ServerEvent::AskStarted { ask } => self.ask = Some(ask),
+            ServerEvent::AskEnded { id } => {
+                if self.ask.as_ref().is_some_and(|a| a.id == id) {
+                    self.ask = None;
+                }
+            }
             _ => {}
         }
     }

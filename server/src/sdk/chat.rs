@@ -35,6 +35,10 @@ impl Chat {
         Chat { session }
     }
 
+    pub(crate) fn session(&self) -> &Arc<Session> {
+        &self.session
+    }
+
     /// The session's id.
     pub fn session_id(&self) -> &str {
         &self.session.id

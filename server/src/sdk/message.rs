@@ -1,7 +1,7 @@
 use loquat_app::protocol::{Action, Millis, Step, StepType};
 
 use super::step::StepHandle;
-use super::Element;
+use super::{Element, UploadedFile};
 
 /// Who a message is from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +57,8 @@ pub struct Message {
     pub elements: Vec<Element>,
     /// Buttons on the message.
     pub actions: Vec<Action>,
+    /// Files the user attached (on received messages).
+    pub files: Vec<UploadedFile>,
 }
 
 impl Message {
@@ -72,6 +74,7 @@ impl Message {
             created_at: 0,
             elements: Vec::new(),
             actions: Vec::new(),
+            files: Vec::new(),
         }
     }
 
@@ -138,6 +141,7 @@ impl Message {
             created_at: step.created_at,
             elements: Vec::new(),
             actions: step.actions.clone(),
+            files: Vec::new(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod action_call;
 mod app;
+mod ask;
 mod chat;
 mod element;
 mod element_handle;
@@ -10,10 +11,12 @@ mod serialize;
 mod step;
 mod table;
 mod task_list;
+mod uploaded_file;
 mod user_session;
 
 pub use action_call::ActionCall;
 pub use app::{Loquat, Server, DATABASE_FILE, FILES_DIR};
+pub use ask::{AskAction, AskFile, AskForm, AskText, DEFAULT_ASK_TIMEOUT};
 pub use chat::Chat;
 pub use element::Element;
 pub(crate) use element_handle::with_prop;
@@ -24,4 +27,6 @@ pub use step::{MessageHandle, StepBuilder, StepHandle};
 pub(crate) use table::PageQuery;
 pub use table::{CsvError, Table};
 pub use task_list::TaskList;
+pub(crate) use uploaded_file::kind_for;
+pub use uploaded_file::UploadedFile;
 pub use user_session::UserSession;

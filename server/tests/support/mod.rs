@@ -317,6 +317,7 @@ impl Client {
 
     pub async fn say(&mut self, content: &str) {
         self.send(&ClientEvent::Send {
+            files: vec![],
             content: content.into(),
         })
         .await;

@@ -33,7 +33,10 @@ pub fn Composer() -> impl IntoView {
             return;
         }
         let content = text.get_untracked();
-        if client::send(ClientEvent::Send { content }) {
+        if client::send(ClientEvent::Send {
+            content,
+            files: Vec::new(),
+        }) {
             text.set(String::new());
             store.notice.set(None);
             // Wait for the DOM to take the cleared value before measuring.

@@ -167,7 +167,10 @@ fn bridge(kind: &str, event: &web_sys::Event) {
             if content.trim().is_empty() {
                 return;
             }
-            ClientEvent::Send { content }
+            ClientEvent::Send {
+                content,
+                files: Vec::new(),
+            }
         }
     };
     crate::client::send(client_event);

@@ -1,0 +1,250 @@
+//! What the user sends: messages (with attached files) and answers to the
+//! app's questions. Each is checked against what the session expects, then
+//! written into the thread as a user message before the hook sees it.
+
+use std::sync::Arc;
+
+use loquat_app::protocol::{
+    AskAnswer, AskKind, Element, ErrorCode, FormField, FormInput, Step, StepType,
+};
+
+use super::runner::RunRequest;
+use super::session::{Session, Upload};
+use crate::sdk::{kind_for, Message, UploadedFile};
+use crate::time::now_millis;
+
+/// Why something the user sent was refused: an error code and a sentence.
+pub(crate) type Refusal = (ErrorCode, String);
+
+fn refuse(code: ErrorCode, why: impl Into<String>) -> Refusal {
+    (code, why.into())
+}
+
+/// A message typed (or files attached) in the composer: the answer to a
+/// pending text question, or a new turn for `on_message`.
+pub(crate) async fn send(
+    session: &Arc<Session>,
+    content: String,
+    files: Vec<String>,
+) -> Result<(), Refusal> {
+    if content.trim().is_empty() && files.is_empty() {
+        return Err(refuse(ErrorCode::EmptyMessage, "the message is empty"));
+    }
+    let uploads = if files.is_empty() {
+        Vec::new()
+    } else {
+        let max = session
+            .runtime
+            .config
+            .features
+            .spontaneous_file_upload
+            .max_files as usize;
+        if files.len() > max {
+            return Err(refuse(
+                ErrorCode::InvalidAnswer,
+                format!("at most {max} files can be sent with a message"),
+            ));
+        }
+        session.take_uploads(&files, None).ok_or_else(|| {
+            refuse(
+                ErrorCode::InvalidAnswer,
+                "a file was not uploaded for this chat",
+            )
+        })?
+    };
+    let pending = session
+        .pending_ask()
+        .filter(|ask| matches!(ask.kind, AskKind::Text));
+    let message = post(session, content.clone(), &uploads, Default::default())
+        .await
+        .ok_or_else(|| refuse(ErrorCode::Storage, "the message could not be saved"))?;
+    match pending {
+        Some(ask) => {
+            session.answer(&ask.id, AskAnswer::Text { content });
+        }
+        None => {
+            let _ = session.enqueue(RunRequest::Message(Box::new(message)));
+        }
+    }
+    Ok(())
+}
+
+/// The user's answer to question `id`.
+pub(crate) async fn answer(
+    session: &Arc<Session>,
+    id: &str,
+    answer: AskAnswer,
+) -> Result<(), Refusal> {
+    let ask = session
+        .pending_ask()
+        .filter(|ask| ask.id == id)
+        .ok_or_else(|| refuse(ErrorCode::InvalidAnswer, "that question is not waiting"))?;
+    let delivered = match (&ask.kind, answer) {
+        (AskKind::Text, AskAnswer::Text { content }) => {
+            if content.trim().is_empty() {
+                return Err(refuse(ErrorCode::EmptyMessage, "the answer is empty"));
+            }
+            post(session, content.clone(), &[], Default::default()).await;
+            AskAnswer::Text { content }
+        }
+        (AskKind::Action { actions }, AskAnswer::Action { action_id }) => {
+            let chosen = actions
+                .iter()
+                .find(|a| a.id == action_id)
+                .ok_or_else(|| refuse(ErrorCode::InvalidAnswer, "that choice was not offered"))?;
+            let label = chosen.label.clone();
+            let _ = session
+                .update_step(&ask.for_id, |step| {
+                    step.output.push_str(&format!("\n\n**Selected:** {label}"));
+                })
+                .await;
+            AskAnswer::Action { action_id }
+        }
+        (AskKind::File(rules), AskAnswer::File { files }) => {
+            if files.is_empty() || files.len() > rules.max_files as usize {
+                return Err(refuse(
+                    ErrorCode::InvalidAnswer,
+                    format!("send 1 to {} files", rules.max_files),
+                ));
+            }
+            let uploads = session.take_uploads(&files, Some(id)).ok_or_else(|| {
+                refuse(
+                    ErrorCode::InvalidAnswer,
+                    "a file was not uploaded for this question",
+                )
+            })?;
+            let names: Vec<&str> = uploads.iter().map(|u| u.name.as_str()).collect();
+            let message = post(session, names.join(", "), &uploads, Default::default()).await;
+            let ids = message
+                .map(|m| m.files.iter().map(|f| f.id.clone()).collect())
+                .unwrap_or_default();
+            AskAnswer::File { files: ids }
+        }
+        (AskKind::Form { fields, rules }, AskAnswer::Form { values }) => {
+            check_form(fields, &values)?;
+            if let Some(rule) = rules.iter().find(|rule| !rule.holds(&values)) {
+                return Err(refuse(
+                    ErrorCode::InvalidAnswer,
+                    format!("the form does not meet {rule:?}"),
+                ));
+            }
+            let summary = fields
+                .iter()
+                .map(|f| format!("{}: {}", f.label, shown(values.get(&f.id))))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let mut metadata = serde_json::Map::new();
+            metadata.insert("form".into(), serde_json::Value::Object(values.clone()));
+            post(session, summary, &[], metadata).await;
+            AskAnswer::Form { values }
+        }
+        _ => {
+            return Err(refuse(
+                ErrorCode::InvalidAnswer,
+                "the answer does not fit the question",
+            ))
+        }
+    };
+    session.answer(&ask.id, delivered);
+    Ok(())
+}
+
+/// Every field has a value of its kind, within its bounds.
+fn check_form(
+    fields: &[FormField],
+    values: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), Refusal> {
+    for field in fields {
+        let value = values.get(&field.id);
+        let ok = match (&field.input, value) {
+            (_, None) => true, // missing: only rules can require it
+            (FormInput::Text { .. }, Some(v)) => v.is_string(),
+            (FormInput::Switch { .. }, Some(v)) => v.is_boolean(),
+            (FormInput::Select { options, .. }, Some(v)) => {
+                v.as_str().is_some_and(|s| options.iter().any(|o| o == s))
+            }
+            (FormInput::Number { min, max, .. }, Some(v)) => v
+                .as_f64()
+                .is_some_and(|n| min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m)),
+            (FormInput::Slider { min, max, .. }, Some(v)) => {
+                v.as_f64().is_some_and(|n| n >= *min && n <= *max)
+            }
+        };
+        if !ok {
+            return Err(refuse(
+                ErrorCode::InvalidAnswer,
+                format!("the value of {:?} is not valid", field.label),
+            ));
+        }
+    }
+    if let Some(extra) = values.keys().find(|k| !fields.iter().any(|f| &f.id == *k)) {
+        return Err(refuse(
+            ErrorCode::InvalidAnswer,
+            format!("the form has no field {extra:?}"),
+        ));
+    }
+    Ok(())
+}
+
+fn shown(value: Option<&serde_json::Value>) -> String {
+    match value {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Bool(true)) => "yes".into(),
+        Some(serde_json::Value::Bool(false)) => "no".into(),
+        Some(serde_json::Value::Null) | None => "—".into(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Shows the user's message in the thread at once, even while it waits in
+/// the queue, with its files as elements; returns it for the hook. It is
+/// written to history first.
+pub(crate) async fn post(
+    session: &Arc<Session>,
+    content: String,
+    uploads: &[Upload],
+    metadata: serde_json::Map<String, serde_json::Value>,
+) -> Option<Message> {
+    let now = now_millis();
+    let step = Step {
+        id: crate::ids::new_id(),
+        thread_id: session.thread_id(),
+        name: "User".into(),
+        step_type: StepType::UserMessage,
+        output: content,
+        metadata,
+        created_at: now,
+        start: Some(now),
+        end: Some(now),
+        ..Default::default()
+    };
+    let mut message = Message::from_step(&step);
+    session.create_step(step.clone()).await.ok()?;
+    for upload in uploads {
+        let element = Element {
+            id: upload.id.clone(),
+            thread_id: step.thread_id.clone(),
+            for_id: Some(step.id.clone()),
+            kind: kind_for(&upload.mime),
+            name: upload.name.clone(),
+            mime: Some(upload.mime.clone()),
+            url: Some(Element::content_path(&upload.id)),
+            bytes: Some(upload.size),
+            created_at: now,
+            ..Default::default()
+        };
+        let file = UploadedFile::from_element(&element, session.runtime.files.clone());
+        if session.set_element(element).await.is_ok() {
+            message.files.push(file);
+        }
+    }
+    Some(message)
+}
+
+/// The files of an answer, by element id, for the hook.
+pub(crate) fn files_of(session: &Session, ids: &[String]) -> Vec<UploadedFile> {
+    ids.iter()
+        .filter_map(|id| session.element(id))
+        .map(|e| UploadedFile::from_element(&e, session.runtime.files.clone()))
+        .collect()
+}
