@@ -5,6 +5,8 @@ mod connection;
 #[cfg(feature = "hydrate")]
 mod socket;
 mod store;
+#[cfg(feature = "hydrate")]
+pub mod upload;
 
 pub use connection::ConnectionState;
 pub use store::{ChatStore, StepModel};

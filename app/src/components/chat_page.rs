@@ -1,6 +1,8 @@
 use leptos::prelude::*;
 
-use super::composer::Composer;
+use super::composer::{
+    on_drag_over, on_drop, AskFiles, AskPanel, Attachments, Composer, ComposerFiles,
+};
 use super::elements::ThreadElements;
 use super::feed::Feed;
 use super::status::{ConnectionStatus, Notice};
@@ -8,13 +10,17 @@ use super::status::{ConnectionStatus, Notice};
 /// The chat: the feed above, the composer below.
 #[component]
 pub fn ChatPage() -> impl IntoView {
+    provide_context(ComposerFiles(Attachments::new()));
+    provide_context(AskFiles(Attachments::new()));
     view! {
-        <main class="chat">
+        <main class="chat" on:dragover=on_drag_over on:drop=on_drop>
             <ConnectionStatus/>
             <ThreadElements/>
             <Feed/>
             <Notice/>
+            <AskPanel/>
             <Composer/>
         </main>
     }
+    .into_any()
 }

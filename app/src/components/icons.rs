@@ -58,6 +58,9 @@ pub(crate) const MORE: &str = icon!(
 // History sidebar.
 pub(crate) const SIDEBAR: &str =
     icon!("<rect x=\"3\" y=\"4\" width=\"18\" height=\"16\" rx=\"2\"/><path d=\"M9 4v16\"/>");
+pub(crate) const ATTACH: &str = icon!(
+    "<path d=\"M21 11.5l-8.6 8.6a5 5 0 0 1-7.1-7.1l8.6-8.6a3.3 3.3 0 0 1 4.7 4.7l-8.6 8.6a1.7 1.7 0 0 1-2.4-2.4l7.9-7.9\"/>"
+);
 pub(crate) const CLOSE: &str = icon!("<path d=\"M18 6L6 18M6 6l12 12\"/>");
 pub(crate) const RENAME: &str = EDIT_MESSAGE;
 pub(crate) const DELETE: &str = CLEAR;

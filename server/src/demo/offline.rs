@@ -59,6 +59,9 @@ pub async fn offline_reply(chat: Chat, msg: Message, pace: Option<Duration>) -> 
     if let Some(done) = super::showcase::run(&chat, &msg.content, pace).await {
         return done;
     }
+    if !msg.files.is_empty() {
+        return super::showcase::describe_files(&chat, &msg).await;
+    }
     let earlier = chat.messages().len().saturating_sub(1);
     let plan = chat.step("Plan").kind(StepType::Run).start().await?;
     let search = plan

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::media;
 use crate::error::HookResult;
 use crate::sdk::{ActionCall, Chat, Element, Message, Table, TaskList};
-use crate::{Action, Display, ElementSize, TaskStatus};
+use crate::{Action, Display, ElementSize, FormRule, TaskStatus};
 
 /// A short video clip (a generated test pattern, VP8/WebM).
 const CLIP: &[u8] = include_bytes!("media/clip.webm");
@@ -25,7 +25,9 @@ const HELP: &str = "Try one of these:\n\n\
 - `/plot`: an interactive Plotly chart\n\
 - `/tasks`: a live task list\n\
 - `/custom`: a custom element from `public/elements/counter.js`\n\
-- `/actions`: buttons that run server callbacks";
+- `/actions`: buttons that run server callbacks\n\
+- `/ask`, `/choose`, `/upload`, `/form`: the assistant asks you something and waits\n\
+- attach files with the paperclip, by dropping or by pasting them";
 
 /// Runs a showcase command; `None` when `content` is not one.
 pub async fn run(chat: &Chat, content: &str, pace: Option<Duration>) -> Option<HookResult> {
@@ -42,6 +44,10 @@ pub async fn run(chat: &Chat, content: &str, pace: Option<Duration>) -> Option<H
         "tasks" => tasks(chat, pace).await,
         "custom" => custom(chat).await,
         "actions" => actions(chat).await,
+        "ask" => ask_name(chat).await,
+        "choose" => choose(chat).await,
+        "upload" => upload(chat).await,
+        "form" => form(chat).await,
         _ => return None,
     })
 }
@@ -207,6 +213,87 @@ async fn actions(chat: &Chat) -> HookResult {
         )
         .action(Action::new("demo_remove").label("Remove this button"));
     send(chat, message).await
+}
+
+async fn ask_name(chat: &Chat) -> HookResult {
+    let reply = match chat.ask_text("What is your name?").await? {
+        Some(name) => format!("Nice to meet you, {name}!"),
+        None => "No answer; maybe later.".to_string(),
+    };
+    send(chat, Message::assistant(reply)).await
+}
+
+async fn choose(chat: &Chat) -> HookResult {
+    let picked = chat
+        .ask_action(
+            "Which fruit?",
+            vec![
+                Action::new("loquat").label("Loquat"),
+                Action::new("fig").label("Fig"),
+            ],
+        )
+        .await?;
+    let reply = match picked {
+        Some(action) => format!("You picked {}.", action.label),
+        None => "No choice made.".to_string(),
+    };
+    send(chat, Message::assistant(reply)).await
+}
+
+async fn upload(chat: &Chat) -> HookResult {
+    let files = chat
+        .ask_file("Send me a picture (PNG, JPEG, GIF or WebP, up to 1 MB).")
+        .accept(["image/png", "image/jpeg", "image/gif", "image/webp"])
+        .max_size_mb(1)
+        .await?;
+    let reply = match files.as_deref() {
+        Some([file, ..]) => format!("Got {} ({}, {} bytes).", file.name, file.mime, file.size),
+        _ => "No file arrived.".to_string(),
+    };
+    send(chat, Message::assistant(reply)).await
+}
+
+async fn form(chat: &Chat) -> HookResult {
+    let values = chat
+        .ask_form("Book a tasting")
+        .text("name", "Name")
+        .slider("guests", "Guests", 1.0, 8.0, 1.0)
+        .select("fruit", "Fruit", ["loquat", "fig", "plum"])
+        .switch("terms", "I accept the terms")
+        .require("name")
+        .rule(FormRule::Checked {
+            field: "terms".into(),
+        })
+        .await?;
+    let reply = match values {
+        Some(values) => format!(
+            "Booked for {} ({} guests, {}).",
+            values.get("name").and_then(|v| v.as_str()).unwrap_or("?"),
+            values
+                .get("guests")
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+            values.get("fruit").and_then(|v| v.as_str()).unwrap_or("?")
+        ),
+        None => "No booking.".to_string(),
+    };
+    send(chat, Message::assistant(reply)).await
+}
+
+/// Describes the files the user attached to a message.
+pub async fn describe_files(chat: &Chat, msg: &Message) -> HookResult {
+    let lines: Vec<String> = msg
+        .files
+        .iter()
+        .map(|f| format!("- **{}** ({}, {} bytes)", f.name, f.mime, f.size))
+        .collect();
+    let text = format!(
+        "You attached {} file{}:\n\n{}",
+        msg.files.len(),
+        if msg.files.len() == 1 { "" } else { "s" },
+        lines.join("\n")
+    );
+    send(chat, Message::assistant(text)).await
 }
 
 /// The showcase's action callbacks, by name.

@@ -1,9 +1,10 @@
 use leptos::html::Textarea;
 use leptos::prelude::*;
 
-use super::ConversationActions;
+use super::{AttachmentList, ComposerFiles, ConversationActions};
 use crate::client::{self, ChatStore, ConnectionState};
-use crate::protocol::ClientEvent;
+use crate::components::icons::ATTACH;
+use crate::protocol::{AskKind, ClientEvent, UiConfig};
 
 /// Tallest the textarea grows before it scrolls (px).
 #[cfg(feature = "hydrate")]
@@ -16,8 +17,22 @@ pub fn Composer() -> impl IntoView {
     let store = expect_context::<ChatStore>();
     let text = RwSignal::new(String::new());
     let input = NodeRef::<Textarea>::new();
+    let picker = NodeRef::<leptos::html::Input>::new();
+    let files = expect_context::<ComposerFiles>().0;
+    let uploads = expect_context::<UiConfig>().uploads;
+    let can_attach = uploads.is_some();
+    let accept = uploads.map(|r| r.accept.join(",")).unwrap_or_default();
     let connected = move || store.connection.get() == ConnectionState::Connected;
-    let can_send = move || connected() && text.with(|t| !t.trim().is_empty());
+    let can_send = move || {
+        connected()
+            && !files.busy()
+            && (text.with(|t| !t.trim().is_empty()) || !files.ready_ids().is_empty())
+    };
+    let answering = move || {
+        store
+            .ask
+            .with(|a| a.as_ref().is_some_and(|a| matches!(a.kind, AskKind::Text)))
+    };
 
     let fit = move || {
         #[cfg(feature = "hydrate")]
@@ -35,9 +50,10 @@ pub fn Composer() -> impl IntoView {
         let content = text.get_untracked();
         if client::send(ClientEvent::Send {
             content,
-            files: Vec::new(),
+            files: untrack(|| files.ready_ids()),
         }) {
             text.set(String::new());
+            files.clear();
             store.notice.set(None);
             // Wait for the DOM to take the cleared value before measuring.
             request_animation_frame(fit);
@@ -52,6 +68,25 @@ pub fn Composer() -> impl IntoView {
     let stop = move |_| {
         client::send(ClientEvent::Stop);
     };
+    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
+        #[cfg(feature = "hydrate")]
+        {
+            let pasted = super::file_drop::file_list(ev.clipboard_data().and_then(|d| d.files()));
+            if !pasted.is_empty() {
+                ev.prevent_default();
+                super::file_drop::take_files(pasted);
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    let on_pick = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(el) = picker.get_untracked() {
+            super::file_drop::take_files(super::file_drop::file_list(el.files()));
+            el.set_value("");
+        }
+    };
 
     view! {
         <form
@@ -62,12 +97,37 @@ pub fn Composer() -> impl IntoView {
             }
         >
             <ConversationActions/>
+            <AttachmentList attachments=files/>
             <div class="composer-box">
+                <Show when=move || can_attach>
+                    <button
+                        type="button"
+                        class="icon-btn attach"
+                        data-testid="attach"
+                        title="Attach files"
+                        aria-label="Attach files"
+                        on:click=move |_| {
+                            if let Some(el) = picker.get_untracked() {
+                                el.click();
+                            }
+                        }
+                        inner_html=ATTACH
+                    ></button>
+                </Show>
+                <input
+                    node_ref=picker
+                    type="file"
+                    multiple=true
+                    hidden=true
+                    accept=accept.clone()
+                    data-testid="attach-input"
+                    on:change=on_pick
+                />
                 <textarea
                     node_ref=input
                     data-testid="composer-input"
                     rows="1"
-                    placeholder="Message…"
+                    placeholder=move || if answering() { "Your answer…" } else { "Message…" }
                     aria-label="Message"
                     prop:value=move || text.get()
                     on:input=move |ev| {
@@ -75,6 +135,7 @@ pub fn Composer() -> impl IntoView {
                         fit();
                     }
                     on:keydown=on_keydown
+                    on:paste=on_paste
                 ></textarea>
                 <div class="composer-actions">
                     <Show when=move || store.running.get()>
@@ -103,4 +164,5 @@ pub fn Composer() -> impl IntoView {
             <p class="composer-hint">"Enter to send · Shift+Enter for a new line"</p>
         </form>
     }
+    .into_any()
 }

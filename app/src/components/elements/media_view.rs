@@ -81,7 +81,11 @@ pub(crate) fn human_size(bytes: u64) -> String {
         format!("{} {}", value.round() as u64, UNITS[unit])
     } else {
         let tenths = (value * 10.0).round() as u64;
-        format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
+        if tenths % 10 == 0 {
+            format!("{} {}", tenths / 10, UNITS[unit])
+        } else {
+            format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
+        }
     }
 }
 
@@ -92,5 +96,6 @@ mod tests {
         assert_eq!(super::human_size(512), "512 B");
         assert_eq!(super::human_size(1536), "1.5 KB");
         assert_eq!(super::human_size(20 * 1024 * 1024), "20 MB");
+        assert_eq!(super::human_size(1024 * 1024), "1 MB");
     }
 }

@@ -16,6 +16,7 @@ mod thread_elements;
 pub use action_bar::ActionBar;
 pub use element_page::ElementPage;
 pub use element_view::ElementView;
+pub(crate) use media_view::human_size;
 pub use message_elements::MessageElements;
 pub use plotly_view::PLOTLY_SRC;
 pub use side_panel::SidePanelView;

@@ -1,0 +1,238 @@
+//! The open question, above the composer: a hint for text questions (the
+//! composer answers them), buttons for a choice, a file picker with its
+//! uploads, or a form whose submit waits for its rules.
+
+use leptos::prelude::*;
+use serde_json::{Map, Value};
+
+use super::{AskFiles, AttachmentList};
+use crate::client::{self, ChatStore};
+use crate::protocol::{
+    Action, Ask, AskAnswer, AskKind, ClientEvent, FormField, FormInput, FormRule,
+};
+
+fn answer(id: &str, answer: AskAnswer) {
+    let sent = client::send(ClientEvent::Answer {
+        id: id.to_string(),
+        answer,
+    });
+    if !sent {
+        expect_context::<ChatStore>()
+            .notice
+            .set(Some("Not connected: the answer was not sent".into()));
+    }
+}
+
+/// Shows the question the app is waiting on, if any.
+#[component]
+pub fn AskPanel() -> impl IntoView {
+    let store = expect_context::<ChatStore>();
+    view! {
+        {move || store.ask.get().map(|ask| ask_view(ask))}
+    }
+    .into_any()
+}
+
+fn ask_view(ask: Ask) -> AnyView {
+    let kind = match &ask.kind {
+        AskKind::Text => "text",
+        AskKind::File(_) => "file",
+        AskKind::Action { .. } => "action",
+        AskKind::Form { .. } => "form",
+    };
+    let body = match ask.kind.clone() {
+        AskKind::Text => view! {
+            <p class="ask-hint">"The assistant is waiting for your answer below."</p>
+        }
+        .into_any(),
+        AskKind::Action { actions } => choice_view(ask.id.clone(), actions),
+        AskKind::File(rules) => file_view(ask.id.clone(), rules.accept.join(",")),
+        AskKind::Form { fields, rules } => form_view(ask.id.clone(), fields, rules),
+    };
+    view! {
+        <section class="ask" data-testid="ask" data-ask-kind=kind aria-live="polite">{body}</section>
+    }
+    .into_any()
+}
+
+fn choice_view(id: String, actions: Vec<Action>) -> AnyView {
+    let buttons = actions
+        .into_iter()
+        .map(|action| {
+            let id = id.clone();
+            let action_id = action.id.clone();
+            view! {
+                <button
+                    type="button"
+                    class="btn btn-small action"
+                    data-testid="action"
+                    data-action-name=action.name.clone()
+                    title=action.tooltip.clone().unwrap_or_default()
+                    on:click=move |_| answer(&id, AskAnswer::Action { action_id: action_id.clone() })
+                >
+                    {action.label.clone()}
+                </button>
+            }
+        })
+        .collect_view();
+    view! { <div class="ask-actions">{buttons}</div> }.into_any()
+}
+
+fn file_view(id: String, accept: String) -> AnyView {
+    let files = expect_context::<AskFiles>().0;
+    let picker = NodeRef::<leptos::html::Input>::new();
+    let ready = move || !files.busy() && !files.ready_ids().is_empty();
+    let submit = move |_| {
+        let ids = files.ready_ids();
+        files.clear();
+        answer(&id, AskAnswer::File { files: ids });
+    };
+    let on_pick = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(el) = picker.get_untracked() {
+            super::file_drop::take_files(super::file_drop::file_list(el.files()));
+            el.set_value("");
+        }
+    };
+    view! {
+        <div class="ask-files" on:dragover=super::on_drag_over on:drop=super::on_drop>
+            <p class="ask-hint">"Drop files here, or"</p>
+            <button
+                type="button"
+                class="btn btn-small"
+                data-testid="ask-choose"
+                on:click=move |_| {
+                    if let Some(el) = picker.get_untracked() {
+                        el.click();
+                    }
+                }
+            >
+                "Choose files"
+            </button>
+            <input node_ref=picker type="file" multiple=true hidden=true accept=accept data-testid="ask-input" on:change=on_pick/>
+        </div>
+        <AttachmentList attachments=files/>
+        <button type="button" class="btn btn-primary btn-small" data-testid="ask-submit" disabled=move || !ready() on:click=submit>
+            "Send files"
+        </button>
+    }
+    .into_any()
+}
+
+/// A number as JSON: whole numbers stay integers.
+fn num(n: f64) -> Value {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        Value::from(n as i64)
+    } else {
+        Value::from(n)
+    }
+}
+
+/// A typed number as JSON; empty or invalid is null.
+fn number(text: &str) -> Value {
+    text.trim().parse::<f64>().map(num).unwrap_or(Value::Null)
+}
+
+fn initial_value(input: &FormInput) -> Value {
+    match input {
+        FormInput::Text { initial, .. } => Value::String(initial.clone()),
+        FormInput::Number { initial, .. } => initial.map(num).unwrap_or(Value::Null),
+        FormInput::Select { initial, options } => initial
+            .clone()
+            .or_else(|| options.first().cloned())
+            .map(Value::String)
+            .unwrap_or(Value::Null),
+        FormInput::Switch { initial } => Value::Bool(*initial),
+        FormInput::Slider { initial, min, .. } => num(initial.unwrap_or(*min)),
+    }
+}
+
+fn form_view(id: String, fields: Vec<FormField>, rules: Vec<FormRule>) -> AnyView {
+    let values = RwSignal::new(
+        fields
+            .iter()
+            .map(|f| (f.id.clone(), initial_value(&f.input)))
+            .collect::<Map<String, Value>>(),
+    );
+    let valid = move || values.with(|v| rules.iter().all(|rule| rule.holds(v)));
+    let inputs = fields
+        .into_iter()
+        .map(|field| field_view(field, values))
+        .collect_view();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let values = values.get_untracked();
+        // Empty optional numbers are left out rather than sent as null.
+        let values = values.into_iter().filter(|(_, v)| !v.is_null()).collect();
+        answer(&id, AskAnswer::Form { values });
+    };
+    view! {
+        <form class="ask-form" on:submit=submit>
+            {inputs}
+            <button type="submit" class="btn btn-primary btn-small" data-testid="ask-submit" disabled=move || !valid()>
+                "Submit"
+            </button>
+        </form>
+    }
+    .into_any()
+}
+
+fn field_view(field: FormField, values: RwSignal<Map<String, Value>>) -> AnyView {
+    let key = StoredValue::new(field.id.clone());
+    let set = move |value: Value| {
+        values.update(|v| {
+            v.insert(key.get_value(), value);
+        })
+    };
+    let current =
+        move || key.with_value(|k| values.with(|v| v.get(k).cloned().unwrap_or(Value::Null)));
+    let text_of = move |value: Value| match value {
+        Value::String(s) => s,
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let input = match field.input.clone() {
+        FormInput::Text { placeholder, .. } => view! {
+            <input type="text" data-testid="ask-field" data-field=field.id.clone() placeholder=placeholder
+                prop:value=move || text_of(current())
+                on:input=move |ev| set(Value::String(event_target_value(&ev)))/>
+        }
+        .into_any(),
+        FormInput::Number { min, max, .. } => view! {
+            <input type="number" data-testid="ask-field" data-field=field.id.clone()
+                min=min.map(|m| Value::from(m).to_string()) max=max.map(|m| Value::from(m).to_string())
+                prop:value=move || text_of(current())
+                on:input=move |ev| set(number(&event_target_value(&ev)))/>
+        }
+        .into_any(),
+        FormInput::Select { options, .. } => view! {
+            <select data-testid="ask-field" data-field=field.id.clone()
+                prop:value=move || text_of(current())
+                on:change=move |ev| set(Value::String(event_target_value(&ev)))>
+                {options.into_iter().map(|o| view! { <option value=o.clone()>{o.clone()}</option> }).collect_view()}
+            </select>
+        }
+        .into_any(),
+        FormInput::Switch { .. } => view! {
+            <input type="checkbox" data-testid="ask-field" data-field=field.id.clone()
+                prop:checked=move || current() == Value::Bool(true)
+                on:change=move |ev| set(Value::Bool(event_target_checked(&ev)))/>
+        }
+        .into_any(),
+        FormInput::Slider { min, max, step, .. } => view! {
+            <input type="range" data-testid="ask-field" data-field=field.id.clone()
+                min=Value::from(min).to_string() max=Value::from(max).to_string() step=Value::from(step).to_string()
+                prop:value=move || text_of(current())
+                on:input=move |ev| set(number(&event_target_value(&ev)))/>
+            <output class="ask-slider-value">{move || text_of(current())}</output>
+        }
+        .into_any(),
+    };
+    view! {
+        <label class="ask-field">
+            <span class="ask-label">{field.label.clone()}</span>
+            {input}
+        </label>
+    }
+    .into_any()
+}
