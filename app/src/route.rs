@@ -106,6 +106,22 @@ pub(crate) fn current_path() -> String {
     }
 }
 
+/// The element an element page shows: from the server's context while
+/// rendering, from the embedded JSON in the browser.
+pub(crate) fn page_element() -> Option<crate::protocol::Element> {
+    #[cfg(feature = "hydrate")]
+    {
+        let text = leptos::prelude::document()
+            .get_element_by_id(ELEMENT_DATA_ID)?
+            .text_content()?;
+        serde_json::from_str(&text).ok()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        leptos::prelude::use_context::<ElementPageData>().map(|d| d.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,21 +142,5 @@ mod tests {
         assert_eq!(thread_path("x"), "/thread/x");
         assert_eq!(page_for("/element/e-1"), Page::Element { id: "e-1".into() });
         assert_eq!(page_for("/element/e/content"), Page::NotFound);
-    }
-}
-
-/// The element an element page shows: from the server's context while
-/// rendering, from the embedded JSON in the browser.
-pub(crate) fn page_element() -> Option<crate::protocol::Element> {
-    #[cfg(feature = "hydrate")]
-    {
-        let text = leptos::prelude::document()
-            .get_element_by_id(ELEMENT_DATA_ID)?
-            .text_content()?;
-        serde_json::from_str(&text).ok()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        leptos::prelude::use_context::<ElementPageData>().map(|d| d.0)
     }
 }

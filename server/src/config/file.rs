@@ -250,27 +250,27 @@ impl Walker<'_> {
     fn boolean(&self, section: &str, key: &str, value: &Value) -> Result<bool, ConfigError> {
         value
             .as_bool()
-            .ok_or_else(|| self.invalid(key_path(&[section, key]), "true or false", value))
+            .ok_or_else(|| self.invalid(field_path(section, key), "true or false", value))
     }
 
     fn string(&self, section: &str, key: &str, value: &Value) -> Result<String, ConfigError> {
         value
             .as_str()
             .map(str::to_string)
-            .ok_or_else(|| self.invalid(key_path(&[section, key]), "a string", value))
+            .ok_or_else(|| self.invalid(field_path(section, key), "a string", value))
     }
 
     fn strings(&self, section: &str, key: &str, value: &Value) -> Result<Vec<String>, ConfigError> {
         let expected = "an array of strings";
         let items = value
             .as_array()
-            .ok_or_else(|| self.invalid(key_path(&[section, key]), expected, value))?;
+            .ok_or_else(|| self.invalid(field_path(section, key), expected, value))?;
         items
             .iter()
             .map(|item| {
                 item.as_str()
                     .map(str::to_string)
-                    .ok_or_else(|| self.invalid(key_path(&[section, key]), expected, value))
+                    .ok_or_else(|| self.invalid(field_path(section, key), expected, value))
             })
             .collect()
     }
@@ -281,11 +281,7 @@ impl Walker<'_> {
             .and_then(|n| u32::try_from(n).ok())
             .filter(|&n| n > 0)
             .ok_or_else(|| {
-                self.invalid(
-                    key_path(&[section, key]),
-                    "a whole number, 1 or more",
-                    value,
-                )
+                self.invalid(field_path(section, key), "a whole number, 1 or more", value)
             })
     }
 
@@ -296,7 +292,7 @@ impl Walker<'_> {
             .map(Duration::from_secs)
             .ok_or_else(|| {
                 self.invalid(
-                    key_path(&[section, key]),
+                    field_path(section, key),
                     "a whole number of seconds, 0 or more",
                     value,
                 )
@@ -307,7 +303,7 @@ impl Walker<'_> {
         value
             .as_str()
             .and_then(Cot::from_name)
-            .ok_or_else(|| self.invalid(key_path(&[section, key]), Cot::EXPECTED, value))
+            .ok_or_else(|| self.invalid(field_path(section, key), Cot::EXPECTED, value))
     }
 
     fn invalid(&self, key: String, expected: &str, found: &Value) -> ConfigError {
@@ -358,7 +354,7 @@ impl Walker<'_> {
             // Right key, wrong section (e.g. `name` under [project]).
             None => owning_section(key).map(|owner| format!("`{}`", key_path(&[owner, key]))),
         };
-        let path = key_path(&[section, key]);
+        let path = field_path(section, key);
         let message = format!(
             "unknown key `{path}` in {}, ignored{}",
             self.path.display(),
@@ -379,6 +375,14 @@ fn owning_section(key: &str) -> Option<&'static str> {
 fn did_you_mean(hint: Option<String>) -> String {
     hint.map(|h| format!(" (did you mean {h}?)"))
         .unwrap_or_default()
+}
+
+/// The path of `key` in `section`, where a nested section is written with
+/// dots (`features.spontaneous_file_upload`).
+fn field_path(section: &str, key: &str) -> String {
+    let mut segments: Vec<&str> = section.split('.').collect();
+    segments.push(key);
+    key_path(&segments)
 }
 
 /// Dotted TOML key path, quoting segments that are not bare keys so that
@@ -573,7 +577,12 @@ mod tests {
     fn every_listed_key_is_parsed() {
         for (section, keys) in SECTIONS {
             for key in *keys {
-                let (found, _) = invalid_key(parse(&format!("[{section}]\n{key} = {{}}\n")));
+                // A key that is itself a section takes a table: give it a number.
+                let nested = SECTIONS
+                    .iter()
+                    .any(|(s, _)| *s == format!("{section}.{key}"));
+                let value = if nested { "1" } else { "{}" };
+                let (found, _) = invalid_key(parse(&format!("[{section}]\n{key} = {value}\n")));
                 assert_eq!(found, format!("{section}.{key}"));
             }
         }

@@ -107,10 +107,8 @@ impl ThreadState {
             ServerEvent::ElementRemoved { id } => self.elements.retain(|e| e.id != id),
             ServerEvent::SidePanelSet { panel } => self.side_panel = panel,
             ServerEvent::AskStarted { ask } => self.ask = Some(ask),
-            ServerEvent::AskEnded { id } => {
-                if self.ask.as_ref().is_some_and(|a| a.id == id) {
-                    self.ask = None;
-                }
+            ServerEvent::AskEnded { id } if self.ask.as_ref().is_some_and(|a| a.id == id) => {
+                self.ask = None;
             }
             _ => {}
         }

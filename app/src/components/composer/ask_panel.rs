@@ -28,7 +28,7 @@ fn answer(id: &str, answer: AskAnswer) {
 pub fn AskPanel() -> impl IntoView {
     let store = expect_context::<ChatStore>();
     view! {
-        {move || store.ask.get().map(|ask| ask_view(ask))}
+        {move || store.ask.get().map(ask_view)}
     }
     .into_any()
 }

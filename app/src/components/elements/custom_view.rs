@@ -77,7 +77,7 @@ fn mount(
         let props = JSON::parse(&props).unwrap_or(JsValue::NULL);
         let _ = Reflect::set(&node, &"elementId".into(), &JsValue::from_str(&id));
         let _ = Reflect::set(&node, &"props".into(), &props);
-        let _ = host.replace_children_with_node_1(&node);
+        host.replace_children_with_node_1(&node);
     });
 }
 

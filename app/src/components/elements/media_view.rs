@@ -81,7 +81,7 @@ pub(crate) fn human_size(bytes: u64) -> String {
         format!("{} {}", value.round() as u64, UNITS[unit])
     } else {
         let tenths = (value * 10.0).round() as u64;
-        if tenths % 10 == 0 {
+        if tenths.is_multiple_of(10) {
             format!("{} {}", tenths / 10, UNITS[unit])
         } else {
             format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
