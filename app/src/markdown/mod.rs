@@ -3,8 +3,10 @@
 //! language label and a copy button; dangerous link schemes are neutralised.
 
 mod blocks;
+mod highlight;
 
 pub use blocks::BlockSplitter;
+pub use highlight::highlight;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 
@@ -35,7 +37,35 @@ pub fn render_linked(source: &str, allow_html: bool, links: &[ElementLink]) -> S
     let mut links: Vec<&ElementLink> = links.iter().filter(|l| !l.name.is_empty()).collect();
     links.sort_by_key(|l| std::cmp::Reverse(l.name.len()));
     let mut plain_depth = 0_i32;
+    // A code block of a known language, collected to be highlighted whole.
+    let mut code: Option<(String, String)> = None;
     let events = parser.flat_map(|event| {
+        if let Some((_, text)) = code.as_mut() {
+            return match event {
+                Event::Text(chunk) => {
+                    text.push_str(&chunk);
+                    Vec::new()
+                }
+                Event::End(TagEnd::CodeBlock) => {
+                    let (language, text) = code.take().unwrap_or_default();
+                    let body = highlight(&text, &language).unwrap_or_else(|| escape(&text));
+                    vec![Event::Html(format!("{body}</code></pre></div>").into())]
+                }
+                other => vec![other],
+            };
+        }
+        if let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = &event {
+            let language = info.split_whitespace().next().unwrap_or("");
+            if highlight::knows(language) {
+                let open = format!(
+                    "{}<pre><code class=\"language-{}\">",
+                    code_head(language),
+                    escape(language)
+                );
+                code = Some((language.to_string(), String::new()));
+                return vec![Event::Html(open.into())];
+            }
+        }
         match &event {
             Event::Start(Tag::CodeBlock(_) | Tag::Link { .. } | Tag::Image { .. }) => {
                 plain_depth += 1
@@ -116,12 +146,10 @@ fn transform(event: Event<'_>, allow_html: bool) -> Vec<Event<'_>> {
             } else {
                 language
             };
-            let head = format!(
-                "<div class=\"code-block\"><div class=\"code-head\"><span class=\"code-lang\">{}</span>\
-<button type=\"button\" class=\"code-copy\" data-copy-code=\"\" title=\"Copy code\">Copy</button></div>",
-                escape(label)
-            );
-            vec![Event::Html(head.into()), Event::Start(Tag::CodeBlock(kind))]
+            vec![
+                Event::Html(code_head(label).into()),
+                Event::Start(Tag::CodeBlock(kind)),
+            ]
         }
         Event::End(TagEnd::CodeBlock) => {
             vec![Event::End(TagEnd::CodeBlock), Event::Html("</div>".into())]
@@ -150,6 +178,15 @@ fn transform(event: Event<'_>, allow_html: bool) -> Vec<Event<'_>> {
         })],
         other => vec![other],
     }
+}
+
+/// The opening of a code block: its language label and copy button.
+fn code_head(label: &str) -> String {
+    format!(
+        "<div class=\"code-block\"><div class=\"code-head\"><span class=\"code-lang\">{}</span>\
+<button type=\"button\" class=\"code-copy\" data-copy-code=\"\" title=\"Copy code\">Copy</button></div>",
+        escape(label)
+    )
 }
 
 fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
@@ -209,9 +246,11 @@ mod tests {
         );
         assert!(html.contains("data-copy-code"), "{html}");
         assert!(
-            html.contains("<code class=\"language-rust\">fn main() {}"),
+            html.contains("<code class=\"language-rust\"><span class=\"hl-k\">fn</span> <span class=\"hl-f\">main</span>() {}\n</code>"),
             "{html}"
         );
+        let unknown = render("```brainfuck\n+[<]\n```\n", false);
+        assert!(unknown.contains("<code class=\"language-brainfuck\">+[&lt;]"), "{unknown}");
         assert!(render("```\nx\n```\n", false).contains(">text</span>"));
     }
 
