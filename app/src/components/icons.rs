@@ -61,6 +61,29 @@ pub(crate) const SIDEBAR: &str =
 pub(crate) const ATTACH: &str = icon!(
     "<path d=\"M21 11.5l-8.6 8.6a5 5 0 0 1-7.1-7.1l8.6-8.6a3.3 3.3 0 0 1 4.7 4.7l-8.6 8.6a1.7 1.7 0 0 1-2.4-2.4l7.9-7.9\"/>"
 );
+pub(crate) const HEART: &str = icon!(
+    "<path d=\"M12 20s-7-4.4-9.3-8.6C1 8 3 4.5 6.5 4.5c2 0 3.3 1.2 5.5 3.5 2.2-2.3 3.5-3.5 5.5-3.5C21 4.5 23 8 21.3 11.4 19 15.6 12 20 12 20z\"/>"
+);
+pub(crate) const THUMB_UP: &str = icon!(
+    "<path d=\"M7 11v9H4v-9zM7 11l4-8a2 2 0 0 1 2 2v4h5.5a2 2 0 0 1 2 2.3l-1.2 7A2 2 0 0 1 17.3 20H7\"/>"
+);
+pub(crate) const THUMB_DOWN: &str = icon!(
+    "<path d=\"M17 13V4h3v9zM17 13l-4 8a2 2 0 0 1-2-2v-4H5.5a2 2 0 0 1-2-2.3l1.2-7A2 2 0 0 1 6.7 4H17\"/>"
+);
+pub(crate) const STAR: &str =
+    icon!("<path d=\"M12 3l2.8 5.8 6.2.9-4.5 4.4 1 6.2L12 17.4l-5.5 2.9 1-6.2L3 9.7l6.2-.9z\"/>");
+
+/// The icon of a reaction, by name.
+pub(crate) fn reaction_icon(name: &str) -> Option<&'static str> {
+    match name {
+        "favorite" => Some(HEART),
+        "like" => Some(THUMB_UP),
+        "dislike" => Some(THUMB_DOWN),
+        "star" => Some(STAR),
+        _ => None,
+    }
+}
+
 pub(crate) const CLOSE: &str = icon!("<path d=\"M18 6L6 18M6 6l12 12\"/>");
 pub(crate) const RENAME: &str = EDIT_MESSAGE;
 pub(crate) const DELETE: &str = CLEAR;

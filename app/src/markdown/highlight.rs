@@ -16,10 +16,10 @@ struct Syntax {
 }
 
 const RUST: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
-    "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move",
-    "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true",
-    "type", "unsafe", "use", "where", "while", "Some", "None", "Ok", "Err",
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
+    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "Some", "None", "Ok", "Err",
 ];
 const PYTHON: &[&str] = &[
     "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
@@ -28,19 +28,105 @@ const PYTHON: &[&str] = &[
     "with", "yield", "self", "print",
 ];
 const JS: &[&str] = &[
-    "async", "await", "break", "case", "catch", "class", "const", "continue", "default", "delete",
-    "do", "else", "export", "extends", "false", "finally", "for", "from", "function", "if",
-    "import", "in", "instanceof", "interface", "let", "new", "null", "of", "return", "static",
-    "super", "switch", "this", "throw", "true", "try", "type", "typeof", "undefined", "var",
-    "void", "while", "yield",
+    "async",
+    "await",
+    "break",
+    "case",
+    "catch",
+    "class",
+    "const",
+    "continue",
+    "default",
+    "delete",
+    "do",
+    "else",
+    "export",
+    "extends",
+    "false",
+    "finally",
+    "for",
+    "from",
+    "function",
+    "if",
+    "import",
+    "in",
+    "instanceof",
+    "interface",
+    "let",
+    "new",
+    "null",
+    "of",
+    "return",
+    "static",
+    "super",
+    "switch",
+    "this",
+    "throw",
+    "true",
+    "try",
+    "type",
+    "typeof",
+    "undefined",
+    "var",
+    "void",
+    "while",
+    "yield",
 ];
 const C_LIKE: &[&str] = &[
-    "auto", "bool", "break", "case", "char", "class", "const", "continue", "default", "defer",
-    "do", "double", "else", "enum", "extends", "false", "final", "float", "for", "func", "go",
-    "if", "implements", "import", "int", "interface", "long", "map", "namespace", "new", "nil",
-    "null", "package", "private", "protected", "public", "range", "return", "short", "signed",
-    "static", "struct", "switch", "template", "this", "throw", "true", "try", "typedef", "type",
-    "unsigned", "var", "void", "while",
+    "auto",
+    "bool",
+    "break",
+    "case",
+    "char",
+    "class",
+    "const",
+    "continue",
+    "default",
+    "defer",
+    "do",
+    "double",
+    "else",
+    "enum",
+    "extends",
+    "false",
+    "final",
+    "float",
+    "for",
+    "func",
+    "go",
+    "if",
+    "implements",
+    "import",
+    "int",
+    "interface",
+    "long",
+    "map",
+    "namespace",
+    "new",
+    "nil",
+    "null",
+    "package",
+    "private",
+    "protected",
+    "public",
+    "range",
+    "return",
+    "short",
+    "signed",
+    "static",
+    "struct",
+    "switch",
+    "template",
+    "this",
+    "throw",
+    "true",
+    "try",
+    "typedef",
+    "type",
+    "unsigned",
+    "var",
+    "void",
+    "while",
 ];
 const SHELL: &[&str] = &[
     "case", "do", "done", "echo", "elif", "else", "esac", "exit", "export", "fi", "for",
@@ -187,7 +273,10 @@ mod tests {
         let html = highlight("fn main() { let x = \"a<b\"; // hi\n 42 }", "rust").unwrap();
         assert!(html.contains("<span class=\"hl-k\">fn</span>"), "{html}");
         assert!(html.contains("<span class=\"hl-f\">main</span>"), "{html}");
-        assert!(html.contains("<span class=\"hl-s\">&quot;a&lt;b&quot;</span>"), "{html}");
+        assert!(
+            html.contains("<span class=\"hl-s\">&quot;a&lt;b&quot;</span>"),
+            "{html}"
+        );
         assert!(html.contains("<span class=\"hl-c\">// hi</span>"), "{html}");
         assert!(html.contains("<span class=\"hl-n\">42</span>"), "{html}");
     }
@@ -214,7 +303,11 @@ mod tests {
                     _ => {}
                 }
             }
-            out.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&#39;", "'").replace("&amp;", "&")
+            out.replace("&quot;", "\"")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&")
         };
         let src = "const a = `t ${x}`; // é\nif (a) { b('\\'') }";
         assert_eq!(text(&highlight(src, "js").unwrap()), src);

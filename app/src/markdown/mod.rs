@@ -250,7 +250,10 @@ mod tests {
             "{html}"
         );
         let unknown = render("```brainfuck\n+[<]\n```\n", false);
-        assert!(unknown.contains("<code class=\"language-brainfuck\">+[&lt;]"), "{unknown}");
+        assert!(
+            unknown.contains("<code class=\"language-brainfuck\">+[&lt;]"),
+            "{unknown}"
+        );
         assert!(render("```\nx\n```\n", false).contains(">text</span>"));
     }
 

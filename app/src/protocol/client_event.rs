@@ -46,6 +46,12 @@ pub enum ClientEvent {
     Clear,
     /// The user clicked one of a message's action buttons.
     ActionClicked { step_id: String, action_id: String },
+    /// The user turned a reaction on a message on or off.
+    React {
+        step_id: String,
+        reaction: String,
+        active: bool,
+    },
     /// A custom element replaced its own props.
     ElementPropsUpdated {
         id: String,

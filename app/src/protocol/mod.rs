@@ -16,7 +16,7 @@ pub use ask::{Ask, AskAnswer, AskKind, FileRules, FormField, FormInput, FormRule
 pub use client_event::ClientEvent;
 pub use element::{Display, Element, ElementKind, ElementSize, Task, TaskStatus};
 pub use server_event::{Envelope, ErrorCode, RunOutcome, ServerEvent, SidePanel, UiConfig};
-pub use step::{ShowInput, Step, StepType};
+pub use step::{ShowInput, Step, StepType, FOOTER_KEY, REACTIONS_KEY};
 pub use thread::{ThreadPage, ThreadSummary};
 
 /// Version of the wire protocol; bumped on incompatible changes.
@@ -119,6 +119,11 @@ mod tests {
             ClientEvent::Rerun,
             ClientEvent::Undo,
             ClientEvent::Clear,
+            ClientEvent::React {
+                step_id: "s".into(),
+                reaction: "favorite".into(),
+                active: true,
+            },
             ClientEvent::ActionClicked {
                 step_id: "s".into(),
                 action_id: "a".into(),

@@ -70,6 +70,9 @@ pub struct UiConfig {
     /// Users may edit their earlier messages.
     #[serde(default)]
     pub edit_message: bool,
+    /// Reactions users can toggle on messages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<String>,
     /// What users may attach to messages; `None` when attaching is off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uploads: Option<FileRules>,

@@ -130,7 +130,38 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+/// Metadata key of a message's active reactions (a list of names).
+pub const REACTIONS_KEY: &str = "reactions";
+/// Metadata key of a message's footer (markdown shown under it).
+pub const FOOTER_KEY: &str = "footer";
+
 impl Step {
+    /// The reactions turned on for this message.
+    pub fn reactions(&self) -> Vec<String> {
+        self.metadata
+            .get(REACTIONS_KEY)
+            .and_then(|v| v.as_array())
+            .map(|list| {
+                list.iter()
+                    .filter_map(|r| r.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether `reaction` is on for this message.
+    pub fn has_reaction(&self, reaction: &str) -> bool {
+        self.metadata
+            .get(REACTIONS_KEY)
+            .and_then(|v| v.as_array())
+            .is_some_and(|list| list.iter().any(|r| r.as_str() == Some(reaction)))
+    }
+
+    /// The message's footer, if it has one.
+    pub fn footer(&self) -> Option<&str> {
+        self.metadata.get(FOOTER_KEY).and_then(|v| v.as_str())
+    }
+
     /// `running`, `done` or `error`: the status shown in `data-status`.
     pub fn status(&self) -> &'static str {
         if self.is_error {

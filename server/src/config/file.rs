@@ -35,7 +35,13 @@ pub(super) const SECTIONS: &[(&str, &[&str])] = &[
     ),
     (
         "UI",
-        &["name", "description", "cot", "default_collapse_content"],
+        &[
+            "name",
+            "description",
+            "cot",
+            "default_collapse_content",
+            "reactions",
+        ],
     ),
 ];
 
@@ -100,6 +106,10 @@ cot = "full"
 # Collapse long message contents by default.
 # Env: LOQUAT_DEFAULT_COLLAPSE_CONTENT
 default_collapse_content = true
+
+# Reactions users can toggle on messages ("favorite", "like", "dislike",
+# "star"); hooks read them and conversation filters can use them.
+reactions = ["favorite"]
 "#;
 
 /// Reads the file at `path`; `Ok(None)` if it does not exist.
@@ -223,6 +233,7 @@ fn ui(ui: &mut UiSection, table: &Table, walker: &mut Walker<'_>) -> Result<(), 
             "default_collapse_content" => {
                 ui.default_collapse_content = walker.boolean("UI", key, value)?;
             }
+            "reactions" => ui.reactions = walker.strings("UI", key, value)?,
             _ => walker.unknown_key("UI", key),
         }
     }

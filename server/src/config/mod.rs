@@ -136,6 +136,9 @@ pub struct UiSection {
     pub cot: Cot,
     /// Collapse long message contents by default (default true).
     pub default_collapse_content: bool,
+    /// Reactions users can toggle on messages: `favorite`, `like`,
+    /// `dislike`, `star` (default `["favorite"]`; empty hides them).
+    pub reactions: Vec<String>,
 }
 
 impl Default for UiSection {
@@ -145,6 +148,7 @@ impl Default for UiSection {
             description: String::new(),
             cot: Cot::Full,
             default_collapse_content: true,
+            reactions: vec!["favorite".to_string()],
         }
     }
 }

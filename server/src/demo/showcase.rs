@@ -60,6 +60,7 @@ async fn send(chat: &Chat, message: Message) -> HookResult {
 async fn elements(chat: &Chat) -> HookResult {
     let csv = "fruit,kg\nloquat,12\nfig,7\n";
     let message = Message::assistant("Here is one of each inline element.")
+        .footer("Every file here was generated on the server.")
         .element(
             Element::image("loquat.svg")
                 .bytes(media::loquat_svg())

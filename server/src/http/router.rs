@@ -67,6 +67,7 @@ pub(crate) fn ui_config(runtime: &Runtime) -> UiConfig {
         unsafe_allow_html: config.features.unsafe_allow_html,
         history: runtime.persistence.is_some(),
         edit_message: config.features.edit_message,
+        reactions: config.ui.reactions.clone(),
         uploads: config.features.spontaneous_file_upload.enabled.then(|| {
             let uploads = &config.features.spontaneous_file_upload;
             FileRules {

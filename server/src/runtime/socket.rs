@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use loquat_app::protocol::{
-    Action, ClientEvent, Element, ElementKind, ErrorCode, ServerEvent, StepType,
+    Action, ClientEvent, Element, ElementKind, ErrorCode, ServerEvent, StepType, REACTIONS_KEY,
 };
 
 use super::answers;
@@ -365,6 +365,32 @@ async fn handle(
                 }
             }
         }
+        ClientEvent::React {
+            step_id,
+            reaction,
+            active,
+        } => {
+            if !runtime.config.ui.reactions.contains(&reaction) {
+                return conn
+                    .send_error(ErrorCode::FeatureDisabled, "that reaction is not offered")
+                    .await;
+            }
+            let is_message = session
+                .step(&step_id)
+                .is_some_and(|s| s.step_type.is_message() && !s.streaming);
+            if !is_message {
+                return conn
+                    .send_error(ErrorCode::UnknownStep, "there is no such message")
+                    .await;
+            }
+            let session = session.clone();
+            tokio::spawn(async move {
+                session
+                    .update_step(&step_id, |step| set_reaction(step, &reaction, active))
+                    .await
+            });
+            true
+        }
         ClientEvent::ElementPropsUpdated { id, props } => {
             let Some(mut element) = custom_element(session, &id) else {
                 return unknown_element(conn).await;
@@ -400,6 +426,22 @@ async fn handle(
             let _ = session.enqueue(RunRequest::Action(Box::new((for_id, action))));
             true
         }
+    }
+}
+
+/// Turns `reaction` on or off in a message's metadata (kept sorted).
+fn set_reaction(step: &mut loquat_app::protocol::Step, reaction: &str, active: bool) {
+    let mut reactions = step.reactions();
+    reactions.retain(|r| r != reaction);
+    if active {
+        reactions.push(reaction.to_string());
+    }
+    reactions.sort();
+    if reactions.is_empty() {
+        step.metadata.remove(REACTIONS_KEY);
+    } else {
+        step.metadata
+            .insert(REACTIONS_KEY.into(), serde_json::json!(reactions));
     }
 }
 

@@ -123,6 +123,29 @@ impl Message {
         self
     }
 
+    /// Adds a footer: small markdown shown under the message (sources, a
+    /// model name, a timing).
+    pub fn footer(self, footer: impl Into<String>) -> Self {
+        self.metadata(
+            loquat_app::protocol::FOOTER_KEY,
+            serde_json::Value::String(footer.into()),
+        )
+    }
+
+    /// The reactions the user turned on for this message (see `[UI]
+    /// reactions`).
+    pub fn reactions(&self) -> Vec<String> {
+        self.metadata
+            .get(loquat_app::protocol::REACTIONS_KEY)
+            .and_then(|v| v.as_array())
+            .map(|list| {
+                list.iter()
+                    .filter_map(|r| r.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Adds an action button.
     pub fn action(mut self, action: Action) -> Self {
         self.actions.push(action);

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::{MarkdownView, MessageEditor, StepChildren};
+use super::{MarkdownView, MessageEditor, ReactionBar, StepChildren};
 use crate::client::StepModel;
 use crate::components::dom::{copy_to_clipboard, format_time, iso_time};
 use crate::components::elements::{ActionBar, MessageElements};
@@ -86,10 +86,18 @@ pub fn MessageView(model: StepModel) -> impl IntoView {
                         {move || if expanded.get() { "Show less" } else { "Show more" }}
                     </button>
                 </Show>
+                {move || {
+                    model.step.with(|s| s.footer().map(|f| crate::markdown::render(f, false))).map(|html| {
+                        view! { <div class="message-footer markdown" data-testid="message-footer" inner_html=html></div> }
+                    })
+                }}
                 <MessageElements model/>
                 <ActionBar model/>
                 <StepChildren model/>
-                <footer class="message-actions">
+                <footer class="message-actions" class:has-reaction=move || model.step.with(|s| !s.reactions().is_empty())>
+                    <Show when=move || !model.step.with(|s| s.streaming)>
+                        <ReactionBar model/>
+                    </Show>
                     <button
                         type="button"
                         class="icon-btn"
