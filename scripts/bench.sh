@@ -6,6 +6,7 @@
 #   ./scripts/bench.sh persistence      # the SQLite data layer alone
 #   ./scripts/bench.sh open-thread      # a browser opening a 1,000-message thread
 #   ./scripts/bench.sh bundle           # first-load transfer size (gzip -9)
+#   ./scripts/bench.sh dataframe        # 10,000-row dataframe: first page, paging, sorting
 #
 # Set LOQUAT_SKIP_BOOTSTRAP=1 to skip the tool check.
 set -euo pipefail
@@ -46,6 +47,16 @@ bench_open_thread() {
   )
 }
 
+bench_dataframe() {
+  release_site
+  log "dataframe (browser)"
+  (
+    cd "$LOQUAT_ROOT/end2end"
+    LOQUAT_BIN="$TARGET_DIR/release/loquat" LEPTOS_SITE_ROOT="$SITE_ROOT" \
+      npx --no-install playwright test -c playwright.bench.config.ts dataframe
+  )
+}
+
 bench_bundle() {
   release_site
   log "first-load transfer, gzip -9 (what a browser downloads to start)"
@@ -60,13 +71,14 @@ bench_bundle() {
 }
 
 what=("$@")
-[[ ${#what[@]} -gt 0 ]] || what=(chat-load persistence open-thread bundle)
+[[ ${#what[@]} -gt 0 ]] || what=(chat-load persistence open-thread dataframe bundle)
 for w in "${what[@]}"; do
   case "$w" in
     chat-load) bench_chat_load ;;
     persistence) bench_persistence ;;
     open-thread) bench_open_thread ;;
+    dataframe) bench_dataframe ;;
     bundle) bench_bundle ;;
-    *) die "unknown benchmark: $w (chat-load, persistence, open-thread, bundle)" ;;
+    *) die "unknown benchmark: $w (chat-load, persistence, open-thread, dataframe, bundle)" ;;
   esac
 done

@@ -570,6 +570,10 @@ async fn removing_a_message_removes_its_elements_and_the_side_panel_is_live() {
     }
     let names: Vec<&str> = client.elements.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(names, ["Plan"]);
+    // Their stored files go too (deleted in the background).
+    let files = s.dir.path.join("files");
+    let pic = before.iter().find(|e| e.name == "pic.png").unwrap();
+    eventually(|| !files.join(&pic.id).exists()).await;
     let stored = s
         .data
         .thread_elements(&user, &client.thread_id)
@@ -577,4 +581,34 @@ async fn removing_a_message_removes_its_elements_and_the_side_panel_is_live() {
         .unwrap();
     let stored_names: Vec<&str> = stored.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(stored_names, ["Plan"]);
+}
+
+/// Polls `done` until it holds, failing after the deadline.
+async fn eventually(mut done: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + support::DEADLINE;
+    while !done() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "condition never held"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn deleting_a_thread_deletes_its_files() {
+    let s = setup().await;
+    let mut client = s.app.client().await;
+    say_and_wait(&mut client, "all").await;
+    let pic = client.element_named("pic.png").unwrap().clone();
+    let path = s.dir.path.join("files").join(&pic.id);
+    assert!(path.exists());
+    let (status, body) = s
+        .app
+        .server_fn("threads/delete", &[("id", client.thread_id.as_str())])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    eventually(|| !path.exists()).await;
+    let (status, _) = s.app.get(&WireElement::content_path(&pic.id)).await;
+    assert_eq!(status, 404);
 }

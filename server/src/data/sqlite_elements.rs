@@ -44,18 +44,13 @@ pub(super) fn element_from_row(row: &SqliteRow) -> DataResult<Element> {
     })
 }
 
-/// True when the element's content is in file storage (under its id).
-pub(super) fn is_stored(element: &Element) -> bool {
-    element.url.as_deref() == Some(Element::content_path(&element.id).as_str())
-}
-
 /// Inserts or replaces an element; an id of another thread's element is
 /// left alone (and reported as not written).
 pub(super) async fn upsert_element(
     conn: &mut SqliteConnection,
     element: &Element,
 ) -> DataResult<bool> {
-    let stored = is_stored(element);
+    let stored = crate::files::is_stored(element);
     let done = sqlx::query(
         "INSERT INTO elements (id, thread_id, for_id, kind, name, display, size, mime, url, \
          object_key, props, created_at, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \

@@ -43,6 +43,28 @@ pub trait FileStorage: Send + Sync + 'static {
     }
 }
 
+/// Deletes stored files in the background (elements that are gone); a
+/// failure is logged, never shown: the thread is already consistent.
+pub(crate) fn discard(files: &std::sync::Arc<dyn FileStorage>, keys: Vec<String>) {
+    if keys.is_empty() {
+        return;
+    }
+    let files = files.clone();
+    tokio::spawn(async move {
+        for key in keys {
+            if let Err(err) = files.delete(&key).await {
+                tracing::warn!(key = %key, error = %err, "deleting a stored file failed");
+            }
+        }
+    });
+}
+
+/// True when `element`'s content is in file storage (under its id).
+pub(crate) fn is_stored(element: &loquat_app::protocol::Element) -> bool {
+    element.url.as_deref()
+        == Some(loquat_app::protocol::Element::content_path(&element.id).as_str())
+}
+
 /// True for keys Loquat generates (element ids): ASCII letters, digits and `-`,
 /// 1 to 64 of them. Anything else (dots, slashes, …) is refused before it
 /// reaches a storage backend.

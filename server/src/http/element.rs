@@ -41,7 +41,7 @@ async fn find(state: &AppState, id: &str, request: &axum::http::HeaderMap) -> Op
 
 /// The stored bytes of a found element.
 async fn stored_bytes(state: &AppState, element: &Element) -> Result<bytes::Bytes, Response> {
-    if element.url.as_deref() != Some(Element::content_path(&element.id).as_str()) {
+    if !crate::files::is_stored(element) {
         return Err(not_found());
     }
     match state.runtime.files.get(&element.id).await {

@@ -93,10 +93,18 @@ impl HistoryBackend for RuntimeHistory {
             if !is_thread_id(id) {
                 return Err(HistoryError::NotFound);
             }
-            match self.data()?.delete_thread(&user, id).await {
+            let data = self.data()?;
+            let elements = data.thread_elements(&user, id).await.unwrap_or_default();
+            match data.delete_thread(&user, id).await {
                 Ok(true) => {
                     // Tabs showing it lose their session and see not-found.
                     self.0.end_sessions_of(id);
+                    let stored = elements
+                        .iter()
+                        .filter(|e| crate::files::is_stored(e))
+                        .map(|e| e.id.clone())
+                        .collect();
+                    crate::files::discard(&self.0.files, stored);
                     Ok(())
                 }
                 Ok(false) => Err(HistoryError::NotFound),

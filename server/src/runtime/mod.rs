@@ -266,6 +266,7 @@ impl Runtime {
         let Some(session) = self.sessions().remove(id) else {
             return;
         };
+        crate::files::discard(&self.files, session.files_to_discard());
         session.close();
         if let Some(on_chat_end) = self.hooks.on_chat_end.clone() {
             let chat = crate::sdk::Chat::new(session);

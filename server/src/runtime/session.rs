@@ -217,29 +217,42 @@ impl Session {
         Ok(seq)
     }
 
-    /// Removes several steps (with their descendants) in one write.
+    /// Removes several steps (with their descendants) in one write; the
+    /// stored files of their elements are deleted after it.
     pub(crate) async fn remove_steps(&self, ids: &[String]) -> Result<(), ChatError> {
-        let pending = {
+        let (pending, orphans) = {
             let mut guard = self.lock();
             let st = &mut *guard;
             if st.closed {
                 return Err(ChatError::SessionClosed);
             }
+            let doomed: std::collections::HashSet<String> =
+                ids.iter().flat_map(|id| st.thread.subtree(id)).collect();
+            let orphans: Vec<String> = st
+                .thread
+                .elements()
+                .iter()
+                .filter(|e| e.for_id.as_ref().is_some_and(|f| doomed.contains(f)))
+                .filter(|e| crate::files::is_stored(e))
+                .map(|e| e.id.clone())
+                .collect();
             let changes: Vec<ServerEvent> = ids
                 .iter()
                 .filter(|id| st.thread.get(id).is_some())
                 .map(|id| ServerEvent::StepRemoved { id: id.clone() })
                 .collect();
-            match (&self.runtime.persistence, st.persist.as_mut()) {
+            let pending = match (&self.runtime.persistence, st.persist.as_mut()) {
                 (Some(persistence), Some(persist)) => persist
                     .batch(&st.thread, &changes)
                     .map(|batch| persistence.submit_and_wait(batch)),
                 _ => None,
-            }
+            };
+            (pending, orphans)
         };
         if let Some(written) = pending {
             let _ = written.wait().await;
         }
+        crate::files::discard(&self.runtime.files, orphans);
         for id in ids {
             let removal = ServerEvent::StepRemoved { id: id.clone() };
             let _ = self.emit_with(
@@ -340,14 +353,21 @@ impl Session {
         .map(|_| ())
     }
 
-    /// Removes an element (written first when the thread is saved).
+    /// Removes an element (written first when the thread is saved), then
+    /// its stored file.
     pub(crate) async fn remove_element(&self, id: &str) -> Result<(), ChatError> {
+        let stored = self
+            .element(id)
+            .is_some_and(|e| crate::files::is_stored(&e));
         self.commit(|thread| match thread.element(id) {
             Some(_) => Ok(ServerEvent::ElementRemoved { id: id.to_string() }),
             None => Err(ChatError::UnknownElement(id.to_string())),
         })
-        .await
-        .map(|_| ())
+        .await?;
+        if stored {
+            crate::files::discard(&self.runtime.files, vec![id.to_string()]);
+        }
+        Ok(())
     }
 
     /// Shows a question and returns where its answer will arrive. A
@@ -434,9 +454,46 @@ impl Session {
         self.lock().thread.element(id).cloned()
     }
 
-    /// Sets (or with `None` closes) the side panel.
+    /// Sets (or with `None` closes) the side panel; the files of what it
+    /// showed before are deleted (the panel is not kept in history).
     pub(crate) fn set_side_panel(&self, panel: Option<SidePanel>) -> Result<(), ChatError> {
-        self.emit(ServerEvent::SidePanelSet { panel }).map(|_| ())
+        let before = self.lock().thread.side_panel().cloned();
+        self.emit(ServerEvent::SidePanelSet { panel })?;
+        let orphans = before
+            .map(|p| p.elements)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(crate::files::is_stored)
+            .map(|e| e.id)
+            .collect();
+        crate::files::discard(&self.runtime.files, orphans);
+        Ok(())
+    }
+
+    /// Files that die with the session: uploads never sent, the side
+    /// panel's, and — when nothing is persisted — every element's.
+    pub(crate) fn files_to_discard(&self) -> Vec<String> {
+        let st = self.lock();
+        let mut keys: Vec<String> = st.uploads.iter().map(|u| u.id.clone()).collect();
+        if let Some(panel) = st.thread.side_panel() {
+            keys.extend(
+                panel
+                    .elements
+                    .iter()
+                    .filter(|e| crate::files::is_stored(e))
+                    .map(|e| e.id.clone()),
+            );
+        }
+        if st.persist.is_none() {
+            keys.extend(
+                st.thread
+                    .elements()
+                    .iter()
+                    .filter(|e| crate::files::is_stored(e))
+                    .map(|e| e.id.clone()),
+            );
+        }
+        keys
     }
 
     /// The side panel's element with this id, if the panel shows it.
