@@ -612,3 +612,75 @@ async fn deleting_a_thread_deletes_its_files() {
     let (status, _) = s.app.get(&WireElement::content_path(&pic.id)).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn export_and_import_carry_elements_and_their_content() {
+    let s = setup().await;
+    let mut client = s.app.client().await;
+    say_and_wait(&mut client, "all").await;
+    let (status, json) = s
+        .app
+        .get(&format!("/api/threads/{}/export", client.thread_id))
+        .await;
+    assert_eq!(status, 200);
+    let export: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        export["elements"].as_array().unwrap().len(),
+        client.elements.len()
+    );
+
+    let (status, body) = s
+        .app
+        .post("/api/threads/import", json.clone().into_bytes())
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let new_thread = serde_json::from_str::<serde_json::Value>(&body).unwrap()["thread_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut imported = s.app.open_thread(&new_thread).await;
+    imported
+        .wait_for(|c| c.elements.len() == client.elements.len())
+        .await;
+    for original in &client.elements {
+        let copy = imported.element_named(&original.name).unwrap();
+        assert_ne!(copy.id, original.id);
+        assert_eq!(
+            (copy.kind, copy.display, &copy.props),
+            (original.kind, original.display, &original.props)
+        );
+        // Attached to the copy of the same message.
+        let parent = |c: &Client, e: &WireElement| {
+            e.for_id
+                .as_ref()
+                .and_then(|f| c.steps.iter().find(|s| &s.id == f))
+                .map(|s| s.output.clone())
+        };
+        assert_eq!(parent(&imported, copy), parent(&client, original));
+        if original.url.as_deref() == Some(WireElement::content_path(&original.id).as_str()) {
+            let a = fetch(&s.app, original.url.as_deref().unwrap())
+                .await
+                .bytes()
+                .await
+                .unwrap();
+            let b = fetch(&s.app, copy.url.as_deref().unwrap())
+                .await
+                .bytes()
+                .await
+                .unwrap();
+            assert_eq!(a, b, "{}", original.name);
+        } else {
+            assert_eq!(copy.url, original.url, "{}", original.name);
+        }
+    }
+
+    // An element of a step that is not in the export is refused.
+    let mut broken = export.clone();
+    broken["elements"][0]["for_id"] = json!("nowhere");
+    let (status, body) = s
+        .app
+        .post("/api/threads/import", serde_json::to_vec(&broken).unwrap())
+        .await;
+    assert_eq!(status, 400);
+    assert!(body.contains("element 0 is invalid"), "{body}");
+}

@@ -1,12 +1,15 @@
 //! The conversation export format and its validation on import.
 //!
-//! An export is one JSON document holding the thread and every step in
-//! thread order, with all their fields, so importing it recreates the same
-//! conversation (under new ids, owned by the importing user).
+//! An export is one JSON document holding the thread, every step in thread
+//! order and every element (stored content included, in base64), with all
+//! their fields, so importing it recreates the same conversation (under new
+//! ids, owned by the importing user).
 
 use std::collections::HashMap;
 
-use loquat_app::protocol::{Millis, Step};
+use base64::Engine;
+use bytes::Bytes;
+use loquat_app::protocol::{Element, Millis, Step};
 use serde::{Deserialize, Serialize};
 
 use super::{ThreadRecord, WriteBatch};
@@ -17,6 +20,8 @@ pub const EXPORT_FORMAT: &str = "loquat.thread";
 pub const EXPORT_VERSION: u32 = 1;
 /// Most steps an import may hold.
 pub const MAX_IMPORT_STEPS: usize = 20_000;
+/// Most elements an import may hold.
+pub const MAX_IMPORT_ELEMENTS: usize = 2_000;
 /// Longest id accepted in an import.
 const MAX_ID_LEN: usize = 128;
 
@@ -31,6 +36,39 @@ pub struct ThreadExport {
     pub thread: ExportedThread,
     /// Every step, in thread order (parents before children).
     pub steps: Vec<Step>,
+    /// Every element, in the order they were created.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub elements: Vec<ExportedElement>,
+}
+
+/// An element in an export, with its stored content when it has some.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExportedElement {
+    #[serde(flatten)]
+    pub element: Element,
+    /// The stored content, base64 (standard alphabet, padded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_base64: Option<String>,
+}
+
+impl ExportedElement {
+    /// An element with its stored content, if any.
+    pub fn new(element: Element, content: Option<&[u8]>) -> Self {
+        ExportedElement {
+            element,
+            content_base64: content.map(|c| base64::engine::general_purpose::STANDARD.encode(c)),
+        }
+    }
+}
+
+/// What importing writes: the thread's records and the files its elements'
+/// content goes into.
+#[derive(Debug)]
+pub struct ImportedThread {
+    pub thread_id: String,
+    pub batch: WriteBatch,
+    /// `(storage key, content)` for every element with stored content.
+    pub files: Vec<(String, Bytes)>,
 }
 
 /// The thread's own fields in an export.
@@ -58,11 +96,15 @@ pub enum ImportError {
     TooManySteps(usize),
     #[error("step {index} is invalid: {why}")]
     InvalidStep { index: usize, why: String },
+    #[error("the export has {0} elements; at most {MAX_IMPORT_ELEMENTS} can be imported")]
+    TooManyElements(usize),
+    #[error("element {index} is invalid: {why}")]
+    InvalidElement { index: usize, why: String },
 }
 
 impl ThreadExport {
     /// The export of a thread.
-    pub fn new(thread: &ThreadRecord, steps: Vec<Step>) -> Self {
+    pub fn new(thread: &ThreadRecord, steps: Vec<Step>, elements: Vec<ExportedElement>) -> Self {
         ThreadExport {
             format: EXPORT_FORMAT.into(),
             version: EXPORT_VERSION,
@@ -75,6 +117,7 @@ impl ThreadExport {
                 metadata: thread.metadata.clone(),
             },
             steps,
+            elements,
         }
     }
 
@@ -109,12 +152,44 @@ impl ThreadExport {
                 return Err(invalid("its id appears twice"));
             }
         }
+        if export.elements.len() > MAX_IMPORT_ELEMENTS {
+            return Err(ImportError::TooManyElements(export.elements.len()));
+        }
+        let mut element_ids = std::collections::HashSet::new();
+        for (index, exported) in export.elements.iter().enumerate() {
+            let invalid = |why: &str| ImportError::InvalidElement {
+                index,
+                why: why.to_string(),
+            };
+            let element = &exported.element;
+            if element.id.is_empty() || element.id.len() > MAX_ID_LEN {
+                return Err(invalid("its id is empty or too long"));
+            }
+            if !element_ids.insert(element.id.as_str()) {
+                return Err(invalid("its id appears twice"));
+            }
+            if let Some(for_id) = &element.for_id {
+                if !seen.contains(for_id.as_str()) {
+                    return Err(invalid("it belongs to a step that is not in the export"));
+                }
+            }
+            if let Some(content) = &exported.content_base64 {
+                if base64::engine::general_purpose::STANDARD
+                    .decode(content)
+                    .is_err()
+                {
+                    return Err(invalid("its content is not valid base64"));
+                }
+            }
+        }
         Ok(export)
     }
 
     /// The writes that store this export as a new thread of `user_id`, with
-    /// fresh ids for the thread and every step. Returns the new thread id.
-    pub fn into_new_thread(self, user_id: &str, now: Millis) -> (String, WriteBatch) {
+    /// fresh ids for the thread, every step and every element. An element's
+    /// URL is kept only when it is a web address or a path on this site;
+    /// stored content gets a new key.
+    pub fn into_new_thread(self, user_id: &str, now: Millis) -> ImportedThread {
         let thread_id = crate::ids::new_id();
         let mut ids: HashMap<String, String> = HashMap::new();
         let steps = self
@@ -132,6 +207,36 @@ impl ThreadExport {
             })
             .collect();
         let name = self.thread.name.filter(|n| !n.trim().is_empty());
+        let mut files = Vec::new();
+        let elements = self
+            .elements
+            .into_iter()
+            .map(|exported| {
+                let mut element = exported.element;
+                let id = crate::ids::new_id();
+                let content = exported
+                    .content_base64
+                    .and_then(|c| base64::engine::general_purpose::STANDARD.decode(c).ok());
+                element.url = match content {
+                    Some(content) => {
+                        element.bytes = Some(content.len() as u64);
+                        files.push((id.clone(), Bytes::from(content)));
+                        Some(Element::content_path(&id))
+                    }
+                    None => {
+                        element.bytes = None;
+                        element
+                            .url
+                            .filter(|url| !url.starts_with("/element/"))
+                            .and_then(|url| crate::sdk::checked_url(&url).ok())
+                    }
+                };
+                element.id = id;
+                element.thread_id = thread_id.clone();
+                element.for_id = element.for_id.and_then(|f| ids.get(&f).cloned());
+                element
+            })
+            .collect();
         let batch = WriteBatch {
             threads: vec![ThreadRecord {
                 id: thread_id.clone(),
@@ -143,9 +248,14 @@ impl ThreadExport {
                 metadata: self.thread.metadata,
             }],
             steps,
+            elements,
             ..Default::default()
         };
-        (thread_id, batch)
+        ImportedThread {
+            thread_id,
+            batch,
+            files,
+        }
     }
 }
 
@@ -167,6 +277,7 @@ mod tests {
                 metadata: Default::default(),
             },
             steps,
+            elements: vec![],
         }
     }
 
@@ -186,7 +297,9 @@ mod tests {
         let json = serde_json::to_vec(&original).unwrap();
         let parsed = ThreadExport::parse(&json).unwrap();
         assert_eq!(parsed, original);
-        let (thread_id, batch) = parsed.into_new_thread("u", 9);
+        let ImportedThread {
+            thread_id, batch, ..
+        } = parsed.into_new_thread("u", 9);
         assert_ne!(thread_id, "t");
         assert_eq!(batch.threads[0].user_id, "u");
         assert_eq!(batch.steps[1].parent_id.as_ref(), Some(&batch.steps[0].id));

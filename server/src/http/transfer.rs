@@ -8,15 +8,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use loquat_app::protocol::Step;
+use loquat_app::protocol::Element;
 use loquat_app::route::is_thread_id;
 use serde::Deserialize;
 
 use super::user::request_user;
-use crate::data::transfer::ThreadExport;
-use crate::data::ThreadRecord;
+use crate::data::transfer::{ExportedElement, ImportedThread, ThreadExport};
 use crate::llm::ChatMessage;
-use crate::runtime::Runtime;
+use crate::runtime::{LiveThread, Runtime};
 use crate::sdk::SerializeOptions;
 use crate::time::now_millis;
 
@@ -40,19 +39,17 @@ pub(crate) struct ExportQuery {
 
 /// The thread as the user sees it now: from its live session when one
 /// shows it (so what is still streaming is included), else from history.
-async fn load(
-    runtime: &Runtime,
-    user: &str,
-    id: &str,
-) -> Result<(ThreadRecord, Vec<Step>), Response> {
+async fn load(runtime: &Runtime, user: &str, id: &str) -> Result<LiveThread, Response> {
     if let Some(live) = runtime.live_thread(user, id) {
         return Ok(live);
     }
     let data = &runtime.persistence.as_ref().ok_or_else(not_found)?.data;
-    match data.thread_with_steps(user, id).await {
-        Ok(Some(found)) => Ok(found),
-        Ok(None) => Err(not_found()),
-        Err(err) => {
+    let found = data.thread_with_steps(user, id).await;
+    let elements = data.thread_elements(user, id).await;
+    match (found, elements) {
+        (Ok(Some((thread, steps))), Ok(elements)) => Ok((thread, steps, elements)),
+        (Ok(None), _) => Err(not_found()),
+        (Err(err), _) | (_, Err(err)) => {
             tracing::error!(error = %err, "export failed");
             Err(error(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -60,6 +57,26 @@ async fn load(
             ))
         }
     }
+}
+
+/// The elements with their stored content, for an export.
+async fn with_content(runtime: &Runtime, elements: Vec<Element>) -> Vec<ExportedElement> {
+    let mut exported = Vec::with_capacity(elements.len());
+    for element in elements {
+        let content = if crate::files::is_stored(&element) {
+            match runtime.files.get(&element.id).await {
+                Ok(bytes) => Some(bytes),
+                Err(err) => {
+                    tracing::warn!(element = %element.id, error = %err, "exporting without content");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        exported.push(ExportedElement::new(element, content.as_deref()));
+    }
+    exported
 }
 
 /// `GET /api/threads/{id}/export?format=json|jsonl`
@@ -85,7 +102,7 @@ pub(crate) async fn export(
             )
         }
     };
-    let (thread, steps) = match load(&runtime, &user, &id).await {
+    let (thread, steps, elements) = match load(&runtime, &user, &id).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -94,7 +111,7 @@ pub(crate) async fn export(
         let messages = SerializeOptions::new().apply(&steps);
         (fine_tuning_line(&messages), "jsonl", "application/jsonl")
     } else {
-        let export = ThreadExport::new(&thread, steps);
+        let export = ThreadExport::new(&thread, steps, with_content(&runtime, elements).await);
         match serde_json::to_string_pretty(&export) {
             Ok(json) => (json, "json", "application/json"),
             Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "export failed"),
@@ -151,7 +168,22 @@ pub(crate) async fn import(
         Ok(export) => export,
         Err(err) => return error(StatusCode::BAD_REQUEST, err.to_string()),
     };
-    let (thread_id, batch) = export.into_new_thread(&user, now_millis());
+    let ImportedThread {
+        thread_id,
+        batch,
+        files,
+    } = export.into_new_thread(&user, now_millis());
+    let keys: Vec<String> = files.iter().map(|(key, _)| key.clone()).collect();
+    for (key, content) in files {
+        if let Err(err) = runtime.files.put(&key, content).await {
+            tracing::error!(error = %err, "storing imported content failed");
+            crate::files::discard(&runtime.files, keys);
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the import could not be stored",
+            );
+        }
+    }
     match persistence.data.write(batch).await {
         Ok(()) => (
             StatusCode::CREATED,
@@ -160,6 +192,7 @@ pub(crate) async fn import(
             .into_response(),
         Err(err) => {
             tracing::error!(error = %err, "import failed");
+            crate::files::discard(&runtime.files, keys);
             error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the import could not be stored",

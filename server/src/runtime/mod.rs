@@ -27,6 +27,13 @@ use crate::config::Config;
 use crate::data::DataError;
 use crate::files::FileStorage;
 
+/// A thread as a live session holds it: record, steps and elements.
+pub(crate) type LiveThread = (
+    crate::data::ThreadRecord,
+    Vec<loquat_app::protocol::Step>,
+    Vec<loquat_app::protocol::Element>,
+);
+
 /// How often streaming steps are checkpointed to the data layer.
 const CHECKPOINT_PERIOD: Duration = Duration::from_secs(1);
 
@@ -175,13 +182,9 @@ impl Runtime {
 
     /// A live session's thread as it is now (what is still streaming
     /// included), if `user` has one showing `thread_id`.
-    pub(crate) fn live_thread(
-        &self,
-        user: &str,
-        thread_id: &str,
-    ) -> Option<(crate::data::ThreadRecord, Vec<loquat_app::protocol::Step>)> {
+    pub(crate) fn live_thread(&self, user: &str, thread_id: &str) -> Option<LiveThread> {
         let session = self.live_session_of(user, thread_id)?;
-        Some((session.record()?, session.steps()))
+        Some((session.record()?, session.steps(), session.elements()))
     }
 
     /// True when `user` may open `thread_id`: it is live or in history.

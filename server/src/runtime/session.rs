@@ -449,6 +449,11 @@ impl Session {
         Some(found)
     }
 
+    /// Every element of the thread, in the order they were created.
+    pub(crate) fn elements(&self) -> Vec<Element> {
+        self.lock().thread.elements().to_vec()
+    }
+
     /// An element of the thread as it is now.
     pub(crate) fn element(&self, id: &str) -> Option<Element> {
         self.lock().thread.element(id).cloned()

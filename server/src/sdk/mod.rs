@@ -18,6 +18,7 @@ pub use action_call::ActionCall;
 pub use app::{Loquat, Server, DATABASE_FILE, FILES_DIR};
 pub use ask::{AskAction, AskFile, AskForm, AskText, DEFAULT_ASK_TIMEOUT};
 pub use chat::Chat;
+pub(crate) use element::checked_url;
 pub use element::Element;
 pub(crate) use element_handle::with_prop;
 pub use element_handle::ElementHandle;
