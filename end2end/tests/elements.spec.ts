@@ -209,6 +209,7 @@ test('action buttons run their callbacks; a removed one stays removed after relo
   const remove = message.locator('[data-testid="action"][data-action-name="demo_remove"]');
   await expect(like).toHaveText('Like');
   await expect(like).toHaveAttribute('title', 'Tell the demo you like it');
+  await expect(like.locator('.action-icon svg')).toHaveCount(1);
 
   const before = await assistantMessages(page).count();
   await like.click();

@@ -84,6 +84,30 @@ pub(crate) fn reaction_icon(name: &str) -> Option<&'static str> {
     }
 }
 
+/// The icon an action names (a small set of common names); `None` for
+/// others, which show their label alone.
+pub(crate) fn action_icon(name: &str) -> Option<&'static str> {
+    match name {
+        "plus" | "add" => Some(PLUS),
+        "copy" => Some(COPY),
+        "search" => Some(SEARCH),
+        "edit" | "pencil" => Some(EDIT_MESSAGE),
+        "refresh" | "rerun" | "retry" => Some(RERUN),
+        "undo" => Some(UNDO),
+        "trash" | "delete" => Some(CLEAR),
+        "download" => Some(DOWNLOAD),
+        "upload" => Some(UPLOAD),
+        "attach" | "paperclip" => Some(ATTACH),
+        "close" | "x" => Some(CLOSE),
+        other => reaction_icon(match other {
+            "heart" => "favorite",
+            "thumbs-up" => "like",
+            "thumbs-down" => "dislike",
+            _ => other,
+        }),
+    }
+}
+
 pub(crate) const CLOSE: &str = icon!("<path d=\"M18 6L6 18M6 6l12 12\"/>");
 pub(crate) const RENAME: &str = EDIT_MESSAGE;
 pub(crate) const DELETE: &str = CLEAR;

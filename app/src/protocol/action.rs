@@ -14,7 +14,10 @@ pub struct Action {
     /// The button's text.
     #[serde(default)]
     pub label: String,
-    /// An icon name shown before the label.
+    /// An icon shown before the label: `plus`, `copy`, `search`, `edit`,
+    /// `refresh`, `undo`, `trash`, `download`, `upload`, `attach`, `close`,
+    /// `heart`, `thumbs-up`, `thumbs-down` or `star` (other names show the
+    /// label alone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
     /// Shown on hover.
@@ -46,7 +49,7 @@ impl Action {
         self
     }
 
-    /// An icon shown before the label.
+    /// An icon shown before the label (see [`Action::icon`]'s field).
     pub fn icon(mut self, icon: impl Into<String>) -> Self {
         self.icon = Some(icon.into());
         self

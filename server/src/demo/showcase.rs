@@ -209,6 +209,7 @@ async fn actions(chat: &Chat) -> HookResult {
         .action(
             Action::new("demo_like")
                 .label("Like")
+                .icon("heart")
                 .payload(json!({ "liked": true }))
                 .tooltip("Tell the demo you like it"),
         )

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use crate::client::{self, ChatStore, StepModel};
+use crate::components::icons::action_icon;
 use crate::protocol::ClientEvent;
 
 /// A message's action buttons. A click names the action; the server runs
@@ -33,7 +34,11 @@ pub fn ActionBar(model: StepModel) -> impl IntoView {
                                 title=action.tooltip.clone().unwrap_or_default()
                                 on:click=click
                             >
-                                {action.icon.clone().map(|icon| view! { <span class="action-icon" data-icon=icon.clone()></span> })}
+                                {action
+                                    .icon
+                                    .as_deref()
+                                    .and_then(action_icon)
+                                    .map(|svg| view! { <span class="action-icon" inner_html=svg></span> })}
                                 {action.label.clone()}
                             </button>
                         }
