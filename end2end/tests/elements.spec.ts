@@ -139,8 +139,11 @@ test('a custom element updates its props, calls an action, sends a message and r
   const value = custom.getByTestId('counter-value');
   await expect(value).toHaveText('Loquats: 0');
 
+  // Mark the component: a props update must reach this same instance.
+  await custom.locator('loquat-counter').evaluate((el) => ((el as unknown as { marked: boolean }).marked = true));
   await custom.getByTestId('counter-increment').click();
   await expect(value).toHaveText('Loquats: 1');
+  expect(await custom.locator('loquat-counter').evaluate((el) => (el as unknown as { marked?: boolean }).marked)).toBe(true);
   await custom.getByTestId('counter-increment').click();
   await expect(value).toHaveText('Loquats: 2');
   await page.reload();

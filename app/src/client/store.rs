@@ -293,6 +293,14 @@ impl ChatStore {
             .update(|items| items.retain(|e| e.id != id));
     }
 
+    /// The element with this id as it is now, tracked: a reactive scope
+    /// reading it runs again when the element changes.
+    pub fn element_tracked(&self, id: &str) -> Option<Element> {
+        let owner = self.element_owner.with_value(|m| m.get(id).cloned())?;
+        self.element_list(owner.as_deref())
+            .with(|items| items.iter().find(|e| e.id == id).cloned())
+    }
+
     /// The element with this id, wherever it is shown.
     pub fn element(&self, id: &str) -> Option<Element> {
         let owner = self.element_owner.with_value(|m| m.get(id).cloned())?;

@@ -31,18 +31,32 @@ pub fn CustomView(element: Element) -> impl IntoView {
     if !valid {
         error.set(Some(format!("{name:?} is not a valid component name")));
     }
-    let props = element
+    let initial = element
         .props
         .get("props")
         .cloned()
         .unwrap_or(serde_json::Value::Null);
-    let id = element.id.clone();
-    Effect::new(move |_| {
-        if let Some(div) = host.get() {
-            if valid {
-                mount(div, name.clone(), id.clone(), props.to_string(), error);
-            }
+    // The props as they are now: updates reach the mounted component in
+    // place (in the chat; an element page shows the element as loaded).
+    let store = use_context::<crate::client::ChatStore>();
+    let id = StoredValue::new(element.id.clone());
+    let props = Memo::new(move |_| {
+        store
+            .and_then(|s| id.with_value(|id| s.element_tracked(id)))
+            .and_then(|e| e.props.get("props").cloned())
+            .unwrap_or_else(|| initial.clone())
+    });
+    Effect::new(move |mounted: Option<bool>| {
+        let json = props.with(|p| p.to_string());
+        let Some(div) = host.get() else {
+            return false;
+        };
+        if mounted == Some(true) {
+            update(&div, &json);
+        } else if valid {
+            mount(div, name.clone(), id.get_value(), props, error);
         }
+        true
     });
     view! {
         <div class="custom-host" node_ref=host data-testid="custom-element" data-component=element.name.clone()></div>
@@ -51,12 +65,24 @@ pub fn CustomView(element: Element) -> impl IntoView {
     .into_any()
 }
 
+/// Gives the mounted component its new props.
+#[cfg(feature = "hydrate")]
+fn update(host: &web_sys::HtmlDivElement, props: &str) {
+    if let Some(node) = host.first_element_child() {
+        let props = js_sys::JSON::parse(props).unwrap_or(wasm_bindgen::JsValue::NULL);
+        let _ = js_sys::Reflect::set(&node, &"props".into(), &props);
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn update<T>(_host: &T, _props: &str) {}
+
 #[cfg(feature = "hydrate")]
 fn mount(
     host: web_sys::HtmlDivElement,
     name: String,
     id: String,
-    props: String,
+    props: Memo<serde_json::Value>,
     error: RwSignal<Option<String>>,
 ) {
     use js_sys::{Reflect, JSON};
@@ -74,7 +100,8 @@ fn mount(
             error.set(Some(format!("cannot create <{tag}>")));
             return;
         };
-        let props = JSON::parse(&props).unwrap_or(JsValue::NULL);
+        // The latest props: they may have changed while the module loaded.
+        let props = JSON::parse(&props.with_untracked(|p| p.to_string())).unwrap_or(JsValue::NULL);
         let _ = Reflect::set(&node, &"elementId".into(), &JsValue::from_str(&id));
         let _ = Reflect::set(&node, &"props".into(), &props);
         host.replace_children_with_node_1(&node);
@@ -86,7 +113,7 @@ fn mount<T>(
     _host: T,
     _name: String,
     _id: String,
-    _props: String,
+    _props: Memo<serde_json::Value>,
     _error: RwSignal<Option<String>>,
 ) {
 }

@@ -55,3 +55,18 @@ fn text_view(element: &Element) -> AnyView {
     }
     .into_any()
 }
+
+/// How lists key an element: a change of content or props draws it anew,
+/// except for custom elements, which receive their new props in place (so
+/// the component keeps its own state).
+pub(crate) fn render_key(element: &Element) -> (String, String, Option<String>) {
+    if element.kind == ElementKind::Custom {
+        (element.id.clone(), String::new(), None)
+    } else {
+        (
+            element.id.clone(),
+            element.props.to_string(),
+            element.url.clone(),
+        )
+    }
+}

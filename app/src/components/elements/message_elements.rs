@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use super::element_view::render_key;
 use super::ElementView;
 use crate::client::StepModel;
 use crate::protocol::Display;
@@ -20,7 +21,7 @@ pub fn MessageElements(model: StepModel) -> impl IntoView {
     view! {
         <Show when=move || model.elements.with(|e| e.iter().any(|e| e.display == Display::Inline))>
             <div class="message-elements">
-                <For each=inline key=|e| (e.id.clone(), e.props.to_string(), e.url.clone()) let:element>
+                <For each=inline key=render_key let:element>
                     <ElementView element/>
                 </For>
             </div>

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use super::element_view::render_key;
 use super::ElementView;
 use crate::client::ChatStore;
 use crate::components::icons::CLOSE;
@@ -37,7 +38,7 @@ pub fn SidePanelView() -> impl IntoView {
                 <div class="side-panel-body">
                     <For
                         each=elements
-                        key=|e| (e.id.clone(), e.props.to_string(), e.url.clone())
+                        key=render_key
                         let:element
                     >
                         <ElementView element/>

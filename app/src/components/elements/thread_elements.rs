@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use super::element_view::render_key;
 use super::ElementView;
 use crate::client::ChatStore;
 
@@ -12,7 +13,7 @@ pub fn ThreadElements() -> impl IntoView {
             <aside class="thread-elements">
                 <For
                     each=move || store.thread_elements.get()
-                    key=|e| (e.id.clone(), e.props.to_string(), e.url.clone())
+                    key=render_key
                     let:element
                 >
                     <ElementView element/>
