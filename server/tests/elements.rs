@@ -434,6 +434,28 @@ async fn stored_content_cannot_run_as_a_page_of_the_site() {
         .to_str()
         .unwrap();
     assert!(csp.contains("sandbox"), "{csp}");
+    // Players seek with byte ranges.
+    let pic = client.element_named("pic.png").unwrap();
+    let ranged = |range: &'static str| {
+        let url = s.app.url(pic.url.as_deref().unwrap());
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .header("range", range)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let part = ranged("bytes=2-5").await;
+    assert_eq!(part.status(), 206);
+    assert_eq!(
+        part.headers()["content-range"],
+        format!("bytes 2-5/{}", PNG.len()).as_str()
+    );
+    assert_eq!(&part.bytes().await.unwrap()[..], &PNG[2..=5]);
+    assert_eq!(ranged("bytes=9999-").await.status(), 416);
+    assert_eq!(ranged("lines=1-2").await.status(), 200);
     // An unknown type is a download, whatever the name says.
     let file = client.element_named("data.bin").unwrap();
     let response = fetch(&s.app, file.url.as_deref().unwrap()).await;

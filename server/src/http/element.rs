@@ -75,6 +75,30 @@ fn served_type(element: &Element) -> &str {
     }
 }
 
+/// What a `Range` header asks of `total` bytes: `None` when it is not a
+/// byte range this server understands (then it is ignored), `Some(None)`
+/// when it cannot be satisfied, else the inclusive range. Only the first
+/// range of a list is served.
+fn byte_range(header: &str, total: u64) -> Option<Option<(u64, u64)>> {
+    let spec = header.trim().strip_prefix("bytes=")?;
+    let first = spec.split(',').next()?.trim();
+    let (start, end) = first.split_once('-')?;
+    let (start, end): (Option<u64>, Option<u64>) = match (start.trim(), end.trim()) {
+        ("", suffix) => {
+            let n: u64 = suffix.parse().ok()?;
+            (Some(total.saturating_sub(n)), None)
+        }
+        (start, "") => (Some(start.parse().ok()?), None),
+        (start, end) => (Some(start.parse().ok()?), Some(end.parse().ok()?)),
+    };
+    let Some(last) = total.checked_sub(1) else {
+        return Some(None);
+    };
+    let start = start.unwrap_or(0);
+    let end = end.map_or(last, |e| e.min(last));
+    Some((start <= end && start < total).then_some((start, end)))
+}
+
 /// A file name safe inside a quoted `Content-Disposition` parameter.
 fn download_name(name: &str) -> String {
     let cleaned: String = name
@@ -108,8 +132,33 @@ pub(crate) async fn content(
         Err(response) => return response,
     };
     let mime = served_type(&element);
-    let mut response = bytes.into_response();
+    let total = bytes.len() as u64;
+    let range = request
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| byte_range(v, total));
+    let mut response = match range {
+        // Players seek with ranges; one range is served, others get all.
+        Some(Some((start, end))) => {
+            let slice = bytes.slice(start as usize..=end as usize);
+            let mut response = (StatusCode::PARTIAL_CONTENT, slice).into_response();
+            if let Ok(value) = HeaderValue::from_str(&format!("bytes {start}-{end}/{total}")) {
+                response.headers_mut().insert(header::CONTENT_RANGE, value);
+            }
+            response
+        }
+        Some(None) => {
+            let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            if let Ok(value) = HeaderValue::from_str(&format!("bytes */{total}")) {
+                response.headers_mut().insert(header::CONTENT_RANGE, value);
+            }
+            return response;
+        }
+        None => bytes.into_response(),
+    };
     let headers = response.headers_mut();
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     if let Ok(value) = HeaderValue::from_str(mime) {
         headers.insert(header::CONTENT_TYPE, value);
     }
@@ -201,6 +250,19 @@ pub(crate) async fn page(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_cover_what_players_ask() {
+        assert_eq!(byte_range("bytes=0-9", 100), Some(Some((0, 9))));
+        assert_eq!(byte_range("bytes=90-", 100), Some(Some((90, 99))));
+        assert_eq!(byte_range("bytes=-10", 100), Some(Some((90, 99))));
+        assert_eq!(byte_range("bytes=50-500", 100), Some(Some((50, 99))));
+        assert_eq!(byte_range("bytes=100-", 100), Some(None));
+        assert_eq!(byte_range("bytes=9-3", 100), Some(None));
+        assert_eq!(byte_range("bytes=0-0", 0), Some(None));
+        assert_eq!(byte_range("items=0-1", 100), None);
+        assert_eq!(byte_range("bytes=x-1", 100), None);
+    }
 
     #[test]
     fn download_names_cannot_break_the_header() {
