@@ -16,7 +16,7 @@ pub use ask::{Ask, AskAnswer, AskKind, FileRules, FormField, FormInput, FormRule
 pub use client_event::ClientEvent;
 pub use element::{Display, Element, ElementKind, ElementSize, Task, TaskStatus};
 pub use server_event::{Envelope, ErrorCode, RunOutcome, ServerEvent, SidePanel, UiConfig};
-pub use step::{ShowInput, Step, StepType, FOOTER_KEY, REACTIONS_KEY};
+pub use step::{reactions_in, ShowInput, Step, StepType, FOOTER_KEY, REACTIONS_KEY};
 pub use thread::{ThreadPage, ThreadSummary};
 
 /// Version of the wire protocol; bumped on incompatible changes.

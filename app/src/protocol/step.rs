@@ -135,18 +135,23 @@ pub const REACTIONS_KEY: &str = "reactions";
 /// Metadata key of a message's footer (markdown shown under it).
 pub const FOOTER_KEY: &str = "footer";
 
+/// The reactions recorded in a message's metadata.
+pub fn reactions_in(metadata: &serde_json::Map<String, serde_json::Value>) -> Vec<String> {
+    metadata
+        .get(REACTIONS_KEY)
+        .and_then(|v| v.as_array())
+        .map(|list| {
+            list.iter()
+                .filter_map(|r| r.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 impl Step {
     /// The reactions turned on for this message.
     pub fn reactions(&self) -> Vec<String> {
-        self.metadata
-            .get(REACTIONS_KEY)
-            .and_then(|v| v.as_array())
-            .map(|list| {
-                list.iter()
-                    .filter_map(|r| r.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
+        reactions_in(&self.metadata)
     }
 
     /// Whether `reaction` is on for this message.

@@ -135,15 +135,7 @@ impl Message {
     /// The reactions the user turned on for this message (see `[UI]
     /// reactions`).
     pub fn reactions(&self) -> Vec<String> {
-        self.metadata
-            .get(loquat_app::protocol::REACTIONS_KEY)
-            .and_then(|v| v.as_array())
-            .map(|list| {
-                list.iter()
-                    .filter_map(|r| r.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
+        loquat_app::protocol::reactions_in(&self.metadata)
     }
 
     /// Adds an action button.

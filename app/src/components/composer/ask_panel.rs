@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use super::{AskFiles, AttachmentList};
 use crate::client::{self, ChatStore};
+use crate::components::elements::action_button;
 use crate::protocol::{
     Action, Ask, AskAnswer, AskKind, ClientEvent, FormField, FormInput, FormRule,
 };
@@ -61,18 +62,14 @@ fn choice_view(id: String, actions: Vec<Action>) -> AnyView {
         .map(|action| {
             let id = id.clone();
             let action_id = action.id.clone();
-            view! {
-                <button
-                    type="button"
-                    class="btn btn-small action"
-                    data-testid="action"
-                    data-action-name=action.name.clone()
-                    title=action.tooltip.clone().unwrap_or_default()
-                    on:click=move |_| answer(&id, AskAnswer::Action { action_id: action_id.clone() })
-                >
-                    {action.label.clone()}
-                </button>
-            }
+            action_button(&action, move |_| {
+                answer(
+                    &id,
+                    AskAnswer::Action {
+                        action_id: action_id.clone(),
+                    },
+                )
+            })
         })
         .collect_view();
     view! { <div class="ask-actions">{buttons}</div> }.into_any()
@@ -87,13 +84,7 @@ fn file_view(id: String, accept: String) -> AnyView {
         files.clear();
         answer(&id, AskAnswer::File { files: ids });
     };
-    let on_pick = move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(el) = picker.get_untracked() {
-            super::file_drop::take_files(super::file_drop::file_list(el.files()));
-            el.set_value("");
-        }
-    };
+    let on_pick = move |_| super::file_drop::take_picked(picker);
     view! {
         <div class="ask-files" on:dragover=super::on_drag_over on:drop=super::on_drop>
             <p class="ask-hint">"Drop files here, or"</p>

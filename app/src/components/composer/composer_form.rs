@@ -80,13 +80,7 @@ pub fn Composer() -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         let _ = ev;
     };
-    let on_pick = move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(el) = picker.get_untracked() {
-            super::file_drop::take_files(super::file_drop::file_list(el.files()));
-            el.set_value("");
-        }
-    };
+    let on_pick = move |_| super::file_drop::take_picked(picker);
 
     view! {
         <form

@@ -56,6 +56,21 @@ pub fn file_list(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
     (0..list.length()).filter_map(|i| list.get(i)).collect()
 }
 
+/// Takes the files chosen in a file input, and empties it so the same
+/// file can be chosen again.
+pub fn take_picked(picker: leptos::prelude::NodeRef<leptos::html::Input>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::prelude::GetUntracked;
+        if let Some(el) = picker.get_untracked() {
+            take_files(file_list(el.files()));
+            el.set_value("");
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = picker;
+}
+
 /// Handlers that make an area accept dropped files.
 pub fn on_drag_over(ev: leptos::ev::DragEvent) {
     ev.prevent_default();

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::client::{self, ChatStore, StepModel};
 use crate::components::icons::action_icon;
-use crate::protocol::ClientEvent;
+use crate::protocol::{Action, ClientEvent};
 
 /// A message's action buttons. A click names the action; the server runs
 /// the callback with the action as it stored it.
@@ -25,27 +25,36 @@ pub fn ActionBar(model: StepModel) -> impl IntoView {
                                 store.notice.set(Some("Not connected: the action was not sent".into()));
                             }
                         };
-                        view! {
-                            <button
-                                type="button"
-                                class="btn btn-small action"
-                                data-testid="action"
-                                data-action-name=action.name.clone()
-                                title=action.tooltip.clone().unwrap_or_default()
-                                on:click=click
-                            >
-                                {action
-                                    .icon
-                                    .as_deref()
-                                    .and_then(action_icon)
-                                    .map(|svg| view! { <span class="action-icon" inner_html=svg></span> })}
-                                {action.label.clone()}
-                            </button>
-                        }
+                        action_button(&action, click)
                     }
                 </For>
             </div>
         </Show>
+    }
+    .into_any()
+}
+
+/// One action's button (on a message, or as a choice of a question).
+pub(crate) fn action_button(
+    action: &Action,
+    click: impl FnMut(leptos::ev::MouseEvent) + 'static,
+) -> AnyView {
+    view! {
+        <button
+            type="button"
+            class="btn btn-small action"
+            data-testid="action"
+            data-action-name=action.name.clone()
+            title=action.tooltip.clone().unwrap_or_default()
+            on:click=click
+        >
+            {action
+                .icon
+                .as_deref()
+                .and_then(action_icon)
+                .map(|svg| view! { <span class="action-icon" inner_html=svg></span> })}
+            {action.label.clone()}
+        </button>
     }
     .into_any()
 }

@@ -13,6 +13,7 @@ mod side_panel;
 mod task_list_view;
 mod thread_elements;
 
+pub(crate) use action_bar::action_button;
 pub use action_bar::ActionBar;
 pub use element_page::ElementPage;
 pub use element_view::ElementView;
