@@ -71,6 +71,13 @@ fn gallery(file_path: std::path::PathBuf, outside_url: String) -> Loquat {
                         chat.send(Message::assistant(format!("error: {err:?}")))
                             .await?;
                     }
+                    "step" => {
+                        let step = chat.step("render").start().await?;
+                        step.attach(Element::image("step.png").bytes(PNG)).await?;
+                        step.finish().await?;
+                        let reply = chat.send(Message::assistant("later")).await?;
+                        reply.attach(Element::text("late", "added after")).await?;
+                    }
                     "panel" => {
                         chat.set_side_panel("Notes", vec![Element::text("n", "side text")])
                             .await?;
@@ -705,4 +712,21 @@ async fn export_and_import_carry_elements_and_their_content() {
         .await;
     assert_eq!(status, 400);
     assert!(body.contains("element 0 is invalid"), "{body}");
+}
+
+#[tokio::test]
+async fn steps_and_sent_messages_take_elements_too() {
+    let s = setup().await;
+    let mut client = s.app.client().await;
+    say_and_wait(&mut client, "step").await;
+    let step = client.step_named("render").unwrap().clone();
+    assert_eq!(
+        client.element_named("step.png").unwrap().for_id.as_deref(),
+        Some(step.id.as_str())
+    );
+    let later = client.steps.iter().find(|st| st.output == "later").unwrap();
+    assert_eq!(
+        client.element_named("late").unwrap().for_id.as_deref(),
+        Some(later.id.as_str())
+    );
 }

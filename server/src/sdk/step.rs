@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use loquat_app::protocol::{ShowInput, Step, StepType};
 
+use super::{Chat, Element, ElementHandle};
 use crate::error::ChatError;
 use crate::runtime::session::Session;
 use crate::time::now_millis;
@@ -118,6 +119,12 @@ impl StepRef {
     async fn remove(&self) -> Result<(), ChatError> {
         self.session.remove_step(&self.id).await
     }
+
+    async fn attach(&self, element: Element) -> Result<ElementHandle, ChatError> {
+        Chat::new(self.session.clone())
+            .attach(element, Some(self.id.clone()))
+            .await
+    }
 }
 
 /// A running step. Stream into its output, nest steps in it, then finish it
@@ -190,6 +197,11 @@ impl StepHandle {
     pub async fn remove(&self) -> Result<(), ChatError> {
         self.inner.remove().await
     }
+
+    /// Shows an element with the step (under its output).
+    pub async fn attach(&self, element: Element) -> Result<ElementHandle, ChatError> {
+        self.inner.attach(element).await
+    }
 }
 
 /// A message in the thread: stream tokens into it, replace its content,
@@ -240,5 +252,11 @@ impl MessageHandle {
     /// Removes the message from the thread.
     pub async fn remove(&self) -> Result<(), ChatError> {
         self.inner.remove().await
+    }
+
+    /// Adds an element to the message after it was sent (e.g. a chart
+    /// once a streamed answer is complete).
+    pub async fn attach(&self, element: Element) -> Result<ElementHandle, ChatError> {
+        self.inner.attach(element).await
     }
 }

@@ -80,6 +80,7 @@ pub fn StepView(model: StepModel) -> impl IntoView {
                 </Show>
                 <div class="step-output">
                     <MarkdownView model testid="step-output"/>
+                    <crate::components::elements::MessageElements model/>
                 </div>
                 <div class="step-children">
                     <StepChildren model/>
