@@ -58,13 +58,10 @@ pub(crate) async fn send(
     let message = post(session, content.clone(), &uploads, Default::default())
         .await
         .ok_or_else(|| refuse(ErrorCode::Storage, "the message could not be saved"))?;
-    match pending {
-        Some(ask) => {
-            session.answer(&ask.id, AskAnswer::Text { content });
-        }
-        None => {
-            let _ = session.enqueue(RunRequest::Message(Box::new(message)));
-        }
+    // A question that timed out meanwhile leaves an ordinary message.
+    let answered = pending.is_some_and(|ask| session.answer(&ask.id, AskAnswer::Text { content }));
+    if !answered {
+        let _ = session.enqueue(RunRequest::Message(Box::new(message)));
     }
     Ok(())
 }
