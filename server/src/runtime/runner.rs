@@ -40,7 +40,9 @@ pub(crate) async fn run_queue(
         if !session.is_current_epoch(epoch) {
             continue; // dropped by a stop
         }
-        execute(&session, epoch, request).await;
+        // Boxed: an idle session's task then only holds the wait for the
+        // next request, not room for a whole run's state.
+        Box::pin(execute(&session, epoch, request)).await;
     }
 }
 
