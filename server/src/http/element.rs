@@ -13,17 +13,14 @@ use loquat_app::protocol::{Element, ElementKind};
 use loquat_app::route::{ElementPageData, ThreadMissing};
 use loquat_app::shell;
 
+use super::json_error::json_error;
 use super::router::AppState;
 use super::user::request_user;
 use crate::files::FileError;
 use crate::sdk::{PageQuery, Table};
 
-fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(serde_json::json!({ "error": message }))).into_response()
-}
-
 fn not_found() -> Response {
-    error(StatusCode::NOT_FOUND, "element not found")
+    json_error(StatusCode::NOT_FOUND, "element not found")
 }
 
 /// The element, if the request's user may see it.
@@ -49,7 +46,7 @@ async fn stored_bytes(state: &AppState, element: &Element) -> Result<bytes::Byte
         Err(FileError::NotFound | FileError::InvalidKey) => Err(not_found()),
         Err(err) => {
             tracing::error!(element = %element.id, error = %err, "reading element content failed");
-            Err(error(
+            Err(json_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the content could not be read",
             ))
@@ -202,7 +199,7 @@ pub(crate) async fn rows(
         return not_found();
     };
     if element.kind != ElementKind::Dataframe {
-        return error(StatusCode::BAD_REQUEST, "the element is not a dataframe");
+        return json_error(StatusCode::BAD_REQUEST, "the element is not a dataframe");
     }
     let bytes = match stored_bytes(&state, &element).await {
         Ok(bytes) => bytes,
@@ -212,7 +209,7 @@ pub(crate) async fn rows(
         Ok(table) => Json(table.page(&query)).into_response(),
         Err(err) => {
             tracing::error!(element = %id, error = %err, "stored dataframe is unreadable");
-            error(
+            json_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the table could not be read",
             )

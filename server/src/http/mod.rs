@@ -3,6 +3,7 @@
 
 mod element;
 mod history;
+mod json_error;
 mod router;
 mod thread_page;
 mod transfer;

@@ -12,6 +12,7 @@ use loquat_app::protocol::Element;
 use loquat_app::route::is_thread_id;
 use serde::Deserialize;
 
+use super::json_error::json_error;
 use super::user::request_user;
 use crate::data::transfer::{ExportedElement, ImportedThread, ThreadExport};
 use crate::llm::ChatMessage;
@@ -22,13 +23,8 @@ use crate::time::now_millis;
 /// Largest import accepted.
 pub(crate) const MAX_IMPORT_BYTES: usize = 16 * 1024 * 1024;
 
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    let body = serde_json::json!({ "error": message.into() });
-    (status, Json(body)).into_response()
-}
-
 fn not_found() -> Response {
-    error(StatusCode::NOT_FOUND, "thread not found")
+    json_error(StatusCode::NOT_FOUND, "thread not found")
 }
 
 #[derive(Deserialize)]
@@ -51,7 +47,7 @@ async fn load(runtime: &Runtime, user: &str, id: &str) -> Result<LiveThread, Res
         (Ok(None), _) => Err(not_found()),
         (Err(err), _) | (_, Err(err)) => {
             tracing::error!(error = %err, "export failed");
-            Err(error(
+            Err(json_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the thread could not be read",
             ))
@@ -96,7 +92,7 @@ pub(crate) async fn export(
         None | Some("json") => false,
         Some("jsonl") => true,
         Some(other) => {
-            return error(
+            return json_error(
                 StatusCode::BAD_REQUEST,
                 format!("unknown format {other:?}; use json or jsonl"),
             )
@@ -114,7 +110,7 @@ pub(crate) async fn export(
         let export = ThreadExport::new(&thread, steps, with_content(&runtime, elements).await);
         match serde_json::to_string_pretty(&export) {
             Ok(json) => (json, "json", "application/json"),
-            Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "export failed"),
+            Err(_) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, "export failed"),
         }
     };
     let disposition = format!("attachment; filename=\"{stem}.{extension}\"");
@@ -162,11 +158,11 @@ pub(crate) async fn import(
 ) -> Response {
     let (Some(user), Some(persistence)) = (request_user(&runtime, &headers), &runtime.persistence)
     else {
-        return error(StatusCode::NOT_FOUND, "history is turned off");
+        return json_error(StatusCode::NOT_FOUND, "history is turned off");
     };
     let export = match ThreadExport::parse(&body) {
         Ok(export) => export,
-        Err(err) => return error(StatusCode::BAD_REQUEST, err.to_string()),
+        Err(err) => return json_error(StatusCode::BAD_REQUEST, err.to_string()),
     };
     let ImportedThread {
         thread_id,
@@ -178,7 +174,7 @@ pub(crate) async fn import(
         if let Err(err) = runtime.files.put(&key, content).await {
             tracing::error!(error = %err, "storing imported content failed");
             crate::files::discard(&runtime.files, keys);
-            return error(
+            return json_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the import could not be stored",
             );
@@ -193,7 +189,7 @@ pub(crate) async fn import(
         Err(err) => {
             tracing::error!(error = %err, "import failed");
             crate::files::discard(&runtime.files, keys);
-            error(
+            json_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the import could not be stored",
             )

@@ -12,6 +12,7 @@ use axum::Json;
 use loquat_app::protocol::{AskKind, FileRules};
 use serde::{Deserialize, Serialize};
 
+use super::json_error::json_error;
 use super::router::AppState;
 use super::user::request_user;
 use crate::files::{accepts, detect_mime};
@@ -34,10 +35,6 @@ struct Uploaded {
     name: String,
     mime: String,
     size: u64,
-}
-
-fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
 }
 
 /// The name to show: its last path segment, without control characters.
@@ -73,25 +70,25 @@ pub(crate) async fn upload(
         .session(&session_id)
         .filter(|s| !s.is_closed() && s.owner() == user)
     else {
-        return refuse(StatusCode::NOT_FOUND, "no such chat session");
+        return json_error(StatusCode::NOT_FOUND, "no such chat session");
     };
     let rules = match &query.ask {
         Some(ask_id) => match session.pending_ask() {
             Some(ask) if &ask.id == ask_id => match ask.kind {
                 AskKind::File(rules) => rules,
                 _ => {
-                    return refuse(
+                    return json_error(
                         StatusCode::BAD_REQUEST,
                         "that question does not ask for files",
                     )
                 }
             },
-            _ => return refuse(StatusCode::NOT_FOUND, "that question is no longer waiting"),
+            _ => return json_error(StatusCode::NOT_FOUND, "that question is no longer waiting"),
         },
         None => {
             let config = &runtime.config.features.spontaneous_file_upload;
             if !config.enabled {
-                return refuse(StatusCode::FORBIDDEN, "attaching files is turned off");
+                return json_error(StatusCode::FORBIDDEN, "attaching files is turned off");
             }
             FileRules {
                 accept: config.accept.clone(),
@@ -101,10 +98,10 @@ pub(crate) async fn upload(
         }
     };
     let Some(name) = clean_name(&query.name) else {
-        return refuse(StatusCode::BAD_REQUEST, "the file needs a name");
+        return json_error(StatusCode::BAD_REQUEST, "the file needs a name");
     };
     let too_large = || {
-        refuse(
+        json_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
                 "{name} is larger than the limit of {}",
@@ -126,7 +123,7 @@ pub(crate) async fn upload(
     };
     let mime = detect_mime(&name, &bytes);
     if !accepts(&rules.accept, &name, &mime) {
-        return refuse(
+        return json_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             format!(
                 "{name} ({mime}) is not an accepted type; accepted: {}",
@@ -138,7 +135,7 @@ pub(crate) async fn upload(
     let size = bytes.len() as u64;
     if let Err(err) = runtime.files.put(&id, bytes).await {
         tracing::error!(error = %err, "storing an upload failed");
-        return refuse(
+        return json_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the file could not be stored",
         );
@@ -152,7 +149,7 @@ pub(crate) async fn upload(
     };
     if !session.add_upload(upload) {
         let _ = runtime.files.delete(&id).await;
-        return refuse(
+        return json_error(
             StatusCode::TOO_MANY_REQUESTS,
             format!("at most {MAX_PENDING_UPLOADS} files can wait to be sent"),
         );
