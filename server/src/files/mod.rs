@@ -65,6 +65,17 @@ pub(crate) fn is_stored(element: &loquat_app::protocol::Element) -> bool {
         == Some(loquat_app::protocol::Element::content_path(&element.id).as_str())
 }
 
+/// The storage keys of those of `elements` whose content is stored.
+pub(crate) fn stored_keys<'a>(
+    elements: impl IntoIterator<Item = &'a loquat_app::protocol::Element>,
+) -> Vec<String> {
+    elements
+        .into_iter()
+        .filter(|e| is_stored(e))
+        .map(|e| e.id.clone())
+        .collect()
+}
+
 /// True for keys Loquat generates (element ids): ASCII letters, digits and `-`,
 /// 1 to 64 of them. Anything else (dots, slashes, …) is refused before it
 /// reaches a storage backend.

@@ -99,12 +99,7 @@ impl HistoryBackend for RuntimeHistory {
                 Ok(true) => {
                     // Tabs showing it lose their session and see not-found.
                     self.0.end_sessions_of(id);
-                    let stored = elements
-                        .iter()
-                        .filter(|e| crate::files::is_stored(e))
-                        .map(|e| e.id.clone())
-                        .collect();
-                    crate::files::discard(&self.0.files, stored);
+                    crate::files::discard(&self.0.files, crate::files::stored_keys(&elements));
                     Ok(())
                 }
                 Ok(false) => Err(HistoryError::NotFound),

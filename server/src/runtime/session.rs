@@ -16,6 +16,7 @@ use super::runner::RunRequest;
 use super::thread::ThreadState;
 use super::Runtime;
 use crate::error::ChatError;
+use crate::files::stored_keys;
 use crate::sdk::UserSession;
 use crate::time::now_millis;
 
@@ -228,14 +229,12 @@ impl Session {
             }
             let doomed: std::collections::HashSet<String> =
                 ids.iter().flat_map(|id| st.thread.subtree(id)).collect();
-            let orphans: Vec<String> = st
-                .thread
-                .elements()
-                .iter()
-                .filter(|e| e.for_id.as_ref().is_some_and(|f| doomed.contains(f)))
-                .filter(|e| crate::files::is_stored(e))
-                .map(|e| e.id.clone())
-                .collect();
+            let orphans = stored_keys(
+                st.thread
+                    .elements()
+                    .iter()
+                    .filter(|e| e.for_id.as_ref().is_some_and(|f| doomed.contains(f))),
+            );
             let changes: Vec<ServerEvent> = ids
                 .iter()
                 .filter(|id| st.thread.get(id).is_some())
@@ -390,8 +389,9 @@ impl Session {
         self.lock().thread.ask().cloned()
     }
 
-    /// Delivers the answer to question `id`; false when it is not pending.
-    pub(crate) fn answer(&self, id: &str, answer: AskAnswer) -> bool {
+    /// Ends question `id` if it is the pending one: publishes its end and
+    /// returns where its answer would go.
+    fn close_ask(&self, id: &str) -> Option<oneshot::Sender<AskAnswer>> {
         let to = {
             let mut st = self.lock();
             match &st.answer_to {
@@ -399,25 +399,19 @@ impl Session {
                 _ => None,
             }
         };
-        let Some((_, tx)) = to else {
-            return false;
-        };
+        let (_, tx) = to?;
         let _ = self.emit(ServerEvent::AskEnded { id: id.to_string() });
-        tx.send(answer).is_ok()
+        Some(tx)
+    }
+
+    /// Delivers the answer to question `id`; false when it is not pending.
+    pub(crate) fn answer(&self, id: &str, answer: AskAnswer) -> bool {
+        self.close_ask(id).is_some_and(|tx| tx.send(answer).is_ok())
     }
 
     /// Ends question `id` without an answer (timeout, or the run ended).
     pub(crate) fn end_ask(&self, id: &str) {
-        let ended = {
-            let mut st = self.lock();
-            match &st.answer_to {
-                Some((pending, _)) if pending == id => st.answer_to.take().is_some(),
-                _ => false,
-            }
-        };
-        if ended {
-            let _ = self.emit(ServerEvent::AskEnded { id: id.to_string() });
-        }
+        self.close_ask(id);
     }
 
     /// Keeps an upload until it is sent; false when too many are waiting.
@@ -464,13 +458,7 @@ impl Session {
     pub(crate) fn set_side_panel(&self, panel: Option<SidePanel>) -> Result<(), ChatError> {
         let before = self.lock().thread.side_panel().cloned();
         self.emit(ServerEvent::SidePanelSet { panel })?;
-        let orphans = before
-            .map(|p| p.elements)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(crate::files::is_stored)
-            .map(|e| e.id)
-            .collect();
+        let orphans = before.map(|p| stored_keys(&p.elements)).unwrap_or_default();
         crate::files::discard(&self.runtime.files, orphans);
         Ok(())
     }
@@ -481,22 +469,10 @@ impl Session {
         let st = self.lock();
         let mut keys: Vec<String> = st.uploads.iter().map(|u| u.id.clone()).collect();
         if let Some(panel) = st.thread.side_panel() {
-            keys.extend(
-                panel
-                    .elements
-                    .iter()
-                    .filter(|e| crate::files::is_stored(e))
-                    .map(|e| e.id.clone()),
-            );
+            keys.extend(stored_keys(&panel.elements));
         }
         if st.persist.is_none() {
-            keys.extend(
-                st.thread
-                    .elements()
-                    .iter()
-                    .filter(|e| crate::files::is_stored(e))
-                    .map(|e| e.id.clone()),
-            );
+            keys.extend(stored_keys(st.thread.elements()));
         }
         keys
     }
