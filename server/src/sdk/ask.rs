@@ -59,14 +59,26 @@ impl Drop for Pending {
     }
 }
 
+/// Asks (see [`ask`]) and turns the answer into what the caller returns;
+/// `pick` gives `None` for an answer of another kind.
+fn asking<T: Send + 'static>(
+    chat: Chat,
+    prompt: String,
+    kind: AskKind,
+    wait: Wait,
+    pick: impl FnOnce(AskAnswer) -> Option<T> + Send + 'static,
+) -> AskFuture<T> {
+    Box::pin(async move { Ok(ask(chat, prompt, kind, wait).await?.and_then(pick)) })
+}
+
 /// Shows `prompt` with the question and waits for its answer.
 async fn ask(
     chat: Chat,
-    prompt: Message,
+    prompt: String,
     kind: AskKind,
     wait: Wait,
 ) -> Result<Option<AskAnswer>, ChatError> {
-    let shown = chat.send(prompt).await?;
+    let shown = chat.send(Message::assistant(prompt)).await?;
     let session = chat.session().clone();
     let id = crate::ids::new_id();
     let deadline = now_millis().saturating_add(wait.timeout.as_millis() as u64);
@@ -120,19 +132,16 @@ impl IntoFuture for AskText {
     type IntoFuture = AskFuture<String>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move {
-            let answer = ask(
-                self.chat,
-                Message::assistant(self.prompt),
-                AskKind::Text,
-                self.wait,
-            )
-            .await?;
-            Ok(match answer {
-                Some(AskAnswer::Text { content }) => Some(content),
+        asking(
+            self.chat,
+            self.prompt,
+            AskKind::Text,
+            self.wait,
+            |answer| match answer {
+                AskAnswer::Text { content } => Some(content),
                 _ => None,
-            })
-        })
+            },
+        )
     }
 }
 
@@ -167,12 +176,7 @@ impl AskFile {
         S: Into<String>,
         E: Into<String>,
     {
-        self.rules.accept = accept
-            .into_iter()
-            .flat_map(|(mime, exts)| {
-                std::iter::once(mime.into()).chain(exts.into_iter().map(Into::into))
-            })
-            .collect();
+        self.rules.accept = accept_patterns(accept);
         self
     }
 
@@ -194,20 +198,18 @@ impl IntoFuture for AskFile {
     type IntoFuture = AskFuture<Vec<UploadedFile>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move {
-            let session = self.chat.session().clone();
-            let answer = ask(
-                self.chat,
-                Message::assistant(self.prompt),
-                AskKind::File(self.rules),
-                self.wait,
-            )
-            .await?;
-            Ok(match answer {
-                Some(AskAnswer::File { files }) => Some(files_of(&session, &files)),
+        let session = self.chat.session().clone();
+        let kind = AskKind::File(self.rules);
+        asking(
+            self.chat,
+            self.prompt,
+            kind,
+            self.wait,
+            move |answer| match answer {
+                AskAnswer::File { files } => Some(files_of(&session, &files)),
                 _ => None,
-            })
-        })
+            },
+        )
     }
 }
 
@@ -229,28 +231,24 @@ impl IntoFuture for AskAction {
     type IntoFuture = AskFuture<Action>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move {
-            let mut actions = self.actions;
-            for action in &mut actions {
-                if action.id.is_empty() {
-                    action.id = crate::ids::new_id();
-                }
+        let mut actions = self.actions;
+        for action in &mut actions {
+            if action.id.is_empty() {
+                action.id = crate::ids::new_id();
             }
-            let offered = actions.clone();
-            let answer = ask(
-                self.chat,
-                Message::assistant(self.prompt),
-                AskKind::Action { actions },
-                self.wait,
-            )
-            .await?;
-            Ok(match answer {
-                Some(AskAnswer::Action { action_id }) => {
-                    offered.into_iter().find(|a| a.id == action_id)
-                }
+        }
+        let offered = actions.clone();
+        let kind = AskKind::Action { actions };
+        asking(
+            self.chat,
+            self.prompt,
+            kind,
+            self.wait,
+            move |answer| match answer {
+                AskAnswer::Action { action_id } => offered.into_iter().find(|a| a.id == action_id),
                 _ => None,
-            })
-        })
+            },
+        )
     }
 }
 
@@ -367,22 +365,20 @@ impl IntoFuture for AskForm {
     type IntoFuture = AskFuture<serde_json::Map<String, serde_json::Value>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move {
-            let answer = ask(
-                self.chat,
-                Message::assistant(self.prompt),
-                AskKind::Form {
-                    fields: self.fields,
-                    rules: self.rules,
-                },
-                self.wait,
-            )
-            .await?;
-            Ok(match answer {
-                Some(AskAnswer::Form { values }) => Some(values),
+        let kind = AskKind::Form {
+            fields: self.fields,
+            rules: self.rules,
+        };
+        asking(
+            self.chat,
+            self.prompt,
+            kind,
+            self.wait,
+            |answer| match answer {
+                AskAnswer::Form { values } => Some(values),
                 _ => None,
-            })
-        })
+            },
+        )
     }
 }
 
@@ -451,5 +447,35 @@ impl Chat {
             rules: Vec::new(),
             wait: Wait::default(),
         }
+    }
+}
+
+/// MIME type → extensions pairs as one accept list: each type, then its
+/// extensions.
+fn accept_patterns<I, S, E>(accept: I) -> Vec<String>
+where
+    I: IntoIterator<Item = (S, Vec<E>)>,
+    S: Into<String>,
+    E: Into<String>,
+{
+    accept
+        .into_iter()
+        .flat_map(|(mime, exts)| {
+            std::iter::once(mime.into()).chain(exts.into_iter().map(Into::into))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_mime_to_extensions_map_accepts_the_type_and_its_extensions() {
+        let accept =
+            super::accept_patterns([("text/plain", vec![".txt", ".md"]), ("image/png", vec![])]);
+        assert_eq!(accept, ["text/plain", ".txt", ".md", "image/png"]);
+        let rules = crate::files::accepts;
+        assert!(rules(&accept, "notes.md", "text/markdown"));
+        assert!(rules(&accept, "a.png", "image/png"));
+        assert!(!rules(&accept, "a.gif", "image/gif"));
     }
 }
