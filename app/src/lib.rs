@@ -12,5 +12,6 @@ pub mod protocol;
 pub mod route;
 mod shell;
 mod ui_config;
+pub mod units;
 
 pub use shell::{shell, App};

@@ -10,11 +10,13 @@ use axum::http::{header, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use loquat_app::protocol::{AskKind, FileRules};
+use loquat_app::units::human_size;
 use serde::{Deserialize, Serialize};
 
 use super::json_error::json_error;
 use super::router::AppState;
 use super::user::request_user;
+
 use crate::files::{accepts, detect_mime};
 use crate::runtime::session::{Upload, MAX_PENDING_UPLOADS};
 
@@ -47,15 +49,6 @@ pub(crate) fn clean_name(name: &str) -> Option<String> {
         .collect();
     let cleaned = cleaned.trim().to_string();
     (!cleaned.is_empty() && cleaned != "." && cleaned != "..").then_some(cleaned)
-}
-
-fn megabytes(bytes: u64) -> String {
-    let mb = bytes as f64 / (1024.0 * 1024.0);
-    if mb >= 1.0 {
-        format!("{mb:.0} MB")
-    } else {
-        format!("{} KB", bytes.div_ceil(1024))
-    }
 }
 
 pub(crate) async fn upload(
@@ -105,7 +98,7 @@ pub(crate) async fn upload(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
                 "{name} is larger than the limit of {}",
-                megabytes(rules.max_size_bytes)
+                human_size(rules.max_size_bytes)
             ),
         )
     };

@@ -5,8 +5,8 @@
 
 use leptos::prelude::*;
 
-use crate::components::elements::human_size;
 use crate::protocol::FileRules;
+use crate::units::human_size;
 
 /// Where an attachment stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -17,7 +17,6 @@ pub(crate) use action_bar::action_button;
 pub use action_bar::ActionBar;
 pub use element_page::ElementPage;
 pub use element_view::ElementView;
-pub(crate) use media_view::human_size;
 pub use message_elements::MessageElements;
 pub use plotly_view::PLOTLY_SRC;
 pub use side_panel::SidePanelView;
