@@ -91,6 +91,13 @@ test('plotly.js loads only when a plot is shown, and the plot is interactive', a
   expect(plotlyRequests, 'plotly.js on first load').toEqual([]);
 
   await command(page, '/plot');
+  // The step that prepared the data shows it as an element under its output.
+  const step = page.locator('[data-testid="step"][data-step-name="prepare data"]');
+  const toggle = step.getByTestId('step-toggle').first();
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  const data = step.locator('[data-testid="element"][data-element-type="text"]');
+  await expect(data).toBeVisible();
+  await expect(data).toContainText('"ripeness"');
   const plot = element(page, 'plotly').getByTestId('plotly');
   await expect(plot).toHaveAttribute('data-state', 'ready', { timeout: 20_000 });
   expect(plotlyRequests.length).toBe(1);

@@ -154,6 +154,16 @@ async fn plot(chat: &Chat) -> HookResult {
         }],
         "layout": { "title": { "text": "Ripeness by week" }, "height": 320 }
     });
+    // The data, shown with the step that prepared it.
+    let prepare = chat
+        .step("prepare data")
+        .kind(crate::StepType::Tool)
+        .start()
+        .await?;
+    prepare
+        .attach(Element::code("figure.json", figure.to_string(), "json"))
+        .await?;
+    prepare.finish_with("6 weekly readings").await?;
     send(
         chat,
         Message::assistant("An interactive chart: hover, zoom and pan.")
