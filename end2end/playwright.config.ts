@@ -6,8 +6,8 @@ import { defineConfig, devices } from '@playwright/test';
  * There is no `webServer` here: every test starts its own `loquat` server
  * (fresh port, fresh data dir) through the `server` fixture in
  * tests/support/fixtures.ts, because some tests stop and restart it or need
- * a different demo speed. The server binary comes from $LOQUAT_BIN and the
- * built site from $LEPTOS_SITE_ROOT; scripts/test.sh sets both.
+ * a different demo speed. The server binary comes from $LOQUAT_BIN (a site
+ * directory from $LEPTOS_SITE_ROOT when set); scripts/test.sh sets them.
  *
  * Chromium is Debian's (/usr/bin/chromium); Playwright never downloads one.
  */

@@ -4,6 +4,7 @@
 // Leptos views nest deep types.
 #![recursion_limit = "256"]
 
+mod build_id;
 pub mod client;
 pub mod components;
 pub mod history;
@@ -11,7 +12,11 @@ pub mod markdown;
 pub mod protocol;
 pub mod route;
 mod shell;
+pub mod site_assets;
 mod ui_config;
 pub mod units;
 
+#[cfg(feature = "hydrate")]
+pub use build_id::check_page;
+pub use build_id::{build_id, BUILD_ATTR};
 pub use shell::{shell, App};

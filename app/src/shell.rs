@@ -1,7 +1,8 @@
 use leptos::context::Provider;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 
+use crate::build_id::build_id;
 use crate::client::{self, ChatStore};
 use crate::components::elements::{ElementPage, SidePanelView};
 use crate::components::history::{HistorySidebar, SidebarOpen};
@@ -10,6 +11,7 @@ use crate::components::ChatPage;
 use crate::route::{
     current_page, page_element, ElementPageData, Page, ThreadMissing, ELEMENT_DATA_ID,
 };
+use crate::site_assets::BundleTags;
 use crate::ui_config::{self, CONFIG_ELEMENT_ID};
 
 /// Applies the saved theme before first paint, so a dark page never flashes light.
@@ -29,7 +31,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     });
     view! {
         <!DOCTYPE html>
-        <html lang="en" data-not-found=missing>
+        <html lang="en" data-not-found=missing data-loquat-build=build_id()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -39,8 +41,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <script inner_html=THEME_SCRIPT></script>
                 <script type="application/json" id=CONFIG_ELEMENT_ID inner_html=config_json></script>
                 {element_json}
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <AutoReload options/>
+                <BundleTags/>
                 <MetaTags/>
             </head>
             <body>
@@ -88,7 +90,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/loquat.css"/>
         <Title text=title/>
         <Provider value=SidebarOpen::new()>
             <div class="app">

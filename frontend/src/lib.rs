@@ -3,11 +3,17 @@
 // Leptos views nest deep types.
 #![recursion_limit = "256"]
 
-/// Called by the script cargo-leptos injects into the page.
+/// Called by the module script of every page (`loquat_app::site_assets`).
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     // Readable panics while developing; release builds abort without the formatting code.
     #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
+    // Markup from a server built otherwise cannot hydrate: say why, and
+    // leave the server-rendered page as it is.
+    if let Err(problem) = loquat_app::check_page() {
+        leptos::logging::error!("{problem}");
+        return;
+    }
     leptos::mount::hydrate_body(loquat_app::App);
 }

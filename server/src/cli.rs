@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+pub use crate::starter::NewOptions;
+
 /// Command-line interface of a Loquat app.
 #[derive(Debug, Parser)]
 #[command(name = "loquat", version, about = "Serve a Loquat chat app")]
@@ -17,6 +19,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the app over HTTP.
     Run(ServeOptions),
+    /// Write a new app crate (Cargo.toml, src/main.rs, README.md) into DIR.
+    New(NewOptions),
 }
 
 /// Where to listen and where to keep data.
@@ -31,6 +35,10 @@ pub struct ServeOptions {
     /// Directory for config.toml and data.
     #[arg(long, env = "LOQUAT_DATA_DIR", default_value = ".loquat")]
     pub data_dir: PathBuf,
+    /// The app's own static files (custom elements in `elements/`, logos,
+    /// favicon), served before Loquat's.
+    #[arg(long, env = "LOQUAT_PUBLIC_DIR", default_value = "public")]
+    pub public_dir: PathBuf,
 }
 
 impl Default for ServeOptions {
@@ -39,6 +47,7 @@ impl Default for ServeOptions {
             host: "127.0.0.1".into(),
             port: 3000,
             data_dir: PathBuf::from(".loquat"),
+            public_dir: PathBuf::from("public"),
         }
     }
 }
@@ -47,19 +56,19 @@ impl ServeOptions {
     /// Loopback on a free port with the given data directory (for tests).
     pub fn ephemeral(data_dir: impl Into<PathBuf>) -> Self {
         ServeOptions {
-            host: "127.0.0.1".into(),
             port: 0,
             data_dir: data_dir.into(),
+            ..ServeOptions::default()
         }
     }
 }
 
 impl Cli {
-    /// The serve options from the process arguments (exits on `--help`).
-    pub fn serve_options() -> ServeOptions {
-        match Cli::parse().command {
-            Some(Command::Run(options)) => options,
-            None => ServeOptions::default(),
-        }
+    /// The command from the process arguments (exits on `--help`); `run`
+    /// with its defaults when none is given.
+    pub fn command() -> Command {
+        Cli::parse()
+            .command
+            .unwrap_or_else(|| Command::Run(ServeOptions::default()))
     }
 }

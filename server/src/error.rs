@@ -52,6 +52,10 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
     #[error("cannot set up persistence: {0}")]
     Data(#[from] crate::data::DataError),
+    #[error("no browser bundle to serve: {0}")]
+    Site(#[from] crate::site::SiteError),
+    #[error("cannot create the app: {0}")]
+    Starter(#[from] crate::starter::StarterError),
 }
 
 /// Renders an error for the chat: the message alone, or with its whole

@@ -32,6 +32,8 @@ mod ids;
 pub mod llm;
 mod runtime;
 mod sdk;
+pub mod site;
+pub mod starter;
 mod time;
 
 pub use cli::ServeOptions;

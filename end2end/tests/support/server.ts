@@ -8,12 +8,15 @@
  *   await server.dispose();  // stop + remove the data dir
  *
  * Each server gets a free port on 127.0.0.1 and a fresh temporary data dir,
- * runs with the repository root as its working directory, and is ready when
- * `GET /healthz` answers 200 — polled against a deadline, never a fixed sleep.
+ * runs with the repository root as its working directory (or `cwd`), and is
+ * ready when `GET /healthz` answers 200 — polled against a deadline, never a
+ * fixed sleep. Any Loquat app binary works (`bin`): they all understand
+ * `run --host --port --data-dir`.
  *
  * Environment:
  *   LOQUAT_BIN          server binary (default: <target dir>/debug/loquat)
- *   LEPTOS_SITE_ROOT    built site (default: <repo>/target/site)
+ *   LEPTOS_SITE_ROOT    a built site directory to serve (cargo-leptos builds);
+ *                       unset, the server serves the bundle embedded in it
  *   LOQUAT_E2E_VERBOSE  1 = echo server output live
  *   LOQUAT_E2E_KEEP     1 = keep data dirs after the tests
  */
@@ -51,6 +54,12 @@ export interface ServerOptions {
   dataDir?: string;
   /** Port; a free one when omitted. */
   port?: number;
+  /** The app binary; the default app (`serverBinary()`) when omitted. */
+  bin?: string;
+  /** Working directory; the repository root when omitted. */
+  cwd?: string;
+  /** Serve the bundle embedded in the binary even when LEPTOS_SITE_ROOT is set. */
+  embeddedSite?: boolean;
 }
 
 export interface ExitInfo {
@@ -62,14 +71,17 @@ export interface ExitInfo {
 
 export function serverBinary(): string {
   if (process.env.LOQUAT_BIN) return path.resolve(process.env.LOQUAT_BIN);
-  const target = process.env.CARGO_TARGET_DIR
-    ? path.resolve(REPO_ROOT, process.env.CARGO_TARGET_DIR)
-    : path.join(REPO_ROOT, 'target');
-  return path.join(target, 'debug', 'loquat');
+  return path.join(targetDir(), 'debug', 'loquat');
 }
 
-export function siteRoot(): string {
-  return path.resolve(REPO_ROOT, process.env.LEPTOS_SITE_ROOT ?? path.join('target', 'site'));
+/** The target dir cargo builds into (CARGO_TARGET_DIR or <repo>/target). */
+export function targetDir(): string {
+  return process.env.CARGO_TARGET_DIR ? path.resolve(REPO_ROOT, process.env.CARGO_TARGET_DIR) : path.join(REPO_ROOT, 'target');
+}
+
+/** The site directory the server is told to serve, if any. */
+export function siteRoot(): string | undefined {
+  return process.env.LEPTOS_SITE_ROOT ? path.resolve(REPO_ROOT, process.env.LEPTOS_SITE_ROOT) : undefined;
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
@@ -95,6 +107,7 @@ export class LoquatServer {
   readonly dataDir: string;
   readonly url: string;
   private readonly env: Record<string, string>;
+  private readonly options: ServerOptions;
   private readonly ownsDataDir: boolean;
   private child: ChildProcess | null = null;
   private exited: Promise<ExitInfo> | null = null;
@@ -102,11 +115,12 @@ export class LoquatServer {
   private readonly logLines: string[] = [];
   private starts = 0;
 
-  private constructor(port: number, dataDir: string, ownsDataDir: boolean, env: Record<string, string>) {
+  private constructor(port: number, dataDir: string, ownsDataDir: boolean, options: ServerOptions) {
     this.port = port;
     this.dataDir = dataDir;
     this.ownsDataDir = ownsDataDir;
-    this.env = env;
+    this.options = options;
+    this.env = options.env ?? {};
     this.url = `http://127.0.0.1:${port}`;
   }
 
@@ -115,7 +129,7 @@ export class LoquatServer {
     const port = options.port ?? (await freePort());
     const ownsDataDir = !options.dataDir;
     const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'loquat-e2e-'));
-    const server = new LoquatServer(port, dataDir, ownsDataDir, options.env ?? {});
+    const server = new LoquatServer(port, dataDir, ownsDataDir, options);
     await server.launch();
     return server;
   }
@@ -179,32 +193,29 @@ export class LoquatServer {
   }
 
   private async launch(): Promise<void> {
-    const bin = serverBinary();
+    const bin = this.options.bin ?? serverBinary();
     if (!fs.existsSync(bin)) {
-      throw new Error(`Loquat server binary not found at ${bin}; build it (cargo leptos build) or set LOQUAT_BIN`);
+      throw new Error(`Loquat server binary not found at ${bin}; build it (cargo build -p loquat) or set LOQUAT_BIN`);
     }
-    const site = siteRoot();
-    if (!fs.existsSync(site)) {
-      throw new Error(`site root ${site} does not exist; run cargo leptos build or set LEPTOS_SITE_ROOT`);
+    const site = this.options.embeddedSite ? undefined : siteRoot();
+    if (site && !fs.existsSync(site)) {
+      throw new Error(`site root ${site} does not exist; run cargo leptos build or unset LEPTOS_SITE_ROOT`);
     }
     const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.LEPTOS_SITE_ROOT;
+    if (site) env.LEPTOS_SITE_ROOT = site;
     for (const key of SCRUBBED_ENV) delete env[key];
     // The test harness's own LOQUAT_* knobs mean nothing to the server (which
     // reports unknown LOQUAT_* variables).
     for (const key of Object.keys(env)) {
       if (HARNESS_ENV.includes(key) || key.startsWith('LOQUAT_E2E_')) delete env[key];
     }
-    Object.assign(env, {
-      LEPTOS_SITE_ROOT: site,
-      LEPTOS_OUTPUT_NAME: process.env.LEPTOS_OUTPUT_NAME ?? 'loquat',
-      NO_COLOR: '1',
-      ...this.env,
-    });
+    Object.assign(env, { NO_COLOR: '1', ...this.env });
     const args = ['run', '--host', '127.0.0.1', '--port', String(this.port), '--data-dir', this.dataDir];
 
     this.starts += 1;
     this.note(`[e2e] start #${this.starts}: ${bin} ${args.join(' ')}`);
-    const child = spawn(bin, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, args, { cwd: this.options.cwd ?? REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.exitInfo = null;
     this.exited = new Promise<ExitInfo>((resolve) => {

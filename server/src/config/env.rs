@@ -27,6 +27,7 @@ pub const OTHER_ENV_VARS: &[&str] = &[
     "LOQUAT_HOST",
     "LOQUAT_PORT",
     "LOQUAT_DATA_DIR",
+    "LOQUAT_PUBLIC_DIR",
     "LOQUAT_LLM_BASE_URL",
     "LOQUAT_LLM_MODEL",
     "LOQUAT_LLM_API_KEY",

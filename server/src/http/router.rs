@@ -5,7 +5,7 @@ use axum::extract::FromRef;
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
-use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, LeptosRoutes};
 use loquat_app::protocol::{FileRules, UiConfig, WS_PATH};
 use loquat_app::{shell, App};
 use tower_http::compression::CompressionLayer;
@@ -14,10 +14,12 @@ use loquat_app::history::HistoryService;
 
 use super::element;
 use super::history::RuntimeHistory;
+use super::static_files::files_or_not_found;
 use super::thread_page::thread_page;
 use super::transfer;
 use super::upload;
 use crate::runtime::{socket::ws_handler, Runtime};
+use crate::site::Site;
 
 /// Provides what every render and server function needs in context.
 pub(crate) type ContextFn = Arc<dyn Fn() + Send + Sync>;
@@ -27,6 +29,7 @@ pub(crate) struct AppState {
     pub(crate) leptos: LeptosOptions,
     pub(crate) runtime: Arc<Runtime>,
     pub(crate) context: ContextFn,
+    pub(crate) site: Arc<Site>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -41,20 +44,24 @@ impl FromRef<AppState> for Arc<Runtime> {
     }
 }
 
-/// Leptos settings from the environment cargo-leptos uses, with defaults
-/// that work for a binary started from the repository root.
+/// Leptos settings. The site's files are served by [`Site`], so only what
+/// cargo-leptos's watch mode passes (`LEPTOS_ENV`, the live-reload port)
+/// matters here.
 pub(crate) fn leptos_options() -> LeptosOptions {
     let var = |key: &str, default: &str| std::env::var(key).unwrap_or_else(|_| default.into());
     let env = match var("LEPTOS_ENV", "DEV").to_ascii_lowercase().as_str() {
         "prod" | "production" => leptos::config::Env::PROD,
         _ => leptos::config::Env::DEV,
     };
-    LeptosOptions::builder()
-        .output_name(var("LEPTOS_OUTPUT_NAME", "loquat"))
-        .site_root(var("LEPTOS_SITE_ROOT", "target/site"))
-        .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR", "pkg"))
+    let mut options = LeptosOptions::builder()
+        .output_name("loquat")
+        .site_pkg_dir("pkg")
         .env(env)
-        .build()
+        .build();
+    if let Ok(port) = var("LEPTOS_RELOAD_PORT", "").parse() {
+        options.reload_port = port;
+    }
+    options
 }
 
 pub(crate) fn ui_config(runtime: &Runtime) -> UiConfig {
@@ -79,19 +86,22 @@ pub(crate) fn ui_config(runtime: &Runtime) -> UiConfig {
     }
 }
 
-pub(crate) fn router(runtime: Arc<Runtime>) -> Router {
+pub(crate) fn router(runtime: Arc<Runtime>, site: Site) -> Router {
     let leptos = leptos_options();
     let ui = ui_config(&runtime);
     let routes = generate_route_list(App);
     let history: HistoryService = Arc::new(RuntimeHistory(runtime.clone()));
+    let assets = site.assets();
     let context: ContextFn = Arc::new(move || {
         provide_context(ui.clone());
         provide_context(history.clone());
+        provide_context(assets.clone());
     });
     let state = AppState {
         leptos,
         runtime,
         context: context.clone(),
+        site: Arc::new(site),
     };
     let context = move || context();
     Router::new()
@@ -107,13 +117,11 @@ pub(crate) fn router(runtime: Arc<Runtime>) -> Router {
             "/api/threads/import",
             post(transfer::import).layer(DefaultBodyLimit::max(transfer::MAX_IMPORT_BYTES)),
         )
-        .leptos_routes_with_context(&state, routes, context.clone(), {
+        .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos.clone();
             move || shell(options.clone())
         })
-        .fallback(file_and_error_handler_with_context::<AppState, _>(
-            context, shell,
-        ))
+        .fallback(files_or_not_found)
         .layer(CompressionLayer::new())
         .with_state(state)
 }

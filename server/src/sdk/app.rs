@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::serve::ListenerExt;
 
-use crate::cli::{Cli, ServeOptions};
+use crate::cli::{Cli, Command, ServeOptions};
 use crate::config::Config;
 use crate::data::{DataLayer, SqliteDataLayer, LOCAL_USER};
 use crate::error::{HookResult, ServeError};
@@ -12,6 +12,7 @@ use crate::files::{FileStorage, LocalFileStorage};
 use crate::runtime::hooks::{action_hook, chat_hook, message_hook, Hooks};
 use crate::runtime::persist::Persistence;
 use crate::runtime::{Runtime, RuntimeLimits};
+use crate::site::{Bundle, Site};
 
 /// File name of the embedded database inside the data directory.
 pub const DATABASE_FILE: &str = "loquat.db";
@@ -183,14 +184,18 @@ impl Loquat {
         self
     }
 
-    /// Serves the app with options from the command line
-    /// (`run --host --port --data-dir`), until Ctrl-C or SIGTERM.
+    /// Runs the command line: serves the app (`run --host --port
+    /// --data-dir --public-dir`, the default) until Ctrl-C or SIGTERM, or
+    /// writes a new app crate (`new <DIR>`).
     pub async fn serve(self) -> Result<(), ServeError> {
+        let options = match Cli::command() {
+            Command::Run(options) => options,
+            Command::New(options) => return new_app(&options),
+        };
         crate::init_tracing();
         if let Some(warning) = crate::config::load_dotenv() {
             tracing::warn!("{warning}");
         }
-        let options = Cli::serve_options();
         let server = self.bind(options).await?;
         println!("Loquat is listening on http://{}", server.local_addr());
         server.run().await
@@ -243,11 +248,16 @@ impl Loquat {
             persistence,
             files,
         );
+        let site = Site::new(Bundle::from_env()?, options.public_dir.clone());
         let addr = format!("{}:{}", options.host, options.port);
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
             .map_err(|source| ServeError::Bind { addr, source })?;
-        Ok(Server { listener, runtime })
+        Ok(Server {
+            listener,
+            runtime,
+            site,
+        })
     }
 }
 
@@ -255,6 +265,7 @@ impl Loquat {
 pub struct Server {
     listener: tokio::net::TcpListener,
     runtime: Arc<Runtime>,
+    site: Site,
 }
 
 impl Server {
@@ -283,7 +294,7 @@ impl Server {
         self.runtime.spawn_sweeper();
         self.runtime.spawn_checkpointer();
         let runtime = self.runtime.clone();
-        let app = crate::http::router(self.runtime);
+        let app = crate::http::router(self.runtime, self.site);
         // Tokens are small writes: without NODELAY, Nagle's algorithm holds
         // the last one of a burst back until the peer's delayed ACK (~40 ms).
         let listener = self.listener.tap_io(|tcp| {
@@ -297,6 +308,21 @@ impl Server {
         served?;
         Ok(())
     }
+}
+
+/// `new <DIR>`: writes the app crate and says what to do next.
+fn new_app(options: &crate::starter::NewOptions) -> Result<(), ServeError> {
+    let created = crate::starter::create(options)?;
+    println!(
+        "Created {} (package `{}`, {}).\n\nNext:\n    cd {}\n    cargo run\n\nthen open \
+         http://127.0.0.1:3000. The first build also compiles the browser bundle (a few \
+         minutes, once).",
+        created.dir.display(),
+        created.name,
+        created.dependency,
+        created.dir.display(),
+    );
+    Ok(())
 }
 
 async fn shutdown_signal() {
