@@ -5,7 +5,7 @@
 #   ./scripts/bench.sh chat-load        # streaming load (server CPU, latency, idle memory)
 #   ./scripts/bench.sh persistence      # the SQLite data layer alone
 #   ./scripts/bench.sh open-thread      # a browser opening a 1,000-message thread
-#   ./scripts/bench.sh bundle           # first-load transfer size (gzip -9)
+#   ./scripts/bench.sh bundle           # first-load transfer as served (brotli, gzip)
 #   ./scripts/bench.sh dataframe        # 10,000-row dataframe: first page, paging, sorting
 #
 # Set LOQUAT_SKIP_BOOTSTRAP=1 to skip the tool check.
@@ -21,9 +21,10 @@ fi
 resolve_paths
 export PATH="$LOQUAT_ROOT/end2end/node_modules/.bin:$PATH"
 
+# The release binary with its embedded bundle, as serve.sh serves it.
 release_site() {
-  log "cargo leptos build --release"
-  cargo leptos build --release
+  log "cargo build --release -p loquat --bin loquat"
+  cargo build --release -p loquat --bin loquat
 }
 
 bench_chat_load() {
@@ -42,7 +43,8 @@ bench_open_thread() {
   log "open-thread (browser)"
   (
     cd "$LOQUAT_ROOT/end2end"
-    LOQUAT_BIN="$TARGET_DIR/release/loquat" LEPTOS_SITE_ROOT="$SITE_ROOT" \
+    unset LEPTOS_SITE_ROOT
+    LOQUAT_BIN="$TARGET_DIR/release/loquat" \
       npx --no-install playwright test -c playwright.bench.config.ts open-thread
   )
 }
@@ -52,22 +54,38 @@ bench_dataframe() {
   log "dataframe (browser)"
   (
     cd "$LOQUAT_ROOT/end2end"
-    LOQUAT_BIN="$TARGET_DIR/release/loquat" LEPTOS_SITE_ROOT="$SITE_ROOT" \
+    unset LEPTOS_SITE_ROOT
+    LOQUAT_BIN="$TARGET_DIR/release/loquat" \
       npx --no-install playwright test -c playwright.bench.config.ts dataframe
   )
 }
 
+# What a browser downloads to start, as the server sends it: the release
+# server runs on a free port, its page names the bundle's files, and each is
+# fetched as Chromium asks for it (br) and as a gzip-only client does.
 bench_bundle() {
   release_site
-  log "first-load transfer, gzip -9 (what a browser downloads to start)"
-  local total=0 file size
-  for file in "$SITE_ROOT"/pkg/*.wasm "$SITE_ROOT"/pkg/*.js "$SITE_ROOT"/pkg/*.css; do
-    [[ -f "$file" ]] || continue
-    size=$(gzip -9 -c "$file" | wc -c)
-    total=$((total + size))
-    printf '  %-40s %8d bytes raw %8d bytes gzip\n' "$(basename "$file")" "$(wc -c <"$file")" "$size"
+  log "first-load transfer, as served"
+  local data port pid html url br gz raw total_br=0 total_gz=0 total_raw=0
+  data="$(mktemp -d)"
+  port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+  (unset LEPTOS_SITE_ROOT; exec "$TARGET_DIR/release/loquat" run --port "$port" --data-dir "$data") >"$data/log" 2>&1 &
+  pid=$!
+  # shellcheck disable=SC2064
+  trap "kill $pid 2>/dev/null; rm -rf '$data'" RETURN
+  for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
+    sleep 0.1 # poll interval against the 10 s deadline of this loop
   done
-  printf '  %-40s %8s           %8d bytes gzip (%d KB)\n' total "" "$total" $((total / 1000))
+  html="$(curl -sf "http://127.0.0.1:$port/")" || die "the server did not answer (log: $data/log)"
+  for url in $(grep -oE '/pkg/[^"]+' <<<"$html" | sort -u); do
+    br=$(curl -s -H 'accept-encoding: gzip, deflate, br, zstd' -o /dev/null -w '%{size_download}' "http://127.0.0.1:$port$url")
+    gz=$(curl -s -H 'accept-encoding: gzip' -o /dev/null -w '%{size_download}' "http://127.0.0.1:$port$url")
+    raw=$(curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:$port$url")
+    total_br=$((total_br + br)) total_gz=$((total_gz + gz)) total_raw=$((total_raw + raw))
+    printf '  %-44s %9d raw %8d gzip %8d br\n' "${url%%\?*}" "$raw" "$gz" "$br"
+  done
+  printf '  %-44s %9d raw %8d gzip %8d br (%d KB as Chromium gets it)\n' total "$total_raw" "$total_gz" "$total_br" $((total_br / 1000))
 }
 
 what=("$@")

@@ -20,14 +20,12 @@ fi
 
 resolve_paths
 log "target dir: $TARGET_DIR"
-log "site root:  $SITE_ROOT"
 
-# Release builds run wasm-opt; bootstrap installs binaryen's in end2end/.
-export PATH="$LOQUAT_ROOT/end2end/node_modules/.bin:$PATH"
-
-log "cargo leptos build --release"
+# A plain cargo build, like any app's: the browser bundle is built by the
+# loquat crate's build script and embedded in the binary (see docs/own-app.md).
+log "cargo build --release -p loquat --bin loquat"
 build_start=$SECONDS
-cargo leptos build --release
+cargo build --release -p loquat --bin loquat
 log "built in $(fmt_duration $((SECONDS - build_start))) (total $(fmt_duration $((SECONDS - START))))"
 
 BIN="$TARGET_DIR/release/loquat"
@@ -49,8 +47,6 @@ has_arg --data-dir "$@" || args+=(--data-dir .loquat)
 # Script knobs are not server settings (the server warns about unknown LOQUAT_*).
 unset LOQUAT_SKIP_BOOTSTRAP LOQUAT_FAIL_FAST
 
-export LEPTOS_SITE_ROOT="$SITE_ROOT"
-export LEPTOS_OUTPUT_NAME="${LEPTOS_OUTPUT_NAME:-loquat}"
 export LEPTOS_ENV="${LEPTOS_ENV:-PROD}"
 
 log "serving: $BIN run ${args[*]} $*"

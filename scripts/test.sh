@@ -6,11 +6,17 @@
 #   clippy ssr/hydrate    cargo clippy, warnings denied, server and browser builds
 #   cargo test            loquat-app (ssr) and loquat: unit, integration,
 #                         doc tests; compiles the examples and the benchmark
-#   leptos build          cargo leptos build (debug: server + wasm + site)
 #   e2e typecheck         tsc --noEmit in end2end/
-#   e2e                   Playwright browser tests in end2end/
-#   release build/e2e     cargo leptos build --release, then the page and chat
-#                         browser tests against it (what serve.sh serves)
+#   build                 cargo build of the default app and the examples, as
+#                         a developer builds them (browser bundle embedded)
+#   e2e                   every Playwright browser test against that build,
+#                         plus each example and an app made by `loquat new`
+#                         (built with plain cargo outside the workspace)
+#   release build/e2e     cargo build --release (what serve.sh serves), then
+#                         the browser suite against it
+#   leptos release/debug  cargo leptos build [--release] (the site directory
+#                         flow of `cargo leptos watch`), then the page and chat
+#                         browser tests against each
 #
 # A failing step does not stop the independent ones after it; steps that need
 # it are skipped. Extra arguments go to `playwright test` (e.g. a file name
@@ -71,15 +77,20 @@ finish() {
   exit 0
 }
 
-e2e() {
-  local bin="$TARGET_DIR/debug/loquat"
+# playwright <server binary> <site dir or ""> <args...>: the browser tests
+# against that server (serving the site dir when given, else the bundle
+# embedded in the binary).
+playwright() {
+  local bin=$1 site=$2
+  shift 2
   [[ -x "$bin" ]] || {
     printf 'no server binary at %s\n' "$bin" >&2
     return 1
   }
   (
     cd "$LOQUAT_ROOT/end2end"
-    LOQUAT_BIN="$bin" LEPTOS_SITE_ROOT="$SITE_ROOT" npx --no-install playwright test "$@"
+    if [[ -n "$site" ]]; then export LEPTOS_SITE_ROOT="$site"; else unset LEPTOS_SITE_ROOT; fi
+    LOQUAT_BIN="$bin" npx --no-install playwright test "$@"
   )
 }
 
@@ -102,25 +113,50 @@ run_step "clippy ssr" cargo clippy -p loquat-app -p loquat --features loquat-app
 run_step "clippy hydrate" cargo clippy -p loquat-frontend --target wasm32-unknown-unknown -- -D warnings || true
 run_step "cargo test" cargo test -p loquat-app -p loquat --features loquat-app/ssr || true
 run_step "e2e typecheck" e2e_typecheck || true
-if run_step "leptos build" cargo leptos build; then
-  run_step e2e e2e "$@" || true
+# `cargo run -p loquat [--example NAME]` builds exactly these.
+if run_step build cargo build -p loquat --bins --examples; then
+  run_step e2e playwright "$TARGET_DIR/debug/loquat" "" "$@" || true
 else
-  skip_step e2e "leptos build failed"
+  skip_step e2e "build failed"
 fi
 
-# What serve.sh ships is the release build: check that it hydrates and chats
-# too (release and debug builds can differ, e.g. in compiler flags).
-release_e2e() {
-  (
-    cd "$LOQUAT_ROOT/end2end"
-    LOQUAT_BIN="$TARGET_DIR/release/loquat" LEPTOS_SITE_ROOT="$SITE_ROOT" \
-      npx --no-install playwright test page.spec.ts chat.spec.ts
-  )
-}
-if PATH="$LOQUAT_ROOT/end2end/node_modules/.bin:$PATH" run_step "release build" cargo leptos build --release; then
-  run_step "release e2e" release_e2e || true
+# What serve.sh ships: the suite again against the release build (release
+# and debug builds can differ, e.g. in compiler flags). The examples and the
+# generated app are debug builds of their own, tested above.
+if run_step "release build" cargo build --release -p loquat --bin loquat; then
+  run_step "release e2e" playwright "$TARGET_DIR/release/loquat" "" --grep-invert @apps "$@" || true
 else
   skip_step "release e2e" "release build failed"
+fi
+
+# cargo-leptos builds the server without the embedded bundle and serves the
+# site directory it built: release with typed views, like plain cargo; debug
+# with erased views on both sides, as `cargo leptos watch` does. The debug
+# build's `--cfg erase_components` would recompile every dependency of the
+# builds above, so it gets a target dir of its own. Both write target/site:
+# one after the other.
+export PATH="$LOQUAT_ROOT/end2end/node_modules/.bin:$PATH"
+leptos_build() {
+  local target=$1
+  shift
+  CARGO_TARGET_DIR="$target" cargo leptos build "$@"
+}
+if run_step "leptos release" leptos_build "$TARGET_DIR" --release; then
+  run_step "leptos release e2e" playwright "$TARGET_DIR/release/loquat" "$SITE_ROOT" page.spec.ts chat.spec.ts || true
+else
+  skip_step "leptos release e2e" "cargo leptos build --release failed"
+fi
+LEPTOS_DEBUG_TARGET="$TARGET_DIR/leptos-debug"
+# A server and a site built differently (typed and erased views): the
+# bundle must say so instead of failing inside hydration.
+mismatch_e2e() {
+  LOQUAT_E2E_EXPECT_MISMATCH=1 playwright "$TARGET_DIR/debug/loquat" "$SITE_ROOT" build-mismatch.spec.ts
+}
+if run_step "leptos debug" leptos_build "$LEPTOS_DEBUG_TARGET"; then
+  run_step "leptos debug e2e" playwright "$LEPTOS_DEBUG_TARGET/debug/loquat" "$SITE_ROOT" page.spec.ts chat.spec.ts || true
+  run_step "mismatch e2e" mismatch_e2e || true
+else
+  skip_step "leptos debug e2e" "cargo leptos build failed"
 fi
 
 finish

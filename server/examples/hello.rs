@@ -1,7 +1,7 @@
 //! The smallest Loquat app: echoes every message.
 //!
 //! Run: `cargo run -p loquat --example hello` and open http://127.0.0.1:3000
-//! (after `cargo leptos build` once, so the browser bundle exists).
+//! (`loquat new <DIR>` starts an app crate of your own from this code).
 use loquat::{Chat, Loquat, Message};
 
 #[tokio::main]

@@ -50,6 +50,10 @@ pub use sdk::{
     Table, TaskList, UploadedFile, UserSession, DATABASE_FILE, DEFAULT_ASK_TIMEOUT, FILES_DIR,
 };
 
+/// JSON for element props, metadata and payloads: `loquat::json!({ … })`
+/// without a dependency of the app's own.
+pub use serde_json::{self, json};
+
 /// The kind of a step (alias of [`StepType`]).
 pub type StepKind = StepType;
 

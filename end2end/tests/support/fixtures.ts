@@ -9,24 +9,34 @@
  *   stopped and cleaned up afterwards; its log is printed when the test fails.
  * - `baseURL` points at that server, so `page.goto('/')` works.
  * - `serverEnv`: extra environment for the server (an option; `test.use`).
+ * - `app`: which app binary the server runs, from where (an option; the
+ *   default app when unset).
+ * - `consoleErrors`: the page's console errors, for tests that assert there
+ *   are none.
  * - Uncaught errors in the page (e.g. a WASM panic) fail the test.
  */
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
-import { LoquatServer } from './server';
+import { LoquatServer, type ServerOptions } from './server';
 
 export { expect };
 
+/** An app binary other than the default one, and where it runs. */
+export type AppOptions = Pick<ServerOptions, 'bin' | 'cwd' | 'embeddedSite'>;
+
 type Fixtures = {
   serverEnv: Record<string, string>;
+  app: AppOptions;
   server: LoquatServer;
   pageErrors: string[];
+  consoleErrors: string[];
 };
 
 export const test = base.extend<Fixtures>({
   serverEnv: [{}, { option: true }],
+  app: [{}, { option: true }],
 
-  server: async ({ serverEnv }, use, testInfo) => {
-    const server = await LoquatServer.start({ env: serverEnv });
+  server: async ({ serverEnv, app }, use, testInfo) => {
+    const server = await LoquatServer.start({ ...app, env: serverEnv });
     try {
       await use(server);
     } finally {
@@ -64,6 +74,14 @@ export const test = base.extend<Fixtures>({
     },
     { auto: true },
   ],
+
+  consoleErrors: async ({ page }, use) => {
+    const errors: string[] = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') errors.push(msg.text());
+    });
+    await use(errors);
+  },
 });
 
 /** Every message in the feed. */

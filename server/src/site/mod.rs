@@ -4,7 +4,7 @@
 //! The bundle is embedded in the library by default (feature
 //! `embedded-site`), so an app built with plain cargo is complete. A site
 //! directory replaces it when `LEPTOS_SITE_ROOT` names one: cargo-leptos
-//! builds (`cargo leptos watch`, `serve.sh`) serve the site they built. The
+//! builds (`cargo leptos watch`) serve the site they built that way. The
 //! app's public directory (default `./public`) is looked at first, so an
 //! app's custom elements (`public/elements/<name>.js`) and branding files
 //! sit next to the bundle and can replace its files (e.g. `favicon.svg`).
