@@ -6,6 +6,7 @@
 #   ./scripts/bench.sh persistence      # the SQLite data layer alone
 #   ./scripts/bench.sh open-thread      # a browser opening a 1,000-message thread
 #   ./scripts/bench.sh bundle           # first-load transfer as served (brotli, gzip)
+#   ./scripts/bench.sh first-load       # what Chromium downloads on a first load and a reload
 #   ./scripts/bench.sh dataframe        # 10,000-row dataframe: first page, paging, sorting
 #
 # Set LOQUAT_SKIP_BOOTSTRAP=1 to skip the tool check.
@@ -49,6 +50,17 @@ bench_open_thread() {
   )
 }
 
+bench_first_load() {
+  release_site
+  log "first load (browser)"
+  (
+    cd "$LOQUAT_ROOT/end2end"
+    unset LEPTOS_SITE_ROOT
+    LOQUAT_BIN="$TARGET_DIR/release/loquat" \
+      npx --no-install playwright test -c playwright.bench.config.ts first-load
+  )
+}
+
 bench_dataframe() {
   release_site
   log "dataframe (browser)"
@@ -89,7 +101,7 @@ bench_bundle() {
 }
 
 what=("$@")
-[[ ${#what[@]} -gt 0 ]] || what=(chat-load persistence open-thread dataframe bundle)
+[[ ${#what[@]} -gt 0 ]] || what=(chat-load persistence open-thread dataframe bundle first-load)
 for w in "${what[@]}"; do
   case "$w" in
     chat-load) bench_chat_load ;;
@@ -97,6 +109,7 @@ for w in "${what[@]}"; do
     open-thread) bench_open_thread ;;
     dataframe) bench_dataframe ;;
     bundle) bench_bundle ;;
-    *) die "unknown benchmark: $w (chat-load, persistence, open-thread, dataframe, bundle)" ;;
+    first-load) bench_first_load ;;
+    *) die "unknown benchmark: $w (chat-load, persistence, open-thread, dataframe, bundle, first-load)" ;;
   esac
 done
