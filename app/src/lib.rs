@@ -9,6 +9,8 @@ pub mod client;
 pub mod components;
 pub mod history;
 pub mod markdown;
+#[cfg(feature = "ssr")]
+pub mod page_policy;
 pub mod protocol;
 pub mod route;
 mod shell;

@@ -19,6 +19,11 @@ const THEME_SCRIPT: &str = "try{var t=localStorage.getItem('loquat.theme');if(t)
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The nonce Leptos made for this response: the inline scripts carry it
+    // and the page's Content-Security-Policy names it.
+    let nonce = leptos::nonce::use_nonce();
+    #[cfg(feature = "ssr")]
+    crate::page_policy::set_headers(nonce.as_deref());
     let ui = ui_config::current();
     let config_json = ui_config::embedded_json(&ui);
     // Tells the browser (which cannot ask the database) to hydrate the
@@ -38,7 +43,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <meta name="description" content=ui.description.clone()/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <script inner_html=THEME_SCRIPT></script>
+                <script nonce=nonce inner_html=THEME_SCRIPT></script>
                 <script type="application/json" id=CONFIG_ELEMENT_ID inner_html=config_json></script>
                 {element_json}
                 <AutoReload options/>

@@ -32,6 +32,7 @@ impl Default for SiteAssets {
 #[component]
 pub fn BundleTags() -> impl IntoView {
     let assets = use_context::<SiteAssets>().unwrap_or_default();
+    let nonce = leptos::nonce::use_nonce();
     // `{:?}` quotes and escapes the URLs as JavaScript string literals.
     let script = format!(
         "import init,{{hydrate}} from {js:?};init({{module_or_path:{wasm:?}}}).then(hydrate);",
@@ -43,6 +44,6 @@ pub fn BundleTags() -> impl IntoView {
         <link rel="stylesheet" id="leptos" href=assets.css/>
         <link rel="modulepreload" href=assets.js/>
         <link rel="preload" href=assets.wasm r#as="fetch" r#type="application/wasm" crossorigin="anonymous"/>
-        <script type="module" inner_html=script></script>
+        <script type="module" nonce=nonce inner_html=script></script>
     }
 }

@@ -11,11 +11,22 @@ pub(crate) fn embedded_json(ui: &UiConfig) -> String {
     embed_json(ui)
 }
 
-/// A value as JSON safe to embed in a `<script>` element.
+/// A value as JSON safe to embed in a `<script>` element: `<`, `>` and `&`
+/// become `\u003c`, `\u003e` and `\u0026` (they only occur inside JSON
+/// strings, where the escapes mean the same), so no `</script>`, `<!--`
+/// or `<script` can end or change the element.
 pub(crate) fn embed_json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value)
-        .unwrap_or_else(|_| "{}".into())
-        .replace("</", "<\\/")
+    let json = serde_json::to_string(value).unwrap_or_else(|_| "{}".into());
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The settings for this render.
@@ -38,5 +49,22 @@ fn default_ui() -> UiConfig {
         cot: "full".into(),
         default_collapse_content: true,
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_json_cannot_break_out_of_its_script_element() {
+        let name = "</script><!--<script>alert(1)</script>&amp;";
+        let json = embed_json(&serde_json::json!({ "name": name }));
+        assert!(
+            !json.contains('<') && !json.contains('>') && !json.contains('&'),
+            "{json}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+        assert_eq!(back["name"], name);
     }
 }

@@ -54,6 +54,8 @@ pub enum ServeError {
     Data(#[from] crate::data::DataError),
     #[error("no browser bundle to serve: {0}")]
     Site(#[from] crate::site::SiteError),
+    #[error("who may use the app: {0}")]
+    Policy(#[from] crate::http::PolicyError),
     #[error("cannot create the app: {0}")]
     Starter(#[from] crate::starter::StarterError),
 }

@@ -189,20 +189,34 @@ fn code_head(label: &str) -> String {
     )
 }
 
+/// Link and image targets by allowlist: `http`, `https` and `mailto`
+/// URLs, and URLs without a scheme (relative, site paths, `#fragment`).
+/// Anything else (`javascript:`, `vbscript:`, `data:`, `file:`, …) becomes
+/// `#`. The scheme is read the way browsers read it: tabs and newlines
+/// anywhere and leading spaces or control characters do not count.
+/// Entities are already decoded by the parser.
 fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
-    let scheme: String = url
-        .chars()
-        .filter(|c| !c.is_whitespace() && !c.is_control())
-        .take(12)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    if ["javascript:", "vbscript:", "data:"]
-        .iter()
-        .any(|bad| scheme.starts_with(bad))
-    {
-        CowStr::Borrowed("#")
-    } else {
+    if url_scheme_allowed(&url) {
         url
+    } else {
+        CowStr::Borrowed("#")
+    }
+}
+
+fn url_scheme_allowed(url: &str) -> bool {
+    let cleaned: String = url
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let scheme_end = cleaned.find([':', '/', '?', '#']);
+    match scheme_end {
+        Some(end) if cleaned[end..].starts_with(':') => {
+            let scheme = cleaned[..end].to_ascii_lowercase();
+            matches!(scheme.as_str(), "http" | "https" | "mailto")
+        }
+        // No scheme: relative to the page.
+        _ => true,
     }
 }
 
@@ -322,5 +336,59 @@ mod tests {
         );
         assert!(!html.to_ascii_lowercase().contains("javascript:"), "{html}");
         assert!(html.contains("href=\"https://a.b\""), "{html}");
+    }
+
+    #[test]
+    fn only_web_mail_and_relative_urls_survive() {
+        let refused = [
+            "[a](data:text/html,hi)",
+            "[a](vbscript:msgbox)",
+            "[a](file:///etc/passwd)",
+            "![a](file:///etc/passwd)",
+            "![a](data:image/svg+xml,x)",
+            "[a](&#106;avascript:alert(1))",
+            "[a](java&#x09;script:alert(1))",
+            "[a](<java\tscript:alert(1)>)",
+            "<javascript:alert(1)>",
+            "<file:///etc/passwd>",
+            "[a][r]\n\n[r]: javascript:alert(1)",
+            "[a][r]\n\n[r]: FILE:///etc/passwd",
+            "[a](blob:https://x/y)",
+        ];
+        for markdown in refused {
+            let html = render(markdown, false).to_ascii_lowercase();
+            for scheme in ["javascript:", "vbscript:", "data:", "file:", "blob:"] {
+                assert!(
+                    !html.contains(&format!("=\"{scheme}")),
+                    "{markdown} -> {html}"
+                );
+            }
+            assert!(html.contains("=\"#\""), "{markdown} -> {html}");
+        }
+        let kept = [
+            (
+                "[a](https://example.com/x?y#z)",
+                "https://example.com/x?y#z",
+            ),
+            ("[a](http://example.com)", "http://example.com"),
+            ("[a](mailto:ada@example.com)", "mailto:ada@example.com"),
+            ("[a](/thread/abc)", "/thread/abc"),
+            ("[a](docs/page.html)", "docs/page.html"),
+            ("[a](#section)", "#section"),
+            ("[a](?q=1)", "?q=1"),
+            ("<https://example.com>", "https://example.com"),
+            (
+                "[a][r]\n\n[r]: https://example.com/ref",
+                "https://example.com/ref",
+            ),
+            ("![a](/element/x/content)", "/element/x/content"),
+        ];
+        for (markdown, url) in kept {
+            let html = render(markdown, false);
+            assert!(
+                html.contains(&format!("=\"{url}\"")),
+                "{markdown} -> {html}"
+            );
+        }
     }
 }

@@ -13,7 +13,8 @@
  *   default app when unset).
  * - `consoleErrors`: the page's console errors, for tests that assert there
  *   are none.
- * - Uncaught errors in the page (e.g. a WASM panic) fail the test.
+ * - Uncaught errors in the page (e.g. a WASM panic) and Content-Security-
+ *   Policy violations fail the test.
  */
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
 import { LoquatServer, type ServerOptions } from './server';
@@ -62,6 +63,8 @@ export const test = base.extend<Fixtures>({
       page.on('pageerror', (err) => errors.push(`${err.name}: ${err.message}`));
       page.on('console', (msg) => {
         if (msg.type() === 'error' || msg.type() === 'warning') consoleLines.push(`[${msg.type()}] ${msg.text()}`);
+        // The app's pages must work under their own Content-Security-Policy.
+        if (msg.text().includes('Content Security Policy')) errors.push(`CSP violation: ${msg.text()}`);
       });
       await use(errors);
       const failed = testInfo.status !== testInfo.expectedStatus || errors.length > 0;

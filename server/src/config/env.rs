@@ -10,6 +10,8 @@ use super::{Config, ConfigError, ConfigWarning, Cot};
 pub const CONFIG_ENV_VARS: &[&str] = &[
     "LOQUAT_SESSION_TIMEOUT",
     "LOQUAT_ALLOW_ORIGINS",
+    "LOQUAT_ALLOWED_HOSTS",
+    "LOQUAT_FRAME_ANCESTORS",
     "LOQUAT_DEBUG",
     "LOQUAT_PERSISTENCE",
     "LOQUAT_UNSAFE_ALLOW_HTML",
@@ -28,6 +30,7 @@ pub const OTHER_ENV_VARS: &[&str] = &[
     "LOQUAT_PORT",
     "LOQUAT_DATA_DIR",
     "LOQUAT_PUBLIC_DIR",
+    "LOQUAT_URL",
     "LOQUAT_LLM_BASE_URL",
     "LOQUAT_LLM_MODEL",
     "LOQUAT_LLM_API_KEY",
@@ -48,6 +51,8 @@ pub(super) fn apply(
         match name.as_str() {
             "LOQUAT_SESSION_TIMEOUT" => config.project.session_timeout = seconds(&name, &value)?,
             "LOQUAT_ALLOW_ORIGINS" => config.project.allow_origins = list(&value),
+            "LOQUAT_ALLOWED_HOSTS" => config.project.allowed_hosts = list(&value),
+            "LOQUAT_FRAME_ANCESTORS" => config.project.frame_ancestors = list(&value),
             "LOQUAT_DEBUG" => config.project.debug = boolean(&name, &value)?,
             "LOQUAT_PERSISTENCE" => config.project.persistence = boolean(&name, &value)?,
             "LOQUAT_EDIT_MESSAGE" => config.features.edit_message = boolean(&name, &value)?,

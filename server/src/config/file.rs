@@ -19,7 +19,14 @@ use super::{
 pub(super) const SECTIONS: &[(&str, &[&str])] = &[
     (
         "project",
-        &["session_timeout", "allow_origins", "debug", "persistence"],
+        &[
+            "session_timeout",
+            "allow_origins",
+            "allowed_hosts",
+            "frame_ancestors",
+            "debug",
+            "persistence",
+        ],
     ),
     (
         "features",
@@ -57,9 +64,22 @@ pub(super) const DEFAULT_TOML: &str = r#"# Loquat configuration.
 # Env: LOQUAT_SESSION_TIMEOUT
 session_timeout = 3600
 
-# Origins allowed to open the chat connection; "*" allows any.
+# Origins of other sites whose pages may use the app (its WebSocket and
+# state-changing requests), besides its own: ["https://www.example.com"].
+# "*" allows any site, which lets any page the user visits chat as them.
 # Env: LOQUAT_ALLOW_ORIGINS (comma-separated)
-allow_origins = ["*"]
+allow_origins = []
+
+# Host names the app answers to, besides 127.0.0.1, localhost and [::1] on
+# its port and the host of LOQUAT_URL: ["chat.internal", "10.0.0.5:3000"].
+# Others get 421 (against DNS rebinding). "*" answers to any.
+# Env: LOQUAT_ALLOWED_HOSTS (comma-separated)
+allowed_hosts = []
+
+# Who may show the app in a frame (CSP frame-ancestors sources):
+# "'self'", "https://www.example.com", or "'none'".
+# Env: LOQUAT_FRAME_ANCESTORS (comma-separated)
+frame_ancestors = ["'self'"]
 
 # Show the full cause chain of hook errors in the chat (development only).
 # Env: LOQUAT_DEBUG
@@ -176,6 +196,10 @@ fn project(
                 project.session_timeout = walker.seconds("project", key, value)?;
             }
             "allow_origins" => project.allow_origins = walker.strings("project", key, value)?,
+            "allowed_hosts" => project.allowed_hosts = walker.strings("project", key, value)?,
+            "frame_ancestors" => {
+                project.frame_ancestors = walker.strings("project", key, value)?;
+            }
             "debug" => project.debug = walker.boolean("project", key, value)?,
             "persistence" => project.persistence = walker.boolean("project", key, value)?,
             _ => walker.unknown_key("project", key),

@@ -6,7 +6,9 @@
 //! ```toml
 //! [project]
 //! session_timeout = 3600       # seconds; env LOQUAT_SESSION_TIMEOUT
-//! allow_origins = ["*"]        # env LOQUAT_ALLOW_ORIGINS (comma-separated)
+//! allow_origins = []           # env LOQUAT_ALLOW_ORIGINS (comma-separated)
+//! allowed_hosts = []           # env LOQUAT_ALLOWED_HOSTS (comma-separated)
+//! frame_ancestors = ["'self'"] # env LOQUAT_FRAME_ANCESTORS (comma-separated)
 //! debug = false                # env LOQUAT_DEBUG
 //! persistence = true           # env LOQUAT_PERSISTENCE
 //!
@@ -56,9 +58,17 @@ pub struct ProjectConfig {
     /// How long a session survives without a connected browser
     /// (`session_timeout`, in whole seconds; default 3600).
     pub session_timeout: Duration,
-    /// Origins allowed to open the chat connection; `"*"` allows any
-    /// (default `["*"]`).
+    /// Origins of other sites whose pages may use the app (WebSocket and
+    /// state-changing requests) besides its own; `"*"` allows any (default
+    /// none).
     pub allow_origins: Vec<String>,
+    /// Host names the app answers to besides the loopback names of its
+    /// port and the host of `LOQUAT_URL` (`host` or `host:port`; `"*"`
+    /// allows any; default none).
+    pub allowed_hosts: Vec<String>,
+    /// Who may show the app's pages in a frame: CSP `frame-ancestors`
+    /// sources (default `["'self'"]`).
+    pub frame_ancestors: Vec<String>,
     /// Show the full cause chain of hook errors in the chat (default false).
     pub debug: bool,
     /// Keep conversations in `<data_dir>/loquat.db` and show the history
@@ -70,7 +80,9 @@ impl Default for ProjectConfig {
     fn default() -> Self {
         ProjectConfig {
             session_timeout: Duration::from_secs(3600),
-            allow_origins: vec!["*".to_string()],
+            allow_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
+            frame_ancestors: vec!["'self'".to_string()],
             debug: false,
             persistence: true,
         }
@@ -316,7 +328,9 @@ pub(crate) mod tests {
     fn defaults() {
         let config = Config::default();
         assert_eq!(config.project.session_timeout, Duration::from_secs(3600));
-        assert_eq!(config.project.allow_origins, ["*"]);
+        assert!(config.project.allow_origins.is_empty());
+        assert!(config.project.allowed_hosts.is_empty());
+        assert_eq!(config.project.frame_ancestors, ["'self'"]);
         assert!(!config.project.debug);
         assert!(!config.features.unsafe_allow_html);
         assert_eq!(config.ui.name, "Loquat");

@@ -1,15 +1,21 @@
 //! The HTTP side: the router that joins the pages, the streaming endpoint,
 //! the history API, export/import and the site's files.
 
+mod cross_site_guard;
 mod element;
 mod history;
+mod host_guard;
 mod json_error;
+pub(crate) mod origin_policy;
 mod router;
+mod security_headers;
 mod static_files;
 mod thread_page;
 mod transfer;
 mod upload;
 mod user;
 
+pub(crate) use origin_policy::OriginPolicy;
+pub use origin_policy::PolicyError;
 pub(crate) use router::router;
 pub(crate) use user::request_user;

@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::extract::FromRef;
+use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
@@ -11,9 +12,14 @@ use loquat_app::{shell, App};
 use tower_http::compression::CompressionLayer;
 
 use loquat_app::history::HistoryService;
+use loquat_app::page_policy::PagePolicy;
 
+use super::cross_site_guard::refuse_cross_site;
 use super::element;
 use super::history::RuntimeHistory;
+use super::host_guard::refuse_unknown_hosts;
+use super::origin_policy::OriginPolicy;
+use super::security_headers::add_security_headers;
 use super::static_files::files_or_not_found;
 use super::thread_page::thread_page;
 use super::transfer;
@@ -86,16 +92,20 @@ pub(crate) fn ui_config(runtime: &Runtime) -> UiConfig {
     }
 }
 
-pub(crate) fn router(runtime: Arc<Runtime>, site: Site) -> Router {
+pub(crate) fn router(runtime: Arc<Runtime>, site: Site, policy: OriginPolicy) -> Router {
     let leptos = leptos_options();
     let ui = ui_config(&runtime);
     let routes = generate_route_list(App);
     let history: HistoryService = Arc::new(RuntimeHistory(runtime.clone()));
     let assets = site.assets();
+    let live_reload = std::env::var_os("LEPTOS_WATCH").is_some();
+    let page_policy = PagePolicy::new(&runtime.config.project.frame_ancestors, live_reload);
+    let pages = page_policy.clone();
     let context: ContextFn = Arc::new(move || {
         provide_context(ui.clone());
         provide_context(history.clone());
         provide_context(assets.clone());
+        provide_context(pages.clone());
     });
     let state = AppState {
         leptos,
@@ -104,6 +114,8 @@ pub(crate) fn router(runtime: Arc<Runtime>, site: Site) -> Router {
         site: Arc::new(site),
     };
     let context = move || context();
+    let policy = Arc::new(policy);
+    let pages = Arc::new(page_policy);
     Router::new()
         .route(WS_PATH, get(ws_handler))
         .route("/healthz", get(|| async { "ok" }))
@@ -123,5 +135,11 @@ pub(crate) fn router(runtime: Arc<Runtime>, site: Site) -> Router {
         })
         .fallback(files_or_not_found)
         .layer(CompressionLayer::new())
+        // The last layer runs first: every answer gets the security headers
+        // (refusals too); a request for an unknown host is refused before
+        // anything else looks at it; then cross-site requests.
+        .layer(from_fn_with_state(policy.clone(), refuse_cross_site))
+        .layer(from_fn_with_state(policy, refuse_unknown_hosts))
+        .layer(from_fn_with_state(pages, add_security_headers))
         .with_state(state)
 }

@@ -151,6 +151,17 @@ fn file_stem(name: &str) -> String {
 }
 
 /// `POST /api/threads/import` with an export as the body.
+/// `Content-Type: application/json`, parameters (`; charset=utf-8`) aside.
+/// Forms and `text/plain` (what a cross-site page can send without asking)
+/// are not.
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
 pub(crate) async fn import(
     State(runtime): State<Arc<Runtime>>,
     headers: HeaderMap,
@@ -160,6 +171,12 @@ pub(crate) async fn import(
     else {
         return json_error(StatusCode::NOT_FOUND, "history is turned off");
     };
+    if !is_json(&headers) {
+        return json_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "an import is a JSON export sent as application/json",
+        );
+    }
     let export = match ThreadExport::parse(&body) {
         Ok(export) => export,
         Err(err) => return json_error(StatusCode::BAD_REQUEST, err.to_string()),

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use loquat_app::protocol::{
     Action, ClientEvent, Element, ElementKind, ErrorCode, ServerEvent, StepType, REACTIONS_KEY,
 };
@@ -34,9 +34,6 @@ pub(crate) async fn ws_handler(
     headers: HeaderMap,
     State(runtime): State<Arc<Runtime>>,
 ) -> Response {
-    if !origin_allowed(&headers, &runtime.config.project.allow_origins) {
-        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
-    }
     let user = crate::http::request_user(&runtime, &headers);
     // Small buffers: idle sessions must stay cheap.
     ws.read_buffer_size(4 * 1024)
@@ -44,23 +41,6 @@ pub(crate) async fn ws_handler(
         .max_message_size(CODEC_MAX_MESSAGE.max(runtime.limits.max_frame_bytes * 2))
         .max_frame_size(CODEC_MAX_MESSAGE.max(runtime.limits.max_frame_bytes * 2))
         .on_upgrade(move |socket| connection(socket, runtime, user))
-}
-
-/// Same-origin requests and non-browser clients (no `Origin`) are always
-/// allowed; others must be listed in `allow_origins` (or it contains `*`).
-fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
-    let Some(origin) = headers.get("origin").and_then(|o| o.to_str().ok()) else {
-        return true;
-    };
-    if allowed.iter().any(|a| a == "*" || a == origin) {
-        return true;
-    }
-    let host = headers.get("host").and_then(|h| h.to_str().ok());
-    host.is_some_and(|host| {
-        origin
-            .split_once("://")
-            .is_some_and(|(_, rest)| rest == host)
-    })
 }
 
 struct Connection {

@@ -9,6 +9,8 @@ use crate::config::Config;
 use crate::data::{DataLayer, SqliteDataLayer, LOCAL_USER};
 use crate::error::{HookResult, ServeError};
 use crate::files::{FileStorage, LocalFileStorage};
+use crate::http::origin_policy::PUBLIC_URL_ENV;
+use crate::http::OriginPolicy;
 use crate::runtime::hooks::{action_hook, chat_hook, message_hook, Hooks};
 use crate::runtime::persist::Persistence;
 use crate::runtime::{Runtime, RuntimeLimits};
@@ -253,10 +255,28 @@ impl Loquat {
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
             .map_err(|source| ServeError::Bind { addr, source })?;
+        let bound = listener.local_addr()?;
+        let public_url = std::env::var(PUBLIC_URL_ENV)
+            .ok()
+            .filter(|url| !url.trim().is_empty());
+        let project = &runtime.config.project;
+        let policy = OriginPolicy::new(
+            bound,
+            public_url.as_deref(),
+            &project.allowed_hosts,
+            &project.allow_origins,
+        )?;
+        if bound.ip().is_unspecified() && public_url.is_none() && project.allowed_hosts.is_empty() {
+            tracing::warn!(
+                "listening on every interface, but only loopback host names are accepted: \
+                 set {PUBLIC_URL_ENV} or [project] allowed_hosts for the others"
+            );
+        }
         Ok(Server {
             listener,
             runtime,
             site,
+            policy,
         })
     }
 }
@@ -266,6 +286,7 @@ pub struct Server {
     listener: tokio::net::TcpListener,
     runtime: Arc<Runtime>,
     site: Site,
+    policy: OriginPolicy,
 }
 
 impl Server {
@@ -294,7 +315,7 @@ impl Server {
         self.runtime.spawn_sweeper();
         self.runtime.spawn_checkpointer();
         let runtime = self.runtime.clone();
-        let app = crate::http::router(self.runtime, self.site);
+        let app = crate::http::router(self.runtime, self.site, self.policy);
         // Tokens are small writes: without NODELAY, Nagle's algorithm holds
         // the last one of a burst back until the peer's delayed ACK (~40 ms).
         let listener = self.listener.tap_io(|tcp| {

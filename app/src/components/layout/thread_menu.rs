@@ -101,6 +101,10 @@ async fn upload(file: &web_sys::File) -> Result<String, String> {
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     init.set_body(file);
+    // The server takes JSON only (a form or text/plain post is refused).
+    let headers = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&headers, &"content-type".into(), &"application/json".into());
+    init.set_headers(&headers);
     let response = JsFuture::from(window().fetch_with_str_and_init("/api/threads/import", &init))
         .await
         .map_err(|_| "the server could not be reached".to_string())?;
