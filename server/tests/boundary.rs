@@ -226,3 +226,20 @@ async fn listed_origins_and_hosts_are_let_in() {
     let (status, _) = request(&app, reqwest::Method::GET, "/", &[("host", &host)], "").await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn session_ids_are_random_tokens_not_time_ordered_ids() {
+    let app = TestApp::start(echo().without_persistence()).await;
+    let first = app.client().await.session_id;
+    let second = app.client().await.session_id;
+    for id in [&first, &second] {
+        assert_eq!(id.len(), 32, "{id}");
+        assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+    }
+    // Time-ordered ids made a moment apart share their leading digits.
+    assert_ne!(first[..8], second[..8]);
+    // An upload to a made-up session finds nothing.
+    let upload = format!("/api/sessions/{}/files?name=a.txt", "0".repeat(32));
+    let (status, _) = request(&app, reqwest::Method::POST, &upload, &[], "hello").await;
+    assert_eq!(status, 404);
+}

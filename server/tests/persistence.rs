@@ -562,8 +562,25 @@ async fn without_persistence_there_is_no_history() {
     let (status, _) = app.server_fn("threads/list", &[]).await;
     assert_ne!(status, 200);
     assert!(!app.data_dir.join(DATABASE_FILE).exists());
-    let client = app.open_thread(&client.thread_id).await;
-    assert_eq!(client.error_codes(), vec![ErrorCode::ThreadNotFound]);
+    // While the chat is live its user may open it in another tab; once it
+    // has ended there is nothing left to open.
+    let other_tab = app.open_thread(&client.thread_id).await;
+    assert!(other_tab.error_codes().is_empty());
+    assert_eq!(other_tab.session_id, client.session_id);
+    let thread_id = client.thread_id.clone();
+    client.send(&ClientEvent::EndChat).await;
+    let deadline = tokio::time::Instant::now() + support::DEADLINE;
+    loop {
+        let reopened = app.open_thread(&thread_id).await;
+        if reopened.error_codes() == vec![ErrorCode::ThreadNotFound] {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the ended chat stayed open"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// Spawns the real binary (the offline demo) and returns it with its address.

@@ -15,7 +15,7 @@ use loquat_app::shell;
 
 use super::json_error::json_error;
 use super::router::AppState;
-use super::user::request_user;
+use super::CurrentUser;
 use crate::files::FileError;
 use crate::sdk::{PageQuery, Table};
 
@@ -24,10 +24,8 @@ fn not_found() -> Response {
 }
 
 /// The element, if the request's user may see it.
-async fn find(state: &AppState, id: &str, request: &axum::http::HeaderMap) -> Option<Element> {
-    let runtime = &state.runtime;
-    let user = request_user(runtime, request);
-    match runtime.find_element(user.as_deref(), id).await {
+async fn find(state: &AppState, id: &str, user: &CurrentUser) -> Option<Element> {
+    match state.runtime.find_element(user.id(), id).await {
         Ok(found) => found,
         Err(err) => {
             tracing::error!(element = %id, error = %err, "element lookup failed");
@@ -118,10 +116,11 @@ fn download_name(name: &str) -> String {
 
 pub(crate) async fn content(
     State(state): State<AppState>,
+    user: CurrentUser,
     Path(id): Path<String>,
     request: Request<Body>,
 ) -> Response {
-    let Some(element) = find(&state, &id, request.headers()).await else {
+    let Some(element) = find(&state, &id, &user).await else {
         return not_found();
     };
     let bytes = match stored_bytes(&state, &element).await {
@@ -191,11 +190,11 @@ pub(crate) async fn content(
 
 pub(crate) async fn rows(
     State(state): State<AppState>,
+    user: CurrentUser,
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
-    request: Request<Body>,
 ) -> Response {
-    let Some(element) = find(&state, &id, request.headers()).await else {
+    let Some(element) = find(&state, &id, &user).await else {
         return not_found();
     };
     if element.kind != ElementKind::Dataframe {
@@ -220,10 +219,11 @@ pub(crate) async fn rows(
 /// `/element/{id}`: the element on a page of its own, or not-found (404).
 pub(crate) async fn page(
     State(state): State<AppState>,
+    user: CurrentUser,
     Path(id): Path<String>,
     request: Request<Body>,
 ) -> Response {
-    let element = find(&state, &id, request.headers()).await;
+    let element = find(&state, &id, &user).await;
     let context = state.context.clone();
     let options = state.leptos.clone();
     let missing = element.is_none();

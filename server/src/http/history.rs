@@ -7,7 +7,7 @@ use loquat_app::history::{HistoryBackend, HistoryError};
 use loquat_app::protocol::ThreadPage;
 use loquat_app::route::is_thread_id;
 
-use super::user::request_user;
+use super::CurrentUser;
 use crate::data::{ThreadCursor, ThreadFilter};
 use crate::runtime::Runtime;
 
@@ -19,7 +19,9 @@ pub(crate) struct RuntimeHistory(pub(crate) Arc<Runtime>);
 
 impl RuntimeHistory {
     fn user(&self, request: &Parts) -> Result<String, HistoryError> {
-        request_user(&self.0, &request.headers).ok_or(HistoryError::Disabled)
+        // History needs a store; without one there is nothing to list.
+        self.data()?;
+        Ok(CurrentUser::of(&self.0, request).0)
     }
 
     fn data(&self) -> Result<&Arc<dyn crate::data::DataLayer>, HistoryError> {

@@ -2,6 +2,7 @@
 //! the history API, export/import and the site's files.
 
 mod cross_site_guard;
+mod current_user;
 mod element;
 mod history;
 mod host_guard;
@@ -13,9 +14,8 @@ mod static_files;
 mod thread_page;
 mod transfer;
 mod upload;
-mod user;
 
+pub(crate) use current_user::CurrentUser;
 pub(crate) use origin_policy::OriginPolicy;
 pub use origin_policy::PolicyError;
 pub(crate) use router::router;
-pub(crate) use user::request_user;

@@ -10,18 +10,16 @@ use loquat_app::route::{is_thread_id, ThreadMissing};
 use loquat_app::shell;
 
 use super::router::AppState;
-use super::user::request_user;
+use super::CurrentUser;
 
 pub(crate) async fn thread_page(
     State(state): State<AppState>,
+    user: CurrentUser,
     Path(id): Path<String>,
     request: Request<Body>,
 ) -> Response {
     let runtime = &state.runtime;
-    let exists = match request_user(runtime, request.headers()) {
-        Some(user) if is_thread_id(&id) => runtime.thread_visible(&user, &id).await,
-        _ => false,
-    };
+    let exists = is_thread_id(&id) && runtime.thread_visible(user.id(), &id).await;
     let context = state.context.clone();
     let options = state.leptos.clone();
     let render = leptos_axum::render_app_to_stream_with_context(

@@ -13,7 +13,7 @@ use loquat_app::route::is_thread_id;
 use serde::Deserialize;
 
 use super::json_error::json_error;
-use super::user::request_user;
+use super::CurrentUser;
 use crate::data::transfer::{ExportedElement, ImportedThread, ThreadExport};
 use crate::llm::ChatMessage;
 use crate::runtime::{LiveThread, Runtime};
@@ -78,13 +78,10 @@ async fn with_content(runtime: &Runtime, elements: Vec<Element>) -> Vec<Exported
 /// `GET /api/threads/{id}/export?format=json|jsonl`
 pub(crate) async fn export(
     State(runtime): State<Arc<Runtime>>,
+    CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
     Query(query): Query<ExportQuery>,
-    headers: HeaderMap,
 ) -> Response {
-    let Some(user) = request_user(&runtime, &headers) else {
-        return not_found();
-    };
     if !is_thread_id(&id) {
         return not_found();
     }
@@ -164,11 +161,11 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 pub(crate) async fn import(
     State(runtime): State<Arc<Runtime>>,
+    CurrentUser(user): CurrentUser,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (Some(user), Some(persistence)) = (request_user(&runtime, &headers), &runtime.persistence)
-    else {
+    let Some(persistence) = &runtime.persistence else {
         return json_error(StatusCode::NOT_FOUND, "history is turned off");
     };
     if !is_json(&headers) {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::json_error::json_error;
 use super::router::AppState;
-use super::user::request_user;
+use super::CurrentUser;
 
 use crate::files::{accepts, detect_mime};
 use crate::runtime::session::{Upload, MAX_PENDING_UPLOADS};
@@ -53,15 +53,15 @@ pub(crate) fn clean_name(name: &str) -> Option<String> {
 
 pub(crate) async fn upload(
     State(state): State<AppState>,
+    user: CurrentUser,
     Path(session_id): Path<String>,
     Query(query): Query<UploadQuery>,
     request: Request<Body>,
 ) -> Response {
     let runtime = &state.runtime;
-    let user = request_user(runtime, request.headers());
     let Some(session) = runtime
         .session(&session_id)
-        .filter(|s| !s.is_closed() && s.owner() == user)
+        .filter(|s| !s.is_closed() && s.owner() == user.id())
     else {
         return json_error(StatusCode::NOT_FOUND, "no such chat session");
     };

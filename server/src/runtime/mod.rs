@@ -93,10 +93,14 @@ impl Runtime {
         })
     }
 
-    /// The user requests act as. Without authentication that is the local
-    /// default user; `None` when nothing is persisted.
-    pub(crate) fn current_user(&self) -> Option<String> {
-        self.persistence.as_ref().map(|p| p.local_user.clone())
+    /// The local user, whom every request acts for while no login is
+    /// configured: the stored user with persistence, else a fixed id (a
+    /// session still belongs to it alone).
+    pub(crate) fn local_user(&self) -> String {
+        self.persistence
+            .as_ref()
+            .map(|p| p.local_user.clone())
+            .unwrap_or_else(|| crate::data::LOCAL_USER.to_string())
     }
 
     fn sessions(&self) -> MutexGuard<'_, HashMap<String, Arc<Session>>> {
@@ -104,25 +108,28 @@ impl Runtime {
     }
 
     /// Starts a new session and queues `on_chat_start`.
-    /// `owner` is the user the thread is saved for (`None` when nothing is
-    /// persisted).
-    pub(crate) fn create_session(self: &Arc<Self>, owner: Option<String>) -> Arc<Session> {
+    /// `owner` is the user the session belongs to (and its thread is saved
+    /// for, with persistence); only they may attach to it or act on it.
+    pub(crate) fn create_session(self: &Arc<Self>, owner: &str) -> Arc<Session> {
         let thread = ThreadState::new(crate::ids::new_id());
-        let persist = owner
-            .filter(|_| self.persistence.is_some())
-            .map(PersistState::new_thread);
-        self.start_session(thread, persist, RunRequest::ChatStart)
+        let persist = self
+            .persistence
+            .is_some()
+            .then(|| PersistState::new_thread(owner.to_string()));
+        self.start_session(owner, thread, persist, RunRequest::ChatStart)
     }
 
     fn start_session(
         self: &Arc<Self>,
+        owner: &str,
         thread: ThreadState,
         persist: Option<PersistState>,
         first: RunRequest,
     ) -> Arc<Session> {
-        let id = crate::ids::new_id();
+        let id = crate::ids::new_token();
         let (session, queue) = Session::new(
             id.clone(),
+            owner.to_string(),
             thread,
             persist,
             self.clone(),
@@ -168,15 +175,13 @@ impl Runtime {
         let mut thread = ThreadState::with_steps(record.id.clone(), steps);
         thread.set_elements(elements);
         let persist = PersistState::resumed(&record, interrupted);
-        Ok(self.start_session(thread, Some(persist), RunRequest::ChatResume))
+        Ok(self.start_session(user, thread, Some(persist), RunRequest::ChatResume))
     }
 
     fn live_session_of(&self, user: &str, thread_id: &str) -> Option<Arc<Session>> {
         self.sessions()
             .values()
-            .find(|s| {
-                !s.is_closed() && s.thread_id() == thread_id && s.owner().as_deref() == Some(user)
-            })
+            .find(|s| !s.is_closed() && s.thread_id() == thread_id && s.owner() == user)
             .cloned()
     }
 
@@ -199,11 +204,10 @@ impl Runtime {
     }
 
     /// An element `user` may see: in one of their live sessions (side panel
-    /// included) or in their history. `user` is `None` without persistence,
-    /// where only live sessions hold elements.
+    /// included) or in their history.
     pub(crate) async fn find_element(
         &self,
-        user: Option<&str>,
+        user: &str,
         id: &str,
     ) -> Result<Option<loquat_app::protocol::Element>, DataError> {
         if !crate::files::is_valid_key(id) {
@@ -211,7 +215,7 @@ impl Runtime {
         }
         let sessions: Vec<Arc<Session>> = self.sessions().values().cloned().collect();
         for session in sessions {
-            if session.owner().as_deref() != user {
+            if session.owner() != user {
                 continue;
             }
             if let Some(found) = session
@@ -221,9 +225,9 @@ impl Runtime {
                 return Ok(Some(found));
             }
         }
-        match (&self.persistence, user) {
-            (Some(persistence), Some(user)) => persistence.data.element(user, id).await,
-            _ => Ok(None),
+        match &self.persistence {
+            Some(persistence) => persistence.data.element(user, id).await,
+            None => Ok(None),
         }
     }
 

@@ -68,6 +68,9 @@ pub(crate) struct Upload {
 
 pub(crate) struct Session {
     pub(crate) id: String,
+    /// The user it was created for: the only one who may attach to it,
+    /// answer, stop or upload to it.
+    owner: String,
     state: Mutex<SessionState>,
     seq_tx: watch::Sender<u64>,
     queue_tx: mpsc::UnboundedSender<(u64, RunRequest)>,
@@ -90,6 +93,7 @@ pub(crate) struct Snapshot {
 impl Session {
     pub(crate) fn new(
         id: String,
+        owner: String,
         thread: ThreadState,
         persist: Option<PersistState>,
         runtime: Arc<Runtime>,
@@ -99,6 +103,7 @@ impl Session {
         let (seq_tx, _) = watch::channel(0);
         let session = Arc::new(Session {
             id,
+            owner,
             state: Mutex::new(SessionState {
                 log: EventLog::new(limits),
                 thread,
@@ -287,8 +292,8 @@ impl Session {
     }
 
     /// The owner of the session's thread, when it is persisted.
-    pub(crate) fn owner(&self) -> Option<String> {
-        self.lock().persist.as_ref().map(|p| p.owner.clone())
+    pub(crate) fn owner(&self) -> &str {
+        &self.owner
     }
 
     /// Appends streamed text to a step's output (or input).

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use loquat_app::protocol::{
     Action, ClientEvent, Element, ElementKind, ErrorCode, ServerEvent, StepType, REACTIONS_KEY,
@@ -19,6 +18,7 @@ use super::operations;
 use super::runner::RunRequest;
 use super::session::{serialize_envelope, Session};
 use super::{ResumeError, Runtime};
+use crate::http::CurrentUser;
 use crate::sdk::with_prop;
 
 /// Most events sent in one frame.
@@ -31,10 +31,10 @@ const CODEC_MAX_MESSAGE: usize = 16 * 1024 * 1024;
 
 pub(crate) async fn ws_handler(
     ws: WebSocketUpgrade,
-    headers: HeaderMap,
+    user: CurrentUser,
     State(runtime): State<Arc<Runtime>>,
 ) -> Response {
-    let user = crate::http::request_user(&runtime, &headers);
+    let user = user.0;
     // Small buffers: idle sessions must stay cheap.
     ws.read_buffer_size(4 * 1024)
         .write_buffer_size(0)
@@ -137,7 +137,7 @@ fn parse(frame: Option<Result<WsMessage, axum::Error>>, max_bytes: usize) -> Inc
     }
 }
 
-async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: Option<String>) {
+async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: String) {
     let mut conn = Connection { socket, cursor: 0 };
     let max = runtime.limits.max_frame_bytes;
 
@@ -178,7 +178,7 @@ async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: Option<Strin
     let last_seq = if existing.is_some() { last_seq } else { None };
     let (session, expired) = match (existing, thread_id) {
         (Some(session), _) => (session, false),
-        (None, Some(thread_id)) => match open_thread(&runtime, user.as_deref(), &thread_id).await {
+        (None, Some(thread_id)) => match open_thread(&runtime, &user, &thread_id).await {
             Ok(session) => (session, false),
             Err(err) => {
                 let (code, message) = match err {
@@ -199,7 +199,7 @@ async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: Option<Strin
                 return;
             }
         },
-        (None, None) => (runtime.create_session(user), session_id.is_some()),
+        (None, None) => (runtime.create_session(&user), session_id.is_some()),
     };
     session.attach();
     let mut seq_rx = session.subscribe();
@@ -252,10 +252,9 @@ async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: Option<Strin
 
 async fn open_thread(
     runtime: &Arc<Runtime>,
-    user: Option<&str>,
+    user: &str,
     thread_id: &str,
 ) -> Result<Arc<Session>, ResumeError> {
-    let user = user.ok_or(ResumeError::NotFound)?;
     if !loquat_app::route::is_thread_id(thread_id) {
         return Err(ResumeError::NotFound);
     }
