@@ -38,7 +38,7 @@ mod time;
 
 pub use cli::ServeOptions;
 pub use error::{BoxError, ChatError, HookResult, ServeError};
-pub use http::PolicyError;
+pub use http::{ConnectionLimits, PolicyError};
 pub use loquat_app::protocol;
 pub use loquat_app::protocol::{
     Action, Display, ElementKind, ElementSize, FormInput, FormRule, ShowInput, Step, StepType,

@@ -243,3 +243,96 @@ async fn session_ids_are_random_tokens_not_time_ordered_ids() {
     let (status, _) = request(&app, reqwest::Method::POST, &upload, &[], "hello").await;
     assert_eq!(status, 404);
 }
+
+fn limits(connections: loquat::ConnectionLimits) -> loquat::RuntimeLimits {
+    loquat::RuntimeLimits {
+        connections,
+        ..Default::default()
+    }
+}
+
+/// True once the server has closed `tcp` (end of stream or reset), reading
+/// away whatever it sent first; false if it is still open at `deadline`.
+async fn closed_by_server(tcp: &mut tokio::net::TcpStream, deadline: Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 1024];
+    let read_until_closed = async {
+        loop {
+            match tcp.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    };
+    tokio::time::timeout(deadline, read_until_closed)
+        .await
+        .is_ok()
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_dropped() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::start(echo().limits(limits(loquat::ConnectionLimits {
+        header_read_timeout: Duration::from_millis(300),
+        ..Default::default()
+    })))
+    .await;
+    // Silent after the request line.
+    let mut silent = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    silent.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+    // Trickling one header line at a time, never the blank line.
+    let mut trickle = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    trickle.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+    let writer = tokio::spawn(async move {
+        for i in 0..40 {
+            let line = format!("x-slow-{i}: 1\r\n");
+            if trickle.write_all(line.as_bytes()).await.is_err() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    });
+    assert!(closed_by_server(&mut silent, Duration::from_secs(5)).await);
+    assert!(
+        writer.await.unwrap(),
+        "the trickling client was still being read after 4 s"
+    );
+    // A normal request still works.
+    let (status, _) = app.get("/healthz").await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn one_client_cannot_hold_more_connections_than_its_share() {
+    use tokio::io::AsyncReadExt;
+    let app = TestApp::start(echo().limits(limits(loquat::ConnectionLimits {
+        max_per_client: 3,
+        ..Default::default()
+    })))
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(app.client().await);
+    }
+    let mut over = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let mut answer = String::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), over.read_to_string(&mut answer)).await;
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("too many open connections"), "{answer}");
+
+    // Closing one frees its place.
+    held.pop().unwrap().drop_connection().await;
+    let deadline = tokio::time::Instant::now() + support::DEADLINE;
+    loop {
+        let response = reqwest::get(app.url("/healthz")).await;
+        if response.is_ok_and(|r| r.status() == 200) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the freed place was not given back"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -53,6 +53,8 @@ pub struct RuntimeLimits {
     pub replay: ReplayLimits,
     /// Largest client frame accepted; larger ones are answered with an error.
     pub max_frame_bytes: usize,
+    /// Connections: header timeout, caps per client and in total.
+    pub connections: crate::http::ConnectionLimits,
 }
 
 impl Default for RuntimeLimits {
@@ -60,6 +62,7 @@ impl Default for RuntimeLimits {
         RuntimeLimits {
             replay: ReplayLimits::default(),
             max_frame_bytes: 1024 * 1024,
+            connections: crate::http::ConnectionLimits::default(),
         }
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
+use axum::Extension;
 use loquat_app::protocol::{
     Action, ClientEvent, Element, ElementKind, ErrorCode, ServerEvent, StepType, REACTIONS_KEY,
 };
@@ -18,6 +19,7 @@ use super::operations;
 use super::runner::RunRequest;
 use super::session::{serialize_envelope, Session};
 use super::{ResumeError, Runtime};
+use crate::http::serve::ConnectionGuard;
 use crate::http::CurrentUser;
 use crate::sdk::with_prop;
 
@@ -33,6 +35,7 @@ pub(crate) async fn ws_handler(
     ws: WebSocketUpgrade,
     user: CurrentUser,
     State(runtime): State<Arc<Runtime>>,
+    guard: Option<Extension<ConnectionGuard>>,
 ) -> Response {
     let user = user.0;
     // Small buffers: idle sessions must stay cheap.
@@ -40,7 +43,11 @@ pub(crate) async fn ws_handler(
         .write_buffer_size(0)
         .max_message_size(CODEC_MAX_MESSAGE.max(runtime.limits.max_frame_bytes * 2))
         .max_frame_size(CODEC_MAX_MESSAGE.max(runtime.limits.max_frame_bytes * 2))
-        .on_upgrade(move |socket| connection(socket, runtime, user))
+        .on_upgrade(move |socket| async move {
+            connection(socket, runtime, user).await;
+            // The socket counts under the connection caps until here.
+            drop(guard);
+        })
 }
 
 struct Connection {

@@ -2,8 +2,6 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::serve::ListenerExt;
-
 use crate::cli::{Cli, Command, ServeOptions};
 use crate::config::Config;
 use crate::data::{DataLayer, SqliteDataLayer, LOCAL_USER};
@@ -315,18 +313,11 @@ impl Server {
         self.runtime.spawn_sweeper();
         self.runtime.spawn_checkpointer();
         let runtime = self.runtime.clone();
+        let limits = runtime.limits.connections;
         let app = crate::http::router(self.runtime, self.site, self.policy);
-        // Tokens are small writes: without NODELAY, Nagle's algorithm holds
-        // the last one of a burst back until the peer's delayed ACK (~40 ms).
-        let listener = self.listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        crate::http::serve::serve(self.listener, app, limits, shutdown).await;
         // Whatever streamed since the last checkpoint is written before exit.
         runtime.flush().await;
-        served?;
         Ok(())
     }
 }
