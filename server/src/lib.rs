@@ -44,7 +44,7 @@ pub use loquat_app::protocol::{
     Action, Display, ElementKind, ElementSize, FormInput, FormRule, ShowInput, Step, StepType,
     Task, TaskStatus,
 };
-pub use runtime::{ReplayLimits, RuntimeLimits};
+pub use runtime::{ReplayLimits, RuntimeLimits, WebSocketLimits};
 pub use sdk::{
     ActionCall, AskAction, AskFile, AskForm, AskText, Chat, CsvError, Element, ElementHandle,
     Loquat, Message, MessageHandle, MessageKind, SerializeOptions, Server, StepBuilder, StepHandle,

@@ -336,3 +336,59 @@ async fn one_client_cannot_hold_more_connections_than_its_share() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn a_websocket_that_stops_answering_pings_is_closed_and_a_live_one_is_not() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message as WsMessage;
+    let app = TestApp::start(echo().limits(loquat::RuntimeLimits {
+        websocket: loquat::WebSocketLimits {
+            ping_interval: Duration::from_millis(100),
+            idle_timeout: Duration::from_millis(400),
+            ..Default::default()
+        },
+        ..Default::default()
+    }))
+    .await;
+    let hello = r#"{"type":"hello"}"#;
+    let url = format!("ws://{}/ws", app.addr);
+    let (mut silent, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    silent.send(WsMessage::Text(hello.into())).await.unwrap();
+    let (mut live, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    live.send(WsMessage::Text(hello.into())).await.unwrap();
+
+    // The live client keeps reading (and so answers pings) for a while;
+    // the silent one reads nothing meanwhile, so it answers none.
+    let keep_reading = tokio::time::Instant::now() + Duration::from_millis(1500);
+    while let Ok(Some(frame)) = tokio::time::timeout_at(keep_reading, live.next()).await {
+        assert!(frame.is_ok(), "the live socket failed: {frame:?}");
+    }
+    live.send(WsMessage::Text(
+        r#"{"type":"send","content":"still here"}"#.into(),
+    ))
+    .await
+    .unwrap();
+    let answered = tokio::time::timeout(support::DEADLINE, async {
+        while let Some(Ok(frame)) = live.next().await {
+            if let WsMessage::Text(text) = frame {
+                if text.contains("assistant_message") && text.contains("still here") {
+                    return true;
+                }
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(answered, Ok(true), "the live socket got no answer");
+
+    // The silent one was closed by the server: reading it now ends.
+    let closed = tokio::time::timeout(support::DEADLINE, async {
+        while let Some(frame) = silent.next().await {
+            if matches!(frame, Ok(WsMessage::Close(_)) | Err(_)) {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the silent socket is still open");
+}

@@ -55,6 +55,31 @@ pub struct RuntimeLimits {
     pub max_frame_bytes: usize,
     /// Connections: header timeout, caps per client and in total.
     pub connections: crate::http::ConnectionLimits,
+    /// Attached WebSockets: heartbeat and slow readers.
+    pub websocket: WebSocketLimits,
+}
+
+/// How an attached WebSocket is kept honest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WebSocketLimits {
+    /// A ping is sent this often (browsers answer by themselves).
+    pub ping_interval: Duration,
+    /// A socket that sent nothing (not even a pong) for this long is
+    /// closed; its session stays and a reconnect resumes it.
+    pub idle_timeout: Duration,
+    /// A frame the client does not take within this long (its receive
+    /// window stays full) drops the connection instead of queueing more.
+    pub send_timeout: Duration,
+}
+
+impl Default for WebSocketLimits {
+    fn default() -> Self {
+        WebSocketLimits {
+            ping_interval: Duration::from_secs(20),
+            idle_timeout: Duration::from_secs(60),
+            send_timeout: Duration::from_secs(30),
+        }
+    }
 }
 
 impl Default for RuntimeLimits {
@@ -63,6 +88,7 @@ impl Default for RuntimeLimits {
             replay: ReplayLimits::default(),
             max_frame_bytes: 1024 * 1024,
             connections: crate::http::ConnectionLimits::default(),
+            websocket: WebSocketLimits::default(),
         }
     }
 }

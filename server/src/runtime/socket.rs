@@ -53,14 +53,21 @@ pub(crate) async fn ws_handler(
 struct Connection {
     socket: WebSocket,
     cursor: u64,
+    send_timeout: Duration,
 }
 
 impl Connection {
+    /// False when the socket is gone, or too slow to take the frame.
+    async fn send_message(&mut self, message: WsMessage) -> bool {
+        let send = self.socket.send(message);
+        matches!(
+            tokio::time::timeout(self.send_timeout, send).await,
+            Ok(Ok(()))
+        )
+    }
+
     async fn send_frame(&mut self, frame: String) -> bool {
-        self.socket
-            .send(WsMessage::Text(frame.into()))
-            .await
-            .is_ok()
+        self.send_message(WsMessage::Text(frame.into())).await
     }
 
     async fn send_unsequenced(&mut self, event: ServerEvent) -> bool {
@@ -145,7 +152,11 @@ fn parse(frame: Option<Result<WsMessage, axum::Error>>, max_bytes: usize) -> Inc
 }
 
 async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: String) {
-    let mut conn = Connection { socket, cursor: 0 };
+    let mut conn = Connection {
+        socket,
+        cursor: 0,
+        send_timeout: runtime.limits.websocket.send_timeout,
+    };
     let max = runtime.limits.max_frame_bytes;
 
     // Handshake: wait for hello; refuse anything else meanwhile.
@@ -234,9 +245,17 @@ async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: String) {
         };
     }
 
+    let limits = runtime.limits.websocket;
+    let mut heartbeat = tokio::time::interval_at(
+        tokio::time::Instant::now() + limits.ping_interval,
+        limits.ping_interval,
+    );
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_heard = tokio::time::Instant::now();
     while alive {
         tokio::select! {
             frame = conn.socket.recv() => {
+                last_heard = tokio::time::Instant::now();
                 alive = match parse(frame, max) {
                     Incoming::Event(event) => handle(&runtime, &session, &mut conn, event).await,
                     Incoming::Refused(code, message) => conn.send_error(code, message).await,
@@ -246,6 +265,13 @@ async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: String) {
             }
             changed = seq_rx.changed() => {
                 alive = changed.is_ok() && conn.flush(&session).await;
+            }
+            _ = heartbeat.tick() => {
+                if last_heard.elapsed() >= limits.idle_timeout {
+                    tracing::debug!(session = %session.id, "no answer to pings; closing the socket");
+                    break;
+                }
+                alive = conn.send_message(WsMessage::Ping(Default::default())).await;
             }
         }
         if session.is_closed() {
