@@ -207,12 +207,18 @@ async fn another_users_thread_is_not_found_everywhere() {
     assert_eq!(status, 404);
     assert!(!body.contains("secret"));
     // Server functions.
-    let (status, _) = app
+    // Another user's thread is not found (404, not a server error).
+    let (status, body) = app
         .server_fn("threads/rename", &[("id", &foreign), ("name", "mine now")])
         .await;
-    assert_ne!(status, 200);
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("thread not found"), "{body}");
     let (status, _) = app.server_fn("threads/delete", &[("id", &foreign)]).await;
-    assert_ne!(status, 200);
+    assert_eq!(status, 404);
+    let (status, _) = app
+        .server_fn("threads/rename", &[("id", "no-such-thread"), ("name", "x")])
+        .await;
+    assert_eq!(status, 404);
     assert!(list(&app, None).await.threads.is_empty());
     assert!(list(&app, Some("secret")).await.threads.is_empty());
     // Still there, untouched.
@@ -255,7 +261,7 @@ async fn rename_delete_and_search_through_the_server_functions() {
     let (status, _) = app
         .server_fn("threads/rename", &[("id", &ids[1]), ("name", "   ")])
         .await;
-    assert_ne!(status, 200);
+    assert_eq!(status, 400, "an empty name is the request's fault");
     assert_eq!(list(&app, Some("yellow")).await.threads[0].id, ids[1]);
 
     let (status, body) = app.server_fn("threads/delete", &[("id", &ids[0])]).await;

@@ -22,6 +22,17 @@ pub enum HistoryError {
     Failed,
 }
 
+impl HistoryError {
+    /// The HTTP status of a server function failing with this error.
+    pub fn status(&self) -> http::StatusCode {
+        match self {
+            HistoryError::Disabled | HistoryError::NotFound => http::StatusCode::NOT_FOUND,
+            HistoryError::Invalid(_) => http::StatusCode::BAD_REQUEST,
+            HistoryError::Failed => http::StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
 impl std::fmt::Display for HistoryError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -21,7 +21,17 @@ pub const MAX_SEARCH_CHARS: usize = 200;
 
 #[cfg(feature = "ssr")]
 fn service() -> Result<HistoryService, ServerFnError> {
-    use_context::<HistoryService>().ok_or_else(|| ServerFnError::new(HistoryError::Disabled))
+    use_context::<HistoryService>().ok_or_else(|| failed(HistoryError::Disabled))
+}
+
+/// The server function's error, with the HTTP status that says what it is
+/// (a missing thread is a 404, not a server error).
+#[cfg(feature = "ssr")]
+fn failed(err: HistoryError) -> ServerFnError {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(err.status());
+    }
+    ServerFnError::new(err)
 }
 
 #[cfg(feature = "ssr")]
@@ -42,7 +52,7 @@ pub async fn list_threads(
         .as_ref()
         .is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS)
     {
-        return Err(ServerFnError::new(HistoryError::Invalid(format!(
+        return Err(failed(HistoryError::Invalid(format!(
             "a search is at most {MAX_SEARCH_CHARS} characters"
         ))));
     }
@@ -50,7 +60,7 @@ pub async fn list_threads(
     service()?
         .list_threads(&parts, search, cursor)
         .await
-        .map_err(ServerFnError::new)
+        .map_err(failed)
 }
 
 /// Renames one of the user's threads.
@@ -58,7 +68,7 @@ pub async fn list_threads(
 pub async fn rename_thread(id: String, name: String) -> Result<(), ServerFnError> {
     let name = name.trim().to_string();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-        return Err(ServerFnError::new(HistoryError::Invalid(format!(
+        return Err(failed(HistoryError::Invalid(format!(
             "a name has 1 to {MAX_NAME_CHARS} characters"
         ))));
     }
@@ -66,15 +76,12 @@ pub async fn rename_thread(id: String, name: String) -> Result<(), ServerFnError
     service()?
         .rename_thread(&parts, &id, &name)
         .await
-        .map_err(ServerFnError::new)
+        .map_err(failed)
 }
 
 /// Deletes one of the user's threads, with everything in it.
 #[server(prefix = "/api", endpoint = "threads/delete")]
 pub async fn delete_thread(id: String) -> Result<(), ServerFnError> {
     let parts = request()?;
-    service()?
-        .delete_thread(&parts, &id)
-        .await
-        .map_err(ServerFnError::new)
+    service()?.delete_thread(&parts, &id).await.map_err(failed)
 }
