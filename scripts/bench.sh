@@ -39,36 +39,16 @@ bench_persistence() {
   cargo bench -p loquat --bench persistence
 }
 
-bench_open_thread() {
+# browser_bench <name>: end2end/bench/<name>.bench.ts against the release
+# binary and the bundle embedded in it.
+browser_bench() {
   release_site
-  log "open-thread (browser)"
+  log "$1 (browser)"
   (
     cd "$LOQUAT_ROOT/end2end"
     unset LEPTOS_SITE_ROOT
     LOQUAT_BIN="$TARGET_DIR/release/loquat" \
-      npx --no-install playwright test -c playwright.bench.config.ts open-thread
-  )
-}
-
-bench_first_load() {
-  release_site
-  log "first load (browser)"
-  (
-    cd "$LOQUAT_ROOT/end2end"
-    unset LEPTOS_SITE_ROOT
-    LOQUAT_BIN="$TARGET_DIR/release/loquat" \
-      npx --no-install playwright test -c playwright.bench.config.ts first-load
-  )
-}
-
-bench_dataframe() {
-  release_site
-  log "dataframe (browser)"
-  (
-    cd "$LOQUAT_ROOT/end2end"
-    unset LEPTOS_SITE_ROOT
-    LOQUAT_BIN="$TARGET_DIR/release/loquat" \
-      npx --no-install playwright test -c playwright.bench.config.ts dataframe
+      npx --no-install playwright test -c playwright.bench.config.ts "$1"
   )
 }
 
@@ -106,10 +86,8 @@ for w in "${what[@]}"; do
   case "$w" in
     chat-load) bench_chat_load ;;
     persistence) bench_persistence ;;
-    open-thread) bench_open_thread ;;
-    dataframe) bench_dataframe ;;
+    open-thread | dataframe | first-load) browser_bench "$w" ;;
     bundle) bench_bundle ;;
-    first-load) bench_first_load ;;
     *) die "unknown benchmark: $w (chat-load, persistence, open-thread, dataframe, bundle, first-load)" ;;
   esac
 done
