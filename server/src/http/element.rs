@@ -11,7 +11,6 @@ use axum::Json;
 use leptos::prelude::provide_context;
 use loquat_app::protocol::{Element, ElementKind};
 use loquat_app::route::{ElementPageData, ThreadMissing};
-use loquat_app::shell;
 
 use super::json_error::json_error;
 use super::router::AppState;
@@ -224,20 +223,13 @@ pub(crate) async fn page(
     request: Request<Body>,
 ) -> Response {
     let element = find(&state, &id, &user).await;
-    let context = state.context.clone();
-    let options = state.leptos.clone();
     let missing = element.is_none();
-    let render = leptos_axum::render_app_to_stream_with_context(
-        move || {
-            context();
-            match &element {
-                Some(element) => provide_context(ElementPageData(element.clone())),
-                None => provide_context(ThreadMissing),
-            }
-        },
-        move || shell(options.clone()),
-    );
-    let mut response = render(request).await;
+    let mut response = state
+        .render_page(request, move || match &element {
+            Some(element) => provide_context(ElementPageData(element.clone())),
+            None => provide_context(ThreadMissing),
+        })
+        .await;
     if missing {
         *response.status_mut() = StatusCode::NOT_FOUND;
     }

@@ -38,6 +38,27 @@ pub(crate) struct AppState {
     pub(crate) site: Arc<Site>,
 }
 
+impl AppState {
+    /// Renders the app for `request` with the shared context plus `extra`
+    /// (what the page's handler found out: a missing thread, an element).
+    pub(crate) async fn render_page(
+        &self,
+        request: axum::http::Request<axum::body::Body>,
+        extra: impl Fn() + Clone + Send + Sync + 'static,
+    ) -> axum::response::Response {
+        let context = self.context.clone();
+        let options = self.leptos.clone();
+        let render = leptos_axum::render_app_to_stream_with_context(
+            move || {
+                context();
+                extra();
+            },
+            move || shell(options.clone()),
+        );
+        render(request).await
+    }
+}
+
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos.clone()

@@ -5,7 +5,6 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::Request;
 use axum::response::Response;
-use loquat_app::shell;
 
 use super::router::AppState;
 
@@ -20,11 +19,5 @@ pub(crate) async fn files_or_not_found(
     {
         return response;
     }
-    let context = state.context.clone();
-    let options = state.leptos.clone();
-    let render = leptos_axum::render_app_to_stream_with_context(
-        move || context(),
-        move || shell(options.clone()),
-    );
-    render(request).await
+    state.render_page(request, || {}).await
 }

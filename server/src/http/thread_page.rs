@@ -7,7 +7,6 @@ use axum::http::Request;
 use axum::response::Response;
 use leptos::prelude::provide_context;
 use loquat_app::route::{is_thread_id, ThreadMissing};
-use loquat_app::shell;
 
 use super::router::AppState;
 use super::CurrentUser;
@@ -20,16 +19,11 @@ pub(crate) async fn thread_page(
 ) -> Response {
     let runtime = &state.runtime;
     let exists = is_thread_id(&id) && runtime.thread_visible(user.id(), &id).await;
-    let context = state.context.clone();
-    let options = state.leptos.clone();
-    let render = leptos_axum::render_app_to_stream_with_context(
-        move || {
-            context();
+    state
+        .render_page(request, move || {
             if !exists {
                 provide_context(ThreadMissing);
             }
-        },
-        move || shell(options.clone()),
-    );
-    render(request).await
+        })
+        .await
 }
