@@ -63,22 +63,30 @@ pub(super) fn embedded(file: &EmbeddedFile, uri: &Uri, headers: &HeaderMap) -> R
     response
 }
 
-/// True when `Accept-Encoding` allows `coding` (by name or `*`, q > 0).
+/// True when `Accept-Encoding` allows `coding` (q > 0): by its name, or by
+/// `*` when it is not named (`br;q=0, *` refuses brotli).
 fn accepts(headers: &HeaderMap, coding: &str) -> bool {
-    headers
+    let mut named = None;
+    let mut any = None;
+    let items = headers
         .get_all(ACCEPT_ENCODING)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .any(|item| {
-            let mut parts = item.split(';');
-            let name = parts.next().unwrap_or_default().trim();
-            let quality = parts
-                .find_map(|part| part.trim().strip_prefix("q="))
-                .and_then(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            (name.eq_ignore_ascii_case(coding) || name == "*") && quality > 0.0
-        })
+        .flat_map(|value| value.split(','));
+    for item in items {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or_default().trim();
+        let quality = parts
+            .find_map(|part| part.trim().strip_prefix("q="))
+            .and_then(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if name.eq_ignore_ascii_case(coding) {
+            named = Some(quality);
+        } else if name == "*" {
+            any = Some(quality);
+        }
+    }
+    named.or(any).is_some_and(|quality| quality > 0.0)
 }
 
 fn is_versioned(uri: &Uri, hash: &str) -> bool {
@@ -127,6 +135,8 @@ mod tests {
             ("gzip, deflate, br, zstd", Some("br"), "br"),
             ("gzip", Some("gzip"), "gz"),
             ("br;q=0, gzip", Some("gzip"), "gz"),
+            ("br;q=0, *", Some("gzip"), "gz"),
+            ("*", Some("br"), "br"),
             ("identity", None, "raw bytes"),
         ];
         for (accept, coding, body) in cases {
