@@ -38,13 +38,13 @@ mod time;
 
 pub use cli::ServeOptions;
 pub use error::{BoxError, ChatError, HookResult, ServeError};
-pub use http::{ConnectionLimits, PolicyError};
+pub use http::{BodyLimits, ConnectionLimits, PolicyError};
 pub use loquat_app::protocol;
 pub use loquat_app::protocol::{
     Action, Display, ElementKind, ElementSize, FormInput, FormRule, ShowInput, Step, StepType,
     Task, TaskStatus,
 };
-pub use runtime::{ReplayLimits, RuntimeLimits, WebSocketLimits};
+pub use runtime::{ReplayLimits, RuntimeLimits, SessionLimits, UploadLimits, WebSocketLimits};
 pub use sdk::{
     ActionCall, AskAction, AskFile, AskForm, AskText, Chat, CsvError, Element, ElementHandle,
     Loquat, Message, MessageHandle, MessageKind, SerializeOptions, Server, StepBuilder, StepHandle,

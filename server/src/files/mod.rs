@@ -6,9 +6,16 @@ mod local;
 mod sniff;
 
 pub use local::LocalFileStorage;
-pub use sniff::{accepts, detect_mime};
+pub use sniff::{accepts, detect_mime, SNIFF_BYTES};
+
+use std::ops::RangeInclusive;
+use std::pin::Pin;
 
 use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+
+/// Bytes as they arrive or are read: an upload's body, a stored file.
+pub type ByteStream = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>;
 
 /// Why storing or reading a file failed.
 #[derive(Debug, thiserror::Error)]
@@ -19,11 +26,22 @@ pub enum FileError {
     /// Nothing is stored under the key.
     #[error("no such file")]
     NotFound,
+    /// The bytes to store stopped before their end (the client went away,
+    /// was too slow, or sent more than allowed); nothing was stored.
+    #[error("the content did not arrive whole: {0}")]
+    Incomplete(std::io::Error),
+    /// A range outside the file.
+    #[error("range outside the file")]
+    BadRange,
     #[error("file storage failed: {0}")]
     Io(#[from] std::io::Error),
 }
 
 /// Stores the bytes of elements and uploads under generated keys.
+///
+/// Only [`put`](FileStorage::put), [`get`](FileStorage::get) and
+/// [`delete`](FileStorage::delete) are required; the streaming methods
+/// have buffering defaults, which a storage for large files overrides.
 #[async_trait::async_trait]
 pub trait FileStorage: Send + Sync + 'static {
     /// Stores `bytes` under `key`, replacing what was there.
@@ -34,6 +52,41 @@ pub trait FileStorage: Send + Sync + 'static {
 
     /// Removes what is stored under `key` (nothing there is not an error).
     async fn delete(&self, key: &str) -> Result<(), FileError>;
+
+    /// Stores what `body` yields under `key` and returns its length. When
+    /// the stream fails ([`FileError::Incomplete`]) nothing is stored.
+    async fn put_stream(&self, key: &str, mut body: ByteStream) -> Result<u64, FileError> {
+        let mut all = bytes::BytesMut::new();
+        while let Some(chunk) = body.next().await {
+            all.extend_from_slice(&chunk.map_err(FileError::Incomplete)?);
+        }
+        let len = all.len() as u64;
+        self.put(key, all.freeze()).await?;
+        Ok(len)
+    }
+
+    /// The length of what is stored under `key`.
+    async fn size(&self, key: &str) -> Result<u64, FileError> {
+        Ok(self.get(key).await?.len() as u64)
+    }
+
+    /// The bytes `range` (inclusive, within [`size`](FileStorage::size))
+    /// of what is stored under `key`, as they are read.
+    async fn read_range(
+        &self,
+        key: &str,
+        range: RangeInclusive<u64>,
+    ) -> Result<ByteStream, FileError> {
+        let bytes = self.get(key).await?;
+        let (start, end) = (*range.start(), *range.end());
+        if start > end || end >= bytes.len() as u64 {
+            return Err(FileError::BadRange);
+        }
+        let slice = bytes.slice(start as usize..=end as usize);
+        Ok(Box::pin(futures_util::stream::once(
+            async move { Ok(slice) },
+        )))
+    }
 
     /// Where the file lives on this machine, for storages that keep files
     /// locally (others return `None`; read them with [`FileStorage::get`]).

@@ -13,11 +13,11 @@ use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::header::{ORIGIN, UPGRADE};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
-use super::json_error::json_error;
+use super::api_error::ApiError;
 use super::origin_policy::OriginPolicy;
 
 pub(crate) async fn refuse_cross_site(
@@ -32,11 +32,12 @@ pub(crate) async fn refuse_cross_site(
     if (!safe || is_websocket_upgrade(request.headers()))
         && !from_allowed_page(&policy, request.headers())
     {
-        return json_error(
-            StatusCode::FORBIDDEN,
+        return ApiError::Forbidden(
             "cross-site request refused: this page's origin may not use the app \
-             (see [project] allow_origins)",
-        );
+             (see [project] allow_origins)"
+                .into(),
+        )
+        .into_response();
     }
     next.run(request).await
 }

@@ -12,14 +12,23 @@ use leptos::prelude::provide_context;
 use loquat_app::protocol::{Element, ElementKind};
 use loquat_app::route::{ElementPageData, ThreadMissing};
 
-use super::json_error::json_error;
+use super::api_error::ApiError;
 use super::router::AppState;
 use super::CurrentUser;
 use crate::files::FileError;
 use crate::sdk::{PageQuery, Table};
 
-fn not_found() -> Response {
-    json_error(StatusCode::NOT_FOUND, "element not found")
+const NOT_FOUND: ApiError = ApiError::NotFound("element not found");
+
+/// A storage failure as the browser sees it.
+fn storage_failed(element: &Element, err: FileError) -> ApiError {
+    match err {
+        FileError::NotFound | FileError::InvalidKey => NOT_FOUND,
+        err => {
+            tracing::error!(element = %element.id, error = %err, "reading element content failed");
+            ApiError::Internal("the content could not be read")
+        }
+    }
 }
 
 /// The element, if the request's user may see it.
@@ -33,22 +42,17 @@ async fn find(state: &AppState, id: &str, user: &CurrentUser) -> Option<Element>
     }
 }
 
-/// The stored bytes of a found element.
-async fn stored_bytes(state: &AppState, element: &Element) -> Result<bytes::Bytes, Response> {
+/// The stored bytes of a found element, whole (for a table's rows).
+async fn stored_bytes(state: &AppState, element: &Element) -> Result<bytes::Bytes, ApiError> {
     if !crate::files::is_stored(element) {
-        return Err(not_found());
+        return Err(NOT_FOUND);
     }
-    match state.runtime.files.get(&element.id).await {
-        Ok(bytes) => Ok(bytes),
-        Err(FileError::NotFound | FileError::InvalidKey) => Err(not_found()),
-        Err(err) => {
-            tracing::error!(element = %element.id, error = %err, "reading element content failed");
-            Err(json_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the content could not be read",
-            ))
-        }
-    }
+    state
+        .runtime
+        .files
+        .get(&element.id)
+        .await
+        .map_err(|err| storage_failed(element, err))
 }
 
 /// MIME types served as themselves; anything else is a download, so no
@@ -118,41 +122,53 @@ pub(crate) async fn content(
     user: CurrentUser,
     Path(id): Path<String>,
     request: Request<Body>,
-) -> Response {
-    let Some(element) = find(&state, &id, &user).await else {
-        return not_found();
-    };
-    let bytes = match stored_bytes(&state, &element).await {
-        Ok(bytes) => bytes,
-        Err(response) => return response,
-    };
+) -> Result<Response, ApiError> {
+    let element = find(&state, &id, &user).await.ok_or(NOT_FOUND)?;
+    if !crate::files::is_stored(&element) {
+        return Err(NOT_FOUND);
+    }
+    let files = &state.runtime.files;
+    let total = files
+        .size(&element.id)
+        .await
+        .map_err(|err| storage_failed(&element, err))?;
     let mime = served_type(&element);
-    let total = bytes.len() as u64;
     let range = request
         .headers()
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| byte_range(v, total));
-    let mut response = match range {
-        // Players seek with ranges; one range is served, others get all.
-        Some(Some((start, end))) => {
-            let slice = bytes.slice(start as usize..=end as usize);
-            let mut response = (StatusCode::PARTIAL_CONTENT, slice).into_response();
-            if let Ok(value) = HeaderValue::from_str(&format!("bytes {start}-{end}/{total}")) {
-                response.headers_mut().insert(header::CONTENT_RANGE, value);
-            }
-            response
-        }
+    // Only the bytes asked for are read, as they are sent: players seek
+    // with ranges, and a large video is never held in memory.
+    let (status, start, end) = match range {
+        Some(Some((start, end))) => (StatusCode::PARTIAL_CONTENT, start, end),
         Some(None) => {
             let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
             if let Ok(value) = HeaderValue::from_str(&format!("bytes */{total}")) {
                 response.headers_mut().insert(header::CONTENT_RANGE, value);
             }
-            return response;
+            return Ok(response);
         }
-        None => bytes.into_response(),
+        None => (StatusCode::OK, 0, total.saturating_sub(1)),
     };
+    let body = if total == 0 {
+        Body::empty()
+    } else {
+        let stream = files
+            .read_range(&element.id, start..=end)
+            .await
+            .map_err(|err| storage_failed(&element, err))?;
+        Body::from_stream(stream)
+    };
+    let mut response = (status, body).into_response();
     let headers = response.headers_mut();
+    if status == StatusCode::PARTIAL_CONTENT {
+        if let Ok(value) = HeaderValue::from_str(&format!("bytes {start}-{end}/{total}")) {
+            headers.insert(header::CONTENT_RANGE, value);
+        }
+    }
+    let length = if total == 0 { 0 } else { end - start + 1 };
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     if let Ok(value) = HeaderValue::from_str(mime) {
         headers.insert(header::CONTENT_TYPE, value);
@@ -184,7 +200,7 @@ pub(crate) async fn content(
     )) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    response
+    Ok(response)
 }
 
 pub(crate) async fn rows(
@@ -192,25 +208,19 @@ pub(crate) async fn rows(
     user: CurrentUser,
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
-) -> Response {
-    let Some(element) = find(&state, &id, &user).await else {
-        return not_found();
-    };
+) -> Result<Response, ApiError> {
+    let element = find(&state, &id, &user).await.ok_or(NOT_FOUND)?;
     if element.kind != ElementKind::Dataframe {
-        return json_error(StatusCode::BAD_REQUEST, "the element is not a dataframe");
+        return Err(ApiError::BadRequest(
+            "the element is not a dataframe".into(),
+        ));
     }
-    let bytes = match stored_bytes(&state, &element).await {
-        Ok(bytes) => bytes,
-        Err(response) => return response,
-    };
+    let bytes = stored_bytes(&state, &element).await?;
     match serde_json::from_slice::<Table>(&bytes) {
-        Ok(table) => Json(table.page(&query)).into_response(),
+        Ok(table) => Ok(Json(table.page(&query)).into_response()),
         Err(err) => {
             tracing::error!(element = %id, error = %err, "stored dataframe is unreadable");
-            json_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the table could not be read",
-            )
+            Err(ApiError::Internal("the table could not be read"))
         }
     }
 }

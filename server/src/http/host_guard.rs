@@ -6,11 +6,10 @@ use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::header::HOST;
-use axum::http::StatusCode;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
-use super::json_error::json_error;
+use super::api_error::ApiError;
 use super::origin_policy::OriginPolicy;
 
 pub(crate) async fn refuse_unknown_hosts(
@@ -26,13 +25,11 @@ pub(crate) async fn refuse_unknown_hosts(
         .map(|value| value.to_str().unwrap_or("\u{fffd}").to_string())
         .or_else(|| request.uri().authority().map(|a| a.as_str().to_string()));
     match host {
-        Some(host) if !policy.host_allowed(&host) => json_error(
-            StatusCode::MISDIRECTED_REQUEST,
-            format!(
-                "this server does not answer to the host `{host}`; add it to \
-                 [project] allowed_hosts or set LOQUAT_URL"
-            ),
-        ),
+        Some(host) if !policy.host_allowed(&host) => ApiError::MisdirectedHost(format!(
+            "this server does not answer to the host `{host}`; add it to \
+             [project] allowed_hosts or set LOQUAT_URL"
+        ))
+        .into_response(),
         _ => next.run(request).await,
     }
 }

@@ -1,12 +1,13 @@
 //! The HTTP side: the router that joins the pages, the streaming endpoint,
 //! the history API, export/import and the site's files.
 
+mod api_error;
+mod body_deadline;
 mod cross_site_guard;
 mod current_user;
 mod element;
 mod history;
 mod host_guard;
-mod json_error;
 pub(crate) mod origin_policy;
 mod router;
 mod security_headers;
@@ -16,6 +17,7 @@ mod thread_page;
 mod transfer;
 mod upload;
 
+pub use body_deadline::BodyLimits;
 pub(crate) use current_user::CurrentUser;
 pub(crate) use origin_policy::OriginPolicy;
 pub use origin_policy::PolicyError;

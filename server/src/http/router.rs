@@ -1,6 +1,5 @@
 use std::sync::Arc;
 
-use axum::extract::DefaultBodyLimit;
 use axum::extract::FromRef;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
@@ -14,6 +13,7 @@ use tower_http::compression::CompressionLayer;
 use loquat_app::history::HistoryService;
 use loquat_app::page_policy::PagePolicy;
 
+use super::body_deadline::limit_request_bodies;
 use super::cross_site_guard::refuse_cross_site;
 use super::element;
 use super::history::RuntimeHistory;
@@ -128,6 +128,7 @@ pub(crate) fn router(runtime: Arc<Runtime>, site: Site, policy: OriginPolicy) ->
         provide_context(assets.clone());
         provide_context(pages.clone());
     });
+    let bodies = runtime.limits.bodies;
     let state = AppState {
         leptos,
         runtime,
@@ -146,10 +147,7 @@ pub(crate) fn router(runtime: Arc<Runtime>, site: Site, policy: OriginPolicy) ->
         .route("/element/{id}/rows", get(element::rows))
         .route("/api/sessions/{id}/files", post(upload::upload))
         .route("/api/threads/{id}/export", get(transfer::export))
-        .route(
-            "/api/threads/import",
-            post(transfer::import).layer(DefaultBodyLimit::max(transfer::MAX_IMPORT_BYTES)),
-        )
+        .route("/api/threads/import", post(transfer::import))
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos.clone();
             move || shell(options.clone())
@@ -158,7 +156,9 @@ pub(crate) fn router(runtime: Arc<Runtime>, site: Site, policy: OriginPolicy) ->
         .layer(CompressionLayer::new())
         // The last layer runs first: every answer gets the security headers
         // (refusals too); a request for an unknown host is refused before
-        // anything else looks at it; then cross-site requests.
+        // anything else looks at it; then cross-site requests; then every
+        // body is held to its pace.
+        .layer(from_fn_with_state(bodies, limit_request_bodies))
         .layer(from_fn_with_state(policy.clone(), refuse_cross_site))
         .layer(from_fn_with_state(policy, refuse_unknown_hosts))
         .layer(from_fn_with_state(pages, add_security_headers))

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,7 +12,8 @@ use loquat_app::protocol::Element;
 use loquat_app::route::is_thread_id;
 use serde::Deserialize;
 
-use super::json_error::json_error;
+use super::api_error::ApiError;
+use super::body_deadline::read_whole;
 use super::CurrentUser;
 use crate::data::transfer::{ExportedElement, ImportedThread, ThreadExport};
 use crate::llm::ChatMessage;
@@ -23,9 +24,7 @@ use crate::time::now_millis;
 /// Largest import accepted.
 pub(crate) const MAX_IMPORT_BYTES: usize = 16 * 1024 * 1024;
 
-fn not_found() -> Response {
-    json_error(StatusCode::NOT_FOUND, "thread not found")
-}
+const NOT_FOUND: ApiError = ApiError::NotFound("thread not found");
 
 #[derive(Deserialize)]
 pub(crate) struct ExportQuery {
@@ -35,22 +34,19 @@ pub(crate) struct ExportQuery {
 
 /// The thread as the user sees it now: from its live session when one
 /// shows it (so what is still streaming is included), else from history.
-async fn load(runtime: &Runtime, user: &str, id: &str) -> Result<LiveThread, Response> {
+async fn load(runtime: &Runtime, user: &str, id: &str) -> Result<LiveThread, ApiError> {
     if let Some(live) = runtime.live_thread(user, id) {
         return Ok(live);
     }
-    let data = &runtime.persistence.as_ref().ok_or_else(not_found)?.data;
+    let data = &runtime.persistence.as_ref().ok_or(NOT_FOUND)?.data;
     let found = data.thread_with_steps(user, id).await;
     let elements = data.thread_elements(user, id).await;
     match (found, elements) {
         (Ok(Some((thread, steps))), Ok(elements)) => Ok((thread, steps, elements)),
-        (Ok(None), _) => Err(not_found()),
+        (Ok(None), _) => Err(NOT_FOUND),
         (Err(err), _) | (_, Err(err)) => {
             tracing::error!(error = %err, "export failed");
-            Err(json_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the thread could not be read",
-            ))
+            Err(ApiError::Internal("the thread could not be read"))
         }
     }
 }
@@ -81,24 +77,20 @@ pub(crate) async fn export(
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
     Query(query): Query<ExportQuery>,
-) -> Response {
+) -> Result<Response, ApiError> {
     if !is_thread_id(&id) {
-        return not_found();
+        return Err(NOT_FOUND);
     }
     let jsonl = match query.format.as_deref() {
         None | Some("json") => false,
         Some("jsonl") => true,
         Some(other) => {
-            return json_error(
-                StatusCode::BAD_REQUEST,
-                format!("unknown format {other:?}; use json or jsonl"),
-            )
+            return Err(ApiError::BadRequest(format!(
+                "unknown format {other:?}; use json or jsonl"
+            )))
         }
     };
-    let (thread, steps, elements) = match load(&runtime, &user, &id).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (thread, steps, elements) = load(&runtime, &user, &id).await?;
     let stem = file_stem(thread.name.as_deref().unwrap_or("conversation"));
     let (body, extension, mime) = if jsonl {
         let messages = SerializeOptions::new().apply(&steps);
@@ -107,7 +99,7 @@ pub(crate) async fn export(
         let export = ThreadExport::new(&thread, steps, with_content(&runtime, elements).await);
         match serde_json::to_string_pretty(&export) {
             Ok(json) => (json, "json", "application/json"),
-            Err(_) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, "export failed"),
+            Err(_) => return Err(ApiError::Internal("export failed")),
         }
     };
     let disposition = format!("attachment; filename=\"{stem}.{extension}\"");
@@ -117,7 +109,7 @@ pub(crate) async fn export(
     if let Ok(value) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    response
+    Ok(response)
 }
 
 /// One training example: `{"messages":[{role, content}, …]}` and a newline.
@@ -163,21 +155,18 @@ pub(crate) async fn import(
     State(runtime): State<Arc<Runtime>>,
     CurrentUser(user): CurrentUser,
     headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+    body: Body,
+) -> Result<Response, ApiError> {
     let Some(persistence) = &runtime.persistence else {
-        return json_error(StatusCode::NOT_FOUND, "history is turned off");
+        return Err(ApiError::NotFound("history is turned off"));
     };
     if !is_json(&headers) {
-        return json_error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "an import is a JSON export sent as application/json",
-        );
+        return Err(ApiError::UnsupportedType(
+            "an import is a JSON export sent as application/json".into(),
+        ));
     }
-    let export = match ThreadExport::parse(&body) {
-        Ok(export) => export,
-        Err(err) => return json_error(StatusCode::BAD_REQUEST, err.to_string()),
-    };
+    let body = read_whole(body, MAX_IMPORT_BYTES).await?;
+    let export = ThreadExport::parse(&body).map_err(|err| ApiError::BadRequest(err.to_string()))?;
     let ImportedThread {
         thread_id,
         batch,
@@ -188,25 +177,19 @@ pub(crate) async fn import(
         if let Err(err) = runtime.files.put(&key, content).await {
             tracing::error!(error = %err, "storing imported content failed");
             crate::files::discard(&runtime.files, keys);
-            return json_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the import could not be stored",
-            );
+            return Err(ApiError::Internal("the import could not be stored"));
         }
     }
     match persistence.data.write(batch).await {
-        Ok(()) => (
+        Ok(()) => Ok((
             StatusCode::CREATED,
             Json(serde_json::json!({ "thread_id": thread_id })),
         )
-            .into_response(),
+            .into_response()),
         Err(err) => {
             tracing::error!(error = %err, "import failed");
             crate::files::discard(&runtime.files, keys);
-            json_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the import could not be stored",
-            )
+            Err(ApiError::Internal("the import could not be stored"))
         }
     }
 }

@@ -4,21 +4,23 @@
 //! its content (the browser's claim is ignored). Stored under a generated
 //! id, and kept by the session until a message or an answer uses it.
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
-use axum::http::{header, Request, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, Request};
 use axum::Json;
+use futures_util::{Stream, StreamExt};
 use loquat_app::protocol::{AskKind, FileRules};
 use loquat_app::units::human_size;
 use serde::{Deserialize, Serialize};
 
-use super::json_error::json_error;
+use super::api_error::ApiError;
+use super::body_deadline::BodyStalled;
 use super::router::AppState;
 use super::CurrentUser;
 
-use crate::files::{accepts, detect_mime};
-use crate::runtime::session::{Upload, MAX_PENDING_UPLOADS};
+use crate::files::{accepts, detect_mime, ByteStream, FileError, SNIFF_BYTES};
+use crate::runtime::session::{Session, Upload};
+use crate::runtime::Runtime;
 
 /// Longest file name kept, in characters.
 const MAX_NAME_CHARS: usize = 200;
@@ -32,7 +34,7 @@ pub(crate) struct UploadQuery {
 
 /// What the browser gets back for a stored file.
 #[derive(Serialize)]
-struct Uploaded {
+pub(crate) struct Uploaded {
     id: String,
     name: String,
     mime: String,
@@ -51,88 +53,175 @@ pub(crate) fn clean_name(name: &str) -> Option<String> {
     (!cleaned.is_empty() && cleaned != "." && cleaned != "..").then_some(cleaned)
 }
 
+/// Why an upload's body stopped short.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+enum UploadCut {
+    #[error("larger than allowed")]
+    TooLarge,
+    #[error(transparent)]
+    Stalled(BodyStalled),
+    #[error("the upload was interrupted")]
+    Interrupted,
+}
+
+impl UploadCut {
+    fn from_body(err: &axum::Error) -> UploadCut {
+        BodyStalled::of(err).map_or(UploadCut::Interrupted, UploadCut::Stalled)
+    }
+
+    fn of(err: &std::io::Error) -> UploadCut {
+        err.get_ref()
+            .and_then(|inner| inner.downcast_ref::<UploadCut>())
+            .copied()
+            .unwrap_or(UploadCut::Interrupted)
+    }
+}
+
+/// The rules the upload is checked against: the question's, or those of
+/// spontaneous uploads.
+fn rules_for(
+    runtime: &Runtime,
+    session: &Session,
+    ask: Option<&str>,
+) -> Result<FileRules, ApiError> {
+    if let Some(ask_id) = ask {
+        return match session.pending_ask() {
+            Some(ask) if ask.id == ask_id => match ask.kind {
+                AskKind::File(rules) => Ok(rules),
+                _ => Err(ApiError::BadRequest(
+                    "that question does not ask for files".into(),
+                )),
+            },
+            _ => Err(ApiError::NotFound("that question is no longer waiting")),
+        };
+    }
+    let config = &runtime.config.features.spontaneous_file_upload;
+    if !config.enabled {
+        return Err(ApiError::Forbidden("attaching files is turned off".into()));
+    }
+    Ok(FileRules {
+        accept: config.accept.clone(),
+        max_size_bytes: u64::from(config.max_size_mb) * 1024 * 1024,
+        max_files: config.max_files,
+    })
+}
+
+/// The first `SNIFF_BYTES` (or all, when shorter) of the body.
+async fn read_head<S>(body: &mut S) -> Result<Bytes, UploadCut>
+where
+    S: Stream<Item = Result<Bytes, axum::Error>> + Unpin,
+{
+    let mut head = bytes::BytesMut::new();
+    while head.len() < SNIFF_BYTES {
+        match body.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            Some(Err(err)) => return Err(UploadCut::from_body(&err)),
+            None => break,
+        }
+    }
+    Ok(head.freeze())
+}
+
+/// `head` and then the rest of `body`, cut off past `limit` bytes.
+fn counted<S>(head: Bytes, body: S, limit: u64) -> ByteStream
+where
+    S: Stream<Item = Result<Bytes, axum::Error>> + Send + 'static,
+{
+    let mut seen = head.len() as u64;
+    let rest = body.map(move |chunk| {
+        let chunk = chunk.map_err(|err| std::io::Error::other(UploadCut::from_body(&err)))?;
+        seen += chunk.len() as u64;
+        if seen > limit {
+            return Err(std::io::Error::other(UploadCut::TooLarge));
+        }
+        Ok(chunk)
+    });
+    Box::pin(futures_util::stream::once(async move { Ok(head) }).chain(rest))
+}
+
 pub(crate) async fn upload(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(session_id): Path<String>,
     Query(query): Query<UploadQuery>,
     request: Request<Body>,
-) -> Response {
+) -> Result<Json<Uploaded>, ApiError> {
     let runtime = &state.runtime;
-    let Some(session) = runtime
+    let session = runtime
         .session(&session_id)
         .filter(|s| !s.is_closed() && s.owner() == user.id())
-    else {
-        return json_error(StatusCode::NOT_FOUND, "no such chat session");
-    };
-    let rules = match &query.ask {
-        Some(ask_id) => match session.pending_ask() {
-            Some(ask) if &ask.id == ask_id => match ask.kind {
-                AskKind::File(rules) => rules,
-                _ => {
-                    return json_error(
-                        StatusCode::BAD_REQUEST,
-                        "that question does not ask for files",
-                    )
-                }
-            },
-            _ => return json_error(StatusCode::NOT_FOUND, "that question is no longer waiting"),
-        },
-        None => {
-            let config = &runtime.config.features.spontaneous_file_upload;
-            if !config.enabled {
-                return json_error(StatusCode::FORBIDDEN, "attaching files is turned off");
-            }
-            FileRules {
-                accept: config.accept.clone(),
-                max_size_bytes: u64::from(config.max_size_mb) * 1024 * 1024,
-                max_files: config.max_files,
-            }
-        }
-    };
-    let Some(name) = clean_name(&query.name) else {
-        return json_error(StatusCode::BAD_REQUEST, "the file needs a name");
-    };
+        .ok_or(ApiError::NotFound("no such chat session"))?;
+    let rules = rules_for(runtime, &session, query.ask.as_deref())?;
+    let name = clean_name(&query.name)
+        .ok_or_else(|| ApiError::BadRequest("the file needs a name".into()))?;
+    let slot = session
+        .begin_upload()
+        .map_err(|refusal| ApiError::TooMany(refusal.to_string()))?;
+    let _permit = runtime
+        .upload_permits
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| {
+            ApiError::Busy(
+                "the server is taking too many uploads at once; try again shortly".into(),
+            )
+        })?;
+    let limit = rules.max_size_bytes.min(slot.room);
     let too_large = || {
-        json_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
+        ApiError::TooLarge(if limit < rules.max_size_bytes {
+            format!(
+                "{name} does not fit: the files waiting to be sent in this chat are \
+                 limited to {} together",
+                human_size(runtime.limits.uploads.max_pending_bytes)
+            )
+        } else {
             format!(
                 "{name} is larger than the limit of {}",
                 human_size(rules.max_size_bytes)
-            ),
-        )
+            )
+        })
     };
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > rules.max_size_bytes) {
-        return too_large();
+    if declared.is_some_and(|len| len > limit) {
+        return Err(too_large());
     }
-    let limit = usize::try_from(rules.max_size_bytes).unwrap_or(usize::MAX);
-    let Ok(bytes) = axum::body::to_bytes(request.into_body(), limit).await else {
-        return too_large();
+    let cut = |cut: UploadCut| match cut {
+        UploadCut::TooLarge => too_large(),
+        UploadCut::Stalled(stalled) => ApiError::Timeout(format!("{name}: {stalled}")),
+        UploadCut::Interrupted => {
+            ApiError::BadRequest(format!("{name}: the upload was interrupted"))
+        }
     };
-    let mime = detect_mime(&name, &bytes);
+    // The type is read from the first bytes; the rest streams to storage.
+    let mut body = request.into_body().into_data_stream();
+    let head = read_head(&mut body).await.map_err(cut)?;
+    if head.len() as u64 > limit {
+        return Err(too_large());
+    }
+    let mime = detect_mime(&name, &head);
     if !accepts(&rules.accept, &name, &mime) {
-        return json_error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!(
-                "{name} ({mime}) is not an accepted type; accepted: {}",
-                rules.accept.join(", ")
-            ),
-        );
+        return Err(ApiError::UnsupportedType(format!(
+            "{name} ({mime}) is not an accepted type; accepted: {}",
+            rules.accept.join(", ")
+        )));
     }
     let id = crate::ids::new_id();
-    let size = bytes.len() as u64;
-    if let Err(err) = runtime.files.put(&id, bytes).await {
-        tracing::error!(error = %err, "storing an upload failed");
-        return json_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the file could not be stored",
-        );
-    }
+    let size = match runtime
+        .files
+        .put_stream(&id, counted(head, body, limit))
+        .await
+    {
+        Ok(size) => size,
+        Err(FileError::Incomplete(err)) => return Err(cut(UploadCut::of(&err))),
+        Err(err) => {
+            tracing::error!(error = %err, "storing an upload failed");
+            return Err(ApiError::Internal("the file could not be stored"));
+        }
+    };
     let upload = Upload {
         id: id.clone(),
         name: name.clone(),
@@ -142,18 +231,14 @@ pub(crate) async fn upload(
     };
     if !session.add_upload(upload) {
         let _ = runtime.files.delete(&id).await;
-        return json_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!("at most {MAX_PENDING_UPLOADS} files can wait to be sent"),
-        );
+        return Err(too_large());
     }
-    Json(Uploaded {
+    Ok(Json(Uploaded {
         id,
         name,
         mime,
         size,
-    })
-    .into_response()
+    }))
 }
 
 #[cfg(test)]

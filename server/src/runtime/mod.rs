@@ -3,6 +3,7 @@
 pub(crate) mod answers;
 mod event_log;
 pub(crate) mod hooks;
+mod limits;
 pub(crate) mod operations;
 pub(crate) mod persist;
 mod persist_state;
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 pub use event_log::ReplayLimits;
 use hooks::Hooks;
+pub use limits::{RuntimeLimits, SessionLimits, UploadLimits, WebSocketLimits};
 use persist::Persistence;
 use persist_state::PersistState;
 use runner::RunRequest;
@@ -46,53 +48,6 @@ pub(crate) enum ResumeError {
     Data(#[from] DataError),
 }
 
-/// Limits that protect the server from its clients.
-#[derive(Clone, Copy, Debug)]
-pub struct RuntimeLimits {
-    /// Events kept per session for replay on reconnect.
-    pub replay: ReplayLimits,
-    /// Largest client frame accepted; larger ones are answered with an error.
-    pub max_frame_bytes: usize,
-    /// Connections: header timeout, caps per client and in total.
-    pub connections: crate::http::ConnectionLimits,
-    /// Attached WebSockets: heartbeat and slow readers.
-    pub websocket: WebSocketLimits,
-}
-
-/// How an attached WebSocket is kept honest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct WebSocketLimits {
-    /// A ping is sent this often (browsers answer by themselves).
-    pub ping_interval: Duration,
-    /// A socket that sent nothing (not even a pong) for this long is
-    /// closed; its session stays and a reconnect resumes it.
-    pub idle_timeout: Duration,
-    /// A frame the client does not take within this long (its receive
-    /// window stays full) drops the connection instead of queueing more.
-    pub send_timeout: Duration,
-}
-
-impl Default for WebSocketLimits {
-    fn default() -> Self {
-        WebSocketLimits {
-            ping_interval: Duration::from_secs(20),
-            idle_timeout: Duration::from_secs(60),
-            send_timeout: Duration::from_secs(30),
-        }
-    }
-}
-
-impl Default for RuntimeLimits {
-    fn default() -> Self {
-        RuntimeLimits {
-            replay: ReplayLimits::default(),
-            max_frame_bytes: 1024 * 1024,
-            connections: crate::http::ConnectionLimits::default(),
-            websocket: WebSocketLimits::default(),
-        }
-    }
-}
-
 pub(crate) struct Runtime {
     pub(crate) hooks: Hooks,
     pub(crate) config: Arc<Config>,
@@ -101,6 +56,8 @@ pub(crate) struct Runtime {
     pub(crate) persistence: Option<Arc<Persistence>>,
     /// Where element and upload bytes are kept.
     pub(crate) files: Arc<dyn FileStorage>,
+    /// Uploads streaming in at once, for the whole server.
+    pub(crate) upload_permits: Arc<tokio::sync::Semaphore>,
     sessions: Mutex<HashMap<String, Arc<Session>>>,
 }
 
@@ -118,6 +75,7 @@ impl Runtime {
             limits,
             persistence,
             files,
+            upload_permits: Arc::new(tokio::sync::Semaphore::new(limits.uploads.max_concurrent)),
             sessions: Mutex::new(HashMap::new()),
         })
     }

@@ -50,10 +50,9 @@ struct SessionState {
     answer_to: Option<(String, oneshot::Sender<AskAnswer>)>,
     /// Files uploaded but not yet sent with a message or an answer.
     uploads: Vec<Upload>,
+    /// Uploads streaming in now.
+    uploading: usize,
 }
-
-/// Most uploads a session keeps waiting to be sent.
-pub(crate) const MAX_PENDING_UPLOADS: usize = 100;
 
 /// A file uploaded for this session, not yet part of the thread.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,6 +63,29 @@ pub(crate) struct Upload {
     pub(crate) size: u64,
     /// The question it answers; `None` for a spontaneous upload.
     pub(crate) ask: Option<String>,
+}
+
+/// One upload streaming into a session; the place is freed when dropped.
+pub(crate) struct UploadSlot {
+    session: Arc<Session>,
+    /// Bytes the session can still keep waiting.
+    pub(crate) room: u64,
+}
+
+impl Drop for UploadSlot {
+    fn drop(&mut self) {
+        let mut st = self.session.lock();
+        st.uploading = st.uploading.saturating_sub(1);
+    }
+}
+
+/// Why a session takes no upload now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum UploadRefusal {
+    #[error("at most {0} files can wait to be sent")]
+    TooManyFiles(usize),
+    #[error("at most {0} files can upload at once in one chat")]
+    TooManyAtOnce(usize),
 }
 
 pub(crate) struct Session {
@@ -116,6 +138,7 @@ impl Session {
                 persist,
                 answer_to: None,
                 uploads: Vec::new(),
+                uploading: 0,
             }),
             seq_tx,
             queue_tx,
@@ -420,9 +443,35 @@ impl Session {
     }
 
     /// Keeps an upload until it is sent; false when too many are waiting.
-    pub(crate) fn add_upload(&self, upload: Upload) -> bool {
+    /// A place for one more upload streaming in, or why there is none.
+    pub(crate) fn begin_upload(self: &Arc<Self>) -> Result<UploadSlot, UploadRefusal> {
+        let limits = self.runtime.limits.uploads;
         let mut st = self.lock();
-        if st.uploads.len() >= MAX_PENDING_UPLOADS {
+        if st.uploads.len() >= limits.max_pending_files {
+            return Err(UploadRefusal::TooManyFiles(limits.max_pending_files));
+        }
+        if st.uploading >= limits.max_concurrent_per_session {
+            return Err(UploadRefusal::TooManyAtOnce(
+                limits.max_concurrent_per_session,
+            ));
+        }
+        st.uploading += 1;
+        let pending: u64 = st.uploads.iter().map(|u| u.size).sum();
+        Ok(UploadSlot {
+            session: self.clone(),
+            room: limits.max_pending_bytes.saturating_sub(pending),
+        })
+    }
+
+    /// Keeps a finished upload until a message or an answer uses it; false
+    /// when the session has no room left for it (then it is not kept).
+    pub(crate) fn add_upload(&self, upload: Upload) -> bool {
+        let limits = self.runtime.limits.uploads;
+        let mut st = self.lock();
+        let pending: u64 = st.uploads.iter().map(|u| u.size).sum();
+        if st.uploads.len() >= limits.max_pending_files
+            || pending + upload.size > limits.max_pending_bytes
+        {
             return false;
         }
         st.uploads.push(upload);
