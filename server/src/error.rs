@@ -31,6 +31,10 @@ pub enum ChatError {
     /// The action is not (or no longer) on the message.
     #[error("action `{0}` does not exist")]
     UnknownAction(String),
+    /// Too many runs are waiting in the session's queue (see
+    /// [`crate::SessionLimits::max_queued_runs`]).
+    #[error("too many requests are waiting in this chat")]
+    QueueFull,
 }
 
 /// Errors that stop the server from starting or serving.

@@ -52,6 +52,12 @@ pub enum ErrorCode {
     UnknownElement,
     /// No question with that id is waiting, or the answer does not fit it.
     InvalidAnswer,
+    /// A new session was refused: this client, user or server is at its
+    /// cap of live sessions (close other tabs, or wait for them to end).
+    TooManySessions,
+    /// Too many clicks, reactions or element updates in a short time; this
+    /// one was dropped.
+    RateLimited,
 }
 
 /// The UI settings the browser needs, sent with `ready`.

@@ -16,6 +16,7 @@ mod static_files;
 mod thread_page;
 mod transfer;
 mod upload;
+mod ws;
 
 pub use body_deadline::BodyLimits;
 pub(crate) use current_user::CurrentUser;

@@ -24,7 +24,8 @@ use super::static_files::files_or_not_found;
 use super::thread_page::thread_page;
 use super::transfer;
 use super::upload;
-use crate::runtime::{socket::ws_handler, Runtime};
+use super::ws::ws_handler;
+use crate::runtime::Runtime;
 use crate::site::Site;
 
 /// Provides what every render and server function needs in context.

@@ -13,11 +13,10 @@ use super::session::{Session, Upload};
 use crate::sdk::{kind_for, Message, UploadedFile};
 use crate::time::now_millis;
 
-/// Why something the user sent was refused: an error code and a sentence.
-pub(crate) type Refusal = (ErrorCode, String);
+use super::Refusal;
 
 fn refuse(code: ErrorCode, why: impl Into<String>) -> Refusal {
-    (code, why.into())
+    Refusal::new(code, why)
 }
 
 /// A message typed (or files attached) in the composer: the answer to a
@@ -55,6 +54,13 @@ pub(crate) async fn send(
     let pending = session
         .pending_ask()
         .filter(|ask| matches!(ask.kind, AskKind::Text));
+    if pending.is_none() && !session.has_queue_room() {
+        // Refused before it is posted: nothing shows that will not run.
+        return Err(refuse(
+            ErrorCode::RateLimited,
+            "too many messages are waiting for an answer; send this one when they are done",
+        ));
+    }
     let message = post(session, content.clone(), &uploads, Default::default())
         .await
         .ok_or_else(|| refuse(ErrorCode::Storage, "the message could not be saved"))?;

@@ -2,6 +2,7 @@
 //! whole may hold at once, and how long they may take. Every number here
 //! has a default that an app changes with [`crate::Loquat::limits`].
 
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use super::ReplayLimits;
@@ -91,6 +92,21 @@ pub struct SessionLimits {
     /// last tab goes (instead of `[project] session_timeout`): a reload or
     /// a script opening sockets leaves nothing behind for long.
     pub unused_timeout: Duration,
+    /// Runs (messages, action callbacks) waiting behind the active one;
+    /// more are refused with `rate_limited`.
+    pub max_queued_runs: usize,
+    /// Clicks, reactions and element updates per second, on average…
+    pub interactions_per_second: u32,
+    /// …and at once, after a quiet spell.
+    pub interaction_burst: u32,
+}
+
+impl SessionLimits {
+    pub(crate) fn interaction_quota(&self) -> governor::Quota {
+        let rate = NonZeroU32::new(self.interactions_per_second).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(self.interaction_burst).unwrap_or(rate);
+        governor::Quota::per_second(rate).allow_burst(burst)
+    }
 }
 
 impl Default for SessionLimits {
@@ -100,6 +116,9 @@ impl Default for SessionLimits {
             max_per_user: 200,
             max_total: 10_000,
             unused_timeout: Duration::from_secs(30),
+            max_queued_runs: 32,
+            interactions_per_second: 20,
+            interaction_burst: 40,
         }
     }
 }

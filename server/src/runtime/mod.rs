@@ -1,26 +1,32 @@
 //! The runtime: sessions, runs, the streaming endpoint and the replay buffer.
 
 pub(crate) mod answers;
+mod attach;
+mod client_events;
 mod event_log;
 pub(crate) mod hooks;
 mod limits;
 pub(crate) mod operations;
 pub(crate) mod persist;
 mod persist_state;
+mod refusal;
 pub(crate) mod runner;
 pub(crate) mod session;
-pub(crate) mod socket;
 mod thread;
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
+pub(crate) use attach::Hello;
 pub use event_log::ReplayLimits;
+pub(crate) use event_log::Since;
 use hooks::Hooks;
 pub use limits::{RuntimeLimits, SessionLimits, UploadLimits, WebSocketLimits};
 use persist::Persistence;
 use persist_state::PersistState;
+pub(crate) use refusal::{Handled, Refusal};
 use runner::RunRequest;
 use session::Session;
 use thread::ThreadState;
@@ -39,11 +45,24 @@ pub(crate) type LiveThread = (
 /// How often streaming steps are checkpointed to the data layer.
 const CHECKPOINT_PERIOD: Duration = Duration::from_secs(1);
 
+/// Why no new session was started: a cap of [`SessionLimits`] is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum SessionCap {
+    #[error("this address has {0} chat sessions open; close some tabs or wait a minute")]
+    Client(usize),
+    #[error("you have {0} chat sessions open; close some tabs or wait a minute")]
+    User(usize),
+    #[error("the server has as many chat sessions as it takes ({0}); try again shortly")]
+    Total(usize),
+}
+
 /// Why a thread could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ResumeError {
     #[error("thread not found")]
     NotFound,
+    #[error(transparent)]
+    Cap(#[from] SessionCap),
     #[error(transparent)]
     Data(#[from] DataError),
 }
@@ -97,26 +116,34 @@ impl Runtime {
     /// Starts a new session and queues `on_chat_start`.
     /// `owner` is the user the session belongs to (and its thread is saved
     /// for, with persistence); only they may attach to it or act on it.
-    pub(crate) fn create_session(self: &Arc<Self>, owner: &str) -> Arc<Session> {
+    pub(crate) fn create_session(
+        self: &Arc<Self>,
+        owner: &str,
+        client: IpAddr,
+    ) -> Result<Arc<Session>, SessionCap> {
         let thread = ThreadState::new(crate::ids::new_id());
         let persist = self
             .persistence
             .is_some()
             .then(|| PersistState::new_thread(owner.to_string()));
-        self.start_session(owner, thread, persist, RunRequest::ChatStart)
+        self.start_session(owner, client, thread, persist, RunRequest::ChatStart)
     }
 
     fn start_session(
         self: &Arc<Self>,
         owner: &str,
+        client: IpAddr,
         thread: ThreadState,
         persist: Option<PersistState>,
         first: RunRequest,
-    ) -> Arc<Session> {
+    ) -> Result<Arc<Session>, SessionCap> {
         let id = crate::ids::new_token();
+        let mut sessions = self.sessions();
+        self.check_caps(&sessions, owner, client)?;
         let (session, queue) = Session::new(
             id.clone(),
             owner.to_string(),
+            client,
             thread,
             persist,
             self.clone(),
@@ -124,8 +151,36 @@ impl Runtime {
         );
         tokio::spawn(runner::run_queue(Arc::downgrade(&session), queue));
         let _ = session.enqueue(first);
-        self.sessions().insert(id, session.clone());
-        session
+        sessions.insert(id, session.clone());
+        Ok(session)
+    }
+
+    /// Refuses one more session for `owner` from `client` when a cap is
+    /// reached. Counted by walking the live sessions, under the same lock
+    /// as the insert: at the 10,000-session default cap that walk takes
+    /// tens of microseconds, and only a new session pays it.
+    fn check_caps(
+        &self,
+        sessions: &HashMap<String, Arc<Session>>,
+        owner: &str,
+        client: IpAddr,
+    ) -> Result<(), SessionCap> {
+        let caps = self.limits.sessions;
+        if sessions.len() >= caps.max_total {
+            return Err(SessionCap::Total(caps.max_total));
+        }
+        let (mut from_client, mut of_user) = (0, 0);
+        for session in sessions.values() {
+            from_client += usize::from(session.client() == client);
+            of_user += usize::from(session.owner() == owner);
+        }
+        if from_client >= caps.max_per_client {
+            return Err(SessionCap::Client(caps.max_per_client));
+        }
+        if of_user >= caps.max_per_user {
+            return Err(SessionCap::User(caps.max_per_user));
+        }
+        Ok(())
     }
 
     /// The live session showing `thread_id` for `user`, or a new one that
@@ -133,6 +188,7 @@ impl Runtime {
     pub(crate) async fn open_thread(
         self: &Arc<Self>,
         user: &str,
+        client: IpAddr,
         thread_id: &str,
     ) -> Result<Arc<Session>, ResumeError> {
         if let Some(live) = self.live_session_of(user, thread_id) {
@@ -162,7 +218,7 @@ impl Runtime {
         let mut thread = ThreadState::with_steps(record.id.clone(), steps);
         thread.set_elements(elements);
         let persist = PersistState::resumed(&record, interrupted);
-        Ok(self.start_session(user, thread, Some(persist), RunRequest::ChatResume))
+        Ok(self.start_session(user, client, thread, Some(persist), RunRequest::ChatResume)?)
     }
 
     fn live_session_of(&self, user: &str, thread_id: &str) -> Option<Arc<Session>> {
@@ -272,13 +328,19 @@ impl Runtime {
         }
     }
 
-    /// Ends the sessions no browser has been attached to for `session_timeout`.
+    /// Ends the sessions no browser has been attached to for
+    /// `session_timeout`, and sooner ([`SessionLimits::unused_timeout`])
+    /// those whose thread never got a message.
     pub(crate) fn expire_idle(&self) {
         let timeout = self.config.project.session_timeout;
+        let unused = self.limits.sessions.unused_timeout.min(timeout);
         let expired: Vec<String> = self
             .sessions()
             .values()
-            .filter(|s| s.detached_for().is_some_and(|d| d >= timeout))
+            .filter(|s| {
+                s.detached_for()
+                    .is_some_and(|d| d >= timeout || (d >= unused && s.is_unused()))
+            })
             .map(|s| s.id.clone())
             .collect();
         for id in expired {
@@ -308,8 +370,12 @@ impl Runtime {
 
     /// Checks for expired sessions periodically while the runtime lives.
     pub(crate) fn spawn_sweeper(self: &Arc<Self>) {
-        let period = (self.config.project.session_timeout / 4)
-            .clamp(Duration::from_millis(100), Duration::from_secs(30));
+        let soonest = self
+            .config
+            .project
+            .session_timeout
+            .min(self.limits.sessions.unused_timeout);
+        let period = (soonest / 4).clamp(Duration::from_millis(100), Duration::from_secs(30));
         let runtime: Weak<Runtime> = Arc::downgrade(self);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(period);

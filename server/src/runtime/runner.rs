@@ -28,7 +28,7 @@ pub(crate) enum RunRequest {
 /// The session's queue consumer; ends when the session is dropped or closed.
 pub(crate) async fn run_queue(
     session: Weak<Session>,
-    mut queue: mpsc::UnboundedReceiver<(u64, RunRequest)>,
+    mut queue: mpsc::Receiver<(u64, RunRequest)>,
 ) {
     while let Some((epoch, request)) = queue.recv().await {
         let Some(session) = session.upgrade() else {

@@ -93,9 +93,14 @@ pub(crate) struct Session {
     /// The user it was created for: the only one who may attach to it,
     /// answer, stop or upload to it.
     owner: String,
+    /// The address it was created from (for the per-client cap).
+    client: std::net::IpAddr,
     state: Mutex<SessionState>,
     seq_tx: watch::Sender<u64>,
-    queue_tx: mpsc::UnboundedSender<(u64, RunRequest)>,
+    /// Bounded: a client cannot queue runs without end.
+    queue_tx: mpsc::Sender<(u64, RunRequest)>,
+    /// Clicks, reactions and element updates from the browser.
+    interactions: governor::DefaultDirectRateLimiter,
     pub(crate) user_session: UserSession,
     pub(crate) runtime: Arc<Runtime>,
 }
@@ -116,16 +121,20 @@ impl Session {
     pub(crate) fn new(
         id: String,
         owner: String,
+        client: std::net::IpAddr,
         thread: ThreadState,
         persist: Option<PersistState>,
         runtime: Arc<Runtime>,
         limits: ReplayLimits,
-    ) -> (Arc<Session>, mpsc::UnboundedReceiver<(u64, RunRequest)>) {
-        let (queue_tx, queue_rx) = mpsc::unbounded_channel();
+    ) -> (Arc<Session>, mpsc::Receiver<(u64, RunRequest)>) {
+        let sessions = runtime.limits.sessions;
+        let (queue_tx, queue_rx) = mpsc::channel(sessions.max_queued_runs.max(1));
+        let interactions = governor::RateLimiter::direct(sessions.interaction_quota());
         let (seq_tx, _) = watch::channel(0);
         let session = Arc::new(Session {
             id,
             owner,
+            client,
             state: Mutex::new(SessionState {
                 log: EventLog::new(limits),
                 thread,
@@ -142,6 +151,7 @@ impl Session {
             }),
             seq_tx,
             queue_tx,
+            interactions,
             user_session: UserSession::default(),
             runtime,
         });
@@ -161,6 +171,15 @@ impl Session {
     /// Numbers, records, applies and publishes one event.
     pub(crate) fn emit(&self, event: ServerEvent) -> Result<u64, ChatError> {
         self.emit_with(move |_| Ok(event), None)
+    }
+
+    /// Builds an event from the thread and emits it under one lock; what
+    /// it changes is written with the next checkpoint.
+    pub(crate) fn emit_tracked(
+        &self,
+        make: impl FnOnce(&ThreadState) -> Result<ServerEvent, ChatError>,
+    ) -> Result<u64, ChatError> {
+        self.emit_with(make, None)
     }
 
     /// Builds an event from the thread and emits it under one lock, so
@@ -314,9 +333,24 @@ impl Session {
         st.persist.as_ref().map(|p| p.record(&st.thread.id))
     }
 
-    /// The owner of the session's thread, when it is persisted.
+    /// The user the session belongs to.
     pub(crate) fn owner(&self) -> &str {
         &self.owner
+    }
+
+    /// The address the session was created from.
+    pub(crate) fn client(&self) -> std::net::IpAddr {
+        self.client
+    }
+
+    /// True while its thread has no message from the user: nothing in it
+    /// is worth keeping the session for.
+    pub(crate) fn is_unused(&self) -> bool {
+        self.with_steps(|steps| {
+            !steps
+                .iter()
+                .any(|s| s.step_type == loquat_app::protocol::StepType::UserMessage)
+        })
     }
 
     /// Appends streamed text to a step's output (or input).
@@ -636,8 +670,22 @@ impl Session {
             st.epoch
         };
         self.queue_tx
-            .send((epoch, request))
-            .map_err(|_| ChatError::SessionClosed)
+            .try_send((epoch, request))
+            .map_err(|err| match err {
+                mpsc::error::TrySendError::Full(_) => ChatError::QueueFull,
+                mpsc::error::TrySendError::Closed(_) => ChatError::SessionClosed,
+            })
+    }
+
+    /// True while the run queue can take another request.
+    pub(crate) fn has_queue_room(&self) -> bool {
+        self.queue_tx.capacity() > 0
+    }
+
+    /// Takes one interaction (click, reaction, element update) from the
+    /// session's allowance; false when it is used up for now.
+    pub(crate) fn take_interaction(&self) -> bool {
+        self.interactions.check().is_ok()
     }
 
     /// True when a request queued in `epoch` should still run.

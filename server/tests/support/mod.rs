@@ -349,6 +349,23 @@ impl Client {
         }
     }
 
+    /// Reads until the server closes the socket; its close code (`None`
+    /// when it went without a close frame). Panics after the deadline.
+    pub async fn close_code(&mut self) -> Option<u16> {
+        let read = async {
+            loop {
+                match self.ws.next().await {
+                    Some(Ok(WsMessage::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                    None | Some(Err(_)) => return None,
+                    Some(Ok(_)) => continue,
+                }
+            }
+        };
+        tokio::time::timeout(DEADLINE, read)
+            .await
+            .expect("the server did not close the socket")
+    }
+
     /// Receives frames until `done` holds; panics after the deadline.
     pub async fn wait_for(&mut self, mut done: impl FnMut(&Client) -> bool) {
         let deadline = tokio::time::Instant::now() + DEADLINE;

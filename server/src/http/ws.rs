@@ -1,0 +1,293 @@
+//! The WebSocket transport: one socket per tab. It parses frames, lets
+//! the runtime attach the tab to a session ([`Runtime::attach`]) and handle
+//! each event ([`Session::handle`]), brings the client up to date (replay
+//! or snapshot), then forwards every new event in order, batching whatever
+//! accumulated while it was sending. No rule of the chat lives here.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::response::Response;
+use axum::Extension;
+use loquat_app::protocol::{ClientEvent, ErrorCode, ServerEvent};
+
+use super::serve::ConnectionGuard;
+use super::CurrentUser;
+use crate::runtime::session::{serialize_envelope, Session};
+use crate::runtime::{Handled, Hello, Refusal, Runtime, Since};
+
+/// Most events sent in one frame.
+const MAX_BATCH: usize = 1024;
+/// How long a new connection may take to say hello.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub(crate) async fn ws_handler(
+    ws: WebSocketUpgrade,
+    user: CurrentUser,
+    State(runtime): State<Arc<Runtime>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    guard: Option<Extension<ConnectionGuard>>,
+) -> Response {
+    let user = user.0;
+    // Mounted in an app's own server without Loquat's accept loop, every
+    // client counts as one address.
+    let client = peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.0 .0.ip());
+    // The codec's limit is the runtime's: a larger frame closes the socket
+    // (1009) before it is buffered whole. Small buffers: idle sessions
+    // must stay cheap.
+    let max = runtime.limits.max_frame_bytes;
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| async move {
+            connection(socket, runtime, user, client).await;
+            // The socket counts under the connection caps until here.
+            drop(guard);
+        })
+}
+
+struct Connection {
+    socket: WebSocket,
+    cursor: u64,
+    send_timeout: Duration,
+}
+
+impl Connection {
+    /// False when the socket is gone, or too slow to take the frame.
+    async fn send_message(&mut self, message: WsMessage) -> bool {
+        let send = self.socket.send(message);
+        matches!(
+            tokio::time::timeout(self.send_timeout, send).await,
+            Ok(Ok(()))
+        )
+    }
+
+    /// Closes with 1009 (message too big), as the protocol says to.
+    async fn close_too_large(&mut self) {
+        let frame = axum::extract::ws::CloseFrame {
+            code: 1009,
+            reason: "frame over the size limit".into(),
+        };
+        let _ = self.send_message(WsMessage::Close(Some(frame))).await;
+    }
+
+    async fn send_frame(&mut self, frame: String) -> bool {
+        self.send_message(WsMessage::Text(frame.into())).await
+    }
+
+    async fn send_unsequenced(&mut self, event: ServerEvent) -> bool {
+        let frame = format!("[{}]", serialize_envelope(0, &event));
+        self.send_frame(frame).await
+    }
+
+    async fn send_error(&mut self, code: ErrorCode, message: impl Into<String>) -> bool {
+        self.send_unsequenced(ServerEvent::Error {
+            code,
+            message: message.into(),
+        })
+        .await
+    }
+
+    async fn send_snapshot(&mut self, session: &Session) -> bool {
+        let snapshot = session.snapshot();
+        self.cursor = snapshot.seq;
+        self.send_frame(format!("[{}]", snapshot.json)).await
+    }
+
+    /// Sends everything after the cursor; false when the socket is gone.
+    async fn flush(&mut self, session: &Session) -> bool {
+        loop {
+            match session.events_since(self.cursor, MAX_BATCH) {
+                Since::Events(events) if events.is_empty() => return true,
+                Since::Events(events) => {
+                    let len: usize = events.iter().map(|e| e.len() + 1).sum();
+                    let mut frame = String::with_capacity(len + 2);
+                    frame.push('[');
+                    for (i, e) in events.iter().enumerate() {
+                        if i > 0 {
+                            frame.push(',');
+                        }
+                        frame.push_str(e);
+                    }
+                    frame.push(']');
+                    self.cursor += events.len() as u64;
+                    if !self.send_frame(frame).await {
+                        return false;
+                    }
+                }
+                Since::Gap => {
+                    if !self.send_snapshot(session).await {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+}
+
+enum Incoming {
+    Event(ClientEvent),
+    Refused(ErrorCode, String),
+    Ignore,
+    Closed,
+    /// Over the size limit: the codec stopped reading it.
+    TooLarge,
+}
+
+fn is_capacity(err: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(err) = cause {
+        if let Some(tungstenite::Error::Capacity(_)) = err.downcast_ref::<tungstenite::Error>() {
+            return true;
+        }
+        cause = err.source();
+    }
+    false
+}
+
+/// What a frame says. Frames over the size limit never get here: the
+/// codec closes the socket on them (see [`ws_handler`]).
+fn parse(frame: Option<Result<WsMessage, axum::Error>>) -> Incoming {
+    match frame {
+        Some(Err(err)) if is_capacity(&err) => Incoming::TooLarge,
+        None | Some(Err(_)) | Some(Ok(WsMessage::Close(_))) => Incoming::Closed,
+        Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => Incoming::Ignore,
+        Some(Ok(WsMessage::Binary(_))) => Incoming::Refused(
+            ErrorCode::UnsupportedFrame,
+            "binary frames are not part of the protocol; send JSON text".into(),
+        ),
+        Some(Ok(WsMessage::Text(text))) => match serde_json::from_str::<ClientEvent>(&text) {
+            Ok(event) => Incoming::Event(event),
+            Err(err) => {
+                Incoming::Refused(ErrorCode::MalformedFrame, format!("invalid frame: {err}"))
+            }
+        },
+    }
+}
+
+async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: String, client: IpAddr) {
+    let mut conn = Connection {
+        socket,
+        cursor: 0,
+        send_timeout: runtime.limits.websocket.send_timeout,
+    };
+
+    // Handshake: wait for hello; refuse anything else meanwhile.
+    let hello = loop {
+        let next = tokio::time::timeout(HELLO_TIMEOUT, conn.socket.recv()).await;
+        let Ok(frame) = next else { return };
+        match parse(frame) {
+            Incoming::Event(ClientEvent::Hello {
+                session_id,
+                last_seq,
+                thread_id,
+            }) => {
+                break Hello {
+                    session_id,
+                    last_seq,
+                    thread_id,
+                }
+            }
+            Incoming::Event(_) => {
+                if !conn
+                    .send_error(ErrorCode::NotReady, "say hello first")
+                    .await
+                {
+                    return;
+                }
+            }
+            Incoming::Refused(code, message) => {
+                if !conn.send_error(code, message).await {
+                    return;
+                }
+            }
+            Incoming::Ignore => {}
+            Incoming::Closed => return,
+            Incoming::TooLarge => return conn.close_too_large().await,
+        }
+    };
+
+    let attached = match runtime.attach(&user, client, hello).await {
+        Ok(attached) => attached,
+        Err(Refusal { code, message }) => {
+            let _ = conn.send_error(code, message).await;
+            let _ = conn.socket.send(WsMessage::Close(None)).await;
+            return;
+        }
+    };
+    let (session, expired, last_seq) = (attached.session, attached.expired, attached.last_seq);
+    session.attach();
+    let mut seq_rx = session.subscribe();
+    let ready = ServerEvent::Ready {
+        session_id: session.id.clone(),
+        thread_id: session.thread_id(),
+        last_seq: session.last_seq(),
+    };
+    let mut alive = conn.send_unsequenced(ready).await;
+    if alive && expired {
+        alive = conn
+            .send_error(
+                ErrorCode::SessionExpired,
+                "your previous session has ended; a new chat was started",
+            )
+            .await;
+    }
+    if alive {
+        alive = match last_seq {
+            Some(seq) if seq <= session.last_seq() => {
+                conn.cursor = seq;
+                conn.flush(&session).await
+            }
+            _ => conn.send_snapshot(&session).await && conn.flush(&session).await,
+        };
+    }
+
+    let limits = runtime.limits.websocket;
+    let mut heartbeat = tokio::time::interval_at(
+        tokio::time::Instant::now() + limits.ping_interval,
+        limits.ping_interval,
+    );
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_heard = tokio::time::Instant::now();
+    while alive {
+        tokio::select! {
+            frame = conn.socket.recv() => {
+                last_heard = tokio::time::Instant::now();
+                alive = match parse(frame) {
+                    Incoming::Event(event) => match session.handle(event).await {
+                        Ok(Handled::Continue) => true,
+                        Ok(Handled::End) => false,
+                        Err(Refusal { code, message }) => conn.send_error(code, message).await,
+                    },
+                    Incoming::Refused(code, message) => conn.send_error(code, message).await,
+                    Incoming::Ignore => true,
+                    Incoming::Closed => false,
+                    Incoming::TooLarge => {
+                        conn.close_too_large().await;
+                        false
+                    }
+                };
+            }
+            changed = seq_rx.changed() => {
+                alive = changed.is_ok() && conn.flush(&session).await;
+            }
+            _ = heartbeat.tick() => {
+                if last_heard.elapsed() >= limits.idle_timeout {
+                    tracing::debug!(session = %session.id, "no answer to pings; closing the socket");
+                    break;
+                }
+                alive = conn.send_message(WsMessage::Ping(Default::default())).await;
+            }
+        }
+        if session.is_closed() {
+            // Ended elsewhere (another tab, expiry): deliver the rest, then go.
+            let _ = conn.flush(&session).await;
+            break;
+        }
+    }
+    session.detach();
+}

@@ -1,0 +1,101 @@
+//! A client's `hello`: [`Runtime::attach`] finds the session it asks for
+//! (only its user's), opens the thread it names, or starts a new session
+//! under the caps of [`crate::SessionLimits`].
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use loquat_app::protocol::ErrorCode;
+
+use super::session::Session;
+use super::{Refusal, ResumeError, Runtime};
+
+/// What a client says when it connects.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Hello {
+    /// The session it was attached to before, if any.
+    pub(crate) session_id: Option<String>,
+    /// The last event it applied there.
+    pub(crate) last_seq: Option<u64>,
+    /// The thread of history it wants to open, if any.
+    pub(crate) thread_id: Option<String>,
+}
+
+/// The session a client is attached to, and how to bring it up to date.
+pub(crate) struct Attached {
+    pub(crate) session: Arc<Session>,
+    /// It asked for a session that has ended; this one is new.
+    pub(crate) expired: bool,
+    /// Replay from here (only when continuing the very same session).
+    pub(crate) last_seq: Option<u64>,
+}
+
+impl Runtime {
+    /// The session for `user`'s `hello` from `client`.
+    pub(crate) async fn attach(
+        self: &Arc<Self>,
+        user: &str,
+        client: IpAddr,
+        hello: Hello,
+    ) -> Result<Attached, Refusal> {
+        let Hello {
+            session_id,
+            last_seq,
+            thread_id,
+        } = hello;
+        let existing = session_id
+            .as_deref()
+            .and_then(|id| self.session(id))
+            .filter(|s| s.owner() == user)
+            .filter(|s| thread_id.as_deref().is_none_or(|t| s.thread_id() == t));
+        if let Some(session) = existing {
+            return Ok(Attached {
+                session,
+                expired: false,
+                last_seq,
+            });
+        }
+        let (session, expired) = match thread_id {
+            Some(thread_id) => {
+                if !loquat_app::route::is_thread_id(&thread_id) {
+                    return Err(not_found());
+                }
+                let opened = self
+                    .open_thread(user, client, &thread_id)
+                    .await
+                    .map_err(|err| match err {
+                        ResumeError::NotFound => not_found(),
+                        ResumeError::Cap(cap) => {
+                            Refusal::new(ErrorCode::TooManySessions, cap.to_string())
+                        }
+                        ResumeError::Data(err) => {
+                            tracing::error!(error = %err, "loading a thread failed");
+                            Refusal::new(
+                                ErrorCode::Storage,
+                                "the conversation could not be loaded; try again later",
+                            )
+                        }
+                    });
+                (opened?, false)
+            }
+            None => {
+                let created = self
+                    .create_session(user, client)
+                    .map_err(|cap| Refusal::new(ErrorCode::TooManySessions, cap.to_string()));
+                (created?, session_id.is_some())
+            }
+        };
+        Ok(Attached {
+            session,
+            expired,
+            last_seq: None,
+        })
+    }
+}
+
+fn not_found() -> Refusal {
+    Refusal::new(
+        ErrorCode::ThreadNotFound,
+        "this conversation does not exist or is not yours",
+    )
+}

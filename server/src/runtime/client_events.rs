@@ -1,0 +1,248 @@
+//! What a client asks of its session: [`Session::handle`] takes one
+//! [`ClientEvent`] (after `hello`) and does it, or says why not. The
+//! transport (the WebSocket in `http/ws.rs`) only parses frames and sends
+//! the refusal back; every rule lives here.
+
+use std::sync::Arc;
+
+use loquat_app::protocol::{Action, ClientEvent, Element, ElementKind, ErrorCode, StepType};
+use loquat_app::protocol::{ServerEvent, REACTIONS_KEY};
+
+use super::answers;
+use super::operations;
+use super::runner::RunRequest;
+use super::session::Session;
+use super::{Handled, Refusal};
+use crate::error::ChatError;
+use crate::sdk::with_prop;
+
+impl Session {
+    /// Does what `event` asks, or refuses it. Clicks, reactions and element
+    /// updates count against the session's rate
+    /// ([`crate::SessionLimits::interactions_per_second`]); over it they
+    /// are dropped with [`ErrorCode::RateLimited`].
+    pub(crate) async fn handle(self: &Arc<Self>, event: ClientEvent) -> Result<Handled, Refusal> {
+        let runtime = self.runtime.clone();
+        let interaction = matches!(
+            event,
+            ClientEvent::ActionClicked { .. }
+                | ClientEvent::React { .. }
+                | ClientEvent::ElementPropsUpdated { .. }
+                | ClientEvent::ElementRemoveRequested { .. }
+                | ClientEvent::ElementAction { .. }
+        );
+        if interaction && !self.take_interaction() {
+            return Err(Refusal::new(
+                ErrorCode::RateLimited,
+                "too many clicks or updates at once; this one was dropped",
+            ));
+        }
+        match event {
+            ClientEvent::Hello { .. } => Err(Refusal::new(
+                ErrorCode::MalformedFrame,
+                "already attached to a session",
+            )),
+            ClientEvent::Send { content, files } => {
+                answers::send(self, content, files).await?;
+                Ok(Handled::Continue)
+            }
+            ClientEvent::Answer { id, answer } => {
+                answers::answer(self, &id, answer).await?;
+                Ok(Handled::Continue)
+            }
+            ClientEvent::EditMessage { id, content } => {
+                if !runtime.config.features.edit_message {
+                    return Err(Refusal::new(
+                        ErrorCode::FeatureDisabled,
+                        "editing messages is turned off",
+                    ));
+                }
+                if content.trim().is_empty() {
+                    return Err(Refusal::new(
+                        ErrorCode::EmptyMessage,
+                        "the message is empty",
+                    ));
+                }
+                if !self.is_user_message(&id) {
+                    return Err(Refusal::new(
+                        ErrorCode::UnknownStep,
+                        "there is no such message to edit",
+                    ));
+                }
+                self.spawn_operation(move |s| async move {
+                    operations::edit_message(&s, &id, content).await
+                });
+                Ok(Handled::Continue)
+            }
+            ClientEvent::Rerun => {
+                self.spawn_operation(|s| async move { operations::rerun(&s).await });
+                Ok(Handled::Continue)
+            }
+            ClientEvent::Undo => {
+                self.spawn_operation(|s| async move { operations::undo_turn(&s).await });
+                Ok(Handled::Continue)
+            }
+            ClientEvent::Clear => {
+                self.spawn_operation(|s| async move { operations::clear_all(&s).await });
+                Ok(Handled::Continue)
+            }
+            ClientEvent::Stop => {
+                self.stop();
+                Ok(Handled::Continue)
+            }
+            ClientEvent::EndChat => {
+                runtime.end_session(&self.id);
+                Ok(Handled::End)
+            }
+            ClientEvent::ActionClicked { step_id, action_id } => {
+                // The action is taken from the thread, never from the browser.
+                let action = self
+                    .step(&step_id)
+                    .and_then(|step| step.actions.into_iter().find(|a| a.id == action_id))
+                    .filter(|action| runtime.hooks.actions.contains_key(&action.name))
+                    .ok_or_else(|| {
+                        Refusal::new(
+                            ErrorCode::UnknownAction,
+                            "that action is no longer available",
+                        )
+                    })?;
+                self.enqueue_for_client(RunRequest::Action(Box::new((step_id, action))))?;
+                Ok(Handled::Continue)
+            }
+            ClientEvent::React {
+                step_id,
+                reaction,
+                active,
+            } => {
+                if !runtime.config.ui.reactions.contains(&reaction) {
+                    return Err(Refusal::new(
+                        ErrorCode::FeatureDisabled,
+                        "that reaction is not offered",
+                    ));
+                }
+                self.react(&step_id, &reaction, active)?;
+                Ok(Handled::Continue)
+            }
+            ClientEvent::ElementPropsUpdated { id, props } => {
+                let mut element = self.custom_element(&id)?;
+                element.props = with_prop(std::mem::take(&mut element.props), None, "props", props);
+                self.set_element(element).await.map_err(storage_refusal)?;
+                Ok(Handled::Continue)
+            }
+            ClientEvent::ElementRemoveRequested { id } => {
+                self.custom_element(&id)?;
+                self.remove_element(&id).await.map_err(storage_refusal)?;
+                Ok(Handled::Continue)
+            }
+            ClientEvent::ElementAction { id, name, payload } => {
+                let element = self.custom_element(&id)?;
+                if !runtime.hooks.actions.contains_key(&name) {
+                    return Err(Refusal::new(
+                        ErrorCode::UnknownAction,
+                        "no callback has that action's name",
+                    ));
+                }
+                let mut action = Action::new(name).payload(payload);
+                action.id = crate::ids::new_id();
+                let for_id = element.for_id.unwrap_or_default();
+                self.enqueue_for_client(RunRequest::Action(Box::new((for_id, action))))?;
+                Ok(Handled::Continue)
+            }
+        }
+    }
+
+    /// Queues a run a client asked for, refused when too many wait.
+    fn enqueue_for_client(&self, request: RunRequest) -> Result<(), Refusal> {
+        self.enqueue(request).map_err(|err| match err {
+            ChatError::QueueFull => Refusal::new(
+                ErrorCode::RateLimited,
+                "too many requests are waiting in this chat; try again when it is done",
+            ),
+            _ => Refusal::new(ErrorCode::UnknownAction, "the chat has ended"),
+        })
+    }
+
+    /// Turns a reaction on a finished message on or off. Published at
+    /// once; written with the next checkpoint (within a second), so a burst
+    /// of reactions is one write, not one per click.
+    fn react(&self, step_id: &str, reaction: &str, active: bool) -> Result<(), Refusal> {
+        let unknown = || Refusal::new(ErrorCode::UnknownStep, "there is no such message");
+        self.emit_tracked(|thread| {
+            let mut step = thread
+                .get(step_id)
+                .filter(|s| s.step_type.is_message() && !s.streaming)
+                .cloned()
+                .ok_or_else(|| ChatError::UnknownStep(step_id.to_string()))?;
+            set_reaction(&mut step, reaction, active);
+            Ok(ServerEvent::StepUpdated { step })
+        })
+        .map(|_| ())
+        .map_err(|_| unknown())
+    }
+
+    /// A custom element of the session's thread: the only kind the browser
+    /// may change, and only its own.
+    fn custom_element(&self, id: &str) -> Result<Element, Refusal> {
+        self.element(id)
+            .filter(|element| element.kind == ElementKind::Custom)
+            .ok_or_else(|| {
+                Refusal::new(
+                    ErrorCode::UnknownElement,
+                    "that element is not in this chat",
+                )
+            })
+    }
+
+    fn is_user_message(&self, id: &str) -> bool {
+        self.with_steps(|steps| {
+            steps.iter().any(|s| {
+                s.id == id && s.parent_id.is_none() && s.step_type == StepType::UserMessage
+            })
+        })
+    }
+
+    /// Runs an operation on its own task: it may wait for a run to stop,
+    /// and the connection must keep forwarding events meanwhile.
+    fn spawn_operation<F, Fut>(self: &Arc<Self>, operation: F)
+    where
+        F: FnOnce(Arc<Session>) -> Fut,
+        Fut: std::future::Future<Output = Result<(), ChatError>> + Send + 'static,
+    {
+        let future = operation(self.clone());
+        let id = self.id.clone();
+        tokio::spawn(async move {
+            if let Err(err) = future.await {
+                tracing::debug!(session = %id, error = %err, "operation refused");
+            }
+        });
+    }
+}
+
+fn storage_refusal(err: ChatError) -> Refusal {
+    match err {
+        ChatError::UnknownElement(_) => Refusal::new(
+            ErrorCode::UnknownElement,
+            "that element is not in this chat",
+        ),
+        err => {
+            tracing::warn!(error = %err, "an element change failed");
+            Refusal::new(ErrorCode::Storage, "the change could not be saved")
+        }
+    }
+}
+
+/// Turns `reaction` on or off in a message's metadata (kept sorted).
+fn set_reaction(step: &mut loquat_app::protocol::Step, reaction: &str, active: bool) {
+    let mut reactions = step.reactions();
+    reactions.retain(|r| r != reaction);
+    if active {
+        reactions.push(reaction.to_string());
+    }
+    reactions.sort();
+    if reactions.is_empty() {
+        step.metadata.remove(REACTIONS_KEY);
+    } else {
+        step.metadata
+            .insert(REACTIONS_KEY.into(), serde_json::json!(reactions));
+    }
+}
