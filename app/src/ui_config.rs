@@ -48,6 +48,7 @@ fn default_ui() -> UiConfig {
         name: "Loquat".into(),
         cot: "full".into(),
         default_collapse_content: true,
+        max_frame_bytes: crate::protocol::DEFAULT_MAX_FRAME_BYTES,
         ..Default::default()
     }
 }

@@ -82,3 +82,20 @@ test('the user finds a copy button on every message', async ({ page }) => {
   await reply.hover();
   await expect(reply.getByTestId('copy-message')).toBeVisible();
 });
+
+test('a message over the frame limit is refused in the browser and kept in the composer', async ({ page }) => {
+  await openChat(page);
+  const input = page.getByTestId('composer-input');
+  // 1.2 MB: over the server's 1 MiB frame limit.
+  const long = 'x'.repeat(1_200_000);
+  await input.fill(long);
+  await input.press('Enter');
+  await expect(page.getByTestId('notice')).toContainText('too long to send');
+  await expect(page.getByTestId('notice')).toContainText('limit is 1 MB');
+  expect((await input.inputValue()).length).toBe(long.length);
+  await expect(userMessages(page)).toHaveCount(0);
+  // The connection is still there: a normal message goes through.
+  await input.fill('hello');
+  await input.press('Enter');
+  await expect(userMessages(page).filter({ hasText: 'hello' })).toHaveCount(1);
+});

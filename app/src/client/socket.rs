@@ -21,6 +21,8 @@ thread_local! {
     static ATTEMPT: Cell<u32> = const { Cell::new(0) };
     /// Incremented whenever a socket is replaced, so stale callbacks know.
     static GENERATION: Cell<u32> = const { Cell::new(0) };
+    /// The server's frame limit, and the store that shows a refusal.
+    static LIMIT: Cell<(usize, Option<ChatStore>)> = const { Cell::new((usize::MAX, None)) };
 }
 
 fn now() -> f64 {
@@ -48,6 +50,19 @@ pub(super) fn send(event: &ClientEvent) -> bool {
     let Ok(text) = serde_json::to_string(event) else {
         return false;
     };
+    // The server closes the socket on a frame over its limit; refuse it
+    // here instead, so the composer keeps the text and says why.
+    let (limit, store) = LIMIT.get();
+    if text.len() > limit {
+        if let Some(store) = store {
+            store.notice.set(Some(format!(
+                "This is too long to send ({}; the limit is {}).",
+                crate::units::human_size(text.len() as u64),
+                crate::units::human_size(limit as u64)
+            )));
+        }
+        return false;
+    }
     SOCKET.with_borrow(|socket| match socket {
         Some(ws) if ws.ready_state() == WebSocket::OPEN => ws.send_with_str(&text).is_ok(),
         _ => false,
@@ -55,6 +70,7 @@ pub(super) fn send(event: &ClientEvent) -> bool {
 }
 
 pub(super) fn start(store: ChatStore, thread_id: Option<String>) {
+    LIMIT.set((crate::ui_config::current().max_frame_bytes, Some(store)));
     store.thread_id.set(thread_id);
     // Follow the server-assigned session id into sessionStorage so a reload
     // of this tab reattaches to the same session.

@@ -82,6 +82,17 @@ pub struct UiConfig {
     /// What users may attach to messages; `None` when attaching is off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uploads: Option<FileRules>,
+    /// Largest frame the server takes; the browser refuses to send a
+    /// larger one (the server would close the socket on it).
+    #[serde(default = "default_max_frame_bytes")]
+    pub max_frame_bytes: usize,
+}
+
+/// The server's default frame limit (1 MiB).
+pub const DEFAULT_MAX_FRAME_BYTES: usize = 1024 * 1024;
+
+fn default_max_frame_bytes() -> usize {
+    DEFAULT_MAX_FRAME_BYTES
 }
 
 /// What the server sends.

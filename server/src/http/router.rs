@@ -103,6 +103,7 @@ pub(crate) fn ui_config(runtime: &Runtime) -> UiConfig {
         history: runtime.persistence.is_some(),
         edit_message: config.features.edit_message,
         reactions: config.ui.reactions.clone(),
+        max_frame_bytes: runtime.limits.max_frame_bytes,
         uploads: config.features.spontaneous_file_upload.enabled.then(|| {
             let uploads = &config.features.spontaneous_file_upload;
             FileRules {
