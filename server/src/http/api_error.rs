@@ -13,6 +13,9 @@ pub(crate) enum ApiError {
     /// 400: the request itself is wrong.
     #[error("{0}")]
     BadRequest(String),
+    /// 401: no user could be told from the request.
+    #[error("{0}")]
+    Unauthorized(String),
     /// 403: not allowed (cross-site, or a feature that is off).
     #[error("{0}")]
     Forbidden(String),
@@ -47,6 +50,7 @@ impl ApiError {
     pub(crate) fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,

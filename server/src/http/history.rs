@@ -21,7 +21,9 @@ impl RuntimeHistory {
     fn user(&self, request: &Parts) -> Result<String, HistoryError> {
         // History needs a store; without one there is nothing to list.
         self.data()?;
-        Ok(CurrentUser::of(&self.0, request).0)
+        CurrentUser::of(request)
+            .map(|user| user.0)
+            .map_err(|_| HistoryError::Failed)
     }
 
     fn data(&self) -> Result<&Arc<dyn crate::data::DataLayer>, HistoryError> {

@@ -9,6 +9,8 @@ mod element;
 mod history;
 mod host_guard;
 pub(crate) mod origin_policy;
+#[cfg(test)]
+mod route_coverage;
 mod router;
 mod security_headers;
 pub(crate) mod serve;
@@ -19,7 +21,7 @@ mod upload;
 mod ws;
 
 pub use body_deadline::BodyLimits;
-pub(crate) use current_user::CurrentUser;
+pub(crate) use current_user::{CurrentUser, LocalUser};
 pub(crate) use origin_policy::OriginPolicy;
 pub use origin_policy::PolicyError;
 pub(crate) use router::router;

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -15,6 +15,7 @@ use loquat_app::page_policy::PagePolicy;
 
 use super::body_deadline::limit_request_bodies;
 use super::cross_site_guard::refuse_cross_site;
+use super::current_user::{identify, Identify};
 use super::element;
 use super::history::RuntimeHistory;
 use super::host_guard::refuse_unknown_hosts;
@@ -115,7 +116,31 @@ pub(crate) fn ui_config(runtime: &Runtime) -> UiConfig {
     }
 }
 
-pub(crate) fn router(runtime: Arc<Runtime>, site: Site, policy: OriginPolicy) -> Router {
+/// Every route that acts for a user, with its path: all of them sit behind
+/// the identity layer (the route-coverage test walks this same list).
+pub(crate) fn user_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        (WS_PATH, get(ws_handler)),
+        ("/thread/{id}", get(thread_page)),
+        ("/element/{id}", get(element::page)),
+        ("/element/{id}/content", get(element::content)),
+        ("/element/{id}/rows", get(element::rows)),
+        ("/api/sessions/{id}/files", post(upload::upload)),
+        ("/api/threads/{id}/export", get(transfer::export)),
+        ("/api/threads/import", post(transfer::import)),
+    ]
+}
+
+/// The app: pages, server functions and the user routes behind the
+/// identity layer; only `/healthz` and the fallback (the site's files,
+/// else the not-found page) are outside it. Then, around everything, the
+/// boundary's layers.
+pub(crate) fn router(
+    runtime: Arc<Runtime>,
+    site: Site,
+    policy: OriginPolicy,
+    identity: Arc<dyn Identify>,
+) -> Router {
     let leptos = leptos_options();
     let ui = ui_config(&runtime);
     let routes = generate_route_list(App);
@@ -140,20 +165,19 @@ pub(crate) fn router(runtime: Arc<Runtime>, site: Site, policy: OriginPolicy) ->
     let context = move || context();
     let policy = Arc::new(policy);
     let pages = Arc::new(page_policy);
-    Router::new()
-        .route(WS_PATH, get(ws_handler))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/thread/{id}", get(thread_page))
-        .route("/element/{id}", get(element::page))
-        .route("/element/{id}/content", get(element::content))
-        .route("/element/{id}/rows", get(element::rows))
-        .route("/api/sessions/{id}/files", post(upload::upload))
-        .route("/api/threads/{id}/export", get(transfer::export))
-        .route("/api/threads/import", post(transfer::import))
+    let for_users = user_routes()
+        .into_iter()
+        .fold(Router::new(), |router, (path, route)| {
+            router.route(path, route)
+        })
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos.clone();
             move || shell(options.clone())
         })
+        .layer(from_fn_with_state(identity, identify));
+    Router::new()
+        .merge(for_users)
+        .route("/healthz", get(|| async { "ok" }))
         .fallback(files_or_not_found)
         .layer(CompressionLayer::new())
         // The last layer runs first: every answer gets the security headers

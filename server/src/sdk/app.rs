@@ -314,7 +314,8 @@ impl Server {
         self.runtime.spawn_checkpointer();
         let runtime = self.runtime.clone();
         let limits = runtime.limits.connections;
-        let app = crate::http::router(self.runtime, self.site, self.policy);
+        let identity = Arc::new(crate::http::LocalUser(self.runtime.local_user()));
+        let app = crate::http::router(self.runtime, self.site, self.policy, identity);
         crate::http::serve::serve(self.listener, app, limits, shutdown).await;
         // Whatever streamed since the last checkpoint is written before exit.
         runtime.flush().await;
