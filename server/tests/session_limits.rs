@@ -352,3 +352,40 @@ async fn messages_beyond_the_queue_are_refused_before_they_are_posted() {
         client.wait_for(|c| c.finished_replies().len() > done).await;
     }
 }
+
+#[tokio::test]
+async fn a_long_thread_stops_growing_at_its_cap_and_reconnects_in_pages() {
+    let caps = SessionLimits {
+        max_thread_bytes: 3 * 1024 * 1024,
+        ..SessionLimits::default()
+    };
+    let app = TestApp::start(with_sessions(echo(), caps)).await;
+    let mut client = app.client().await;
+    let big = "x".repeat(900 * 1024);
+    // Each turn is 1.8 MB (the message and its echo).
+    for turn in 1..=2 {
+        client.say(&big).await;
+        client
+            .wait_for(|c| c.finished_replies().len() == turn)
+            .await;
+    }
+    client.say(&big).await;
+    client
+        .wait_for(|c| c.error_codes().contains(&ErrorCode::ThreadFull))
+        .await;
+    assert_eq!(client.messages_of(StepType::UserMessage).len(), 2);
+
+    // A new tab gets the thread a page a frame, each well under the limit.
+    let mut fresh = Client::connect(app.addr, Some(client.session_id.clone()), None).await;
+    let total = client.steps.len();
+    fresh.wait_for(|c| c.steps.len() == total).await;
+    assert!(fresh.snapshot_pages >= 4, "{} pages", fresh.snapshot_pages);
+    assert!(
+        fresh.largest_frame < 1024 * 1024,
+        "a frame of {} bytes",
+        fresh.largest_frame
+    );
+    let texts: Vec<usize> = fresh.steps.iter().map(|s| s.output.len()).collect();
+    let expected: Vec<usize> = client.steps.iter().map(|s| s.output.len()).collect();
+    assert_eq!(texts, expected, "the pages add up to the thread, in order");
+}

@@ -186,6 +186,15 @@ impl ChatStore {
                 self.applied.set_value(seq);
                 self.synced.set_value(true);
             }
+            ServerEvent::SnapshotMore { steps } => {
+                let mut roots = Vec::new();
+                for step in steps {
+                    if let Some(id) = self.insert(step) {
+                        roots.push(id);
+                    }
+                }
+                self.roots.update(|r| r.extend(roots));
+            }
             ServerEvent::StepCreated { step } => {
                 self.last_progress.set_value(now);
                 if let Some(id) = self.insert(step) {

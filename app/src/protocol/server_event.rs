@@ -58,6 +58,8 @@ pub enum ErrorCode {
     /// Too many clicks, reactions or element updates in a short time; this
     /// one was dropped.
     RateLimited,
+    /// The conversation reached its size limit; a new chat is needed.
+    ThreadFull,
 }
 
 /// The UI settings the browser needs, sent with `ready`.
@@ -99,6 +101,9 @@ fn default_max_frame_bytes() -> usize {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerEvent {
+    /// More steps of the snapshot just sent (unsequenced), appended after
+    /// the ones already applied.
+    SnapshotMore { steps: Vec<Step> },
     /// Answer to `hello` (unsequenced): the session the connection is
     /// attached to and the last sequence number it has emitted so far.
     Ready {
@@ -106,9 +111,11 @@ pub enum ServerEvent {
         thread_id: String,
         last_seq: u64,
     },
-    /// The whole current thread; replaces the client's state. Sent when no
+    /// The current thread; replaces the client's state. Sent when no
     /// `last_seq` was given or it is older than the replay buffer. Its `seq`
-    /// is the last event it includes.
+    /// is the last event it includes. A long thread's steps come in pages:
+    /// this event has the first, `snapshot_more` events (unsequenced, in
+    /// the frames right after it) the rest, in thread order.
     Snapshot {
         thread_id: String,
         steps: Vec<Step>,

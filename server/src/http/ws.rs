@@ -92,10 +92,21 @@ impl Connection {
         .await
     }
 
+    /// Sends the snapshot a page a frame; each page is serialized just
+    /// before it is sent.
     async fn send_snapshot(&mut self, session: &Session) -> bool {
         let snapshot = session.snapshot();
         self.cursor = snapshot.seq;
-        self.send_frame(format!("[{}]", snapshot.json)).await
+        let mut seq = snapshot.seq;
+        for event in snapshot.events {
+            let frame = format!("[{}]", serialize_envelope(seq, &event));
+            drop(event);
+            if !self.send_frame(frame).await {
+                return false;
+            }
+            seq = 0;
+        }
+        true
     }
 
     /// Sends everything after the cursor; false when the socket is gone.

@@ -19,6 +19,22 @@ fn refuse(code: ErrorCode, why: impl Into<String>) -> Refusal {
     Refusal::new(code, why)
 }
 
+/// Refuses `bytes` more of the user's text once the thread's text in
+/// memory has reached [`crate::SessionLimits::max_thread_bytes`].
+fn room_for(session: &Session, bytes: usize) -> Result<(), Refusal> {
+    let max = session.runtime.limits.sessions.max_thread_bytes;
+    if session.text_bytes() + bytes > max {
+        return Err(refuse(
+            ErrorCode::ThreadFull,
+            format!(
+                "this conversation has reached its size limit ({}); start a new chat",
+                loquat_app::units::human_size(max as u64)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// A message typed (or files attached) in the composer: the answer to a
 /// pending text question, or a new turn for `on_message`.
 pub(crate) async fn send(
@@ -29,6 +45,7 @@ pub(crate) async fn send(
     if content.trim().is_empty() && files.is_empty() {
         return Err(refuse(ErrorCode::EmptyMessage, "the message is empty"));
     }
+    room_for(session, content.len())?;
     let uploads = if files.is_empty() {
         Vec::new()
     } else {
@@ -87,6 +104,7 @@ pub(crate) async fn answer(
             if content.trim().is_empty() {
                 return Err(refuse(ErrorCode::EmptyMessage, "the answer is empty"));
             }
+            room_for(session, content.len())?;
             post(session, content.clone(), &[], Default::default()).await;
             AskAnswer::Text { content }
         }

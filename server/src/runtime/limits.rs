@@ -99,6 +99,10 @@ pub struct SessionLimits {
     pub interactions_per_second: u32,
     /// …and at once, after a quiet spell.
     pub interaction_burst: u32,
+    /// Text a session's thread may hold in memory (messages and step
+    /// outputs); past it the user's messages are refused with
+    /// `thread_full` and a new chat is suggested.
+    pub max_thread_bytes: usize,
 }
 
 impl SessionLimits {
@@ -119,6 +123,7 @@ impl Default for SessionLimits {
             max_queued_runs: 32,
             interactions_per_second: 20,
             interaction_burst: 40,
+            max_thread_bytes: 32 * 1024 * 1024,
         }
     }
 }

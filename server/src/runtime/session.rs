@@ -111,10 +111,36 @@ impl std::fmt::Debug for Session {
     }
 }
 
-/// A consistent view of the session for a (re)connecting client.
+/// A consistent view of the session for a (re)connecting client: a
+/// `snapshot` event (sent with `seq`) and its `snapshot_more` pages (sent
+/// unsequenced, right after it).
 pub(crate) struct Snapshot {
     pub(crate) seq: u64,
-    pub(crate) json: String,
+    pub(crate) events: Vec<ServerEvent>,
+}
+
+/// Text of steps per snapshot page: a quarter of the default frame limit,
+/// so a page stays a comfortable frame for the browser.
+pub(crate) const SNAPSHOT_PAGE_BYTES: usize = 256 * 1024;
+
+/// `steps` cut into pages of about `SNAPSHOT_PAGE_BYTES` of text each.
+fn paged(steps: Vec<Step>) -> Vec<Vec<Step>> {
+    // What a step adds to its frame: its texts plus its fields.
+    let size = |s: &Step| s.output.len() + s.input.len() + 256;
+    let mut pages = vec![Vec::new()];
+    let mut bytes = 0;
+    for step in steps {
+        let step_bytes = size(&step);
+        if bytes + step_bytes > SNAPSHOT_PAGE_BYTES && !pages.last().is_none_or(Vec::is_empty) {
+            pages.push(Vec::new());
+            bytes = 0;
+        }
+        bytes += step_bytes;
+        if let Some(page) = pages.last_mut() {
+            page.push(step);
+        }
+    }
+    pages
 }
 
 impl Session {
@@ -341,6 +367,11 @@ impl Session {
     /// The address the session was created from.
     pub(crate) fn client(&self) -> std::net::IpAddr {
         self.client
+    }
+
+    /// Bytes of text (outputs and inputs) of the thread's steps.
+    pub(crate) fn text_bytes(&self) -> usize {
+        self.with_steps(|steps| steps.iter().map(|s| s.output.len() + s.input.len()).sum())
     }
 
     /// True while its thread has no message from the user: nothing in it
@@ -608,21 +639,34 @@ impl Session {
         read(self.lock().thread.steps())
     }
 
+    /// The thread as it is now, in pages of about [`SNAPSHOT_PAGE_BYTES`]
+    /// of steps each (at least one step a page), so a long thread never
+    /// becomes one huge frame.
     pub(crate) fn snapshot(&self) -> Snapshot {
-        let st = self.lock();
-        let seq = st.log.last_seq();
-        let event = ServerEvent::Snapshot {
-            thread_id: st.thread.id.clone(),
-            steps: st.thread.steps().to_vec(),
-            elements: st.thread.elements().to_vec(),
-            side_panel: st.thread.side_panel().cloned(),
-            ask: st.thread.ask().cloned(),
-            running: st.running,
+        let (seq, thread_id, steps, elements, side_panel, ask, running) = {
+            let st = self.lock();
+            (
+                st.log.last_seq(),
+                st.thread.id.clone(),
+                st.thread.steps().to_vec(),
+                st.thread.elements().to_vec(),
+                st.thread.side_panel().cloned(),
+                st.thread.ask().cloned(),
+                st.running,
+            )
         };
-        Snapshot {
-            seq,
-            json: serialize_envelope(seq, &event),
-        }
+        let mut pages = paged(steps).into_iter();
+        let first = ServerEvent::Snapshot {
+            thread_id,
+            steps: pages.next().unwrap_or_default(),
+            elements,
+            side_panel,
+            ask,
+            running,
+        };
+        let mut events = vec![first];
+        events.extend(pages.map(|steps| ServerEvent::SnapshotMore { steps }));
+        Snapshot { seq, events }
     }
 
     pub(crate) fn last_seq(&self) -> u64 {

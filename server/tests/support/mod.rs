@@ -182,6 +182,10 @@ pub struct Client {
     /// Unsequenced errors received.
     pub errors: Vec<ServerEvent>,
     pub snapshots: usize,
+    /// Pages of the last snapshot (the snapshot and its `snapshot_more`s).
+    pub snapshot_pages: usize,
+    /// The largest frame received, in bytes.
+    pub largest_frame: usize,
 }
 
 impl Client {
@@ -205,6 +209,8 @@ impl Client {
             events: Vec::new(),
             errors: Vec::new(),
             snapshots: 0,
+            snapshot_pages: 0,
+            largest_frame: 0,
         };
         client
             .send(&ClientEvent::Hello {
@@ -230,6 +236,8 @@ impl Client {
             events,
             errors,
             snapshots,
+            snapshot_pages: _,
+            largest_frame: _,
             elements,
             side_panel,
         } = self;
@@ -287,6 +295,8 @@ impl Client {
             events: Vec::new(),
             errors: Vec::new(),
             snapshots: 0,
+            snapshot_pages: 0,
+            largest_frame: 0,
         }
     }
 
@@ -333,6 +343,7 @@ impl Client {
         loop {
             match self.ws.next().await {
                 Some(Ok(WsMessage::Text(text))) => {
+                    self.largest_frame = self.largest_frame.max(text.len());
                     if std::env::var_os("LOQUAT_TEST_FRAMES").is_some() {
                         eprintln!("frame: {}", &text[..text.len().min(300)]);
                     }
@@ -413,6 +424,16 @@ impl Client {
                     .map(|(i, s)| (s.id.clone(), i))
                     .collect();
                 self.steps = steps;
+                self.snapshot_pages = 1;
+            }
+            ServerEvent::SnapshotMore { steps } => {
+                assert_eq!(seq, 0);
+                assert!(self.snapshots > 0, "snapshot_more without a snapshot");
+                self.snapshot_pages += 1;
+                for step in steps {
+                    self.index.insert(step.id.clone(), self.steps.len());
+                    self.steps.push(step);
+                }
             }
             event => {
                 assert_eq!(seq, self.applied + 1, "sequence gap or repeat at {event:?}");
