@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import {
   test,
   expect,
@@ -202,4 +202,37 @@ test('a thread can be renamed, found by search and deleted from history', async 
   await waitReady(page);
   await expect(threadItems(page)).toHaveCount(1);
   await expect(threadItems(page).first()).toContainText('Renamed thread');
+});
+
+test('an imported PDF from another site is a link, never a frame of the page', async ({ page }, testInfo) => {
+  await openChat(page);
+  await exchange(page, 'a thread to carry a pdf');
+  await page.getByTestId('thread-menu').click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-json').click()]);
+  const exported = JSON.parse(await readFile(await download.path(), 'utf8'));
+  const message = exported.steps.find((s: { type: string }) => s.type === 'user_message');
+  exported.elements = [
+    {
+      id: 'e-evil',
+      thread_id: exported.thread.id,
+      for_id: message.id,
+      type: 'pdf',
+      name: 'invoice.pdf',
+      display: 'inline',
+      url: 'https://evil.example/invoice.pdf',
+      props: {},
+      created_at: message.created_at,
+    },
+  ];
+  const path = testInfo.outputPath('with-foreign-pdf.json');
+  await writeFile(path, JSON.stringify(exported));
+  await page.getByTestId('thread-menu').click();
+  const before = page.url();
+  await page.getByTestId('import-thread').setInputFiles(path);
+  await expect(page).not.toHaveURL(before);
+  const pdf = page.locator('[data-testid="element"][data-element-type="pdf"]');
+  await expect(pdf).toHaveCount(1);
+  await expect(pdf.getByTestId('element-pdf-link')).toHaveAttribute('href', 'https://evil.example/invoice.pdf');
+  await expect(pdf.getByTestId('element-pdf-link')).toHaveAttribute('rel', /noopener/);
+  await expect(page.locator('iframe')).toHaveCount(0);
 });

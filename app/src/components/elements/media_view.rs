@@ -29,7 +29,13 @@ pub fn FileView(element: Element) -> impl IntoView {
     }
 }
 
-/// A PDF in the browser's viewer, opened at `props.page`.
+/// A PDF in the browser's viewer, opened at `props.page`. Only the
+/// server's own stored copy is framed (its bytes were checked to be a PDF
+/// when stored, and it is served as one); a PDF elsewhere is a link that
+/// opens on its own, never a frame of this page. The frame carries no
+/// `sandbox` attribute: browsers refuse to run their PDF viewer in a
+/// sandboxed frame, so the isolation is in what may be framed (the page's
+/// CSP says `frame-src 'self'` too).
 #[component]
 pub fn PdfView(element: Element) -> impl IntoView {
     let page = element
@@ -37,10 +43,24 @@ pub fn PdfView(element: Element) -> impl IntoView {
         .get("page")
         .and_then(|p| p.as_u64())
         .unwrap_or(1);
-    let src = format!("{}#page={page}", source(&element));
+    let stored = element.url.as_deref() == Some(Element::content_path(&element.id).as_str());
+    let name = element.name.clone();
+    let frame = if stored {
+        let src = format!("{}#page={page}", source(&element));
+        view! { <iframe class="element-pdf" src=src title=name data-page=page></iframe> }
+            .into_any()
+    } else {
+        view! {
+            <a class="element-file" href=source(&element) target="_blank" rel="noopener noreferrer"
+                data-testid="element-pdf-link">
+                <span class="element-file-name">{name}</span>
+            </a>
+        }
+        .into_any()
+    };
     view! {
         <figcaption class="element-name">{element.name.clone()}</figcaption>
-        <iframe class="element-pdf" src=src title=element.name.clone() data-page=page></iframe>
+        {frame}
     }
 }
 
