@@ -1,7 +1,8 @@
 //! Uploads through the real server stream to storage (memory stays flat
 //! while 200 MB arrive), a body that trickles is cut off, and uploads at
-//! once are capped. Its own test binary: the memory test reads this
-//! process's resident size, which no other test may disturb meanwhile.
+//! once are capped; an export with a 200 MB file streams too. Its own test
+//! binary: the memory tests read this process's resident size, which no
+//! other test binary disturbs, and they take turns.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -31,6 +32,9 @@ fn config(max_size_mb: u32) -> Config {
     };
     config
 }
+
+/// Held by each test that measures memory, so none runs beside another.
+static MEASURING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// This process's resident memory, in bytes.
 fn rss() -> u64 {
@@ -99,6 +103,7 @@ async fn a_200_mb_upload_streams_to_storage_while_memory_stays_flat() {
     const CHUNK: usize = 64 * 1024;
     const CHUNKS: usize = 200 * 1024 * 1024 / CHUNK;
     static BLOCK: [u8; CHUNK] = [b'v'; CHUNK];
+    let _alone = MEASURING.lock().await;
     let app = TestApp::start_with(echo(), config(500)).await;
     let (_client, session) = session_of(&app).await;
     // Warm up the paths the upload takes, then measure from here.
@@ -263,4 +268,77 @@ async fn a_stalled_import_gets_408() {
     );
     stream.write_all(head.as_bytes()).await.unwrap();
     assert_eq!(status_of(&mut stream).await, 408);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thread_with_a_200_mb_file_exports_as_a_stream() {
+    const CHUNK: usize = 64 * 1024;
+    const CHUNKS: usize = 200 * 1024 * 1024 / CHUNK;
+    static BLOCK: [u8; CHUNK] = [b'w'; CHUNK];
+    let _alone = MEASURING.lock().await;
+    let app = TestApp::start_with(echo(), config(500)).await;
+    let (mut client, session) = session_of(&app).await;
+    let body = futures_util::stream::iter(
+        (0..CHUNKS).map(|_| Ok::<_, std::io::Error>(Bytes::from_static(&BLOCK))),
+    );
+    let uploaded: serde_json::Value = reqwest::Client::new()
+        .post(app.url(&format!("/api/sessions/{session}/files?name=big.bin")))
+        .body(reqwest::Body::wrap_stream(body))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = uploaded["id"].as_str().unwrap().to_string();
+    client
+        .send(&loquat::protocol::ClientEvent::Send {
+            content: "keep this".into(),
+            files: vec![id],
+        })
+        .await;
+    client.wait_for(|c| c.finished_replies().len() == 1).await;
+    let thread = client.thread_id.clone();
+
+    let before = rss();
+    let mut response = reqwest::get(app.url(&format!("/api/threads/{thread}/export")))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    // Scan the download as it arrives: the base64 content's length is the
+    // file's, and the export ends as a whole JSON object.
+    const MARK: &[u8] = b"\"content_base64\":\"";
+    let (mut tail, mut in_content, mut encoded, mut peak) = (Vec::new(), false, 0usize, before);
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        peak = peak.max(rss());
+        for &byte in chunk.iter() {
+            if in_content {
+                if byte == b'"' {
+                    in_content = false;
+                } else {
+                    encoded += 1;
+                }
+                continue;
+            }
+            tail.push(byte);
+            if tail.ends_with(MARK) {
+                in_content = true;
+            }
+            if tail.len() > 4096 {
+                tail.drain(..2048);
+            }
+        }
+    }
+    assert_eq!(encoded, (CHUNK * CHUNKS).div_ceil(3) * 4);
+    assert!(tail.ends_with(b"]}"), "{}", String::from_utf8_lossy(&tail));
+    let grew = peak.saturating_sub(before);
+    eprintln!(
+        "resident memory while a 200 MB file exported: +{} KiB",
+        grew / 1024
+    );
+    assert!(
+        grew < 48 * 1024 * 1024,
+        "resident memory grew by {} MiB during the export",
+        grew / (1024 * 1024)
+    );
 }

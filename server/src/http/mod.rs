@@ -6,6 +6,7 @@ mod body_deadline;
 mod cross_site_guard;
 mod current_user;
 mod element;
+mod export_stream;
 mod history;
 mod host_guard;
 pub(crate) mod origin_policy;

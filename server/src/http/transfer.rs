@@ -8,14 +8,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use loquat_app::protocol::Element;
 use loquat_app::route::is_thread_id;
 use serde::Deserialize;
 
 use super::api_error::ApiError;
 use super::body_deadline::read_whole;
+use super::export_stream::json_body;
 use super::CurrentUser;
-use crate::data::transfer::{ExportedElement, ImportedThread, ThreadExport};
+use crate::data::transfer::{ImportedThread, ThreadExport};
 use crate::llm::ChatMessage;
 use crate::runtime::{LiveThread, Runtime};
 use crate::sdk::SerializeOptions;
@@ -51,26 +51,6 @@ async fn load(runtime: &Runtime, user: &str, id: &str) -> Result<LiveThread, Api
     }
 }
 
-/// The elements with their stored content, for an export.
-async fn with_content(runtime: &Runtime, elements: Vec<Element>) -> Vec<ExportedElement> {
-    let mut exported = Vec::with_capacity(elements.len());
-    for element in elements {
-        let content = if crate::files::is_stored(&element) {
-            match runtime.files.get(&element.id).await {
-                Ok(bytes) => Some(bytes),
-                Err(err) => {
-                    tracing::warn!(element = %element.id, error = %err, "exporting without content");
-                    None
-                }
-            }
-        } else {
-            None
-        };
-        exported.push(ExportedElement::new(element, content.as_deref()));
-    }
-    exported
-}
-
 /// `GET /api/threads/{id}/export?format=json|jsonl`
 pub(crate) async fn export(
     State(runtime): State<Arc<Runtime>>,
@@ -94,13 +74,16 @@ pub(crate) async fn export(
     let stem = file_stem(thread.name.as_deref().unwrap_or("conversation"));
     let (body, extension, mime) = if jsonl {
         let messages = SerializeOptions::new().apply(&steps);
-        (fine_tuning_line(&messages), "jsonl", "application/jsonl")
+        (
+            Body::from(fine_tuning_line(&messages)),
+            "jsonl",
+            "application/jsonl",
+        )
     } else {
-        let export = ThreadExport::new(&thread, steps, with_content(&runtime, elements).await);
-        match serde_json::to_string_pretty(&export) {
-            Ok(json) => (json, "json", "application/json"),
-            Err(_) => return Err(ApiError::Internal("export failed")),
-        }
+        let export = ThreadExport::new(&thread, steps, Vec::new());
+        let body = json_body(runtime.files.clone(), export, elements)
+            .map_err(|_| ApiError::Internal("export failed"))?;
+        (body, "json", "application/json")
     };
     let disposition = format!("attachment; filename=\"{stem}.{extension}\"");
     let mut response = body.into_response();

@@ -47,8 +47,7 @@ pub fn PdfView(element: Element) -> impl IntoView {
     let name = element.name.clone();
     let frame = if stored {
         let src = format!("{}#page={page}", source(&element));
-        view! { <iframe class="element-pdf" src=src title=name data-page=page></iframe> }
-            .into_any()
+        view! { <iframe class="element-pdf" src=src title=name data-page=page></iframe> }.into_any()
     } else {
         view! {
             <a class="element-file" href=source(&element) target="_blank" rel="noopener noreferrer"
