@@ -5,9 +5,11 @@
 
 #[cfg(feature = "ssr")]
 mod backend;
+mod error;
 
 #[cfg(feature = "ssr")]
-pub use backend::{BoxFuture, HistoryBackend, HistoryError, HistoryService};
+pub use backend::{BoxFuture, HistoryBackend, HistoryService};
+pub use error::HistoryError;
 
 use leptos::prelude::*;
 
@@ -20,24 +22,23 @@ pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_SEARCH_CHARS: usize = 200;
 
 #[cfg(feature = "ssr")]
-fn service() -> Result<HistoryService, ServerFnError> {
+fn service() -> Result<HistoryService, HistoryError> {
     use_context::<HistoryService>().ok_or_else(|| failed(HistoryError::Disabled))
 }
 
 /// The server function's error, with the HTTP status that says what it is
 /// (a missing thread is a 404, not a server error).
 #[cfg(feature = "ssr")]
-fn failed(err: HistoryError) -> ServerFnError {
+fn failed(err: HistoryError) -> HistoryError {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(err.status());
     }
-    ServerFnError::new(err)
+    err
 }
 
 #[cfg(feature = "ssr")]
-fn request() -> Result<http::request::Parts, ServerFnError> {
-    use_context::<http::request::Parts>()
-        .ok_or_else(|| ServerFnError::new("the request is not available"))
+fn request() -> Result<http::request::Parts, HistoryError> {
+    use_context::<http::request::Parts>().ok_or_else(|| failed(HistoryError::Failed))
 }
 
 /// One page of the user's threads, newest first; `search` filters by name
@@ -46,7 +47,7 @@ fn request() -> Result<http::request::Parts, ServerFnError> {
 pub async fn list_threads(
     search: Option<String>,
     cursor: Option<String>,
-) -> Result<ThreadPage, ServerFnError> {
+) -> Result<ThreadPage, HistoryError> {
     let search = search.filter(|s| !s.trim().is_empty());
     if search
         .as_ref()
@@ -65,7 +66,7 @@ pub async fn list_threads(
 
 /// Renames one of the user's threads.
 #[server(prefix = "/api", endpoint = "threads/rename")]
-pub async fn rename_thread(id: String, name: String) -> Result<(), ServerFnError> {
+pub async fn rename_thread(id: String, name: String) -> Result<(), HistoryError> {
     let name = name.trim().to_string();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         return Err(failed(HistoryError::Invalid(format!(
@@ -81,7 +82,7 @@ pub async fn rename_thread(id: String, name: String) -> Result<(), ServerFnError
 
 /// Deletes one of the user's threads, with everything in it.
 #[server(prefix = "/api", endpoint = "threads/delete")]
-pub async fn delete_thread(id: String) -> Result<(), ServerFnError> {
+pub async fn delete_thread(id: String) -> Result<(), HistoryError> {
     let parts = request()?;
     service()?.delete_thread(&parts, &id).await.map_err(failed)
 }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::client::ChatStore;
-use crate::history::list_threads;
+use crate::history::{list_threads, HistoryError};
 use crate::protocol::ThreadSummary;
 
 /// Where the first page of the list stands.
@@ -220,12 +220,8 @@ fn move_to_top(list: &mut Vec<ThreadSummary>, update: ThreadSummary, insert: boo
 }
 
 /// A short reason for a failed history call, for the user.
-pub(super) fn describe(error: &ServerFnError) -> String {
-    match error {
-        ServerFnError::ServerError(message) => message.clone(),
-        ServerFnError::Request(_) => "the server could not be reached".into(),
-        _ => "unexpected reply from the server".into(),
-    }
+pub(super) fn describe(error: &HistoryError) -> String {
+    error.to_string()
 }
 
 #[cfg(test)]
@@ -284,9 +280,10 @@ mod tests {
 
     #[test]
     fn server_errors_keep_their_message() {
-        let error = ServerFnError::new("thread not found");
-        assert_eq!(describe(&error), "thread not found");
-        let error: ServerFnError = ServerFnError::Request("offline".into());
+        assert_eq!(describe(&HistoryError::NotFound), "thread not found");
+        let error = HistoryError::Invalid("a name has 1 to 200 characters".into());
+        assert_eq!(describe(&error), "a name has 1 to 200 characters");
+        let error = HistoryError::Unreachable("offline".into());
         assert_eq!(describe(&error), "the server could not be reached");
     }
 }
