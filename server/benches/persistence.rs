@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use loquat::data::{DataLayer, SqliteDataLayer, ThreadFilter, ThreadRecord, WriteBatch};
-use loquat::{Step, StepType};
+use loquat::{Step, StepType, ThreadId, UserId};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -248,7 +248,8 @@ async fn run(args: &Args) -> Result<Vec<Row>, String> {
                 transactions,
                 time: started.elapsed(),
             });
-            history(args, &data, &user.id, &mut rows).await?;
+            let user_id = UserId::parse(&user.id).ok_or("malformed user id")?;
+            history(args, &data, &user_id, &mut rows).await?;
         }
         data.close().await;
     }
@@ -263,11 +264,13 @@ async fn run(args: &Args) -> Result<Vec<Row>, String> {
         .map_err(|e| e.to_string())?;
     let long: Vec<(usize, Step)> = (0..args.load).map(|s| (0, step(0, s))).collect();
     write_batches(&data, &user.id, &long, 500).await?;
+    let user_id = UserId::parse(&user.id).ok_or("malformed user id")?;
+    let long_thread = ThreadId::parse(&thread_id(0)).ok_or("malformed thread id")?;
     let mut times = Vec::with_capacity(args.runs);
     for _ in 0..args.runs.max(1) {
         let started = Instant::now();
         let loaded = data
-            .thread_with_steps(&user.id, &thread_id(0))
+            .thread_with_steps(&user_id, &long_thread)
             .await
             .map_err(|e| e.to_string())?
             .ok_or("the long thread is missing")?;
@@ -290,7 +293,7 @@ async fn run(args: &Args) -> Result<Vec<Row>, String> {
 async fn history(
     args: &Args,
     data: &SqliteDataLayer,
-    user_id: &str,
+    user_id: &UserId,
     rows: &mut Vec<Row>,
 ) -> Result<(), String> {
     let filters = [

@@ -39,6 +39,7 @@ mod time;
 pub use cli::ServeOptions;
 pub use error::{BoxError, ChatError, HookResult, ServeError};
 pub use http::{BodyLimits, ConnectionLimits, PolicyError};
+pub use ids::{ElementId, MalformedId, SessionId, ThreadId, UserId};
 pub use loquat_app::protocol;
 pub use loquat_app::protocol::{
     Action, Display, ElementKind, ElementSize, FormInput, FormRule, ShowInput, Step, StepType,

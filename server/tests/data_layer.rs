@@ -12,7 +12,7 @@ use loquat::data::{
     ThreadRecord, WriteBatch,
 };
 use loquat::protocol::{Display, Element, ElementKind, ElementSize, ThreadSummary};
-use loquat::{ShowInput, Step, StepType};
+use loquat::{ElementId, ShowInput, Step, StepType, ThreadId, UserId};
 use serde_json::json;
 
 /// A unique directory under the system temp dir, removed on drop.
@@ -173,12 +173,25 @@ fn rich_steps(thread_id: &str) -> Vec<Step> {
     ]
 }
 
+/// The id types the data layer takes, from the strings the records hold.
+fn uid(id: &str) -> UserId {
+    UserId::parse(id).unwrap()
+}
+
+fn tid(id: &str) -> ThreadId {
+    ThreadId::parse(id).unwrap()
+}
+
+fn eid(id: &str) -> ElementId {
+    ElementId::parse(id).unwrap()
+}
+
 fn ids(steps: &[Step]) -> Vec<&str> {
     steps.iter().map(|s| s.id.as_str()).collect()
 }
 
 async fn steps_of(data: &SqliteDataLayer, user_id: &str, thread_id: &str) -> Vec<Step> {
-    data.thread_with_steps(user_id, thread_id)
+    data.thread_with_steps(&uid(user_id), &tid(thread_id))
         .await
         .unwrap()
         .expect("thread exists")
@@ -191,7 +204,7 @@ async fn list(data: &SqliteDataLayer, user_id: &str, search: Option<&str>) -> Ve
     loop {
         let page = data
             .list_threads(
-                user_id,
+                &uid(user_id),
                 &ThreadFilter {
                     search: search.map(str::to_string),
                     cursor,
@@ -312,7 +325,7 @@ async fn a_batch_reads_back_identical_and_in_order() {
     .unwrap();
 
     let (record, stored) = data
-        .thread_with_steps(&user.id, "t1")
+        .thread_with_steps(&uid(&user.id), &tid("t1"))
         .await
         .unwrap()
         .unwrap();
@@ -324,7 +337,10 @@ async fn a_batch_reads_back_identical_and_in_order() {
     assert_eq!(record.updated_at, upsert.updated_at);
     assert_eq!(record.tags, upsert.tags);
     assert_eq!(record.metadata, upsert.metadata);
-    assert_eq!(data.thread(&user.id, "t1").await.unwrap(), Some(record));
+    assert_eq!(
+        data.thread(&uid(&user.id), &tid("t1")).await.unwrap(),
+        Some(record)
+    );
 
     // A thread without steps, and one that does not exist.
     data.write(WriteBatch {
@@ -334,17 +350,22 @@ async fn a_batch_reads_back_identical_and_in_order() {
     .await
     .unwrap();
     let (empty, none) = data
-        .thread_with_steps(&user.id, "empty")
+        .thread_with_steps(&uid(&user.id), &tid("empty"))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(empty.name, None);
     assert!(none.is_empty());
     assert_eq!(
-        data.thread_with_steps(&user.id, "nope").await.unwrap(),
+        data.thread_with_steps(&uid(&user.id), &tid("nope"))
+            .await
+            .unwrap(),
         None
     );
-    assert_eq!(data.thread(&user.id, "nope").await.unwrap(), None);
+    assert_eq!(
+        data.thread(&uid(&user.id), &tid("nope")).await.unwrap(),
+        None
+    );
 
     // An empty batch is fine.
     data.write(WriteBatch::default()).await.unwrap();
@@ -491,7 +512,11 @@ async fn thread_upserts_fill_the_name_and_move_forward() {
     })
     .await
     .unwrap();
-    let record = data.thread(&user.id, "t").await.unwrap().unwrap();
+    let record = data
+        .thread(&uid(&user.id), &tid("t"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record.name.as_deref(), Some("Automatic"));
     assert_eq!(record.created_at, 100, "created_at is kept");
     assert_eq!(record.updated_at, 200);
@@ -499,7 +524,10 @@ async fn thread_upserts_fill_the_name_and_move_forward() {
     assert_eq!(record.metadata.get("v"), Some(&json!(1)));
 
     // A rename wins over later automatic names; updated_at never goes back.
-    assert!(data.rename_thread(&user.id, "t", "Mine").await.unwrap());
+    assert!(data
+        .rename_thread(&uid(&user.id), &tid("t"), "Mine")
+        .await
+        .unwrap());
     let mut older = thread("t", &user.id, 150);
     older.name = Some("Automatic again".into());
     data.write(WriteBatch {
@@ -508,7 +536,11 @@ async fn thread_upserts_fill_the_name_and_move_forward() {
     })
     .await
     .unwrap();
-    let record = data.thread(&user.id, "t").await.unwrap().unwrap();
+    let record = data
+        .thread(&uid(&user.id), &tid("t"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record.name.as_deref(), Some("Mine"));
     assert_eq!(record.updated_at, 200);
     assert!(record.tags.is_empty());
@@ -549,7 +581,10 @@ async fn a_failing_batch_writes_nothing() {
         .await
         .unwrap_err();
     assert!(matches!(err, DataError::Query(_)), "{err:?}");
-    assert_eq!(data.thread(&alice.id, "new").await.unwrap(), None);
+    assert_eq!(
+        data.thread(&uid(&alice.id), &tid("new")).await.unwrap(),
+        None
+    );
     assert_eq!(steps_of(&data, &alice.id, "t").await, vec![before.clone()]);
 
     // A thread of another user, after changes that would have succeeded.
@@ -572,8 +607,15 @@ async fn a_failing_batch_writes_nothing() {
         DataError::NotOwner(id) => assert_eq!(id, "t"),
         other => panic!("expected NotOwner, got {other:?}"),
     }
-    assert_eq!(data.thread(&bob.id, "bobs").await.unwrap(), None);
-    let record = data.thread(&alice.id, "t").await.unwrap().unwrap();
+    assert_eq!(
+        data.thread(&uid(&bob.id), &tid("bobs")).await.unwrap(),
+        None
+    );
+    let record = data
+        .thread(&uid(&alice.id), &tid("t"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record.name, None);
     assert_eq!(record.updated_at, 10);
     assert_eq!(steps_of(&data, &alice.id, "t").await, vec![before.clone()]);
@@ -618,28 +660,59 @@ async fn another_users_thread_is_missing() {
     .await
     .unwrap();
 
-    assert_eq!(data.thread(&bob.id, "t").await.unwrap(), None);
-    assert_eq!(data.thread_with_steps(&bob.id, "t").await.unwrap(), None);
-    assert!(!data.rename_thread(&bob.id, "t", "Bob's now").await.unwrap());
-    assert!(!data.delete_thread(&bob.id, "t").await.unwrap());
+    assert_eq!(data.thread(&uid(&bob.id), &tid("t")).await.unwrap(), None);
+    assert_eq!(
+        data.thread_with_steps(&uid(&bob.id), &tid("t"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(!data
+        .rename_thread(&uid(&bob.id), &tid("t"), "Bob's now")
+        .await
+        .unwrap());
+    assert!(!data.delete_thread(&uid(&bob.id), &tid("t")).await.unwrap());
     assert!(list(&data, &bob.id, None).await.is_empty());
     assert!(list(&data, &bob.id, Some("Alice")).await.is_empty());
     assert!(list(&data, &bob.id, Some("Hello")).await.is_empty());
 
-    let record = data.thread(&alice.id, "t").await.unwrap().unwrap();
+    let record = data
+        .thread(&uid(&alice.id), &tid("t"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record.name.as_deref(), Some("Alice's"));
     assert_eq!(steps_of(&data, &alice.id, "t").await, rich_steps("t"));
 
     // Missing threads answer the same.
-    assert!(!data.rename_thread(&alice.id, "nope", "x").await.unwrap());
-    assert!(!data.delete_thread(&alice.id, "nope").await.unwrap());
+    assert!(!data
+        .rename_thread(&uid(&alice.id), &tid("nope"), "x")
+        .await
+        .unwrap());
+    assert!(!data
+        .delete_thread(&uid(&alice.id), &tid("nope"))
+        .await
+        .unwrap());
 
-    assert!(data.rename_thread(&alice.id, "t", "Renamed").await.unwrap());
-    let record = data.thread(&alice.id, "t").await.unwrap().unwrap();
+    assert!(data
+        .rename_thread(&uid(&alice.id), &tid("t"), "Renamed")
+        .await
+        .unwrap());
+    let record = data
+        .thread(&uid(&alice.id), &tid("t"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record.name.as_deref(), Some("Renamed"));
-    assert!(data.delete_thread(&alice.id, "t").await.unwrap());
-    assert_eq!(data.thread(&alice.id, "t").await.unwrap(), None);
-    assert!(!data.delete_thread(&alice.id, "t").await.unwrap());
+    assert!(data
+        .delete_thread(&uid(&alice.id), &tid("t"))
+        .await
+        .unwrap());
+    assert_eq!(data.thread(&uid(&alice.id), &tid("t")).await.unwrap(), None);
+    assert!(!data
+        .delete_thread(&uid(&alice.id), &tid("t"))
+        .await
+        .unwrap());
 
     // Its steps went with it: the ids are free again, in a new thread.
     data.write(WriteBatch {
@@ -688,11 +761,14 @@ async fn elements_and_feedback_follow_their_thread() {
     let el = element("e1", "t");
     data.upsert_element(&el).await.unwrap();
     assert_eq!(
-        data.element(&alice.id, "e1").await.unwrap(),
+        data.element(&uid(&alice.id), &eid("e1")).await.unwrap(),
         Some(el.clone())
     );
-    assert_eq!(data.element(&bob.id, "e1").await.unwrap(), None);
-    assert_eq!(data.element(&alice.id, "e2").await.unwrap(), None);
+    assert_eq!(data.element(&uid(&bob.id), &eid("e1")).await.unwrap(), None);
+    assert_eq!(
+        data.element(&uid(&alice.id), &eid("e2")).await.unwrap(),
+        None
+    );
     let mut el2 = el.clone();
     el2.for_id = None;
     el2.size = None;
@@ -701,7 +777,10 @@ async fn elements_and_feedback_follow_their_thread() {
     el2.url = Some("https://example.com/cat.png".into());
     el2.props = json!(null);
     data.upsert_element(&el2).await.unwrap();
-    assert_eq!(data.element(&alice.id, "e1").await.unwrap(), Some(el2));
+    assert_eq!(
+        data.element(&uid(&alice.id), &eid("e1")).await.unwrap(),
+        Some(el2)
+    );
     // An element of a thread that does not exist is refused.
     assert!(data.upsert_element(&element("e3", "nope")).await.is_err());
 
@@ -712,30 +791,36 @@ async fn elements_and_feedback_follow_their_thread() {
         value: 1,
         comment: None,
     };
-    assert!(!data.upsert_feedback(&bob.id, &fb).await.unwrap());
-    assert!(data.upsert_feedback(&alice.id, &fb).await.unwrap());
+    assert!(!data.upsert_feedback(&uid(&bob.id), &fb).await.unwrap());
+    assert!(data.upsert_feedback(&uid(&alice.id), &fb).await.unwrap());
     fb.value = 0;
     fb.comment = Some("wrong".into());
-    assert!(data.upsert_feedback(&alice.id, &fb).await.unwrap());
-    assert!(!data.upsert_feedback(&bob.id, &fb).await.unwrap());
+    assert!(data.upsert_feedback(&uid(&alice.id), &fb).await.unwrap());
+    assert!(!data.upsert_feedback(&uid(&bob.id), &fb).await.unwrap());
     let missing_thread = FeedbackRecord {
         id: "f2".into(),
         thread_id: "nope".into(),
         ..fb.clone()
     };
     assert!(!data
-        .upsert_feedback(&alice.id, &missing_thread)
+        .upsert_feedback(&uid(&alice.id), &missing_thread)
         .await
         .unwrap());
-    assert!(!data.delete_feedback(&bob.id, "f1").await.unwrap());
-    assert!(data.delete_feedback(&alice.id, "f1").await.unwrap());
-    assert!(!data.delete_feedback(&alice.id, "f1").await.unwrap());
+    assert!(!data.delete_feedback(&uid(&bob.id), "f1").await.unwrap());
+    assert!(data.delete_feedback(&uid(&alice.id), "f1").await.unwrap());
+    assert!(!data.delete_feedback(&uid(&alice.id), "f1").await.unwrap());
 
     // Deleting the thread removes its elements and feedback.
-    assert!(data.upsert_feedback(&alice.id, &fb).await.unwrap());
-    assert!(data.delete_thread(&alice.id, "t").await.unwrap());
-    assert_eq!(data.element(&alice.id, "e1").await.unwrap(), None);
-    assert!(!data.delete_feedback(&alice.id, "f1").await.unwrap());
+    assert!(data.upsert_feedback(&uid(&alice.id), &fb).await.unwrap());
+    assert!(data
+        .delete_thread(&uid(&alice.id), &tid("t"))
+        .await
+        .unwrap());
+    assert_eq!(
+        data.element(&uid(&alice.id), &eid("e1")).await.unwrap(),
+        None
+    );
+    assert!(!data.delete_feedback(&uid(&alice.id), "f1").await.unwrap());
     let pool = sqlx::SqlitePool::connect_with(
         sqlx::sqlite::SqliteConnectOptions::new().filename(dir.db()),
     )
@@ -792,7 +877,7 @@ async fn history_pages_without_gaps_or_repeats() {
     loop {
         let page = data
             .list_threads(
-                &alice.id,
+                &uid(&alice.id),
                 &ThreadFilter {
                     search: None,
                     cursor,
@@ -828,7 +913,7 @@ async fn history_pages_without_gaps_or_repeats() {
     // Exactly one full page: no cursor to an empty page.
     let page = data
         .list_threads(
-            &alice.id,
+            &uid(&alice.id),
             &ThreadFilter {
                 limit: 25,
                 ..Default::default()
@@ -841,7 +926,7 @@ async fn history_pages_without_gaps_or_repeats() {
 
     // The limit is clamped to 1..=100.
     let page = data
-        .list_threads(&alice.id, &ThreadFilter::default())
+        .list_threads(&uid(&alice.id), &ThreadFilter::default())
         .await
         .unwrap();
     assert_eq!(page.threads.len(), 1);
@@ -849,7 +934,7 @@ async fn history_pages_without_gaps_or_repeats() {
     assert!(page.next_cursor.is_some());
     let page = data
         .list_threads(
-            &alice.id,
+            &uid(&alice.id),
             &ThreadFilter {
                 limit: u32::MAX,
                 ..Default::default()
@@ -863,7 +948,7 @@ async fn history_pages_without_gaps_or_repeats() {
     // A cursor past the end, and a user with nothing.
     let page = data
         .list_threads(
-            &alice.id,
+            &uid(&alice.id),
             &ThreadFilter {
                 cursor: Some(ThreadCursor {
                     updated_at: 0,
@@ -1000,7 +1085,7 @@ async fn search_matches_names_and_messages_literally() {
     .unwrap();
     let first = data
         .list_threads(
-            &alice.id,
+            &uid(&alice.id),
             &ThreadFilter {
                 search: Some("MATCH".into()),
                 cursor: None,
@@ -1040,7 +1125,7 @@ async fn everything_survives_reopening() {
         assert_eq!(data.get_or_create_user("alice").await.unwrap(), user);
         assert_eq!(steps_of(&data, &user.id, "t").await, steps);
         assert_eq!(
-            data.element(&user.id, "e1").await.unwrap(),
+            data.element(&uid(&user.id), &eid("e1")).await.unwrap(),
             Some(element("e1", "t"))
         );
         let listed = list(&data, &user.id, None).await;
@@ -1127,7 +1212,7 @@ async fn concurrent_writers_do_not_fail() {
                     ..Default::default()
                 })
                 .await?;
-                data.rename_thread(&user_id, &thread_id, &format!("round {r}"))
+                data.rename_thread(&uid(&user_id), &tid(&thread_id), &format!("round {r}"))
                     .await?;
             }
             Ok::<_, DataError>(())

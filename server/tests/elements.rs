@@ -15,7 +15,7 @@ use loquat::data::{DataLayer, SqliteDataLayer, ThreadRecord, WriteBatch};
 use loquat::protocol::{ClientEvent, Element as WireElement, ElementKind, ErrorCode, StepType};
 use loquat::{
     Action, ActionCall, Chat, Display, Element, ElementSize, Loquat, Message, Table, TaskList,
-    TaskStatus, DATABASE_FILE,
+    TaskStatus, ThreadId, UserId, DATABASE_FILE,
 };
 use serde_json::json;
 use support::{Client, TempDir, TestApp};
@@ -555,15 +555,21 @@ async fn custom_elements_change_only_themselves() {
         .await;
     let stored = s
         .data
-        .thread_elements(&local_user(&s).await, &client.thread_id)
+        .thread_elements(&local_user(&s).await, &thread_of(&client))
         .await
         .unwrap();
     assert!(stored.iter().all(|e| e.id != counter.id));
     assert!(stored.iter().any(|e| e.id == pic.id));
 }
 
-async fn local_user(s: &Setup) -> String {
-    s.data.get_or_create_user("local").await.unwrap().id
+async fn local_user(s: &Setup) -> UserId {
+    let user = s.data.get_or_create_user("local").await.unwrap();
+    UserId::parse(&user.id).unwrap()
+}
+
+/// The thread a client shows, as the data layer takes it.
+fn thread_of(client: &Client) -> ThreadId {
+    ThreadId::parse(&client.thread_id).unwrap()
 }
 
 #[tokio::test]
@@ -574,7 +580,7 @@ async fn removing_a_message_removes_its_elements_and_the_side_panel_is_live() {
     let user = local_user(&s).await;
     let before = s
         .data
-        .thread_elements(&user, &client.thread_id)
+        .thread_elements(&user, &thread_of(&client))
         .await
         .unwrap();
     assert_eq!(before.len(), client.elements.len());
@@ -605,7 +611,7 @@ async fn removing_a_message_removes_its_elements_and_the_side_panel_is_live() {
     eventually(|| !files.join(&pic.id).exists()).await;
     let stored = s
         .data
-        .thread_elements(&user, &client.thread_id)
+        .thread_elements(&user, &thread_of(&client))
         .await
         .unwrap();
     let stored_names: Vec<&str> = stored.iter().map(|e| e.name.as_str()).collect();

@@ -11,7 +11,7 @@ use std::time::Duration;
 use loquat::config::Config;
 use loquat::data::{DataLayer, SqliteDataLayer, ThreadRecord, WriteBatch};
 use loquat::protocol::{ClientEvent, ErrorCode, RunOutcome, Step, StepType, ThreadPage};
-use loquat::{Chat, Loquat, Message, DATABASE_FILE};
+use loquat::{Chat, Loquat, Message, ThreadId, UserId, DATABASE_FILE};
 use support::{Client, TempDir, TestApp, DEADLINE};
 
 /// Replies "echo: <text> (n earlier)" where n counts the messages the hook
@@ -65,7 +65,11 @@ async fn stored(dir: &std::path::Path, thread_id: &str) -> Option<Vec<Step>> {
         .get_or_create_user(loquat::data::LOCAL_USER)
         .await
         .unwrap();
-    let found = data.thread_with_steps(&user.id, thread_id).await.unwrap();
+    let user = UserId::parse(&user.id).unwrap();
+    let found = data
+        .thread_with_steps(&user, &ThreadId::parse(thread_id).unwrap())
+        .await
+        .unwrap();
     data.close().await;
     found.map(|(_, steps)| steps)
 }
@@ -224,7 +228,10 @@ async fn another_users_thread_is_not_found_everywhere() {
     // Still there, untouched.
     let other = data.get_or_create_user("mallory").await.unwrap();
     let (thread, _) = data
-        .thread_with_steps(&other.id, &foreign)
+        .thread_with_steps(
+            &UserId::parse(&other.id).unwrap(),
+            &ThreadId::parse(&foreign).unwrap(),
+        )
         .await
         .unwrap()
         .unwrap();

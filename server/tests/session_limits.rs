@@ -17,7 +17,9 @@ use loquat::data::{
     WriteBatch,
 };
 use loquat::protocol::{ClientEvent, Element, ErrorCode, StepType, ThreadPage};
-use loquat::{Chat, Loquat, Message, RuntimeLimits, SessionLimits, Step};
+use loquat::{
+    Chat, ElementId, Loquat, Message, RuntimeLimits, SessionLimits, Step, ThreadId, UserId,
+};
 use support::{Client, TestApp, DEADLINE};
 
 fn echo() -> Loquat {
@@ -166,38 +168,63 @@ impl DataLayer for CountingStore {
             .fetch_add(batch.steps.len(), Ordering::SeqCst);
         self.inner.write(batch).await
     }
-    async fn thread(&self, user_id: &str, thread_id: &str) -> DataResult<Option<ThreadRecord>> {
+    async fn thread(
+        &self,
+        user_id: &UserId,
+        thread_id: &ThreadId,
+    ) -> DataResult<Option<ThreadRecord>> {
         self.inner.thread(user_id, thread_id).await
     }
     async fn thread_with_steps(
         &self,
-        user_id: &str,
-        thread_id: &str,
+        user_id: &UserId,
+        thread_id: &ThreadId,
     ) -> DataResult<Option<(ThreadRecord, Vec<Step>)>> {
         self.inner.thread_with_steps(user_id, thread_id).await
     }
-    async fn list_threads(&self, user_id: &str, filter: &ThreadFilter) -> DataResult<ThreadPage> {
+    async fn list_threads(
+        &self,
+        user_id: &UserId,
+        filter: &ThreadFilter,
+    ) -> DataResult<ThreadPage> {
         self.inner.list_threads(user_id, filter).await
     }
-    async fn rename_thread(&self, user_id: &str, thread_id: &str, name: &str) -> DataResult<bool> {
+    async fn rename_thread(
+        &self,
+        user_id: &UserId,
+        thread_id: &ThreadId,
+        name: &str,
+    ) -> DataResult<bool> {
         self.inner.rename_thread(user_id, thread_id, name).await
     }
-    async fn delete_thread(&self, user_id: &str, thread_id: &str) -> DataResult<bool> {
+    async fn delete_thread(&self, user_id: &UserId, thread_id: &ThreadId) -> DataResult<bool> {
         self.inner.delete_thread(user_id, thread_id).await
     }
     async fn upsert_element(&self, element: &Element) -> DataResult<()> {
         self.inner.upsert_element(element).await
     }
-    async fn element(&self, user_id: &str, element_id: &str) -> DataResult<Option<Element>> {
+    async fn element(
+        &self,
+        user_id: &UserId,
+        element_id: &ElementId,
+    ) -> DataResult<Option<Element>> {
         self.inner.element(user_id, element_id).await
     }
-    async fn thread_elements(&self, user_id: &str, thread_id: &str) -> DataResult<Vec<Element>> {
+    async fn thread_elements(
+        &self,
+        user_id: &UserId,
+        thread_id: &ThreadId,
+    ) -> DataResult<Vec<Element>> {
         self.inner.thread_elements(user_id, thread_id).await
     }
-    async fn upsert_feedback(&self, user_id: &str, feedback: &FeedbackRecord) -> DataResult<bool> {
+    async fn upsert_feedback(
+        &self,
+        user_id: &UserId,
+        feedback: &FeedbackRecord,
+    ) -> DataResult<bool> {
         self.inner.upsert_feedback(user_id, feedback).await
     }
-    async fn delete_feedback(&self, user_id: &str, feedback_id: &str) -> DataResult<bool> {
+    async fn delete_feedback(&self, user_id: &UserId, feedback_id: &str) -> DataResult<bool> {
         self.inner.delete_feedback(user_id, feedback_id).await
     }
 }
@@ -270,7 +297,10 @@ async fn a_flood_of_reactions_is_cut_to_the_rate_and_written_once() {
     let deadline = tokio::time::Instant::now() + DEADLINE;
     loop {
         let stored = store
-            .thread_with_steps(&store_user(&store).await, &thread)
+            .thread_with_steps(
+                &store_user(&store).await,
+                &ThreadId::parse(&thread).unwrap(),
+            )
             .await
             .unwrap()
             .unwrap()
@@ -294,12 +324,12 @@ async fn a_flood_of_reactions_is_cut_to_the_rate_and_written_once() {
     );
 }
 
-async fn store_user(store: &CountingStore) -> String {
-    store
+async fn store_user(store: &CountingStore) -> UserId {
+    let user = store
         .get_or_create_user(loquat::data::LOCAL_USER)
         .await
-        .unwrap()
-        .id
+        .unwrap();
+    UserId::parse(&user.id).unwrap()
 }
 
 #[tokio::test]

@@ -50,9 +50,14 @@ pub fn serve(
         // Built once: the app's own work per token stays negligible, so the
         // CPU measured is the framework's.
         let tokens: Arc<[String]> = reply_tokens(tokens).into();
-        let app = Loquat::new()
-            .config(config)
-            .on_message(move |chat: Chat, _msg: Message| {
+        // Every bench client comes from 127.0.0.1: lift the per-client caps
+        // (the totals stay) so a thousand sessions from one address fit.
+        let mut limits = loquat::RuntimeLimits::default();
+        limits.connections.max_per_client = limits.connections.max_total;
+        limits.sessions.max_per_client = limits.sessions.max_total;
+        limits.sessions.max_per_user = limits.sessions.max_total;
+        let app = Loquat::new().limits(limits).config(config).on_message(
+            move |chat: Chat, _msg: Message| {
                 let tokens = tokens.clone();
                 async move {
                     let reply = chat.stream(Message::assistant("")).await?;
@@ -65,7 +70,8 @@ pub fn serve(
                     reply.finish().await?;
                     Ok(())
                 }
-            });
+            },
+        );
         let server = app.bind(ServeOptions::ephemeral(data_dir)).await?;
         let mut stdout = std::io::stdout();
         writeln!(stdout, "{LISTENING}{}", server.local_addr())?;

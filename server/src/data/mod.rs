@@ -20,10 +20,15 @@ pub use sqlite_store::SqliteDataLayer;
 
 use loquat_app::protocol::{Element, Step, ThreadPage};
 
+use crate::ids::{ElementId, ThreadId, UserId};
+
 /// Where Loquat keeps users, threads, steps, elements and feedback.
 ///
 /// Implementations must be safe to call from many tasks at once. Methods that
 /// take a `user_id` return `None`/`false` for threads owned by someone else.
+/// Ids arrive parsed ([`UserId`], [`ThreadId`], [`ElementId`]), so they have
+/// the shape of their kind; bind them with `as_str()`. The records keep
+/// plain strings: they are the wire format the browser shares.
 /// The runtime batches its writes into [`WriteBatch`]es, so an implementation
 /// sees few, larger transactions rather than one per step.
 #[async_trait::async_trait]
@@ -35,24 +40,34 @@ pub trait DataLayer: Send + Sync + 'static {
     async fn write(&self, batch: WriteBatch) -> DataResult<()>;
 
     /// The thread, if it exists and belongs to `user_id`.
-    async fn thread(&self, user_id: &str, thread_id: &str) -> DataResult<Option<ThreadRecord>>;
+    async fn thread(
+        &self,
+        user_id: &UserId,
+        thread_id: &ThreadId,
+    ) -> DataResult<Option<ThreadRecord>>;
 
     /// The thread and all its steps in thread order, if it belongs to `user_id`.
     async fn thread_with_steps(
         &self,
-        user_id: &str,
-        thread_id: &str,
+        user_id: &UserId,
+        thread_id: &ThreadId,
     ) -> DataResult<Option<(ThreadRecord, Vec<Step>)>>;
 
     /// The user's threads, most recently active first.
-    async fn list_threads(&self, user_id: &str, filter: &ThreadFilter) -> DataResult<ThreadPage>;
+    async fn list_threads(&self, user_id: &UserId, filter: &ThreadFilter)
+        -> DataResult<ThreadPage>;
 
     /// Renames a thread; false when it is not the user's.
-    async fn rename_thread(&self, user_id: &str, thread_id: &str, name: &str) -> DataResult<bool>;
+    async fn rename_thread(
+        &self,
+        user_id: &UserId,
+        thread_id: &ThreadId,
+        name: &str,
+    ) -> DataResult<bool>;
 
     /// Deletes a thread with its steps, elements and feedback; false when it
     /// is not the user's.
-    async fn delete_thread(&self, user_id: &str, thread_id: &str) -> DataResult<bool>;
+    async fn delete_thread(&self, user_id: &UserId, thread_id: &ThreadId) -> DataResult<bool>;
 
     /// Stores an element (its bytes, if any, live in file storage under the
     /// element's id). Fails with [`DataError::NotOwner`] when the id is an
@@ -60,15 +75,27 @@ pub trait DataLayer: Send + Sync + 'static {
     async fn upsert_element(&self, element: &Element) -> DataResult<()>;
 
     /// The element, if its thread belongs to `user_id`.
-    async fn element(&self, user_id: &str, element_id: &str) -> DataResult<Option<Element>>;
+    async fn element(
+        &self,
+        user_id: &UserId,
+        element_id: &ElementId,
+    ) -> DataResult<Option<Element>>;
 
     /// The thread's elements in the order they were created, if the thread
     /// belongs to `user_id` (none otherwise).
-    async fn thread_elements(&self, user_id: &str, thread_id: &str) -> DataResult<Vec<Element>>;
+    async fn thread_elements(
+        &self,
+        user_id: &UserId,
+        thread_id: &ThreadId,
+    ) -> DataResult<Vec<Element>>;
 
     /// Stores feedback on a step; false when the thread is not the user's.
-    async fn upsert_feedback(&self, user_id: &str, feedback: &FeedbackRecord) -> DataResult<bool>;
+    async fn upsert_feedback(
+        &self,
+        user_id: &UserId,
+        feedback: &FeedbackRecord,
+    ) -> DataResult<bool>;
 
     /// Removes feedback; false when it is not on one of the user's threads.
-    async fn delete_feedback(&self, user_id: &str, feedback_id: &str) -> DataResult<bool>;
+    async fn delete_feedback(&self, user_id: &UserId, feedback_id: &str) -> DataResult<bool>;
 }

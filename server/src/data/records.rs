@@ -128,6 +128,11 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_local_user_is_a_well_formed_user_id() {
+        assert!(crate::ids::UserId::parse(LOCAL_USER).is_some());
+    }
+
+    #[test]
     fn cursor_round_trips_and_rejects_garbage() {
         let c = ThreadCursor {
             updated_at: 42,

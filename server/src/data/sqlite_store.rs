@@ -19,6 +19,7 @@ use super::{
     DataError, DataLayer, DataResult, FeedbackRecord, ThreadCursor, ThreadFilter, ThreadRecord,
     User, WriteBatch,
 };
+use crate::ids::{ElementId, ThreadId, UserId};
 use crate::time::now_millis;
 
 /// Connections in the pool (SQLite serializes writers anyway).
@@ -232,12 +233,16 @@ impl DataLayer for SqliteDataLayer {
         tx.commit().await.map_err(query_error)
     }
 
-    async fn thread(&self, user_id: &str, thread_id: &str) -> DataResult<Option<ThreadRecord>> {
+    async fn thread(
+        &self,
+        user_id: &UserId,
+        thread_id: &ThreadId,
+    ) -> DataResult<Option<ThreadRecord>> {
         let row = sqlx::query(&format!(
             "SELECT {THREAD_COLUMNS} FROM threads WHERE id = ? AND user_id = ?"
         ))
-        .bind(thread_id)
-        .bind(user_id)
+        .bind(thread_id.as_str())
+        .bind(user_id.as_str())
         .fetch_optional(&self.pool)
         .await
         .map_err(query_error)?;
@@ -246,8 +251,8 @@ impl DataLayer for SqliteDataLayer {
 
     async fn thread_with_steps(
         &self,
-        user_id: &str,
-        thread_id: &str,
+        user_id: &UserId,
+        thread_id: &ThreadId,
     ) -> DataResult<Option<(ThreadRecord, Vec<Step>)>> {
         let Some(thread) = self.thread(user_id, thread_id).await? else {
             return Ok(None);
@@ -256,8 +261,8 @@ impl DataLayer for SqliteDataLayer {
             "SELECT {STEP_COLUMNS} FROM steps s JOIN threads t ON t.id = s.thread_id \
              WHERE s.thread_id = ? AND t.user_id = ? ORDER BY s.position"
         ))
-        .bind(thread_id)
-        .bind(user_id)
+        .bind(thread_id.as_str())
+        .bind(user_id.as_str())
         .fetch_all(&self.pool)
         .await
         .map_err(query_error)?;
@@ -265,7 +270,11 @@ impl DataLayer for SqliteDataLayer {
         Ok(Some((thread, steps)))
     }
 
-    async fn list_threads(&self, user_id: &str, filter: &ThreadFilter) -> DataResult<ThreadPage> {
+    async fn list_threads(
+        &self,
+        user_id: &UserId,
+        filter: &ThreadFilter,
+    ) -> DataResult<ThreadPage> {
         let limit = filter.limit.clamp(1, 100);
         let pattern = filter
             .search
@@ -287,7 +296,7 @@ impl DataLayer for SqliteDataLayer {
                  AND s.output LIKE ?4 ESCAPE '\\')) \
              ORDER BY t.updated_at DESC, t.id DESC LIMIT ?5",
         )
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(cursor_at)
         .bind(cursor_id)
         .bind(pattern)
@@ -324,21 +333,26 @@ impl DataLayer for SqliteDataLayer {
         })
     }
 
-    async fn rename_thread(&self, user_id: &str, thread_id: &str, name: &str) -> DataResult<bool> {
+    async fn rename_thread(
+        &self,
+        user_id: &UserId,
+        thread_id: &ThreadId,
+        name: &str,
+    ) -> DataResult<bool> {
         let done = sqlx::query("UPDATE threads SET name = ? WHERE id = ? AND user_id = ?")
             .bind(name)
-            .bind(thread_id)
-            .bind(user_id)
+            .bind(thread_id.as_str())
+            .bind(user_id.as_str())
             .execute(&self.pool)
             .await
             .map_err(query_error)?;
         Ok(done.rows_affected() > 0)
     }
 
-    async fn delete_thread(&self, user_id: &str, thread_id: &str) -> DataResult<bool> {
+    async fn delete_thread(&self, user_id: &UserId, thread_id: &ThreadId) -> DataResult<bool> {
         let done = sqlx::query("DELETE FROM threads WHERE id = ? AND user_id = ?")
-            .bind(thread_id)
-            .bind(user_id)
+            .bind(thread_id.as_str())
+            .bind(user_id.as_str())
             .execute(&self.pool)
             .await
             .map_err(query_error)?;
@@ -354,33 +368,45 @@ impl DataLayer for SqliteDataLayer {
         }
     }
 
-    async fn element(&self, user_id: &str, element_id: &str) -> DataResult<Option<Element>> {
+    async fn element(
+        &self,
+        user_id: &UserId,
+        element_id: &ElementId,
+    ) -> DataResult<Option<Element>> {
         let row = sqlx::query(&format!(
             "SELECT {ELEMENT_COLUMNS} FROM elements e JOIN threads t ON t.id = e.thread_id \
              WHERE e.id = ? AND t.user_id = ?"
         ))
-        .bind(element_id)
-        .bind(user_id)
+        .bind(element_id.as_str())
+        .bind(user_id.as_str())
         .fetch_optional(&self.pool)
         .await
         .map_err(query_error)?;
         row.as_ref().map(element_from_row).transpose()
     }
 
-    async fn thread_elements(&self, user_id: &str, thread_id: &str) -> DataResult<Vec<Element>> {
+    async fn thread_elements(
+        &self,
+        user_id: &UserId,
+        thread_id: &ThreadId,
+    ) -> DataResult<Vec<Element>> {
         let rows = sqlx::query(&format!(
             "SELECT {ELEMENT_COLUMNS} FROM elements e JOIN threads t ON t.id = e.thread_id \
              WHERE e.thread_id = ? AND t.user_id = ? ORDER BY e.created_at, e.rowid"
         ))
-        .bind(thread_id)
-        .bind(user_id)
+        .bind(thread_id.as_str())
+        .bind(user_id.as_str())
         .fetch_all(&self.pool)
         .await
         .map_err(query_error)?;
         rows.iter().map(element_from_row).collect()
     }
 
-    async fn upsert_feedback(&self, user_id: &str, feedback: &FeedbackRecord) -> DataResult<bool> {
+    async fn upsert_feedback(
+        &self,
+        user_id: &UserId,
+        feedback: &FeedbackRecord,
+    ) -> DataResult<bool> {
         let done = sqlx::query(
             "INSERT INTO feedbacks (id, thread_id, for_id, value, comment) \
              SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS \
@@ -393,20 +419,20 @@ impl DataLayer for SqliteDataLayer {
         .bind(&feedback.for_id)
         .bind(feedback.value)
         .bind(&feedback.comment)
-        .bind(user_id)
+        .bind(user_id.as_str())
         .execute(&self.pool)
         .await
         .map_err(query_error)?;
         Ok(done.rows_affected() > 0)
     }
 
-    async fn delete_feedback(&self, user_id: &str, feedback_id: &str) -> DataResult<bool> {
+    async fn delete_feedback(&self, user_id: &UserId, feedback_id: &str) -> DataResult<bool> {
         let done = sqlx::query(
             "DELETE FROM feedbacks WHERE id = ? AND thread_id IN \
              (SELECT id FROM threads WHERE user_id = ?)",
         )
         .bind(feedback_id)
-        .bind(user_id)
+        .bind(user_id.as_str())
         .execute(&self.pool)
         .await
         .map_err(query_error)?;

@@ -13,6 +13,7 @@ use loquat_app::protocol::{Element, Millis, Step};
 use serde::{Deserialize, Serialize};
 
 use super::{ThreadRecord, WriteBatch};
+use crate::ids::{ElementId, ThreadId, UserId};
 
 /// Value of the `format` field of an export.
 pub const EXPORT_FORMAT: &str = "loquat.thread";
@@ -65,7 +66,7 @@ impl ExportedElement {
 /// content goes into.
 #[derive(Debug)]
 pub struct ImportedThread {
-    pub thread_id: String,
+    pub thread_id: ThreadId,
     pub batch: WriteBatch,
     /// `(storage key, content)` for every element with stored content.
     pub files: Vec<(String, Bytes)>,
@@ -189,8 +190,8 @@ impl ThreadExport {
     /// fresh ids for the thread, every step and every element. An element's
     /// URL is kept only when it is a web address or a path on this site;
     /// stored content gets a new key.
-    pub fn into_new_thread(self, user_id: &str, now: Millis) -> ImportedThread {
-        let thread_id = crate::ids::new_id();
+    pub fn into_new_thread(self, user_id: &UserId, now: Millis) -> ImportedThread {
+        let thread_id = ThreadId::generate();
         let mut ids: HashMap<String, String> = HashMap::new();
         let steps = self
             .steps
@@ -200,7 +201,7 @@ impl ThreadExport {
                 ids.insert(step.id.clone(), id.clone());
                 step.id = id;
                 step.parent_id = step.parent_id.and_then(|p| ids.get(&p).cloned());
-                step.thread_id = thread_id.clone();
+                step.thread_id = thread_id.to_string();
                 step.streaming = false;
                 step.end = step.end.or(step.start).or(Some(step.created_at));
                 step
@@ -213,7 +214,7 @@ impl ThreadExport {
             .into_iter()
             .map(|exported| {
                 let mut element = exported.element;
-                let id = crate::ids::new_id();
+                let id = ElementId::generate().into_string();
                 let content = exported
                     .content_base64
                     .and_then(|c| base64::engine::general_purpose::STANDARD.decode(c).ok());
@@ -232,14 +233,14 @@ impl ThreadExport {
                     }
                 };
                 element.id = id;
-                element.thread_id = thread_id.clone();
+                element.thread_id = thread_id.to_string();
                 element.for_id = element.for_id.and_then(|f| ids.get(&f).cloned());
                 element
             })
             .collect();
         let batch = WriteBatch {
             threads: vec![ThreadRecord {
-                id: thread_id.clone(),
+                id: thread_id.to_string(),
                 user_id: user_id.to_string(),
                 name,
                 created_at: self.thread.created_at,
@@ -299,11 +300,14 @@ mod tests {
         assert_eq!(parsed, original);
         let ImportedThread {
             thread_id, batch, ..
-        } = parsed.into_new_thread("u", 9);
-        assert_ne!(thread_id, "t");
+        } = parsed.into_new_thread(&UserId::parse("u").unwrap(), 9);
+        assert_ne!(thread_id.as_str(), "t");
         assert_eq!(batch.threads[0].user_id, "u");
         assert_eq!(batch.steps[1].parent_id.as_ref(), Some(&batch.steps[0].id));
-        assert!(batch.steps.iter().all(|s| s.thread_id == thread_id));
+        assert!(batch
+            .steps
+            .iter()
+            .all(|s| s.thread_id == thread_id.as_str()));
     }
 
     #[test]

@@ -14,11 +14,12 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::api_error::ApiError;
+use crate::ids::UserId;
 
 /// The user a request acts for. Ownership is then checked where the data
 /// is read: another user's thread, session or element is "not found".
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct CurrentUser(pub(crate) String);
+pub(crate) struct CurrentUser(pub(crate) UserId);
 
 impl CurrentUser {
     /// The user the identity layer found for a request.
@@ -30,7 +31,7 @@ impl CurrentUser {
         })
     }
 
-    pub(crate) fn id(&self) -> &str {
+    pub(crate) fn id(&self) -> &UserId {
         &self.0
     }
 }
@@ -50,7 +51,7 @@ pub(crate) trait Identify: Send + Sync + 'static {
 }
 
 /// No logins: every request is the local user.
-pub(crate) struct LocalUser(pub(crate) String);
+pub(crate) struct LocalUser(pub(crate) UserId);
 
 #[async_trait::async_trait]
 impl Identify for LocalUser {

@@ -16,6 +16,7 @@ use super::api_error::ApiError;
 use super::router::AppState;
 use super::CurrentUser;
 use crate::files::FileError;
+use crate::ids::ElementId;
 use crate::sdk::{PageQuery, Table};
 
 const NOT_FOUND: ApiError = ApiError::NotFound("element not found");
@@ -32,7 +33,7 @@ fn storage_failed(element: &Element, err: FileError) -> ApiError {
 }
 
 /// The element, if the request's user may see it.
-async fn find(state: &AppState, id: &str, user: &CurrentUser) -> Option<Element> {
+async fn find(state: &AppState, id: &ElementId, user: &CurrentUser) -> Option<Element> {
     match state.runtime.find_element(user.id(), id).await {
         Ok(found) => found,
         Err(err) => {
@@ -123,6 +124,7 @@ pub(crate) async fn content(
     Path(id): Path<String>,
     request: Request<Body>,
 ) -> Result<Response, ApiError> {
+    let id = ElementId::parse(&id).ok_or(NOT_FOUND)?;
     let element = find(&state, &id, &user).await.ok_or(NOT_FOUND)?;
     if !crate::files::is_stored(&element) {
         return Err(NOT_FOUND);
@@ -209,6 +211,7 @@ pub(crate) async fn rows(
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, ApiError> {
+    let id = ElementId::parse(&id).ok_or(NOT_FOUND)?;
     let element = find(&state, &id, &user).await.ok_or(NOT_FOUND)?;
     if element.kind != ElementKind::Dataframe {
         return Err(ApiError::BadRequest(
@@ -232,7 +235,10 @@ pub(crate) async fn page(
     Path(id): Path<String>,
     request: Request<Body>,
 ) -> Response {
-    let element = find(&state, &id, &user).await;
+    let element = match ElementId::parse(&id) {
+        Some(id) => find(&state, &id, &user).await,
+        None => None,
+    };
     let missing = element.is_none();
     let mut response = state
         .render_page(request, move || match &element {

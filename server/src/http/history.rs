@@ -5,10 +5,10 @@ use std::sync::Arc;
 use axum::http::request::Parts;
 use loquat_app::history::{HistoryBackend, HistoryError};
 use loquat_app::protocol::ThreadPage;
-use loquat_app::route::is_thread_id;
 
 use super::CurrentUser;
 use crate::data::{ThreadCursor, ThreadFilter};
+use crate::ids::{ThreadId, UserId};
 use crate::runtime::Runtime;
 
 /// Threads listed per page.
@@ -18,7 +18,7 @@ const PAGE_SIZE: u32 = 30;
 pub(crate) struct RuntimeHistory(pub(crate) Arc<Runtime>);
 
 impl RuntimeHistory {
-    fn user(&self, request: &Parts) -> Result<String, HistoryError> {
+    fn user(&self, request: &Parts) -> Result<UserId, HistoryError> {
         // History needs a store; without one there is nothing to list.
         self.data()?;
         CurrentUser::of(request)
@@ -33,6 +33,11 @@ impl RuntimeHistory {
             .map(|p| &p.data)
             .ok_or(HistoryError::Disabled)
     }
+}
+
+/// The thread a call names; a malformed id is a thread not found.
+fn thread_id(id: &str) -> Result<ThreadId, HistoryError> {
+    ThreadId::parse(id).ok_or(HistoryError::NotFound)
 }
 
 fn failed(err: crate::data::DataError) -> HistoryError {
@@ -76,10 +81,8 @@ impl HistoryBackend for RuntimeHistory {
     ) -> loquat_app::history::BoxFuture<'a, Result<(), HistoryError>> {
         Box::pin(async move {
             let user = self.user(request)?;
-            if !is_thread_id(id) {
-                return Err(HistoryError::NotFound);
-            }
-            match self.data()?.rename_thread(&user, id, name).await {
+            let id = thread_id(id)?;
+            match self.data()?.rename_thread(&user, &id, name).await {
                 Ok(true) => Ok(()),
                 Ok(false) => Err(HistoryError::NotFound),
                 Err(err) => Err(failed(err)),
@@ -94,15 +97,13 @@ impl HistoryBackend for RuntimeHistory {
     ) -> loquat_app::history::BoxFuture<'a, Result<(), HistoryError>> {
         Box::pin(async move {
             let user = self.user(request)?;
-            if !is_thread_id(id) {
-                return Err(HistoryError::NotFound);
-            }
+            let id = thread_id(id)?;
             let data = self.data()?;
-            let elements = data.thread_elements(&user, id).await.unwrap_or_default();
-            match data.delete_thread(&user, id).await {
+            let elements = data.thread_elements(&user, &id).await.unwrap_or_default();
+            match data.delete_thread(&user, &id).await {
                 Ok(true) => {
                     // Tabs showing it lose their session and see not-found.
-                    self.0.end_sessions_of(id);
+                    self.0.end_sessions_of(&id);
                     crate::files::discard(&self.0.files, crate::files::stored_keys(&elements));
                     Ok(())
                 }

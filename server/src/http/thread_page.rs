@@ -6,10 +6,11 @@ use axum::extract::{Path, State};
 use axum::http::Request;
 use axum::response::Response;
 use leptos::prelude::provide_context;
-use loquat_app::route::{is_thread_id, ThreadMissing};
+use loquat_app::route::ThreadMissing;
 
 use super::router::AppState;
 use super::CurrentUser;
+use crate::ids::ThreadId;
 
 pub(crate) async fn thread_page(
     State(state): State<AppState>,
@@ -18,7 +19,10 @@ pub(crate) async fn thread_page(
     request: Request<Body>,
 ) -> Response {
     let runtime = &state.runtime;
-    let exists = is_thread_id(&id) && runtime.thread_visible(user.id(), &id).await;
+    let exists = match ThreadId::parse(&id) {
+        Some(id) => runtime.thread_visible(user.id(), &id).await,
+        None => false,
+    };
     state
         .render_page(request, move || {
             if !exists {

@@ -8,7 +8,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use loquat_app::route::is_thread_id;
 use serde::Deserialize;
 
 use super::api_error::ApiError;
@@ -16,6 +15,7 @@ use super::body_deadline::read_whole;
 use super::export_stream::json_body;
 use super::CurrentUser;
 use crate::data::transfer::{ImportedThread, ThreadExport};
+use crate::ids::{ThreadId, UserId};
 use crate::llm::ChatMessage;
 use crate::runtime::{LiveThread, Runtime};
 use crate::sdk::SerializeOptions;
@@ -34,7 +34,7 @@ pub(crate) struct ExportQuery {
 
 /// The thread as the user sees it now: from its live session when one
 /// shows it (so what is still streaming is included), else from history.
-async fn load(runtime: &Runtime, user: &str, id: &str) -> Result<LiveThread, ApiError> {
+async fn load(runtime: &Runtime, user: &UserId, id: &ThreadId) -> Result<LiveThread, ApiError> {
     if let Some(live) = runtime.live_thread(user, id) {
         return Ok(live);
     }
@@ -58,9 +58,7 @@ pub(crate) async fn export(
     Path(id): Path<String>,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    if !is_thread_id(&id) {
-        return Err(NOT_FOUND);
-    }
+    let id = ThreadId::parse(&id).ok_or(NOT_FOUND)?;
     let jsonl = match query.format.as_deref() {
         None | Some("json") => false,
         Some("jsonl") => true,

@@ -19,6 +19,7 @@ use super::router::AppState;
 use super::CurrentUser;
 
 use crate::files::{accepts, detect_mime, ByteStream, FileError, SNIFF_BYTES};
+use crate::ids::{ElementId, SessionId};
 use crate::runtime::session::{Session, Upload};
 use crate::runtime::Runtime;
 
@@ -147,8 +148,8 @@ pub(crate) async fn upload(
     request: Request<Body>,
 ) -> Result<Json<Uploaded>, ApiError> {
     let runtime = &state.runtime;
-    let session = runtime
-        .session(&session_id)
+    let session = SessionId::parse(&session_id)
+        .and_then(|id| runtime.session(&id))
         .filter(|s| !s.is_closed() && s.owner() == user.id())
         .ok_or(ApiError::NotFound("no such chat session"))?;
     let rules = rules_for(runtime, &session, query.ask.as_deref())?;
@@ -209,7 +210,8 @@ pub(crate) async fn upload(
             rules.accept.join(", ")
         )));
     }
-    let id = crate::ids::new_id();
+    // It becomes the id of the element the upload is shown as.
+    let id = ElementId::generate().into_string();
     let size = match runtime
         .files
         .put_stream(&id, counted(head, body, limit))

@@ -16,11 +16,15 @@ use loquat_app::protocol::{ClientEvent, ErrorCode, ServerEvent};
 
 use super::serve::ConnectionGuard;
 use super::CurrentUser;
+use crate::ids::{SessionId, ThreadId, UserId};
 use crate::runtime::session::{serialize_envelope, Session};
 use crate::runtime::{Handled, Hello, Refusal, Runtime, Since};
 
-/// Most events sent in one frame.
+/// Most events sent in one frame…
 const MAX_BATCH: usize = 1024;
+/// …and most bytes of them (one larger event still goes, alone): frames
+/// stay small enough for a slow link to take one within `send_timeout`.
+const MAX_BATCH_BYTES: usize = 256 * 1024;
 /// How long a new connection may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -115,6 +119,17 @@ impl Connection {
             match session.events_since(self.cursor, MAX_BATCH) {
                 Since::Events(events) if events.is_empty() => return true,
                 Since::Events(events) => {
+                    // As many as fit in MAX_BATCH_BYTES (at least one).
+                    let mut len = 0;
+                    let count = events
+                        .iter()
+                        .take_while(|e| {
+                            len += e.len() + 1;
+                            len <= MAX_BATCH_BYTES
+                        })
+                        .count()
+                        .max(1);
+                    let events = &events[..count];
                     let len: usize = events.iter().map(|e| e.len() + 1).sum();
                     let mut frame = String::with_capacity(len + 2);
                     frame.push('[');
@@ -180,7 +195,27 @@ fn parse(frame: Option<Result<WsMessage, axum::Error>>) -> Incoming {
     }
 }
 
-async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: String, client: IpAddr) {
+/// The runtime's [`Hello`] from the client's: a malformed session id names
+/// no session (a new one starts, as for an id that has ended), a malformed
+/// thread id is a thread not found.
+fn parse_hello(
+    session_id: Option<String>,
+    last_seq: Option<u64>,
+    thread_id: Option<String>,
+) -> Result<Hello, Refusal> {
+    let thread_id = match thread_id {
+        Some(id) => Some(ThreadId::parse(&id).ok_or_else(Refusal::thread_not_found)?),
+        None => None,
+    };
+    Ok(Hello {
+        named_session: session_id.is_some(),
+        session_id: session_id.as_deref().and_then(SessionId::parse),
+        last_seq,
+        thread_id,
+    })
+}
+
+async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: UserId, client: IpAddr) {
     let mut conn = Connection {
         socket,
         cursor: 0,
@@ -196,13 +231,7 @@ async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: String, clie
                 session_id,
                 last_seq,
                 thread_id,
-            }) => {
-                break Hello {
-                    session_id,
-                    last_seq,
-                    thread_id,
-                }
-            }
+            }) => break parse_hello(session_id, last_seq, thread_id),
             Incoming::Event(_) => {
                 if !conn
                     .send_error(ErrorCode::NotReady, "say hello first")
@@ -222,7 +251,11 @@ async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: String, clie
         }
     };
 
-    let attached = match runtime.attach(&user, client, hello).await {
+    let attached = match hello {
+        Ok(hello) => runtime.attach(&user, client, hello).await,
+        Err(refusal) => Err(refusal),
+    };
+    let attached = match attached {
         Ok(attached) => attached,
         Err(Refusal { code, message }) => {
             let _ = conn.send_error(code, message).await;
@@ -234,7 +267,7 @@ async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: String, clie
     session.attach();
     let mut seq_rx = session.subscribe();
     let ready = ServerEvent::Ready {
-        session_id: session.id.clone(),
+        session_id: session.id.to_string(),
         thread_id: session.thread_id(),
         last_seq: session.last_seq(),
     };
@@ -301,4 +334,37 @@ async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: String, clie
         }
     }
     session.detach();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SESSION: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn a_hello_names_its_ids_parsed() {
+        let hello = parse_hello(Some(SESSION.into()), Some(3), Some("t-1".into())).unwrap();
+        assert_eq!(
+            hello.session_id.as_ref().map(SessionId::as_str),
+            Some(SESSION)
+        );
+        assert!(hello.named_session);
+        assert_eq!(hello.last_seq, Some(3));
+        assert_eq!(hello.thread_id.as_ref().map(ThreadId::as_str), Some("t-1"));
+        assert_eq!(parse_hello(None, None, None).unwrap(), Hello::default());
+    }
+
+    #[test]
+    fn a_malformed_session_names_none_of_the_live_ones() {
+        let hello = parse_hello(Some("../x".into()), Some(3), None).unwrap();
+        assert_eq!(hello.session_id, None);
+        assert!(hello.named_session);
+    }
+
+    #[test]
+    fn a_malformed_thread_is_not_found() {
+        let refused = parse_hello(Some(SESSION.into()), None, Some("a/b".into())).unwrap_err();
+        assert_eq!(refused, Refusal::thread_not_found());
+    }
 }

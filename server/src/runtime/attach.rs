@@ -9,16 +9,21 @@ use loquat_app::protocol::ErrorCode;
 
 use super::session::Session;
 use super::{Refusal, ResumeError, Runtime};
+use crate::ids::{SessionId, ThreadId, UserId};
 
-/// What a client says when it connects.
+/// What a client says when it connects, its ids parsed by the transport.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Hello {
-    /// The session it was attached to before, if any.
-    pub(crate) session_id: Option<String>,
+    /// The session it was attached to before, if it named a well-formed one.
+    pub(crate) session_id: Option<SessionId>,
+    /// It named a session before, well-formed or not: when none of its
+    /// user's matches, the new session is reported as replacing an expired
+    /// one.
+    pub(crate) named_session: bool,
     /// The last event it applied there.
     pub(crate) last_seq: Option<u64>,
     /// The thread of history it wants to open, if any.
-    pub(crate) thread_id: Option<String>,
+    pub(crate) thread_id: Option<ThreadId>,
 }
 
 /// The session a client is attached to, and how to bring it up to date.
@@ -34,20 +39,25 @@ impl Runtime {
     /// The session for `user`'s `hello` from `client`.
     pub(crate) async fn attach(
         self: &Arc<Self>,
-        user: &str,
+        user: &UserId,
         client: IpAddr,
         hello: Hello,
     ) -> Result<Attached, Refusal> {
         let Hello {
             session_id,
+            named_session,
             last_seq,
             thread_id,
         } = hello;
         let existing = session_id
-            .as_deref()
+            .as_ref()
             .and_then(|id| self.session(id))
             .filter(|s| s.owner() == user)
-            .filter(|s| thread_id.as_deref().is_none_or(|t| s.thread_id() == t));
+            .filter(|s| {
+                thread_id
+                    .as_ref()
+                    .is_none_or(|t| s.thread_id() == t.as_str())
+            });
         if let Some(session) = existing {
             return Ok(Attached {
                 session,
@@ -57,14 +67,11 @@ impl Runtime {
         }
         let (session, expired) = match thread_id {
             Some(thread_id) => {
-                if !loquat_app::route::is_thread_id(&thread_id) {
-                    return Err(not_found());
-                }
                 let opened = self
                     .open_thread(user, client, &thread_id)
                     .await
                     .map_err(|err| match err {
-                        ResumeError::NotFound => not_found(),
+                        ResumeError::NotFound => Refusal::thread_not_found(),
                         ResumeError::Cap(cap) => {
                             Refusal::new(ErrorCode::TooManySessions, cap.to_string())
                         }
@@ -82,7 +89,7 @@ impl Runtime {
                 let created = self
                     .create_session(user, client)
                     .map_err(|cap| Refusal::new(ErrorCode::TooManySessions, cap.to_string()));
-                (created?, session_id.is_some())
+                (created?, named_session)
             }
         };
         Ok(Attached {
@@ -91,11 +98,4 @@ impl Runtime {
             last_seq: None,
         })
     }
-}
-
-fn not_found() -> Refusal {
-    Refusal::new(
-        ErrorCode::ThreadNotFound,
-        "this conversation does not exist or is not yours",
-    )
 }

@@ -34,6 +34,7 @@ use thread::ThreadState;
 use crate::config::Config;
 use crate::data::DataError;
 use crate::files::FileStorage;
+use crate::ids::{ElementId, SessionId, ThreadId, UserId};
 
 /// A thread as a live session holds it: record, steps and elements.
 pub(crate) type LiveThread = (
@@ -77,7 +78,7 @@ pub(crate) struct Runtime {
     pub(crate) files: Arc<dyn FileStorage>,
     /// Uploads streaming in at once, for the whole server.
     pub(crate) upload_permits: Arc<tokio::sync::Semaphore>,
-    sessions: Mutex<HashMap<String, Arc<Session>>>,
+    sessions: Mutex<HashMap<SessionId, Arc<Session>>>,
 }
 
 impl Runtime {
@@ -102,14 +103,15 @@ impl Runtime {
     /// The local user, whom every request acts for while no login is
     /// configured: the stored user with persistence, else a fixed id (a
     /// session still belongs to it alone).
-    pub(crate) fn local_user(&self) -> String {
+    pub(crate) fn local_user(&self) -> UserId {
         self.persistence
             .as_ref()
             .map(|p| p.local_user.clone())
-            .unwrap_or_else(|| crate::data::LOCAL_USER.to_string())
+            // A constant of the right shape (a test checks it parses).
+            .unwrap_or_else(|| UserId::from_trusted(crate::data::LOCAL_USER.to_string()))
     }
 
-    fn sessions(&self) -> MutexGuard<'_, HashMap<String, Arc<Session>>> {
+    fn sessions(&self) -> MutexGuard<'_, HashMap<SessionId, Arc<Session>>> {
         self.sessions.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -118,10 +120,10 @@ impl Runtime {
     /// for, with persistence); only they may attach to it or act on it.
     pub(crate) fn create_session(
         self: &Arc<Self>,
-        owner: &str,
+        owner: &UserId,
         client: IpAddr,
     ) -> Result<Arc<Session>, SessionCap> {
-        let thread = ThreadState::new(crate::ids::new_id());
+        let thread = ThreadState::new(ThreadId::generate().into_string());
         let persist = self
             .persistence
             .is_some()
@@ -131,18 +133,18 @@ impl Runtime {
 
     fn start_session(
         self: &Arc<Self>,
-        owner: &str,
+        owner: &UserId,
         client: IpAddr,
         thread: ThreadState,
         persist: Option<PersistState>,
         first: RunRequest,
     ) -> Result<Arc<Session>, SessionCap> {
-        let id = crate::ids::new_token();
+        let id = SessionId::generate();
         let mut sessions = self.sessions();
         self.check_caps(&sessions, owner, client)?;
         let (session, queue) = Session::new(
             id.clone(),
-            owner.to_string(),
+            owner.clone(),
             client,
             thread,
             persist,
@@ -161,8 +163,8 @@ impl Runtime {
     /// tens of microseconds, and only a new session pays it.
     fn check_caps(
         &self,
-        sessions: &HashMap<String, Arc<Session>>,
-        owner: &str,
+        sessions: &HashMap<SessionId, Arc<Session>>,
+        owner: &UserId,
         client: IpAddr,
     ) -> Result<(), SessionCap> {
         let caps = self.limits.sessions;
@@ -187,9 +189,9 @@ impl Runtime {
     /// resumes it from history (queuing `on_chat_resume`).
     pub(crate) async fn open_thread(
         self: &Arc<Self>,
-        user: &str,
+        user: &UserId,
         client: IpAddr,
-        thread_id: &str,
+        thread_id: &ThreadId,
     ) -> Result<Arc<Session>, ResumeError> {
         if let Some(live) = self.live_session_of(user, thread_id) {
             return Ok(live);
@@ -221,22 +223,22 @@ impl Runtime {
         Ok(self.start_session(user, client, thread, Some(persist), RunRequest::ChatResume)?)
     }
 
-    fn live_session_of(&self, user: &str, thread_id: &str) -> Option<Arc<Session>> {
+    fn live_session_of(&self, user: &UserId, thread_id: &ThreadId) -> Option<Arc<Session>> {
         self.sessions()
             .values()
-            .find(|s| !s.is_closed() && s.thread_id() == thread_id && s.owner() == user)
+            .find(|s| !s.is_closed() && s.thread_id() == thread_id.as_str() && s.owner() == user)
             .cloned()
     }
 
     /// A live session's thread as it is now (what is still streaming
     /// included), if `user` has one showing `thread_id`.
-    pub(crate) fn live_thread(&self, user: &str, thread_id: &str) -> Option<LiveThread> {
+    pub(crate) fn live_thread(&self, user: &UserId, thread_id: &ThreadId) -> Option<LiveThread> {
         let session = self.live_session_of(user, thread_id)?;
         Some((session.record()?, session.steps(), session.elements()))
     }
 
     /// True when `user` may open `thread_id`: it is live or in history.
-    pub(crate) async fn thread_visible(&self, user: &str, thread_id: &str) -> bool {
+    pub(crate) async fn thread_visible(&self, user: &UserId, thread_id: &ThreadId) -> bool {
         if self.live_session_of(user, thread_id).is_some() {
             return true;
         }
@@ -250,20 +252,17 @@ impl Runtime {
     /// included) or in their history.
     pub(crate) async fn find_element(
         &self,
-        user: &str,
-        id: &str,
+        user: &UserId,
+        id: &ElementId,
     ) -> Result<Option<loquat_app::protocol::Element>, DataError> {
-        if !crate::files::is_valid_key(id) {
-            return Ok(None);
-        }
         let sessions: Vec<Arc<Session>> = self.sessions().values().cloned().collect();
         for session in sessions {
             if session.owner() != user {
                 continue;
             }
             if let Some(found) = session
-                .element(id)
-                .or_else(|| session.side_panel_element(id))
+                .element(id.as_str())
+                .or_else(|| session.side_panel_element(id.as_str()))
             {
                 return Ok(Some(found));
             }
@@ -275,11 +274,11 @@ impl Runtime {
     }
 
     /// Ends the live sessions showing a thread (it was deleted).
-    pub(crate) fn end_sessions_of(&self, thread_id: &str) {
-        let ids: Vec<String> = self
+    pub(crate) fn end_sessions_of(&self, thread_id: &ThreadId) {
+        let ids: Vec<SessionId> = self
             .sessions()
             .values()
-            .filter(|s| s.thread_id() == thread_id)
+            .filter(|s| s.thread_id() == thread_id.as_str())
             .map(|s| s.id.clone())
             .collect();
         for id in ids {
@@ -303,7 +302,7 @@ impl Runtime {
         }
     }
 
-    pub(crate) fn session(&self, id: &str) -> Option<Arc<Session>> {
+    pub(crate) fn session(&self, id: &SessionId) -> Option<Arc<Session>> {
         self.sessions().get(id).cloned()
     }
 
@@ -312,7 +311,7 @@ impl Runtime {
     }
 
     /// Ends a session now: cancels its run and calls `on_chat_end`.
-    pub(crate) fn end_session(&self, id: &str) {
+    pub(crate) fn end_session(&self, id: &SessionId) {
         let Some(session) = self.sessions().remove(id) else {
             return;
         };
@@ -334,7 +333,7 @@ impl Runtime {
     pub(crate) fn expire_idle(&self) {
         let timeout = self.config.project.session_timeout;
         let unused = self.limits.sessions.unused_timeout.min(timeout);
-        let expired: Vec<String> = self
+        let expired: Vec<SessionId> = self
             .sessions()
             .values()
             .filter(|s| {

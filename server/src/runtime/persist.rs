@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::data::{DataLayer, WriteBatch};
+use crate::ids::UserId;
 
 /// Most batches merged into one transaction.
 const MAX_MERGE: usize = 256;
@@ -22,7 +23,7 @@ struct Job {
 pub(crate) struct Persistence {
     pub(crate) data: Arc<dyn DataLayer>,
     /// Id of the local default user.
-    pub(crate) local_user: String,
+    pub(crate) local_user: UserId,
     tx: mpsc::UnboundedSender<Job>,
 }
 
@@ -40,7 +41,7 @@ impl Written {
 
 impl Persistence {
     /// Starts the writer task.
-    pub(crate) fn start(data: Arc<dyn DataLayer>, local_user: String) -> Arc<Persistence> {
+    pub(crate) fn start(data: Arc<dyn DataLayer>, local_user: UserId) -> Arc<Persistence> {
         let (tx, rx) = mpsc::unbounded_channel();
         tokio::spawn(writer(data.clone(), rx));
         Arc::new(Persistence {

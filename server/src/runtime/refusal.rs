@@ -19,6 +19,15 @@ impl Refusal {
             message: message.into(),
         }
     }
+
+    /// The thread asked for does not exist, is not the user's, or its id
+    /// is malformed: the client cannot tell which.
+    pub(crate) fn thread_not_found() -> Refusal {
+        Refusal::new(
+            ErrorCode::ThreadNotFound,
+            "this conversation does not exist or is not yours",
+        )
+    }
 }
 
 /// What the connection does after an event was handled.

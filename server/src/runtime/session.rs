@@ -17,6 +17,7 @@ use super::thread::ThreadState;
 use super::Runtime;
 use crate::error::ChatError;
 use crate::files::stored_keys;
+use crate::ids::{SessionId, UserId};
 use crate::sdk::UserSession;
 use crate::time::now_millis;
 
@@ -89,10 +90,10 @@ pub(crate) enum UploadRefusal {
 }
 
 pub(crate) struct Session {
-    pub(crate) id: String,
+    pub(crate) id: SessionId,
     /// The user it was created for: the only one who may attach to it,
     /// answer, stop or upload to it.
-    owner: String,
+    owner: UserId,
     /// The address it was created from (for the per-client cap).
     client: std::net::IpAddr,
     state: Mutex<SessionState>,
@@ -107,7 +108,9 @@ pub(crate) struct Session {
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session").field("id", &self.id).finish()
+        f.debug_struct("Session")
+            .field("id", &self.id.as_str())
+            .finish()
     }
 }
 
@@ -145,8 +148,8 @@ fn paged(steps: Vec<Step>) -> Vec<Vec<Step>> {
 
 impl Session {
     pub(crate) fn new(
-        id: String,
-        owner: String,
+        id: SessionId,
+        owner: UserId,
         client: std::net::IpAddr,
         thread: ThreadState,
         persist: Option<PersistState>,
@@ -360,7 +363,7 @@ impl Session {
     }
 
     /// The user the session belongs to.
-    pub(crate) fn owner(&self) -> &str {
+    pub(crate) fn owner(&self) -> &UserId {
         &self.owner
     }
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::cli::{Cli, Command, ServeOptions};
 use crate::config::Config;
-use crate::data::{DataLayer, SqliteDataLayer, LOCAL_USER};
+use crate::data::{DataError, DataLayer, SqliteDataLayer, LOCAL_USER};
 use crate::error::{HookResult, ServeError};
 use crate::files::{FileStorage, LocalFileStorage};
 use crate::http::origin_policy::PUBLIC_URL_ENV;
@@ -234,7 +234,10 @@ impl Loquat {
         let persistence = match data {
             Some(data) => {
                 let user = data.get_or_create_user(LOCAL_USER).await?;
-                Some(Persistence::start(data, user.id))
+                // A data layer of the app's own may hand back any string.
+                let id = crate::ids::UserId::try_from(user.id)
+                    .map_err(|err| DataError::Corrupt(format!("the local user: {err}")))?;
+                Some(Persistence::start(data, id))
             }
             None => None,
         };

@@ -9,6 +9,7 @@ use super::step::{MessageHandle, StepBuilder};
 use super::user_session::UserSession;
 use super::Element;
 use crate::error::ChatError;
+use crate::ids::ElementId;
 use crate::llm::ChatMessage;
 use crate::runtime::operations;
 use crate::runtime::session::Session;
@@ -25,7 +26,7 @@ pub struct Chat {
 impl std::fmt::Debug for Chat {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Chat")
-            .field("session", &self.session.id)
+            .field("session", &self.session.id.as_str())
             .finish()
     }
 }
@@ -41,7 +42,7 @@ impl Chat {
 
     /// The session's id.
     pub fn session_id(&self) -> &str {
-        &self.session.id
+        self.session.id.as_str()
     }
 
     /// The id of the thread being shown.
@@ -112,7 +113,7 @@ impl Chat {
         element: Element,
         for_id: Option<String>,
     ) -> Result<ElementHandle, ChatError> {
-        let id = crate::ids::new_id();
+        let id = ElementId::generate().into_string();
         let wire = element
             .prepare(
                 self.session.runtime.files.as_ref(),
@@ -144,7 +145,7 @@ impl Chat {
             let wire = element
                 .prepare(
                     self.session.runtime.files.as_ref(),
-                    crate::ids::new_id(),
+                    ElementId::generate().into_string(),
                     thread_id.clone(),
                     None,
                 )
