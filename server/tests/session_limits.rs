@@ -419,3 +419,18 @@ async fn a_long_thread_stops_growing_at_its_cap_and_reconnects_in_pages() {
     let expected: Vec<usize> = client.steps.iter().map(|s| s.output.len()).collect();
     assert_eq!(texts, expected, "the pages add up to the thread, in order");
 }
+
+#[tokio::test]
+async fn the_config_files_limits_win_over_the_apps() {
+    let mut config = Config::default();
+    config.limits.sessions_per_client = Some(2);
+    // The app asks for more; the deployment's [limits] says two.
+    let caps = SessionLimits {
+        max_per_client: 50,
+        ..SessionLimits::default()
+    };
+    let app = TestApp::start_with(with_sessions(echo(), caps), config).await;
+    let _a = app.client().await;
+    let _b = app.client().await;
+    assert_eq!(refused(&app).await, [ErrorCode::TooManySessions]);
+}

@@ -11,7 +11,8 @@ use toml::{Table, Value};
 
 use super::suggest::closest;
 use super::{
-    Config, ConfigError, ConfigWarning, Cot, FeaturesConfig, ProjectConfig, UiSection, UploadConfig,
+    Config, ConfigError, ConfigWarning, Cot, FeaturesConfig, LimitsSection, ProjectConfig,
+    UiSection, UploadConfig,
 };
 
 /// Every section and key the file understands. Used for "did you mean"
@@ -50,7 +51,23 @@ pub(super) const SECTIONS: &[(&str, &[&str])] = &[
             "reactions",
         ],
     ),
+    (
+        "limits",
+        &[
+            "connections_per_client",
+            "connections",
+            "sessions_per_client",
+            "sessions_per_user",
+            "sessions",
+            "uploads_at_once",
+        ],
+    ),
 ];
+
+/// Sections whose keys [`DEFAULT_TOML`] lists commented out: their defaults
+/// are the app's own (set in code), which a written value would override.
+#[cfg(test)]
+const COMMENTED_SECTIONS: &[&str] = &["limits"];
 
 /// The commented config file written into a fresh data directory. Every key
 /// is set to its default, so the file documents the options and changing a
@@ -130,6 +147,20 @@ default_collapse_content = true
 # Reactions users can toggle on messages ("favorite", "like", "dislike",
 # "star"); hooks read them and conversation filters can use them.
 reactions = ["favorite"]
+
+[limits]
+# Caps against a client taking more than its share. Unset keys keep the
+# app's own values (Loquat::limits in code, else these defaults); see
+# docs/security.md for every limit.
+# Open connections from one client address, and in total (503 past them).
+# connections_per_client = 64
+# connections = 10000
+# Live chat sessions from one address, of one user, and in total.
+# sessions_per_client = 100
+# sessions_per_user = 200
+# sessions = 10000
+# Uploads streaming in at once (503 past it).
+# uploads_at_once = 16
 "#;
 
 /// Reads the file at `path`; `Ok(None)` if it does not exist.
@@ -179,6 +210,7 @@ pub(super) fn apply(
                 &mut walker,
             )?,
             "UI" => ui(&mut config.ui, walker.section(name, item)?, &mut walker)?,
+            "limits" => limits(&mut config.limits, walker.section(name, item)?, &mut walker)?,
             _ => walker.unknown_top_level(name, item),
         }
     }
@@ -260,6 +292,29 @@ fn ui(ui: &mut UiSection, table: &Table, walker: &mut Walker<'_>) -> Result<(), 
             "reactions" => ui.reactions = walker.strings("UI", key, value)?,
             _ => walker.unknown_key("UI", key),
         }
+    }
+    Ok(())
+}
+
+fn limits(
+    limits: &mut LimitsSection,
+    table: &Table,
+    walker: &mut Walker<'_>,
+) -> Result<(), ConfigError> {
+    for (key, value) in table {
+        let slot = match key.as_str() {
+            "connections_per_client" => &mut limits.connections_per_client,
+            "connections" => &mut limits.connections,
+            "sessions_per_client" => &mut limits.sessions_per_client,
+            "sessions_per_user" => &mut limits.sessions_per_user,
+            "sessions" => &mut limits.sessions,
+            "uploads_at_once" => &mut limits.uploads_at_once,
+            _ => {
+                walker.unknown_key("limits", key);
+                continue;
+            }
+        };
+        *slot = Some(walker.count("limits", key, value)? as usize);
     }
     Ok(())
 }
@@ -639,6 +694,18 @@ mod tests {
     }
 
     #[test]
+    fn limits_are_whole_numbers_and_unset_ones_stay_unset() {
+        let (config, warnings) =
+            parse("[limits]\nsessions_per_client = 5\nuploads_at_once = 2\nsesions = 1\n").unwrap();
+        assert_eq!(config.limits.sessions_per_client, Some(5));
+        assert_eq!(config.limits.uploads_at_once, Some(2));
+        assert_eq!(config.limits.connections, None);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(parse("[limits]\nsessions = 0\n").is_err());
+        assert!(parse("[limits]\nsessions = \"many\"\n").is_err());
+    }
+
+    #[test]
     fn default_toml_is_exactly_the_default_config() {
         let (config, warnings) = parse(DEFAULT_TOML).unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");
@@ -649,6 +716,16 @@ mod tests {
     fn default_toml_sets_every_key() {
         let document: Table = toml::from_str(DEFAULT_TOML).unwrap();
         for (section, keys) in SECTIONS {
+            if COMMENTED_SECTIONS.contains(section) {
+                assert!(DEFAULT_TOML.contains(&format!("[{section}]")));
+                for key in *keys {
+                    assert!(
+                        DEFAULT_TOML.contains(&format!("\n# {key} = ")),
+                        "default_toml lacks the commented {section}.{key}"
+                    );
+                }
+                continue;
+            }
             let table = section.split('.').try_fold(&document, |table, name| {
                 table.get(name).and_then(Value::as_table)
             });

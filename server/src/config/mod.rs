@@ -50,6 +50,61 @@ pub struct Config {
     pub features: FeaturesConfig,
     /// `[UI]`: how the chat looks.
     pub ui: UiSection,
+    /// `[limits]`: the common caps, for a deployment to change without
+    /// code. Unset keys keep the app's [`crate::RuntimeLimits`].
+    pub limits: LimitsSection,
+}
+
+/// The `[limits]` section: each key, when set, replaces the value the app
+/// gave [`crate::Loquat::limits`] (or its default).
+///
+/// ```
+/// use loquat::config::LimitsSection;
+/// use loquat::RuntimeLimits;
+///
+/// let section = LimitsSection { sessions_per_client: Some(20), ..Default::default() };
+/// let limits = section.apply(RuntimeLimits::default());
+/// assert_eq!(limits.sessions.max_per_client, 20);
+/// assert_eq!(limits.connections.max_per_client, 64);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LimitsSection {
+    /// Open connections from one client address.
+    pub connections_per_client: Option<usize>,
+    /// Open connections in total.
+    pub connections: Option<usize>,
+    /// Live chat sessions from one client address.
+    pub sessions_per_client: Option<usize>,
+    /// Live chat sessions of one user.
+    pub sessions_per_user: Option<usize>,
+    /// Live chat sessions in total.
+    pub sessions: Option<usize>,
+    /// Uploads streaming in at once, in total.
+    pub uploads_at_once: Option<usize>,
+}
+
+impl LimitsSection {
+    /// `limits` with the keys that are set replaced.
+    pub fn apply(&self, mut limits: crate::RuntimeLimits) -> crate::RuntimeLimits {
+        let set = |target: &mut usize, value: Option<usize>| {
+            if let Some(value) = value {
+                *target = value;
+            }
+        };
+        set(
+            &mut limits.connections.max_per_client,
+            self.connections_per_client,
+        );
+        set(&mut limits.connections.max_total, self.connections);
+        set(
+            &mut limits.sessions.max_per_client,
+            self.sessions_per_client,
+        );
+        set(&mut limits.sessions.max_per_user, self.sessions_per_user);
+        set(&mut limits.sessions.max_total, self.sessions);
+        set(&mut limits.uploads.max_concurrent, self.uploads_at_once);
+        limits
+    }
 }
 
 /// The `[project]` section.

@@ -244,13 +244,9 @@ impl Loquat {
         let files = self
             .files
             .unwrap_or_else(|| Arc::new(LocalFileStorage::new(options.data_dir.join(FILES_DIR))));
-        let runtime = Runtime::new(
-            self.hooks,
-            Arc::new(config),
-            self.limits,
-            persistence,
-            files,
-        );
+        // The deployment's [limits] win over the app's own.
+        let limits = config.limits.apply(self.limits);
+        let runtime = Runtime::new(self.hooks, Arc::new(config), limits, persistence, files);
         let site = Site::new(Bundle::from_env()?, options.public_dir.clone());
         let addr = format!("{}:{}", options.host, options.port);
         let listener = tokio::net::TcpListener::bind(&addr)
