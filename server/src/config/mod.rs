@@ -1,7 +1,8 @@
 //! App configuration: `<data_dir>/config.toml`, overridden by `LOQUAT_*`
 //! environment variables.
 //!
-//! The file has three sections, in the spirit of Chainlit's `config.toml`:
+//! The file has four sections, the first three in the spirit of Chainlit's
+//! `config.toml`:
 //!
 //! ```toml
 //! [project]
@@ -21,6 +22,9 @@
 //! description = ""             # env LOQUAT_UI_DESCRIPTION
 //! cot = "full"                 # "full" | "tool_call" | "hidden"; env LOQUAT_COT
 //! default_collapse_content = true  # env LOQUAT_DEFAULT_COLLAPSE_CONTENT
+//!
+//! [limits]                     # unset keys keep the app's RuntimeLimits
+//! sessions_per_client = 100
 //! ```
 //!
 //! A missing file means defaults. Unknown keys, sections and `LOQUAT_*`
