@@ -64,6 +64,15 @@ pub enum ServeError {
     Starter(#[from] crate::starter::StarterError),
 }
 
+/// The first error of type `T` in `err`'s chain of causes (`err` itself
+/// included): how the body pace, the WebSocket codec and others find their
+/// own error inside the one a library wraps it in.
+pub(crate) fn find_cause<'a, T: std::error::Error + 'static>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    std::iter::successors(Some(err), |e| e.source()).find_map(|e| e.downcast_ref::<T>())
+}
+
 /// Renders an error for the chat: the message alone, or with its whole
 /// chain of causes when `debug` is on.
 pub(crate) fn describe(err: &(dyn std::error::Error + 'static), debug: bool) -> String {

@@ -44,6 +44,18 @@ fn rss() -> u64 {
     kib * 1024
 }
 
+/// A streamed body of 200 MB, made as it is sent (never whole in memory).
+const CHUNK: usize = 64 * 1024;
+const CHUNKS: usize = 200 * 1024 * 1024 / CHUNK;
+const BIG: usize = CHUNK * CHUNKS;
+
+fn big_body() -> reqwest::Body {
+    static BLOCK: [u8; CHUNK] = [b'v'; CHUNK];
+    reqwest::Body::wrap_stream(futures_util::stream::iter(
+        (0..CHUNKS).map(|_| Ok::<_, std::io::Error>(Bytes::from_static(&BLOCK))),
+    ))
+}
+
 /// Files in the app's storage directory (finished or partial).
 fn stored_files(app: &TestApp) -> Vec<String> {
     match std::fs::read_dir(app.data_dir.join(loquat::FILES_DIR)) {
@@ -100,9 +112,6 @@ async fn status_of(stream: &mut (impl tokio::io::AsyncRead + Unpin)) -> u16 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_200_mb_upload_streams_to_storage_while_memory_stays_flat() {
-    const CHUNK: usize = 64 * 1024;
-    const CHUNKS: usize = 200 * 1024 * 1024 / CHUNK;
-    static BLOCK: [u8; CHUNK] = [b'v'; CHUNK];
     let _alone = MEASURING.lock().await;
     let app = TestApp::start_with(echo(), config(500)).await;
     let (_client, session) = session_of(&app).await;
@@ -125,12 +134,10 @@ async fn a_200_mb_upload_streams_to_storage_while_memory_stays_flat() {
             }
         })
     };
-    let body = futures_util::stream::iter(
-        (0..CHUNKS).map(|_| Ok::<_, std::io::Error>(Bytes::from_static(&BLOCK))),
-    );
+    let body = big_body();
     let response = reqwest::Client::new()
         .post(app.url(&format!("/api/sessions/{session}/files?name=video.bin")))
-        .body(reqwest::Body::wrap_stream(body))
+        .body(body)
         .send()
         .await
         .unwrap();
@@ -138,10 +145,10 @@ async fn a_200_mb_upload_streams_to_storage_while_memory_stays_flat() {
     let status = response.status().as_u16();
     let answer: serde_json::Value = response.json().await.unwrap();
     assert_eq!(status, 200, "{answer}");
-    assert_eq!(answer["size"], (CHUNK * CHUNKS) as u64);
+    assert_eq!(answer["size"], BIG as u64);
     let id = answer["id"].as_str().unwrap();
     let stored = std::fs::metadata(app.data_dir.join(loquat::FILES_DIR).join(id)).unwrap();
-    assert_eq!(stored.len(), (CHUNK * CHUNKS) as u64);
+    assert_eq!(stored.len(), BIG as u64);
     let grew = peak.load(std::sync::atomic::Ordering::Relaxed) - before;
     eprintln!(
         "resident memory while 200 MB streamed in: +{} KiB",
@@ -272,18 +279,13 @@ async fn a_stalled_import_gets_408() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thread_with_a_200_mb_file_exports_as_a_stream() {
-    const CHUNK: usize = 64 * 1024;
-    const CHUNKS: usize = 200 * 1024 * 1024 / CHUNK;
-    static BLOCK: [u8; CHUNK] = [b'w'; CHUNK];
     let _alone = MEASURING.lock().await;
     let app = TestApp::start_with(echo(), config(500)).await;
     let (mut client, session) = session_of(&app).await;
-    let body = futures_util::stream::iter(
-        (0..CHUNKS).map(|_| Ok::<_, std::io::Error>(Bytes::from_static(&BLOCK))),
-    );
+    let body = big_body();
     let uploaded: serde_json::Value = reqwest::Client::new()
         .post(app.url(&format!("/api/sessions/{session}/files?name=big.bin")))
-        .body(reqwest::Body::wrap_stream(body))
+        .body(body)
         .send()
         .await
         .unwrap()
@@ -329,7 +331,7 @@ async fn a_thread_with_a_200_mb_file_exports_as_a_stream() {
             }
         }
     }
-    assert_eq!(encoded, (CHUNK * CHUNKS).div_ceil(3) * 4);
+    assert_eq!(encoded, BIG.div_ceil(3) * 4);
     assert!(tail.ends_with(b"]}"), "{}", String::from_utf8_lossy(&tail));
     let grew = peak.saturating_sub(before);
     eprintln!(

@@ -55,14 +55,7 @@ pub(crate) enum BodyStalled {
 impl BodyStalled {
     /// The stall behind an error from reading a request body, if it is one.
     pub(crate) fn of(error: &(dyn std::error::Error + 'static)) -> Option<BodyStalled> {
-        let mut cause = Some(error);
-        while let Some(err) = cause {
-            if let Some(stalled) = err.downcast_ref::<BodyStalled>() {
-                return Some(*stalled);
-            }
-            cause = err.source();
-        }
-        None
+        crate::error::find_cause::<BodyStalled>(error).copied()
     }
 }
 

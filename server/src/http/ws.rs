@@ -120,17 +120,16 @@ impl Connection {
                 Since::Events(events) if events.is_empty() => return true,
                 Since::Events(events) => {
                     // As many as fit in MAX_BATCH_BYTES (at least one).
-                    let mut len = 0;
-                    let count = events
-                        .iter()
-                        .take_while(|e| {
-                            len += e.len() + 1;
-                            len <= MAX_BATCH_BYTES
-                        })
-                        .count()
-                        .max(1);
+                    let (mut count, mut len) = (0, 0);
+                    for event in &events {
+                        let size = event.len() + 1;
+                        if count > 0 && len + size > MAX_BATCH_BYTES {
+                            break;
+                        }
+                        count += 1;
+                        len += size;
+                    }
                     let events = &events[..count];
-                    let len: usize = events.iter().map(|e| e.len() + 1).sum();
                     let mut frame = String::with_capacity(len + 2);
                     frame.push('[');
                     for (i, e) in events.iter().enumerate() {
@@ -165,14 +164,10 @@ enum Incoming {
 }
 
 fn is_capacity(err: &axum::Error) -> bool {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(err) = cause {
-        if let Some(tungstenite::Error::Capacity(_)) = err.downcast_ref::<tungstenite::Error>() {
-            return true;
-        }
-        cause = err.source();
-    }
-    false
+    matches!(
+        crate::error::find_cause::<tungstenite::Error>(err),
+        Some(tungstenite::Error::Capacity(_))
+    )
 }
 
 /// What a frame says. Frames over the size limit never get here: the

@@ -22,7 +22,7 @@ impl Session {
     /// ([`crate::SessionLimits::interactions_per_second`]); over it they
     /// are dropped with [`ErrorCode::RateLimited`].
     pub(crate) async fn handle(self: &Arc<Self>, event: ClientEvent) -> Result<Handled, Refusal> {
-        let runtime = self.runtime.clone();
+        let runtime = &self.runtime;
         let interaction = matches!(
             event,
             ClientEvent::ActionClicked { .. }
