@@ -45,3 +45,27 @@ test('a long thread opens at its end and shows earlier messages on demand', asyn
   await page.getByTestId('jump-latest').click();
   await expect(messages(page).last()).toBeInViewport();
 });
+
+test('a thread too large for one frame arrives in snapshot pages and shows whole', async ({ page, server }) => {
+  // 40 messages, the answers 20 KB each: about 400 KB, over the 256 KB of
+  // a snapshot page.
+  const total = 40;
+  const threadId = await importLongThread(page.request, server.url, total, 20_000);
+  let pages = 0;
+  let largest = 0;
+  page.on('websocket', (ws) =>
+    ws.on('framereceived', ({ payload }) => {
+      const text = typeof payload === 'string' ? payload : payload.toString();
+      largest = Math.max(largest, text.length);
+      if (text.includes('"type":"snapshot_more"')) pages++;
+    }),
+  );
+  await page.goto(`/thread/${threadId}`);
+  await waitReady(page);
+  await expect(messages(page)).toHaveCount(total);
+  await expect(messages(page).first()).toContainText('Question 0');
+  await expect(messages(page).last()).toContainText(`Answer ${total - 1}`);
+  await expect(messages(page).last()).toContainText('lorem ipsum');
+  expect(pages).toBeGreaterThanOrEqual(1);
+  expect(largest).toBeLessThan(512 * 1024);
+});

@@ -5,8 +5,9 @@
 import { expect, type APIRequestContext } from '@playwright/test';
 
 /** An export of a thread with `n` messages, alternating user and assistant;
- *  replies carry some markdown (a list and a code block) like real ones. */
-export function longThread(n: number): object {
+ *  replies carry some markdown (a list and a code block) like real ones,
+ *  and `pad` more characters of plain text each. */
+export function longThread(n: number, pad = 0): object {
   const start = Date.parse('2026-11-01T10:00:00Z');
   const steps = Array.from({ length: n }, (_, i) => {
     const user = i % 2 === 0;
@@ -18,7 +19,8 @@ export function longThread(n: number): object {
       type: user ? 'user_message' : 'assistant_message',
       output: user
         ? `Question ${i}: how does step ${i} work?`
-        : `Answer ${i}. Here is **how** it works:\n\n- first, the *input*\n- then the output\n\n\`\`\`rust\nfn step_${i}() -> u32 { ${i} }\n\`\`\`\n`,
+        : `Answer ${i}. Here is **how** it works:\n\n- first, the *input*\n- then the output\n\n\`\`\`rust\nfn step_${i}() -> u32 { ${i} }\n\`\`\`\n` +
+          (pad > 0 ? `\n${'lorem ipsum '.repeat(Math.ceil(pad / 12)).slice(0, pad)}\n` : ''),
       show_input: false,
       created_at: at,
       start: at,
@@ -33,9 +35,14 @@ export function longThread(n: number): object {
   };
 }
 
-/** Imports `longThread(n)` and returns the new thread's id. */
-export async function importLongThread(request: APIRequestContext, baseUrl: string, n: number): Promise<string> {
-  const imported = await request.post(`${baseUrl}/api/threads/import`, { data: longThread(n) });
+/** Imports `longThread(n, pad)` and returns the new thread's id. */
+export async function importLongThread(
+  request: APIRequestContext,
+  baseUrl: string,
+  n: number,
+  pad = 0,
+): Promise<string> {
+  const imported = await request.post(`${baseUrl}/api/threads/import`, { data: longThread(n, pad) });
   expect(imported.status()).toBe(201);
   const { thread_id: threadId } = (await imported.json()) as { thread_id: string };
   return threadId;
