@@ -21,6 +21,56 @@ pub enum Command {
     Run(ServeOptions),
     /// Write a new app crate (Cargo.toml, src/main.rs, README.md) into DIR.
     New(NewOptions),
+    /// Manage the built-in password users ([auth] password_users).
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Print a new random LOQUAT_AUTH_SECRET.
+    CreateSecret,
+}
+
+/// `loquat users …`: the built-in users, kept in the data directory's
+/// database (the server may be running).
+#[derive(Debug, Clone, Subcommand)]
+pub enum UsersCommand {
+    /// Add a user (asks for the password, or reads it from stdin).
+    Add {
+        /// The name they sign in with.
+        identifier: String,
+        /// The name shown in the header.
+        #[arg(long)]
+        display_name: Option<String>,
+        #[command(flatten)]
+        options: UsersOptions,
+    },
+    /// Change a user's password; their sign-ins end.
+    Passwd {
+        identifier: String,
+        #[command(flatten)]
+        options: UsersOptions,
+    },
+    /// Remove a user: they can no longer sign in, their sign-ins and
+    /// tokens end at once. Their conversations are kept.
+    Remove {
+        identifier: String,
+        #[command(flatten)]
+        options: UsersOptions,
+    },
+    /// List the users.
+    List {
+        #[command(flatten)]
+        options: UsersOptions,
+    },
+}
+
+/// Where the users are kept, and how the password is given.
+#[derive(Debug, Clone, clap::Args)]
+pub struct UsersOptions {
+    /// Directory for config.toml and data.
+    #[arg(long, env = "LOQUAT_DATA_DIR", default_value = ".loquat")]
+    pub data_dir: PathBuf,
+    /// Read the password from the first line of stdin instead of asking.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 /// Where to listen and where to keep data.

@@ -62,6 +62,10 @@ pub enum ServeError {
     Policy(#[from] crate::http::PolicyError),
     #[error("cannot create the app: {0}")]
     Starter(#[from] crate::starter::StarterError),
+    #[error("{0}")]
+    Users(#[from] crate::auth::UsersError),
+    #[error("cannot set up logins: {0}")]
+    Auth(#[from] crate::auth::AuthSetupError),
 }
 
 /// The first error of type `T` in `err`'s chain of causes (`err` itself

@@ -21,6 +21,7 @@
 // Leptos views nest deep types; the server renders them all.
 #![recursion_limit = "256"]
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod data;
@@ -36,6 +37,7 @@ pub mod site;
 pub mod starter;
 mod time;
 
+pub use auth::User;
 pub use cli::ServeOptions;
 pub use error::{BoxError, ChatError, HookResult, ServeError};
 pub use http::{BodyLimits, ConnectionLimits, PolicyError};

@@ -16,7 +16,8 @@ pub use ask::{Ask, AskAnswer, AskKind, FileRules, FormField, FormInput, FormRule
 pub use client_event::ClientEvent;
 pub use element::{Display, Element, ElementKind, ElementSize, Task, TaskStatus};
 pub use server_event::{
-    Envelope, ErrorCode, RunOutcome, ServerEvent, SidePanel, UiConfig, DEFAULT_MAX_FRAME_BYTES,
+    Envelope, ErrorCode, RunOutcome, ServerEvent, SidePanel, SignedInUser, UiConfig,
+    DEFAULT_MAX_FRAME_BYTES,
 };
 pub use step::{reactions_in, ShowInput, Step, StepType, FOOTER_KEY, REACTIONS_KEY};
 pub use thread::{ThreadPage, ThreadSummary};

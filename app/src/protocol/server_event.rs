@@ -88,6 +88,22 @@ pub struct UiConfig {
     /// larger one (the server would close the socket on it).
     #[serde(default = "default_max_frame_bytes")]
     pub max_frame_bytes: usize,
+    /// Who is signed in, when the app has logins: the header shows them
+    /// with a sign-out button.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<SignedInUser>,
+}
+
+/// The signed-in user as the page shows them (nothing of their metadata
+/// but the avatar).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SignedInUser {
+    pub identifier: String,
+    /// The display name, else the identifier.
+    pub name: String,
+    /// Avatar URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
 }
 
 /// The server's default frame limit (1 MiB).

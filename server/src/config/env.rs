@@ -20,6 +20,9 @@ pub const CONFIG_ENV_VARS: &[&str] = &[
     "LOQUAT_UI_DESCRIPTION",
     "LOQUAT_COT",
     "LOQUAT_DEFAULT_COLLAPSE_CONTENT",
+    "LOQUAT_USER_SESSION_TIMEOUT",
+    "LOQUAT_AUTH_PASSWORD_USERS",
+    "LOQUAT_TRUSTED_PROXIES",
 ];
 
 /// `LOQUAT_*` variables read by other parts of Loquat. They are not
@@ -36,6 +39,7 @@ pub const OTHER_ENV_VARS: &[&str] = &[
     "LOQUAT_LLM_API_KEY",
     "LOQUAT_DEMO_TOKENS_PER_SEC",
     "LOQUAT_LOG",
+    "LOQUAT_AUTH_SECRET",
 ];
 
 const PREFIX: &str = "LOQUAT_";
@@ -65,6 +69,11 @@ pub(super) fn apply(
             "LOQUAT_DEFAULT_COLLAPSE_CONTENT" => {
                 config.ui.default_collapse_content = boolean(&name, &value)?;
             }
+            "LOQUAT_USER_SESSION_TIMEOUT" => {
+                config.project.user_session_timeout = seconds(&name, &value)?;
+            }
+            "LOQUAT_AUTH_PASSWORD_USERS" => config.auth.password_users = boolean(&name, &value)?,
+            "LOQUAT_TRUSTED_PROXIES" => config.auth.trusted_proxies = list(&value),
             _ if name.starts_with(PREFIX) && !OTHER_ENV_VARS.contains(&name.as_str()) => {
                 warnings.push(unknown(name));
             }

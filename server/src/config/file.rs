@@ -11,8 +11,8 @@ use toml::{Table, Value};
 
 use super::suggest::closest;
 use super::{
-    Config, ConfigError, ConfigWarning, Cot, FeaturesConfig, LimitsSection, ProjectConfig,
-    UiSection, UploadConfig,
+    AuthSection, Config, ConfigError, ConfigWarning, CookieSameSite, Cot, FeaturesConfig,
+    LimitsSection, ProjectConfig, UiSection, UploadConfig,
 };
 
 /// Every section and key the file understands. Used for "did you mean"
@@ -27,6 +27,7 @@ pub(super) const SECTIONS: &[(&str, &[&str])] = &[
             "frame_ancestors",
             "debug",
             "persistence",
+            "user_session_timeout",
         ],
     ),
     (
@@ -61,6 +62,10 @@ pub(super) const SECTIONS: &[(&str, &[&str])] = &[
             "sessions",
             "uploads_at_once",
         ],
+    ),
+    (
+        "auth",
+        &["password_users", "cookie_same_site", "trusted_proxies"],
     ),
 ];
 
@@ -105,6 +110,10 @@ debug = false
 # Keep conversations in loquat.db next to this file and show the history.
 # Env: LOQUAT_PERSISTENCE
 persistence = true
+
+# Seconds a sign-in lasts (with logins configured; default 15 days).
+# Env: LOQUAT_USER_SESSION_TIMEOUT
+user_session_timeout = 1296000
 
 [features]
 # Render raw HTML inside messages. Only enable if you trust every message.
@@ -161,6 +170,22 @@ reactions = ["favorite"]
 # sessions = 10000
 # Uploads streaming in at once (503 past it).
 # uploads_at_once = 16
+
+[auth]
+# Logins (see docs/auth.md). Any login needs LOQUAT_AUTH_SECRET:
+# `loquat create-secret` prints one.
+# Sign in with the users of `loquat users add` (kept in loquat.db).
+# Env: LOQUAT_AUTH_PASSWORD_USERS
+password_users = false
+
+# SameSite of the session cookie: "lax", "strict", or "none" (only for an
+# app shown in a frame of another site; the cookie is then Secure).
+cookie_same_site = "lax"
+
+# Addresses or networks of the SSO proxy whose headers a header login
+# believes ("10.0.0.5", "10.0.0.0/8"); empty means loopback only.
+# Env: LOQUAT_TRUSTED_PROXIES (comma-separated)
+trusted_proxies = []
 "#;
 
 /// Reads the file at `path`; `Ok(None)` if it does not exist.
@@ -211,6 +236,7 @@ pub(super) fn apply(
             )?,
             "UI" => ui(&mut config.ui, walker.section(name, item)?, &mut walker)?,
             "limits" => limits(&mut config.limits, walker.section(name, item)?, &mut walker)?,
+            "auth" => auth(&mut config.auth, walker.section(name, item)?, &mut walker)?,
             _ => walker.unknown_top_level(name, item),
         }
     }
@@ -234,6 +260,9 @@ fn project(
             }
             "debug" => project.debug = walker.boolean("project", key, value)?,
             "persistence" => project.persistence = walker.boolean("project", key, value)?,
+            "user_session_timeout" => {
+                project.user_session_timeout = walker.seconds("project", key, value)?;
+            }
             _ => walker.unknown_key("project", key),
         }
     }
@@ -315,6 +344,25 @@ fn limits(
             }
         };
         *slot = Some(walker.count("limits", key, value)? as usize);
+    }
+    Ok(())
+}
+
+fn auth(auth: &mut AuthSection, table: &Table, walker: &mut Walker<'_>) -> Result<(), ConfigError> {
+    for (key, value) in table {
+        match key.as_str() {
+            "password_users" => auth.password_users = walker.boolean("auth", key, value)?,
+            "cookie_same_site" => {
+                auth.cookie_same_site = value
+                    .as_str()
+                    .and_then(CookieSameSite::from_name)
+                    .ok_or_else(|| {
+                        walker.invalid(field_path("auth", key), CookieSameSite::EXPECTED, value)
+                    })?;
+            }
+            "trusted_proxies" => auth.trusted_proxies = walker.strings("auth", key, value)?,
+            _ => walker.unknown_key("auth", key),
+        }
     }
     Ok(())
 }

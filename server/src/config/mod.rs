@@ -1,7 +1,7 @@
 //! App configuration: `<data_dir>/config.toml`, overridden by `LOQUAT_*`
 //! environment variables.
 //!
-//! The file has four sections, the first three in the spirit of Chainlit's
+//! The file has five sections, the first three in the spirit of Chainlit's
 //! `config.toml`:
 //!
 //! ```toml
@@ -12,6 +12,7 @@
 //! frame_ancestors = ["'self'"] # env LOQUAT_FRAME_ANCESTORS (comma-separated)
 //! debug = false                # env LOQUAT_DEBUG
 //! persistence = true           # env LOQUAT_PERSISTENCE
+//! user_session_timeout = 1296000  # seconds a sign-in lasts; env LOQUAT_USER_SESSION_TIMEOUT
 //!
 //! [features]
 //! unsafe_allow_html = false    # env LOQUAT_UNSAFE_ALLOW_HTML
@@ -25,6 +26,11 @@
 //!
 //! [limits]                     # unset keys keep the app's RuntimeLimits
 //! sessions_per_client = 100
+//!
+//! [auth]
+//! password_users = false       # env LOQUAT_AUTH_PASSWORD_USERS
+//! cookie_same_site = "lax"     # "lax" | "strict" | "none"
+//! trusted_proxies = []         # env LOQUAT_TRUSTED_PROXIES (comma-separated)
 //! ```
 //!
 //! A missing file means defaults. Unknown keys, sections and `LOQUAT_*`
@@ -57,6 +63,64 @@ pub struct Config {
     /// `[limits]`: the common caps, for a deployment to change without
     /// code. Unset keys keep the app's [`crate::RuntimeLimits`].
     pub limits: LimitsSection,
+    /// `[auth]`: logins that need no code, and how sign-ins are kept.
+    pub auth: AuthSection,
+}
+
+/// The `[auth]` section (see `docs/auth.md`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthSection {
+    /// Sign in with the built-in users of `loquat users add` (default
+    /// false).
+    pub password_users: bool,
+    /// `SameSite` of the session cookie (default [`CookieSameSite::Lax`]).
+    pub cookie_same_site: CookieSameSite,
+    /// Addresses and networks of the SSO proxy whose headers a header
+    /// login believes (default loopback: `127.0.0.1`, `::1`).
+    pub trusted_proxies: Vec<String>,
+}
+
+impl Default for AuthSection {
+    fn default() -> Self {
+        AuthSection {
+            password_users: false,
+            cookie_same_site: CookieSameSite::Lax,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// The `SameSite` attribute of the session cookie.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CookieSameSite {
+    /// Sent on top-level navigations from other sites, not on their
+    /// requests (`"lax"`, the default).
+    #[default]
+    Lax,
+    /// Never sent from other sites (`"strict"`): arriving from a link
+    /// shows the login page once.
+    Strict,
+    /// Sent everywhere (`"none"`, always `Secure`): only for an app
+    /// embedded in another site's frame.
+    None,
+}
+
+impl CookieSameSite {
+    const ALL: [CookieSameSite; 3] = [CookieSameSite::Lax, CookieSameSite::Strict, CookieSameSite::None];
+    const EXPECTED: &'static str = r#"one of "lax", "strict", "none""#;
+
+    /// The name used in `config.toml`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CookieSameSite::Lax => "lax",
+            CookieSameSite::Strict => "strict",
+            CookieSameSite::None => "none",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<CookieSameSite> {
+        CookieSameSite::ALL.into_iter().find(|v| v.as_str() == name)
+    }
 }
 
 /// The `[limits]` section: each key, when set, replaces the value the app
@@ -133,6 +197,9 @@ pub struct ProjectConfig {
     /// Keep conversations in `<data_dir>/loquat.db` and show the history
     /// (default true).
     pub persistence: bool,
+    /// How long a sign-in lasts (`user_session_timeout`, in whole seconds;
+    /// default 15 days).
+    pub user_session_timeout: Duration,
 }
 
 impl Default for ProjectConfig {
@@ -144,6 +211,7 @@ impl Default for ProjectConfig {
             frame_ancestors: vec!["'self'".to_string()],
             debug: false,
             persistence: true,
+            user_session_timeout: Duration::from_secs(15 * 24 * 3600),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 mod error;
 mod records;
+mod sqlite_auth;
 mod sqlite_elements;
 mod sqlite_store;
 mod sqlite_write;
@@ -14,12 +15,15 @@ pub mod transfer;
 
 pub use error::{DataError, DataResult};
 pub use records::{
-    FeedbackRecord, ThreadCursor, ThreadFilter, ThreadRecord, User, WriteBatch, LOCAL_USER,
+    FeedbackRecord, ThreadCursor, ThreadFilter, ThreadRecord, UserRecord, WriteBatch, LOCAL_USER,
 };
 pub use sqlite_store::SqliteDataLayer;
 
 use loquat_app::protocol::{Element, Step, ThreadPage};
 
+use std::sync::Arc;
+
+use crate::auth::AuthStore;
 use crate::ids::{ElementId, ThreadId, UserId};
 
 /// Where Loquat keeps users, threads, steps, elements and feedback.
@@ -34,7 +38,21 @@ use crate::ids::{ElementId, ThreadId, UserId};
 #[async_trait::async_trait]
 pub trait DataLayer: Send + Sync + 'static {
     /// The user with this identifier, created on first use.
-    async fn get_or_create_user(&self, identifier: &str) -> DataResult<User>;
+    async fn get_or_create_user(&self, identifier: &str) -> DataResult<UserRecord>;
+
+    /// The user who just signed in, created on first use; their display
+    /// name and metadata are replaced by the login's. The default keeps
+    /// only the identifier.
+    async fn sign_in_user(&self, user: &crate::User) -> DataResult<UserRecord> {
+        self.get_or_create_user(&user.identifier).await
+    }
+
+    /// Where sign-ins and built-in password users are kept, if this data
+    /// layer keeps them. Without one, sign-ins live in memory (a restart
+    /// signs everyone out) and the built-in users cannot be enabled.
+    fn auth_store(self: Arc<Self>) -> Option<Arc<dyn AuthStore>> {
+        None
+    }
 
     /// Applies a batch in one transaction: all of it or none of it.
     async fn write(&self, batch: WriteBatch) -> DataResult<()>;

@@ -8,13 +8,16 @@ use serde::{Deserialize, Serialize};
 /// configured.
 pub const LOCAL_USER: &str = "local";
 
-/// A user.
+/// A stored user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct User {
+pub struct UserRecord {
     /// Generated id (threads refer to it).
     pub id: String,
     /// Unique name the identity provider knows the user by.
     pub identifier: String,
+    /// What the identity provider calls them, as of their last sign-in.
+    #[serde(default)]
+    pub display_name: Option<String>,
     pub metadata: serde_json::Map<String, serde_json::Value>,
     pub created_at: Millis,
 }

@@ -17,7 +17,7 @@ use super::sqlite_elements::{
 use super::sqlite_write::{upsert_steps, upsert_threads};
 use super::{
     DataError, DataLayer, DataResult, FeedbackRecord, ThreadCursor, ThreadFilter, ThreadRecord,
-    User, WriteBatch,
+    UserRecord, WriteBatch,
 };
 use crate::ids::{ElementId, ThreadId, UserId};
 use crate::time::now_millis;
@@ -105,6 +105,10 @@ impl SqliteDataLayer {
         Ok(SqliteDataLayer { pool, path })
     }
 
+    pub(super) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -170,11 +174,33 @@ fn thread_from_row(row: &SqliteRow) -> DataResult<ThreadRecord> {
     })
 }
 
+impl SqliteDataLayer {
+    async fn user_by_identifier(&self, identifier: &str) -> DataResult<UserRecord> {
+        let row = sqlx::query(
+            "SELECT id, identifier, display_name, metadata, created_at FROM users \
+             WHERE identifier = ?",
+        )
+        .bind(identifier)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(query_error)?;
+        let get_err = |e: sqlx::Error| DataError::Corrupt(e.to_string());
+        let metadata: String = row.try_get("metadata").map_err(get_err)?;
+        Ok(UserRecord {
+            id: row.try_get("id").map_err(get_err)?,
+            identifier: row.try_get("identifier").map_err(get_err)?,
+            display_name: row.try_get("display_name").map_err(get_err)?,
+            metadata: from_json("metadata", &metadata)?,
+            created_at: to_u64(row.try_get("created_at").map_err(get_err)?),
+        })
+    }
+}
+
 const THREAD_COLUMNS: &str = "id, user_id, name, created_at, updated_at, tags, metadata";
 
 #[async_trait::async_trait]
 impl DataLayer for SqliteDataLayer {
-    async fn get_or_create_user(&self, identifier: &str) -> DataResult<User> {
+    async fn get_or_create_user(&self, identifier: &str) -> DataResult<UserRecord> {
         sqlx::query(
             "INSERT INTO users (id, identifier, metadata, created_at) VALUES (?, ?, '{}', ?) \
              ON CONFLICT(identifier) DO NOTHING",
@@ -185,21 +211,28 @@ impl DataLayer for SqliteDataLayer {
         .execute(&self.pool)
         .await
         .map_err(query_error)?;
-        let row = sqlx::query(
-            "SELECT id, identifier, metadata, created_at FROM users WHERE identifier = ?",
+        self.user_by_identifier(identifier).await
+    }
+
+    async fn sign_in_user(&self, user: &crate::User) -> DataResult<UserRecord> {
+        sqlx::query(
+            "INSERT INTO users (id, identifier, display_name, metadata, created_at) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT(identifier) DO UPDATE SET \
+             display_name = excluded.display_name, metadata = excluded.metadata",
         )
-        .bind(identifier)
-        .fetch_one(&self.pool)
+        .bind(crate::ids::new_id())
+        .bind(&user.identifier)
+        .bind(&user.display_name)
+        .bind(json_text(&user.metadata))
+        .bind(to_i64(now_millis()))
+        .execute(&self.pool)
         .await
         .map_err(query_error)?;
-        let get_err = |e: sqlx::Error| DataError::Corrupt(e.to_string());
-        let metadata: String = row.try_get("metadata").map_err(get_err)?;
-        Ok(User {
-            id: row.try_get("id").map_err(get_err)?,
-            identifier: row.try_get("identifier").map_err(get_err)?,
-            metadata: from_json("metadata", &metadata)?,
-            created_at: to_u64(row.try_get("created_at").map_err(get_err)?),
-        })
+        self.user_by_identifier(&user.identifier).await
+    }
+
+    fn auth_store(self: std::sync::Arc<Self>) -> Option<std::sync::Arc<dyn crate::auth::AuthStore>> {
+        Some(self)
     }
 
     async fn write(&self, batch: WriteBatch) -> DataResult<()> {

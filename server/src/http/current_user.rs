@@ -9,19 +9,47 @@
 use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header::{ACCEPT, LOCATION, UPGRADE};
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::api_error::ApiError;
+use crate::auth::User;
 use crate::ids::UserId;
 
 /// The user a request acts for. Ownership is then checked where the data
 /// is read: another user's thread, session or element is "not found".
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct CurrentUser(pub(crate) UserId);
+pub(crate) struct CurrentUser {
+    /// Whose conversations these are.
+    pub(crate) id: UserId,
+    /// Who signed in (none for the local user of an app without logins).
+    pub(crate) user: Option<Arc<User>>,
+    /// The sign-in the request came with, for logging out.
+    pub(crate) login_key: Option<String>,
+}
 
 impl CurrentUser {
+    /// The local user of an app without logins.
+    pub(crate) fn local(id: UserId) -> CurrentUser {
+        CurrentUser {
+            id,
+            user: None,
+            login_key: None,
+        }
+    }
+
+    /// A signed-in user.
+    pub(crate) fn signed_in(id: UserId, user: User, login_key: Option<String>) -> CurrentUser {
+        CurrentUser {
+            id,
+            user: Some(Arc::new(user)),
+            login_key,
+        }
+    }
+
     /// The user the identity layer found for a request.
     pub(crate) fn of(parts: &Parts) -> Result<CurrentUser, ApiError> {
         parts.extensions.get::<CurrentUser>().cloned().ok_or_else(|| {
@@ -32,7 +60,7 @@ impl CurrentUser {
     }
 
     pub(crate) fn id(&self) -> &UserId {
-        &self.0
+        &self.id
     }
 }
 
@@ -56,7 +84,7 @@ pub(crate) struct LocalUser(pub(crate) UserId);
 #[async_trait::async_trait]
 impl Identify for LocalUser {
     async fn identify(&self, _request: &Parts) -> Option<CurrentUser> {
-        Some(CurrentUser(self.0.clone()))
+        Some(CurrentUser::local(self.0.clone()))
     }
 }
 
@@ -73,6 +101,29 @@ pub(crate) async fn identify(
             parts.extensions.insert(user);
             next.run(Request::from_parts(parts, body)).await
         }
+        None if is_page_visit(&parts) => to_login_page(&parts),
         None => ApiError::Unauthorized("sign in to use this app".into()).into_response(),
+    }
+}
+
+/// A browser navigating to a page (not a script's request, not a socket).
+fn is_page_visit(parts: &Parts) -> bool {
+    let header = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    matches!(parts.method, Method::GET | Method::HEAD)
+        && header(UPGRADE).is_none()
+        && header(ACCEPT).is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// 303 to the sign-in page, which returns here afterwards.
+fn to_login_page(parts: &Parts) -> Response {
+    let here = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |path| path.as_str());
+    let next = percent_encoding::utf8_percent_encode(here, percent_encoding::NON_ALPHANUMERIC);
+    let location = format!("/login?next={next}");
+    match HeaderValue::from_str(&location) {
+        Ok(location) => (StatusCode::SEE_OTHER, [(LOCATION, location)]).into_response(),
+        Err(_) => ApiError::Unauthorized("sign in to use this app".into()).into_response(),
     }
 }

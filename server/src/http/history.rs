@@ -22,7 +22,7 @@ impl RuntimeHistory {
         // History needs a store; without one there is nothing to list.
         self.data()?;
         CurrentUser::of(request)
-            .map(|user| user.0)
+            .map(|user| user.id)
             .map_err(|_| HistoryError::Failed)
     }
 

@@ -2,6 +2,7 @@
 //! the history API, export/import and the site's files.
 
 mod api_error;
+mod auth_routes;
 mod body_deadline;
 mod cross_site_guard;
 mod current_user;
@@ -9,6 +10,7 @@ mod element;
 mod export_stream;
 mod history;
 mod host_guard;
+mod login_page;
 pub(crate) mod origin_policy;
 #[cfg(test)]
 mod route_coverage;
@@ -22,7 +24,7 @@ mod upload;
 mod ws;
 
 pub use body_deadline::BodyLimits;
-pub(crate) use current_user::{CurrentUser, LocalUser};
+pub(crate) use current_user::{CurrentUser, Identify, LocalUser};
 pub(crate) use origin_policy::OriginPolicy;
 pub use origin_policy::PolicyError;
 pub(crate) use router::router;

@@ -46,7 +46,7 @@ fn app() -> axum::Router {
     let site = Site::new(Bundle::from_env().expect("a bundle"), dir.join("public"));
     let bound: SocketAddr = ADDR.parse().unwrap();
     let policy = OriginPolicy::new(bound, None, &[], &[]).unwrap();
-    router(runtime, site, policy, Arc::new(Nobody))
+    router(runtime, site, policy, Arc::new(Nobody), None)
 }
 
 /// `path` with every `{param}` (or `*rest`) segment filled in.

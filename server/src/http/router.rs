@@ -13,9 +13,10 @@ use tower_http::compression::CompressionLayer;
 use loquat_app::history::HistoryService;
 use loquat_app::page_policy::PagePolicy;
 
+use super::auth_routes;
 use super::body_deadline::limit_request_bodies;
 use super::cross_site_guard::refuse_cross_site;
-use super::current_user::{identify, Identify};
+use super::current_user::{identify, CurrentUser, Identify};
 use super::element;
 use super::history::RuntimeHistory;
 use super::host_guard::refuse_unknown_hosts;
@@ -26,6 +27,7 @@ use super::thread_page::thread_page;
 use super::transfer;
 use super::upload;
 use super::ws::ws_handler;
+use crate::auth::Auth;
 use crate::runtime::Runtime;
 use crate::site::Site;
 
@@ -38,6 +40,8 @@ pub(crate) struct AppState {
     pub(crate) runtime: Arc<Runtime>,
     pub(crate) context: ContextFn,
     pub(crate) site: Arc<Site>,
+    /// The app's logins; none without any.
+    pub(crate) auth: Option<Arc<Auth>>,
 }
 
 impl AppState {
@@ -113,6 +117,7 @@ pub(crate) fn ui_config(runtime: &Runtime) -> UiConfig {
                 max_files: uploads.max_files,
             }
         }),
+        user: None,
     }
 }
 
@@ -128,18 +133,43 @@ pub(crate) fn user_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/sessions/{id}/files", post(upload::upload)),
         ("/api/threads/{id}/export", get(transfer::export)),
         ("/api/threads/import", post(transfer::import)),
+        ("/auth/user", get(auth_routes::current_user)),
     ]
 }
 
+/// The routes a visitor uses before they have a user: signing in and out.
+/// Outside the identity layer, inside the boundary's guards.
+pub(crate) fn public_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        ("/login", get(auth_routes::login_page)),
+        ("/auth/login", post(auth_routes::password_login)),
+        ("/auth/logout", post(auth_routes::logout)),
+        ("/auth/jwt", post(auth_routes::jwt_exchange)),
+    ]
+}
+
+/// The UI settings of one render: the app's, with the user the identity
+/// layer found for the request.
+fn ui_for_request(ui: &UiConfig) -> UiConfig {
+    let user = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CurrentUser>().cloned())
+        .and_then(|user| auth_routes::badge(&user));
+    UiConfig {
+        user,
+        ..ui.clone()
+    }
+}
+
 /// The app: pages, server functions and the user routes behind the
-/// identity layer; only `/healthz` and the fallback (the site's files,
-/// else the not-found page) are outside it. Then, around everything, the
-/// boundary's layers.
+/// identity layer; only the sign-in routes, `/healthz` and the fallback
+/// (the site's files, else the not-found page) are outside it. Then,
+/// around everything, the boundary's layers.
 pub(crate) fn router(
     runtime: Arc<Runtime>,
     site: Site,
     policy: OriginPolicy,
     identity: Arc<dyn Identify>,
+    auth: Option<Arc<Auth>>,
 ) -> Router {
     let leptos = leptos_options();
     let ui = ui_config(&runtime);
@@ -150,7 +180,7 @@ pub(crate) fn router(
     let page_policy = PagePolicy::new(&runtime.config.project.frame_ancestors, live_reload);
     let pages = page_policy.clone();
     let context: ContextFn = Arc::new(move || {
-        provide_context(ui.clone());
+        provide_context(ui_for_request(&ui));
         provide_context(history.clone());
         provide_context(assets.clone());
         provide_context(pages.clone());
@@ -161,6 +191,7 @@ pub(crate) fn router(
         runtime,
         context: context.clone(),
         site: Arc::new(site),
+        auth,
     };
     let context = move || context();
     let policy = Arc::new(policy);
@@ -175,8 +206,14 @@ pub(crate) fn router(
             move || shell(options.clone())
         })
         .layer(from_fn_with_state(identity, identify));
+    let public = public_routes()
+        .into_iter()
+        .fold(Router::new(), |router, (path, route)| {
+            router.route(path, route)
+        });
     Router::new()
         .merge(for_users)
+        .merge(public)
         .route("/healthz", get(|| async { "ok" }))
         .fallback(files_or_not_found)
         .layer(CompressionLayer::new())

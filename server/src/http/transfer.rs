@@ -54,7 +54,7 @@ async fn load(runtime: &Runtime, user: &UserId, id: &ThreadId) -> Result<LiveThr
 /// `GET /api/threads/{id}/export?format=json|jsonl`
 pub(crate) async fn export(
     State(runtime): State<Arc<Runtime>>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser { id: user, .. }: CurrentUser,
     Path(id): Path<String>,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
@@ -134,7 +134,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 pub(crate) async fn import(
     State(runtime): State<Arc<Runtime>>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser { id: user, .. }: CurrentUser,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {

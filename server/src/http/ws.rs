@@ -16,7 +16,7 @@ use loquat_app::protocol::{ClientEvent, ErrorCode, ServerEvent};
 
 use super::serve::ConnectionGuard;
 use super::CurrentUser;
-use crate::ids::{SessionId, ThreadId, UserId};
+use crate::ids::{SessionId, ThreadId};
 use crate::runtime::session::{serialize_envelope, Session};
 use crate::runtime::{Handled, Hello, Refusal, Runtime, Since};
 
@@ -35,7 +35,6 @@ pub(crate) async fn ws_handler(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     guard: Option<Extension<ConnectionGuard>>,
 ) -> Response {
-    let user = user.0;
     // Mounted in an app's own server without Loquat's accept loop, every
     // client counts as one address.
     let client = peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.0 .0.ip());
@@ -210,7 +209,12 @@ fn parse_hello(
     })
 }
 
-async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: UserId, client: IpAddr) {
+async fn connection(
+    socket: WebSocket,
+    runtime: Arc<Runtime>,
+    user: CurrentUser,
+    client: IpAddr,
+) {
     let mut conn = Connection {
         socket,
         cursor: 0,
@@ -247,7 +251,7 @@ async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: UserId, clie
     };
 
     let attached = match hello {
-        Ok(hello) => runtime.attach(&user, client, hello).await,
+        Ok(hello) => runtime.attach(&user.id, user.user.clone(), client, hello).await,
         Err(refusal) => Err(refusal),
     };
     let attached = match attached {

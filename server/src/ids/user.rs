@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-/// The id of a user, as the data layer gave it ([`crate::data::User::id`])
+/// The id of a user, as the data layer gave it ([`crate::data::UserRecord::id`])
 /// or as the local user is known without persistence: any text of 1 to 256
 /// bytes without control characters.
 ///

@@ -9,6 +9,7 @@ use loquat_app::protocol::ErrorCode;
 
 use super::session::Session;
 use super::{Refusal, ResumeError, Runtime};
+use crate::auth::User;
 use crate::ids::{SessionId, ThreadId, UserId};
 
 /// What a client says when it connects, its ids parsed by the transport.
@@ -40,6 +41,7 @@ impl Runtime {
     pub(crate) async fn attach(
         self: &Arc<Self>,
         user: &UserId,
+        profile: Option<Arc<User>>,
         client: IpAddr,
         hello: Hello,
     ) -> Result<Attached, Refusal> {
@@ -68,7 +70,7 @@ impl Runtime {
         let (session, expired) = match thread_id {
             Some(thread_id) => {
                 let opened = self
-                    .open_thread(user, client, &thread_id)
+                    .open_thread(user, profile, client, &thread_id)
                     .await
                     .map_err(|err| match err {
                         ResumeError::NotFound => Refusal::thread_not_found(),
@@ -87,7 +89,7 @@ impl Runtime {
             }
             None => {
                 let created = self
-                    .create_session(user, client)
+                    .create_session(user, profile, client)
                     .map_err(|cap| Refusal::new(ErrorCode::TooManySessions, cap.to_string()));
                 (created?, named_session)
             }

@@ -37,6 +37,8 @@ pub struct RuntimeLimits {
     pub sessions: SessionLimits,
     /// Uploads in flight and waiting to be sent.
     pub uploads: UploadLimits,
+    /// Sign-in attempts per account and per client address.
+    pub logins: crate::auth::LoginLimits,
 }
 
 impl Default for RuntimeLimits {
@@ -49,6 +51,7 @@ impl Default for RuntimeLimits {
             websocket: WebSocketLimits::default(),
             sessions: SessionLimits::default(),
             uploads: UploadLimits::default(),
+            logins: crate::auth::LoginLimits::default(),
         }
     }
 }

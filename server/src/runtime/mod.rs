@@ -31,6 +31,7 @@ use runner::RunRequest;
 use session::Session;
 use thread::ThreadState;
 
+use crate::auth::User;
 use crate::config::Config;
 use crate::data::DataError;
 use crate::files::FileStorage;
@@ -121,6 +122,7 @@ impl Runtime {
     pub(crate) fn create_session(
         self: &Arc<Self>,
         owner: &UserId,
+        profile: Option<Arc<User>>,
         client: IpAddr,
     ) -> Result<Arc<Session>, SessionCap> {
         let thread = ThreadState::new(ThreadId::generate().into_string());
@@ -128,12 +130,13 @@ impl Runtime {
             .persistence
             .is_some()
             .then(|| PersistState::new_thread(owner.to_string()));
-        self.start_session(owner, client, thread, persist, RunRequest::ChatStart)
+        self.start_session(owner, profile, client, thread, persist, RunRequest::ChatStart)
     }
 
     fn start_session(
         self: &Arc<Self>,
         owner: &UserId,
+        profile: Option<Arc<User>>,
         client: IpAddr,
         thread: ThreadState,
         persist: Option<PersistState>,
@@ -145,6 +148,7 @@ impl Runtime {
         let (session, queue) = Session::new(
             id.clone(),
             owner.clone(),
+            profile,
             client,
             thread,
             persist,
@@ -190,6 +194,7 @@ impl Runtime {
     pub(crate) async fn open_thread(
         self: &Arc<Self>,
         user: &UserId,
+        profile: Option<Arc<User>>,
         client: IpAddr,
         thread_id: &ThreadId,
     ) -> Result<Arc<Session>, ResumeError> {
@@ -220,7 +225,14 @@ impl Runtime {
         let mut thread = ThreadState::with_steps(record.id.clone(), steps);
         thread.set_elements(elements);
         let persist = PersistState::resumed(&record, interrupted);
-        Ok(self.start_session(user, client, thread, Some(persist), RunRequest::ChatResume)?)
+        Ok(self.start_session(
+            user,
+            profile,
+            client,
+            thread,
+            Some(persist),
+            RunRequest::ChatResume,
+        )?)
     }
 
     fn live_session_of(&self, user: &UserId, thread_id: &ThreadId) -> Option<Arc<Session>> {

@@ -94,6 +94,8 @@ pub(crate) struct Session {
     /// The user it was created for: the only one who may attach to it,
     /// answer, stop or upload to it.
     owner: UserId,
+    /// Who signed in to create it (none without logins): `Chat::user`.
+    user: Option<Arc<crate::auth::User>>,
     /// The address it was created from (for the per-client cap).
     client: std::net::IpAddr,
     state: Mutex<SessionState>,
@@ -150,6 +152,7 @@ impl Session {
     pub(crate) fn new(
         id: SessionId,
         owner: UserId,
+        user: Option<Arc<crate::auth::User>>,
         client: std::net::IpAddr,
         thread: ThreadState,
         persist: Option<PersistState>,
@@ -163,6 +166,7 @@ impl Session {
         let session = Arc::new(Session {
             id,
             owner,
+            user,
             client,
             state: Mutex::new(SessionState {
                 log: EventLog::new(limits),
@@ -365,6 +369,11 @@ impl Session {
     /// The user the session belongs to.
     pub(crate) fn owner(&self) -> &UserId {
         &self.owner
+    }
+
+    /// Who signed in to create it (none without logins).
+    pub(crate) fn user(&self) -> Option<&crate::auth::User> {
+        self.user.as_deref()
     }
 
     /// The address the session was created from.

@@ -2,6 +2,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use crate::auth::{header_callback, logout_hook, password_callback, Auth, AuthHooks, User};
 use crate::cli::{Cli, Command, ServeOptions};
 use crate::config::Config;
 use crate::data::{DataError, DataLayer, SqliteDataLayer, LOCAL_USER};
@@ -58,6 +59,7 @@ pub struct Loquat {
     limits: RuntimeLimits,
     storage: Storage,
     files: Option<Arc<dyn FileStorage>>,
+    auth: AuthHooks,
 }
 
 impl Loquat {
@@ -145,6 +147,69 @@ impl Loquat {
         self
     }
 
+    /// Signs users in with a username and password that `check` verifies:
+    /// it returns the [`User`] they are, or `None` to refuse. Attempts are
+    /// rate-limited per account and per address before `check` runs. Needs
+    /// `LOQUAT_AUTH_SECRET` (see `docs/auth.md`).
+    ///
+    /// ```no_run
+    /// use loquat::{Loquat, User};
+    ///
+    /// Loquat::new().password_auth(|username, password| async move {
+    ///     // Look the user up in your own store; compare hashes, not text.
+    ///     (username == "admin" && password == "change me").then(|| {
+    ///         User::new("admin").display_name("Admin").metadata("role", "admin")
+    ///     })
+    /// });
+    /// ```
+    pub fn password_auth<F, Fut>(mut self, check: F) -> Self
+    where
+        F: Fn(String, String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Option<User>> + Send + 'static,
+    {
+        self.auth.password = Some(password_callback(check));
+        self
+    }
+
+    /// Signs users in from the headers an SSO reverse proxy adds: `check`
+    /// reads them and returns the [`User`], or `None`. Only requests from
+    /// the proxy's addresses (`[auth] trusted_proxies`, default loopback)
+    /// are asked; from anywhere else the headers are ignored, so they
+    /// cannot be forged around the proxy.
+    ///
+    /// ```no_run
+    /// use loquat::{Loquat, User};
+    ///
+    /// Loquat::new().header_auth(|headers| async move {
+    ///     let email = headers.get("x-forwarded-email")?.to_str().ok()?;
+    ///     Some(User::new(email))
+    /// });
+    /// ```
+    pub fn header_auth<F, Fut>(mut self, check: F) -> Self
+    where
+        F: Fn(axum::http::HeaderMap) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Option<User>> + Send + 'static,
+    {
+        self.auth.header = Some(header_callback(check));
+        self
+    }
+
+    /// Runs when a user signs out (their sign-in has already ended).
+    ///
+    /// ```no_run
+    /// loquat::Loquat::new().on_logout(|user: loquat::User| async move {
+    ///     tracing::info!(user = %user.identifier, "signed out");
+    /// });
+    /// ```
+    pub fn on_logout<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(User) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.auth.on_logout = Some(logout_hook(hook));
+        self
+    }
+
     /// Uses this configuration instead of `<data-dir>/config.toml` + environment.
     pub fn config(mut self, config: Config) -> Self {
         self.config = Some(config);
@@ -191,6 +256,14 @@ impl Loquat {
         let options = match Cli::command() {
             Command::Run(options) => options,
             Command::New(options) => return new_app(&options),
+            Command::CreateSecret => {
+                println!("{}", crate::auth::create_secret());
+                return Ok(());
+            }
+            Command::Users(command) => {
+                println!("{}", crate::auth::run_users_command(command).await?);
+                return Ok(());
+            }
         };
         crate::init_tracing();
         if let Some(warning) = crate::config::load_dotenv() {
@@ -231,6 +304,18 @@ impl Loquat {
                 SqliteDataLayer::open(options.data_dir.join(DATABASE_FILE)).await?,
             )),
         };
+        let public_url = std::env::var(PUBLIC_URL_ENV)
+            .ok()
+            .filter(|url| !url.trim().is_empty());
+        // The deployment's [limits] win over the app's own.
+        let limits = config.limits.apply(self.limits);
+        let auth = crate::auth::build(
+            &self.auth,
+            &config,
+            data.clone(),
+            public_url.as_deref(),
+            limits.logins,
+        )?;
         let persistence = match data {
             Some(data) => {
                 let user = data.get_or_create_user(LOCAL_USER).await?;
@@ -244,8 +329,6 @@ impl Loquat {
         let files = self
             .files
             .unwrap_or_else(|| Arc::new(LocalFileStorage::new(options.data_dir.join(FILES_DIR))));
-        // The deployment's [limits] win over the app's own.
-        let limits = config.limits.apply(self.limits);
         let runtime = Runtime::new(self.hooks, Arc::new(config), limits, persistence, files);
         let site = Site::new(Bundle::from_env()?, options.public_dir.clone());
         let addr = format!("{}:{}", options.host, options.port);
@@ -253,9 +336,6 @@ impl Loquat {
             .await
             .map_err(|source| ServeError::Bind { addr, source })?;
         let bound = listener.local_addr()?;
-        let public_url = std::env::var(PUBLIC_URL_ENV)
-            .ok()
-            .filter(|url| !url.trim().is_empty());
         let project = &runtime.config.project;
         let policy = OriginPolicy::new(
             bound,
@@ -274,6 +354,7 @@ impl Loquat {
             runtime,
             site,
             policy,
+            auth,
         })
     }
 }
@@ -284,6 +365,7 @@ pub struct Server {
     runtime: Arc<Runtime>,
     site: Site,
     policy: OriginPolicy,
+    auth: Option<Arc<Auth>>,
 }
 
 impl Server {
@@ -313,8 +395,11 @@ impl Server {
         self.runtime.spawn_checkpointer();
         let runtime = self.runtime.clone();
         let limits = runtime.limits.connections;
-        let identity = Arc::new(crate::http::LocalUser(self.runtime.local_user()));
-        let app = crate::http::router(self.runtime, self.site, self.policy, identity);
+        let identity: Arc<dyn crate::http::Identify> = match &self.auth {
+            Some(auth) => auth.clone(),
+            None => Arc::new(crate::http::LocalUser(self.runtime.local_user())),
+        };
+        let app = crate::http::router(self.runtime, self.site, self.policy, identity, self.auth);
         crate::http::serve::serve(self.listener, app, limits, shutdown).await;
         // Whatever streamed since the last checkpoint is written before exit.
         runtime.flush().await;

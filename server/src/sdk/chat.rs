@@ -45,6 +45,18 @@ impl Chat {
         self.session.id.as_str()
     }
 
+    /// Who signed in to start this chat; `None` when the app has no logins.
+    ///
+    /// ```no_run
+    /// # async fn demo(chat: loquat::Chat) -> Result<(), loquat::BoxError> {
+    /// let name = chat.user().map_or("there", |user| user.name());
+    /// chat.send(loquat::Message::assistant(format!("Hello, {name}!"))).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn user(&self) -> Option<&crate::User> {
+        self.session.user()
+    }
+
     /// The id of the thread being shown.
     pub fn thread_id(&self) -> String {
         self.session.thread_id()

@@ -1,12 +1,13 @@
 use leptos::prelude::*;
 
-use super::{ThemeToggle, ThreadMenu};
+use super::{ThemeToggle, ThreadMenu, UserMenu};
 use crate::client::{self, ChatStore};
 use crate::components::history::SidebarToggle;
 use crate::components::icons::PLUS;
 use crate::protocol::UiConfig;
 
-/// History toggle (narrow screens), app name, new chat, theme toggle.
+/// History toggle (narrow screens), app name, new chat, theme toggle and,
+/// with logins, the signed-in user.
 #[component]
 pub fn Header() -> impl IntoView {
     let ui = expect_context::<UiConfig>();
@@ -34,6 +35,7 @@ pub fn Header() -> impl IntoView {
                     <ThreadMenu/>
                 </Show>
                 <ThemeToggle/>
+                {ui.user.clone().map(|user| view! { <UserMenu user/> })}
             </div>
         </header>
     }

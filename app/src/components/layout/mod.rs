@@ -4,8 +4,10 @@ mod header;
 mod not_found;
 mod theme_toggle;
 mod thread_menu;
+mod user_menu;
 
 pub use header::Header;
 pub use not_found::NotFound;
 pub use theme_toggle::ThemeToggle;
 pub use thread_menu::ThreadMenu;
+pub use user_menu::UserMenu;

@@ -1,0 +1,34 @@
+use leptos::prelude::*;
+
+use crate::protocol::SignedInUser;
+
+/// The signed-in user in the header: avatar (or initial), name, and a
+/// sign-out button. A plain form, so signing out works before (and
+/// without) hydration.
+#[component]
+pub fn UserMenu(user: SignedInUser) -> impl IntoView {
+    let initial = user
+        .name
+        .chars()
+        .next()
+        .map(|c| c.to_uppercase().to_string())
+        .unwrap_or_default();
+    let avatar = match user.image.clone() {
+        Some(src) => view! {
+            <img class="user-avatar" src=src alt="" referrerpolicy="no-referrer"/>
+        }
+        .into_any(),
+        None => view! { <span class="user-avatar" aria-hidden="true">{initial}</span> }.into_any(),
+    };
+    view! {
+        <div class="user-menu" data-testid="user-menu" title=user.identifier.clone()>
+            {avatar}
+            <span class="user-name" data-testid="user-name">{user.name.clone()}</span>
+            <form method="post" action="/auth/logout" class="logout-form">
+                <button type="submit" class="btn btn-ghost" data-testid="logout">
+                    "Sign out"
+                </button>
+            </form>
+        </div>
+    }
+}

@@ -1,0 +1,86 @@
+//! Builds the app's [`Auth`] from its hooks and configuration, or none when
+//! no login is configured (the local user, as without this module).
+
+use std::sync::Arc;
+
+use super::authenticator::{Auth, HeaderLogin, PasswordLogin};
+use super::callbacks::AuthHooks;
+use super::cookie::CookieSettings;
+use super::login_limit::{LoginLimiter, LoginLimits};
+use super::memory_store::MemoryAuthStore;
+use super::secret::{AuthSecret, SecretError};
+use super::token::TokenKeys;
+use super::trusted_proxies::TrustedProxies;
+use crate::config::{Config, CookieSameSite};
+use crate::data::DataLayer;
+
+/// Why the logins cannot be set up; the server does not start.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthSetupError {
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error(
+        "[auth] password_users needs the embedded data layer (it keeps the users); \
+         this app uses its own, or has persistence off"
+    )]
+    NoUserStore,
+    #[error(
+        "both Loquat::password_auth and [auth] password_users are set: the app's callback \
+         checks passwords, so turn password_users off"
+    )]
+    TwoPasswordLogins,
+    #[error("[auth] trusted_proxies: `{0}` is neither an address nor a network (10.0.0.0/8)")]
+    Proxy(String),
+}
+
+/// The app's logins, or `None` when it has none.
+pub(crate) fn build(
+    hooks: &AuthHooks,
+    config: &Config,
+    data: Option<Arc<dyn DataLayer>>,
+    public_url: Option<&str>,
+    limits: LoginLimits,
+) -> Result<Option<Arc<Auth>>, AuthSetupError> {
+    let built_in = config.auth.password_users;
+    if hooks.password.is_none() && hooks.header.is_none() && !built_in {
+        return Ok(None);
+    }
+    let secret = AuthSecret::from_env()?;
+    let kept = data.clone().and_then(|data| data.auth_store());
+    let password = match (&hooks.password, built_in) {
+        (Some(_), true) => return Err(AuthSetupError::TwoPasswordLogins),
+        (Some(callback), false) => Some(PasswordLogin::Callback(callback.clone())),
+        (None, true) if kept.is_none() => return Err(AuthSetupError::NoUserStore),
+        (None, true) => Some(PasswordLogin::BuiltIn),
+        (None, false) => None,
+    };
+    let header = match &hooks.header {
+        Some(callback) => Some(HeaderLogin {
+            callback: callback.clone(),
+            proxies: TrustedProxies::parse(&config.auth.trusted_proxies)
+                .map_err(AuthSetupError::Proxy)?,
+        }),
+        None => None,
+    };
+    let store = kept.unwrap_or_else(|| Arc::new(MemoryAuthStore::default()));
+    let secure = public_url.is_some_and(|url| url.trim().starts_with("https://"));
+    let cookie = CookieSettings {
+        secure,
+        same_site: match config.auth.cookie_same_site {
+            CookieSameSite::Lax => cookie::SameSite::Lax,
+            CookieSameSite::Strict => cookie::SameSite::Strict,
+            CookieSameSite::None => cookie::SameSite::None,
+        },
+        max_age: config.project.user_session_timeout,
+    };
+    Ok(Some(Arc::new(Auth::new(
+        TokenKeys::new(&secret),
+        store,
+        data,
+        password,
+        header,
+        hooks.on_logout.clone(),
+        cookie,
+        LoginLimiter::new(limits),
+    ))))
+}

@@ -1,0 +1,194 @@
+//! `GET /login`: the sign-in page, rendered on the server and complete
+//! without JavaScript: the app's name and mark, one button per OAuth
+//! provider, the password form when password sign-in is on, and a fixed
+//! message for the error code it was sent back with (never text from the
+//! URL).
+
+use leptos::prelude::*;
+
+/// An OAuth provider's button.
+#[derive(Clone, Debug)]
+pub(crate) struct ProviderButton {
+    pub(crate) id: String,
+    pub(crate) label: String,
+}
+
+/// What the page shows.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LoginPage {
+    pub(crate) app_name: String,
+    pub(crate) css_href: String,
+    pub(crate) password: bool,
+    pub(crate) header: bool,
+    pub(crate) providers: Vec<ProviderButton>,
+    /// An error code (`bad_credentials`, …) or `signed_out`.
+    pub(crate) status: Option<String>,
+    /// A local path to return to after signing in.
+    pub(crate) next: String,
+}
+
+/// The text shown for a status code; `None` for codes it does not know.
+fn message(code: &str) -> Option<(&'static str, bool)> {
+    let error = |text| Some((text, true));
+    match code {
+        "signed_out" => Some(("You have signed out.", false)),
+        "bad_credentials" => error("The username or password is not right."),
+        "too_many_attempts" => error("Too many sign-in attempts. Wait a minute and try again."),
+        "unavailable" => error("Signing in is not possible right now. Try again later."),
+        "not_enabled" => error("That way of signing in is not enabled."),
+        "bad_token" => error("The sign-in token is not valid or has expired."),
+        "oauth_failed" => error("The sign-in with the provider failed. Try again."),
+        "oauth_denied" => error("The provider did not let you sign in."),
+        "oauth_expired" => {
+            error("The sign-in took too long or was started in another tab. Try again.")
+        }
+        "oauth_timeout" => error("The provider did not answer in time. Try again."),
+        _ => None,
+    }
+}
+
+impl LoginPage {
+    pub(crate) fn render(self) -> String {
+        let LoginPage {
+            app_name,
+            css_href,
+            password,
+            header,
+            providers,
+            status,
+            next,
+        } = self;
+        let initial = app_name.chars().next().unwrap_or('L').to_string();
+        let title = format!("Sign in · {app_name}");
+        let notice = status.as_deref().and_then(message).map(|(text, is_error)| {
+            if is_error {
+                view! { <p class="login-error" role="alert" data-testid="login-error">{text}</p> }
+                    .into_any()
+            } else {
+                view! { <p class="login-notice" data-testid="login-notice">{text}</p> }.into_any()
+            }
+        });
+        let has_providers = !providers.is_empty();
+        let provider_next = next.clone();
+        let buttons = providers
+            .into_iter()
+            .map(|p| {
+                let href = format!(
+                    "/auth/oauth/{}?next={}",
+                    p.id,
+                    percent_encoding::utf8_percent_encode(&provider_next, QUERY)
+                );
+                view! {
+                    <a class="btn btn-block" href=href data-testid=format!("oauth-{}", p.id)>
+                        {format!("Continue with {}", p.label)}
+                    </a>
+                }
+            })
+            .collect::<Vec<_>>();
+        let form = password.then(|| {
+            view! {
+                {has_providers.then(|| view! { <div class="login-divider">"or"</div> })}
+                <form class="login-form" method="post" action="/auth/login" data-testid="login-form">
+                    <label>
+                        "Username"
+                        <input name="username" autocomplete="username" required
+                            maxlength="256" data-testid="login-username"/>
+                    </label>
+                    <label>
+                        "Password"
+                        <input name="password" type="password" autocomplete="current-password"
+                            required maxlength="1024" data-testid="login-password"/>
+                    </label>
+                    <input type="hidden" name="next" value=next.clone()/>
+                    <button type="submit" class="btn btn-primary btn-block" data-testid="login-submit">
+                        "Sign in"
+                    </button>
+                </form>
+            }
+        });
+        let proxy_only = (header && !password && !has_providers).then(|| {
+            view! {
+                <p class="login-notice">
+                    "Sign in through your organisation's sign-in page, then open the app again."
+                </p>
+            }
+        });
+        let body = view! {
+            <main class="login-page">
+                <section class="login" data-testid="login-page">
+                    <div class="login-brand">
+                        <span class="brand-mark" aria-hidden="true">{initial}</span>
+                        <h1 data-testid="login-app-name">{app_name}</h1>
+                    </div>
+                    {notice}
+                    <div class="login-providers">{buttons}</div>
+                    {form}
+                    {proxy_only}
+                </section>
+            </main>
+        };
+        let head = view! {
+            <meta charset="utf-8"/>
+            <meta name="viewport" content="width=device-width, initial-scale=1"/>
+            <title>{title}</title>
+            <link rel="stylesheet" href=css_href/>
+            <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+        };
+        let owner = Owner::new();
+        owner.with(|| {
+            format!(
+                "<!DOCTYPE html><html lang=\"en\"><head>{}</head><body>{}</body></html>",
+                head.to_html(),
+                body.to_html()
+            )
+        })
+    }
+}
+
+/// Characters escaped in a query value.
+const QUERY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.');
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_escapes_what_it_shows_and_ignores_unknown_codes() {
+        let html = LoginPage {
+            app_name: "<b>Bot</b>".into(),
+            css_href: "/pkg/loquat.css".into(),
+            password: true,
+            status: Some("<script>".into()),
+            next: "/\"><script>alert(1)</script>".into(),
+            ..LoginPage::default()
+        }
+        .render();
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(!html.contains("<b>Bot"), "{html}");
+        assert!(html.contains("data-testid=\"login-form\""), "{html}");
+        assert!(!html.contains("login-error"), "{html}");
+    }
+
+    #[test]
+    fn buttons_for_providers_and_the_error_for_a_known_code() {
+        let html = LoginPage {
+            app_name: "Bot".into(),
+            providers: vec![ProviderButton {
+                id: "github".into(),
+                label: "GitHub".into(),
+            }],
+            status: Some("bad_credentials".into()),
+            next: "/thread/a b".into(),
+            ..LoginPage::default()
+        }
+        .render();
+        assert!(html.contains("href=\"/auth/oauth/github?next=/thread/a%20b\""), "{html}");
+        assert!(html.contains("Continue with GitHub"), "{html}");
+        assert!(html.contains("The username or password is not right."), "{html}");
+        assert!(!html.contains("login-form"), "{html}");
+    }
+}
