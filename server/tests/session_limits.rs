@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use loquat::config::Config;
 use loquat::data::{
-    DataLayer, DataResult, FeedbackRecord, SqliteDataLayer, ThreadFilter, ThreadRecord, User,
+    DataLayer, DataResult, FeedbackRecord, SqliteDataLayer, ThreadFilter, ThreadRecord, UserRecord,
     WriteBatch,
 };
 use loquat::protocol::{ClientEvent, Element, ErrorCode, StepType, ThreadPage};
@@ -160,7 +160,7 @@ struct CountingStore {
 
 #[async_trait::async_trait]
 impl DataLayer for CountingStore {
-    async fn get_or_create_user(&self, identifier: &str) -> DataResult<User> {
+    async fn get_or_create_user(&self, identifier: &str) -> DataResult<UserRecord> {
         self.inner.get_or_create_user(identifier).await
     }
     async fn write(&self, batch: WriteBatch) -> DataResult<()> {

@@ -222,7 +222,8 @@ impl Auth {
         let sid = crate::ids::new_token();
         let now = now_millis();
         let lifetime = self.session_lifetime();
-        let expires_at = now.saturating_add(u64::try_from(lifetime.as_millis()).unwrap_or(u64::MAX));
+        let expires_at =
+            now.saturating_add(u64::try_from(lifetime.as_millis()).unwrap_or(u64::MAX));
         let login = LoginSession {
             key_hash: key_hash(&sid),
             user_id: id.to_string(),
@@ -277,7 +278,7 @@ impl Auth {
         }
     }
 
-    async fn from_token(&self, token: &str) -> Option<CurrentUser> {
+    async fn token_user(&self, token: &str) -> Option<CurrentUser> {
         let claims = self.keys.verify(token).ok()?;
         match &claims.sid {
             Some(sid) => {
@@ -297,7 +298,7 @@ impl Auth {
         }
     }
 
-    async fn from_proxy(&self, request: &Parts) -> Option<CurrentUser> {
+    async fn proxy_user(&self, request: &Parts) -> Option<CurrentUser> {
         let header = self.header.as_ref()?;
         let peer = request
             .extensions
@@ -333,14 +334,14 @@ fn key_hash(sid: &str) -> String {
 #[async_trait::async_trait]
 impl Identify for Auth {
     async fn identify(&self, request: &Parts) -> Option<CurrentUser> {
-        if let Some(user) = self.from_proxy(request).await {
+        if let Some(user) = self.proxy_user(request).await {
             return Some(user);
         }
         if request.headers.contains_key(AUTHORIZATION) {
             // A bad bearer token is refused outright.
-            return self.from_token(bearer_token(request)?).await;
+            return self.token_user(bearer_token(request)?).await;
         }
         let token = self.cookie.read(&request.headers)?;
-        self.from_token(&token).await
+        self.token_user(&token).await
     }
 }

@@ -45,7 +45,10 @@ pub(crate) fn build(
     if hooks.password.is_none() && hooks.header.is_none() && !built_in {
         return Ok(None);
     }
-    let secret = AuthSecret::from_env()?;
+    let secret = match &hooks.secret {
+        Some(secret) => secret.clone(),
+        None => AuthSecret::from_env()?,
+    };
     let kept = data.clone().and_then(|data| data.auth_store());
     let password = match (&hooks.password, built_in) {
         (Some(_), true) => return Err(AuthSetupError::TwoPasswordLogins),

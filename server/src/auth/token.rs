@@ -195,7 +195,8 @@ mod tests {
 
         let none_alg = format!(
             "{}.{}.",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#),
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(r#"{"alg":"none","typ":"JWT"}"#),
             forged
         );
         assert!(keys(SECRET).verify(&none_alg).is_err());

@@ -106,7 +106,11 @@ pub enum CookieSameSite {
 }
 
 impl CookieSameSite {
-    const ALL: [CookieSameSite; 3] = [CookieSameSite::Lax, CookieSameSite::Strict, CookieSameSite::None];
+    const ALL: [CookieSameSite; 3] = [
+        CookieSameSite::Lax,
+        CookieSameSite::Strict,
+        CookieSameSite::None,
+    ];
     const EXPECTED: &'static str = r#"one of "lax", "strict", "none""#;
 
     /// The name used in `config.toml`.

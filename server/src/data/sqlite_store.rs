@@ -231,7 +231,9 @@ impl DataLayer for SqliteDataLayer {
         self.user_by_identifier(&user.identifier).await
     }
 
-    fn auth_store(self: std::sync::Arc<Self>) -> Option<std::sync::Arc<dyn crate::auth::AuthStore>> {
+    fn auth_store(
+        self: std::sync::Arc<Self>,
+    ) -> Option<std::sync::Arc<dyn crate::auth::AuthStore>> {
         Some(self)
     }
 

@@ -11,7 +11,6 @@
 //! `GET /auth/user` (who is signed in) is a user route, inside the layer.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::header::{ACCEPT, CACHE_CONTROL, LOCATION, SET_COOKIE};
@@ -25,7 +24,7 @@ use super::api_error::ApiError;
 use super::login_page::LoginPage;
 use super::router::AppState;
 use super::CurrentUser;
-use crate::auth::{bearer_token, Auth, LoginError, SignedIn};
+use crate::auth::{bearer_token, LoginError, SignedIn};
 use crate::http::Identify;
 
 /// Longest `next` kept, in bytes.
@@ -97,11 +96,8 @@ pub(crate) fn badge(user: &CurrentUser) -> Option<SignedInUser> {
     })
 }
 
-fn auth_of(state: &AppState) -> Result<&Arc<Auth>, Response> {
-    state
-        .auth
-        .as_ref()
-        .ok_or_else(|| ApiError::NotFound("this app has no logins").into_response())
+fn no_logins() -> Response {
+    ApiError::NotFound("this app has no logins").into_response()
 }
 
 pub(crate) async fn login_page(
@@ -172,9 +168,8 @@ pub(crate) async fn password_login(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let auth = match auth_of(&state) {
-        Ok(auth) => auth,
-        Err(response) => return response,
+    let Some(auth) = &state.auth else {
+        return no_logins();
     };
     let json = wants_json(&headers);
     let next = local_path(form.next.as_deref());
@@ -193,9 +188,8 @@ pub(crate) async fn password_login(
 }
 
 pub(crate) async fn logout(State(state): State<AppState>, request: Request) -> Response {
-    let auth = match auth_of(&state) {
-        Ok(auth) => auth,
-        Err(response) => return response,
+    let Some(auth) = &state.auth else {
+        return no_logins();
     };
     let json = wants_json(request.headers());
     let (parts, _) = request.into_parts();
@@ -214,9 +208,8 @@ pub(crate) async fn logout(State(state): State<AppState>, request: Request) -> R
 }
 
 pub(crate) async fn jwt_exchange(State(state): State<AppState>, request: Request) -> Response {
-    let auth = match auth_of(&state) {
-        Ok(auth) => auth,
-        Err(response) => return response,
+    let Some(auth) = &state.auth else {
+        return no_logins();
     };
     let (parts, _) = request.into_parts();
     let user = match bearer_token(&parts) {

@@ -116,10 +116,7 @@ fn is_page_visit(parts: &Parts) -> bool {
 
 /// 303 to the sign-in page, which returns here afterwards.
 fn to_login_page(parts: &Parts) -> Response {
-    let here = parts
-        .uri
-        .path_and_query()
-        .map_or("/", |path| path.as_str());
+    let here = parts.uri.path_and_query().map_or("/", |path| path.as_str());
     let next = percent_encoding::utf8_percent_encode(here, percent_encoding::NON_ALPHANUMERIC);
     let location = format!("/login?next={next}");
     match HeaderValue::from_str(&location) {

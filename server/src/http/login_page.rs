@@ -186,9 +186,15 @@ mod tests {
             ..LoginPage::default()
         }
         .render();
-        assert!(html.contains("href=\"/auth/oauth/github?next=/thread/a%20b\""), "{html}");
+        assert!(
+            html.contains("href=\"/auth/oauth/github?next=/thread/a%20b\""),
+            "{html}"
+        );
         assert!(html.contains("Continue with GitHub"), "{html}");
-        assert!(html.contains("The username or password is not right."), "{html}");
+        assert!(
+            html.contains("The username or password is not right."),
+            "{html}"
+        );
         assert!(!html.contains("login-form"), "{html}");
     }
 }

@@ -154,10 +154,7 @@ fn ui_for_request(ui: &UiConfig) -> UiConfig {
     let user = use_context::<axum::http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<CurrentUser>().cloned())
         .and_then(|user| auth_routes::badge(&user));
-    UiConfig {
-        user,
-        ..ui.clone()
-    }
+    UiConfig { user, ..ui.clone() }
 }
 
 /// The app: pages, server functions and the user routes behind the

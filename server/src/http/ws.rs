@@ -209,12 +209,7 @@ fn parse_hello(
     })
 }
 
-async fn connection(
-    socket: WebSocket,
-    runtime: Arc<Runtime>,
-    user: CurrentUser,
-    client: IpAddr,
-) {
+async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: CurrentUser, client: IpAddr) {
     let mut conn = Connection {
         socket,
         cursor: 0,
@@ -251,7 +246,11 @@ async fn connection(
     };
 
     let attached = match hello {
-        Ok(hello) => runtime.attach(&user.id, user.user.clone(), client, hello).await,
+        Ok(hello) => {
+            runtime
+                .attach(&user.id, user.user.clone(), client, hello)
+                .await
+        }
         Err(refusal) => Err(refusal),
     };
     let attached = match attached {

@@ -130,7 +130,14 @@ impl Runtime {
             .persistence
             .is_some()
             .then(|| PersistState::new_thread(owner.to_string()));
-        self.start_session(owner, profile, client, thread, persist, RunRequest::ChatStart)
+        self.start_session(
+            owner,
+            profile,
+            client,
+            thread,
+            persist,
+            RunRequest::ChatStart,
+        )
     }
 
     fn start_session(
@@ -147,8 +154,7 @@ impl Runtime {
         self.check_caps(&sessions, owner, client)?;
         let (session, queue) = Session::new(
             id.clone(),
-            owner.clone(),
-            profile,
+            (owner.clone(), profile),
             client,
             thread,
             persist,

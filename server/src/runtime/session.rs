@@ -151,8 +151,7 @@ fn paged(steps: Vec<Step>) -> Vec<Vec<Step>> {
 impl Session {
     pub(crate) fn new(
         id: SessionId,
-        owner: UserId,
-        user: Option<Arc<crate::auth::User>>,
+        (owner, user): (UserId, Option<Arc<crate::auth::User>>),
         client: std::net::IpAddr,
         thread: ThreadState,
         persist: Option<PersistState>,

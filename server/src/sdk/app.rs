@@ -194,6 +194,21 @@ impl Loquat {
         self
     }
 
+    /// Signs session and bearer tokens with this secret instead of
+    /// `LOQUAT_AUTH_SECRET` (for an app that keeps its secrets elsewhere).
+    ///
+    /// ```
+    /// use loquat::auth::{create_secret, AuthSecret};
+    ///
+    /// let secret = AuthSecret::new(&create_secret()).unwrap();
+    /// let app = loquat::Loquat::new().auth_secret(secret);
+    /// # let _ = app;
+    /// ```
+    pub fn auth_secret(mut self, secret: crate::auth::AuthSecret) -> Self {
+        self.auth.secret = Some(secret);
+        self
+    }
+
     /// Runs when a user signs out (their sign-in has already ended).
     ///
     /// ```no_run

@@ -280,10 +280,51 @@ impl Client {
     }
 
     async fn connect_raw(addr: SocketAddr) -> Client {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
-            .await
-            .expect("connect");
-        Client {
+        Self::connect_raw_with(addr, &[]).await.expect("connect")
+    }
+
+    /// Connects with extra handshake headers (a cookie, a bearer token)
+    /// and says hello for a new session; `Err` with the status when the
+    /// handshake is refused.
+    pub async fn connect_with(addr: SocketAddr, headers: &[(&str, &str)]) -> Result<Client, u16> {
+        let mut client = Self::connect_raw_with(addr, headers).await?;
+        client
+            .send(&ClientEvent::Hello {
+                session_id: None,
+                last_seq: None,
+                thread_id: None,
+            })
+            .await;
+        client.wait_for(|c| !c.session_id.is_empty()).await;
+        Ok(client)
+    }
+
+    /// Connects with extra headers and asks for a thread from history.
+    pub async fn open_thread_with(
+        addr: SocketAddr,
+        headers: &[(&str, &str)],
+        thread_id: &str,
+    ) -> Result<Client, u16> {
+        let mut client = Self::connect_raw_with(addr, headers).await?;
+        client.hello_thread(thread_id).await;
+        Ok(client)
+    }
+
+    async fn connect_raw_with(addr: SocketAddr, headers: &[(&str, &str)]) -> Result<Client, u16> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{addr}/ws").into_client_request().unwrap();
+        for (name, value) in headers {
+            let name: tokio_tungstenite::tungstenite::http::HeaderName = name.parse().unwrap();
+            request.headers_mut().insert(name, value.parse().unwrap());
+        }
+        let ws = match tokio_tungstenite::connect_async(request).await {
+            Ok((ws, _)) => ws,
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                return Err(response.status().as_u16())
+            }
+            Err(err) => panic!("connect: {err}"),
+        };
+        Ok(Client {
             ws,
             session_id: String::new(),
             thread_id: String::new(),
@@ -297,7 +338,7 @@ impl Client {
             snapshots: 0,
             snapshot_pages: 0,
             largest_frame: 0,
-        }
+        })
     }
 
     fn addr(&self) -> SocketAddr {
