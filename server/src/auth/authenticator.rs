@@ -90,6 +90,20 @@ impl From<DataError> for LoginError {
     }
 }
 
+/// What an [`Auth`] is made of (see `setup.rs`).
+pub(crate) struct AuthParts {
+    pub(crate) keys: TokenKeys,
+    pub(crate) store: Arc<dyn AuthStore>,
+    pub(crate) data: Option<Arc<dyn DataLayer>>,
+    pub(crate) password: Option<PasswordLogin>,
+    pub(crate) header: Option<HeaderLogin>,
+    pub(crate) on_logout: Option<LogoutHook>,
+    pub(crate) oauth: Option<super::oauth::OAuth>,
+    pub(crate) public_url: Option<String>,
+    pub(crate) cookie: CookieSettings,
+    pub(crate) limiter: LoginLimiter,
+}
+
 /// A new sign-in: the user and the `Set-Cookie` that carries it.
 pub(crate) struct SignedIn {
     pub(crate) user: CurrentUser,
@@ -104,6 +118,9 @@ pub(crate) struct Auth {
     pub(crate) password: Option<PasswordLogin>,
     pub(crate) header: Option<HeaderLogin>,
     pub(crate) on_logout: Option<LogoutHook>,
+    pub(crate) oauth: Option<super::oauth::OAuth>,
+    /// `LOQUAT_URL`: where OAuth providers send the browser back to.
+    pub(crate) public_url: Option<String>,
     pub(crate) cookie: CookieSettings,
     pub(crate) limiter: LoginLimiter,
     /// identifier → stored user id, so a bearer or header request does not
@@ -112,17 +129,19 @@ pub(crate) struct Auth {
 }
 
 impl Auth {
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn new(
-        keys: TokenKeys,
-        store: Arc<dyn AuthStore>,
-        data: Option<Arc<dyn DataLayer>>,
-        password: Option<PasswordLogin>,
-        header: Option<HeaderLogin>,
-        on_logout: Option<LogoutHook>,
-        cookie: CookieSettings,
-        limiter: LoginLimiter,
-    ) -> Auth {
+    pub(crate) fn new(parts: AuthParts) -> Auth {
+        let AuthParts {
+            keys,
+            store,
+            data,
+            password,
+            header,
+            on_logout,
+            oauth,
+            public_url,
+            cookie,
+            limiter,
+        } = parts;
         Auth {
             keys,
             store,
@@ -130,10 +149,40 @@ impl Auth {
             password,
             header,
             on_logout,
+            oauth,
+            public_url,
             cookie,
             limiter,
             user_ids: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Where `provider` sends the browser back: under `LOQUAT_URL`, or the
+    /// request's own host when that is a loopback name (development).
+    /// Elsewhere without `LOQUAT_URL` there is no safe answer: the host
+    /// header is the client's, and the scheme behind a TLS proxy unknown.
+    pub(crate) fn redirect_uri(&self, provider: &str, request: &Parts) -> Option<String> {
+        let base = match &self.public_url {
+            Some(url) => url.trim().trim_end_matches('/').to_string(),
+            None => {
+                let host = request
+                    .headers
+                    .get(axum::http::header::HOST)?
+                    .to_str()
+                    .ok()?;
+                let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
+                let loopback = matches!(name, "localhost" | "127.0.0.1" | "[::1]");
+                if !loopback {
+                    tracing::error!(
+                        "OAuth sign-in needs LOQUAT_URL (the app's public URL, e.g. \
+                         https://chat.example.com) to build the redirect URI"
+                    );
+                    return None;
+                }
+                format!("http://{host}")
+            }
+        };
+        Some(format!("{base}/auth/oauth/{provider}/callback"))
     }
 
     /// How long a sign-in lasts.
@@ -201,8 +250,11 @@ impl Auth {
                     .ok_or(LoginError::BadCredentials)
             }
             PasswordLogin::BuiltIn => {
-                let hash = self.store.password_hash(username).await?;
-                let display_name = None;
+                let stored = self.store.password_user(username).await?;
+                let (hash, display_name) = match stored {
+                    Some(stored) => (Some(stored.hash), stored.display_name),
+                    None => (None, None),
+                };
                 if verify_on_pool(password.to_string(), hash).await {
                     Ok(User {
                         identifier: username.to_string(),

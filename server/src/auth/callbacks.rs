@@ -50,6 +50,7 @@ pub(crate) struct AuthHooks {
     pub(crate) password: Option<PasswordCallback>,
     pub(crate) header: Option<HeaderCallback>,
     pub(crate) on_logout: Option<LogoutHook>,
+    pub(crate) oauth: Option<super::oauth::OAuthCallback>,
     /// `Loquat::auth_secret`; else `LOQUAT_AUTH_SECRET`.
     pub(crate) secret: Option<super::AuthSecret>,
 }

@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use loquat_app::protocol::Millis;
 
-use super::store::{AuthStore, LoginSession, PasswordUser};
+use super::store::{AuthStore, LoginSession, PasswordUser, StoredPassword};
 use crate::data::DataResult;
 
 /// Sign-ins and password users in memory.
@@ -91,12 +91,15 @@ impl AuthStore for MemoryAuthStore {
             .is_none())
     }
 
-    async fn password_hash(&self, identifier: &str) -> DataResult<Option<String>> {
+    async fn password_user(&self, identifier: &str) -> DataResult<Option<StoredPassword>> {
         Ok(self
             .state()
             .passwords
             .get(identifier)
-            .map(|(_, hash, _)| hash.clone()))
+            .map(|(display_name, hash, _)| StoredPassword {
+                hash: hash.clone(),
+                display_name: display_name.clone(),
+            }))
     }
 
     async fn remove_password(&self, identifier: &str, now: Millis) -> DataResult<bool> {

@@ -12,6 +12,7 @@ mod callbacks;
 mod cookie;
 mod login_limit;
 mod memory_store;
+pub(crate) mod oauth;
 mod password;
 mod secret;
 mod setup;
@@ -25,13 +26,15 @@ pub(crate) use authenticator::{bearer_token, Auth, LoginError, SignedIn};
 pub(crate) use callbacks::{header_callback, logout_hook, password_callback, AuthHooks};
 pub use login_limit::LoginLimits;
 pub use memory_store::MemoryAuthStore;
+pub(crate) use oauth::oauth_callback;
+pub use oauth::ProviderError;
 pub use password::{
     hash_password, verify_password, PasswordError, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS,
 };
 pub use secret::{create_secret, AuthSecret, SecretError, MIN_SECRET_BYTES, SECRET_ENV};
 pub(crate) use setup::build;
 pub use setup::AuthSetupError;
-pub use store::{AuthStore, LoginSession, PasswordUser};
+pub use store::{AuthStore, LoginSession, PasswordUser, StoredPassword};
 pub use token::{Claims, TokenError, TokenKeys, MAX_TOKEN_BYTES};
 pub use trusted_proxies::TrustedProxies;
 pub use user::{User, MAX_IDENTIFIER_BYTES};

@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
-use super::authenticator::{Auth, HeaderLogin, PasswordLogin};
+use super::authenticator::{Auth, AuthParts, HeaderLogin, PasswordLogin};
 use super::callbacks::AuthHooks;
 use super::cookie::CookieSettings;
 use super::login_limit::{LoginLimiter, LoginLimits};
 use super::memory_store::MemoryAuthStore;
+use super::oauth::{OAuth, ProviderError};
 use super::secret::{AuthSecret, SecretError};
 use super::token::TokenKeys;
 use super::trusted_proxies::TrustedProxies;
@@ -31,6 +32,13 @@ pub enum AuthSetupError {
     TwoPasswordLogins,
     #[error("[auth] trusted_proxies: `{0}` is neither an address nor a network (10.0.0.0/8)")]
     Proxy(String),
+    #[error("OAuth: {0}")]
+    OAuth(#[from] ProviderError),
+    #[error(
+        "Loquat::oauth is set but no provider is configured: set the OAUTH_<PROVIDER>_CLIENT_ID \
+         and OAUTH_<PROVIDER>_CLIENT_SECRET variables of at least one (see docs/auth.md)"
+    )]
+    NoProvider,
 }
 
 /// The app's logins, or `None` when it has none.
@@ -42,7 +50,11 @@ pub(crate) fn build(
     limits: LoginLimits,
 ) -> Result<Option<Arc<Auth>>, AuthSetupError> {
     let built_in = config.auth.password_users;
-    if hooks.password.is_none() && hooks.header.is_none() && !built_in {
+    let oauth = OAuth::from_env(&process_env(), hooks.oauth.clone())?;
+    if hooks.oauth.is_some() && oauth.is_none() {
+        return Err(AuthSetupError::NoProvider);
+    }
+    if hooks.password.is_none() && hooks.header.is_none() && !built_in && oauth.is_none() {
         return Ok(None);
     }
     let secret = match &hooks.secret {
@@ -76,14 +88,23 @@ pub(crate) fn build(
         },
         max_age: config.project.user_session_timeout,
     };
-    Ok(Some(Arc::new(Auth::new(
-        TokenKeys::new(&secret),
+    Ok(Some(Arc::new(Auth::new(AuthParts {
+        keys: TokenKeys::new(&secret),
         store,
         data,
         password,
         header,
-        hooks.on_logout.clone(),
+        on_logout: hooks.on_logout.clone(),
+        oauth,
+        public_url: public_url.map(str::to_string),
         cookie,
-        LoginLimiter::new(limits),
-    ))))
+        limiter: LoginLimiter::new(limits),
+    }))))
+}
+
+/// The process environment (UTF-8 variables only).
+fn process_env() -> std::collections::HashMap<String, String> {
+    std::env::vars_os()
+        .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
+        .collect()
 }

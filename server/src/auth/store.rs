@@ -33,6 +33,13 @@ pub struct PasswordUser {
     pub created_at: Millis,
 }
 
+/// A built-in user's password hash (a PHC string) and display name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredPassword {
+    pub hash: String,
+    pub display_name: Option<String>,
+}
+
 /// Storage for sign-ins and built-in users. Implementations must be safe to
 /// call from many tasks at once.
 #[async_trait::async_trait]
@@ -62,8 +69,8 @@ pub trait AuthStore: Send + Sync + 'static {
         password_hash: &str,
     ) -> DataResult<bool>;
 
-    /// The built-in user's password hash, if they exist.
-    async fn password_hash(&self, identifier: &str) -> DataResult<Option<String>>;
+    /// The built-in user's password hash and display name, if they exist.
+    async fn password_user(&self, identifier: &str) -> DataResult<Option<StoredPassword>>;
 
     /// Removes a built-in user's password and ends their sign-ins; false
     /// when there was no such user. Their conversations stay.

@@ -117,10 +117,24 @@ impl TokenKeys {
 
     /// The claims of a token signed with this secret and not expired.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        self.verify_value(token)
+    }
+
+    /// Signs any claims with an `exp` (the OAuth flow's own state).
+    pub(crate) fn sign_value<T: Serialize>(&self, claims: &T) -> Result<String, TokenError> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .map_err(|err| TokenError::Invalid(err.to_string()))
+    }
+
+    /// The claims of a token [`TokenKeys::sign_value`] made, unexpired.
+    pub(crate) fn verify_value<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+    ) -> Result<T, TokenError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::TooLarge);
         }
-        match jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation) {
+        match jsonwebtoken::decode::<T>(token, &self.decoding, &self.validation) {
             Ok(data) => Ok(data.claims),
             Err(err) => match err.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => Err(TokenError::Expired),

@@ -43,7 +43,7 @@ pub async fn run(command: UsersCommand) -> Result<String, UsersError> {
         } => {
             let store = open(&options).await?;
             check_identifier(&identifier)?;
-            if store.password_hash(&identifier).await?.is_some() {
+            if store.password_user(&identifier).await?.is_some() {
                 return Err(UsersError::Exists(identifier));
             }
             let hash = hash_password(&read_password(&options, true)?)?;
@@ -57,7 +57,7 @@ pub async fn run(command: UsersCommand) -> Result<String, UsersError> {
             options,
         } => {
             let store = open(&options).await?;
-            if store.password_hash(&identifier).await?.is_none() {
+            if store.password_user(&identifier).await?.is_none() {
                 return Err(UsersError::NoSuchUser(identifier));
             }
             let hash = hash_password(&read_password(&options, true)?)?;

@@ -6,7 +6,7 @@ use sqlx::Row;
 
 use super::sqlite_store::{from_json, json_text, query_error, to_i64, to_u64};
 use super::{DataError, DataResult, SqliteDataLayer};
-use crate::auth::{AuthStore, LoginSession, PasswordUser};
+use crate::auth::{AuthStore, LoginSession, PasswordUser, StoredPassword};
 
 fn corrupt(err: sqlx::Error) -> DataError {
     DataError::Corrupt(err.to_string())
@@ -132,14 +132,22 @@ impl AuthStore for SqliteDataLayer {
         Ok(!matches!(existed, Some(Some(_))))
     }
 
-    async fn password_hash(&self, identifier: &str) -> DataResult<Option<String>> {
-        let hash: Option<Option<String>> =
-            sqlx::query_scalar("SELECT password_hash FROM auth_users WHERE identifier = ?")
-                .bind(identifier)
-                .fetch_optional(self.pool())
-                .await
-                .map_err(query_error)?;
-        Ok(hash.flatten())
+    async fn password_user(&self, identifier: &str) -> DataResult<Option<StoredPassword>> {
+        let row = sqlx::query(
+            "SELECT password_hash, display_name FROM auth_users \
+             WHERE identifier = ? AND password_hash IS NOT NULL",
+        )
+        .bind(identifier)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(query_error)?;
+        row.map(|row| {
+            Ok(StoredPassword {
+                hash: row.try_get("password_hash").map_err(corrupt)?,
+                display_name: row.try_get("display_name").map_err(corrupt)?,
+            })
+        })
+        .transpose()
     }
 
     async fn remove_password(&self, identifier: &str, now: Millis) -> DataResult<bool> {

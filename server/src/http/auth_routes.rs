@@ -21,7 +21,7 @@ use loquat_app::protocol::SignedInUser;
 use serde::Deserialize;
 
 use super::api_error::ApiError;
-use super::login_page::LoginPage;
+use super::login_page::{LoginPage, ProviderButton};
 use super::router::AppState;
 use super::CurrentUser;
 use crate::auth::{bearer_token, LoginError, SignedIn};
@@ -123,7 +123,15 @@ pub(crate) async fn login_page(
         css_href: state.site.assets().css,
         password: auth.password.is_some(),
         header: auth.header.is_some(),
-        providers: Vec::new(),
+        providers: auth
+            .oauth
+            .iter()
+            .flat_map(|oauth| oauth.buttons())
+            .map(|(id, label)| ProviderButton {
+                id: id.to_string(),
+                label: label.to_string(),
+            })
+            .collect(),
         status,
         next,
     };

@@ -11,6 +11,7 @@ mod export_stream;
 mod history;
 mod host_guard;
 mod login_page;
+mod oauth_routes;
 pub(crate) mod origin_policy;
 #[cfg(test)]
 mod route_coverage;

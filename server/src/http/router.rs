@@ -20,6 +20,7 @@ use super::current_user::{identify, CurrentUser, Identify};
 use super::element;
 use super::history::RuntimeHistory;
 use super::host_guard::refuse_unknown_hosts;
+use super::oauth_routes;
 use super::origin_policy::OriginPolicy;
 use super::security_headers::add_security_headers;
 use super::static_files::files_or_not_found;
@@ -145,6 +146,11 @@ pub(crate) fn public_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/auth/login", post(auth_routes::password_login)),
         ("/auth/logout", post(auth_routes::logout)),
         ("/auth/jwt", post(auth_routes::jwt_exchange)),
+        ("/auth/oauth/{provider}", get(oauth_routes::start)),
+        (
+            "/auth/oauth/{provider}/callback",
+            get(oauth_routes::callback),
+        ),
     ]
 }
 

@@ -2,7 +2,9 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use crate::auth::{header_callback, logout_hook, password_callback, Auth, AuthHooks, User};
+use crate::auth::{
+    header_callback, logout_hook, oauth_callback, password_callback, Auth, AuthHooks, User,
+};
 use crate::cli::{Cli, Command, ServeOptions};
 use crate::config::Config;
 use crate::data::{DataError, DataLayer, SqliteDataLayer, LOCAL_USER};
@@ -191,6 +193,32 @@ impl Loquat {
         Fut: Future<Output = Option<User>> + Send + 'static,
     {
         self.auth.header = Some(header_callback(check));
+        self
+    }
+
+    /// Decides who may sign in with an OAuth provider. The providers are
+    /// the ones configured in the environment (`OAUTH_GITHUB_CLIENT_ID`,
+    /// `OAUTH_GOOGLE_CLIENT_ID`, …, see `docs/auth.md`); `check` gets the
+    /// provider's id, the access token, the provider's raw user (ID-token
+    /// claims and user info, or GitHub's user) and the default [`User`],
+    /// and returns the user to sign in, or `None` to refuse. Without it,
+    /// every user the provider signs in is accepted as the default user.
+    ///
+    /// ```no_run
+    /// use loquat::{Loquat, User};
+    ///
+    /// Loquat::new().oauth(|provider, _token, raw, user| async move {
+    ///     // Only the company's Google accounts.
+    ///     let domain = raw.get("hd").and_then(|v| v.as_str());
+    ///     (provider == "google" && domain == Some("example.com")).then_some(user)
+    /// });
+    /// ```
+    pub fn oauth<F, Fut>(mut self, check: F) -> Self
+    where
+        F: Fn(String, String, serde_json::Value, User) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Option<User>> + Send + 'static,
+    {
+        self.auth.oauth = Some(oauth_callback(check));
         self
     }
 
