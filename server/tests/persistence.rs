@@ -28,7 +28,7 @@ fn echo_app() -> Loquat {
             reply.finish().await?;
             Ok(())
         })
-        .on_chat_resume(|chat: Chat| async move {
+        .on_chat_resume(|chat: Chat, _thread| async move {
             chat.send(Message::system("resumed")).await?;
             Ok(())
         })

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use loquat::config::Config;
 use loquat::data::{
-    DataLayer, DataResult, FeedbackRecord, SqliteDataLayer, ThreadFilter, ThreadRecord, UserRecord,
-    WriteBatch,
+    DataLayer, DataResult, FeedbackRecord, SqliteDataLayer, ThreadFilter, ThreadRecord,
+    ThreadUpdate, UserRecord, WriteBatch,
 };
 use loquat::protocol::{ClientEvent, Element, ErrorCode, StepType, ThreadPage};
 use loquat::{
@@ -189,13 +189,13 @@ impl DataLayer for CountingStore {
     ) -> DataResult<ThreadPage> {
         self.inner.list_threads(user_id, filter).await
     }
-    async fn rename_thread(
+    async fn update_thread(
         &self,
         user_id: &UserId,
         thread_id: &ThreadId,
-        name: &str,
+        update: &ThreadUpdate,
     ) -> DataResult<bool> {
-        self.inner.rename_thread(user_id, thread_id, name).await
+        self.inner.update_thread(user_id, thread_id, update).await
     }
     async fn delete_thread(&self, user_id: &UserId, thread_id: &ThreadId) -> DataResult<bool> {
         self.inner.delete_thread(user_id, thread_id).await

@@ -15,7 +15,8 @@ pub mod transfer;
 
 pub use error::{DataError, DataResult};
 pub use records::{
-    FeedbackRecord, ThreadCursor, ThreadFilter, ThreadRecord, UserRecord, WriteBatch, LOCAL_USER,
+    FeedbackRecord, ThreadCursor, ThreadFilter, ThreadRecord, ThreadUpdate, UserRecord, WriteBatch,
+    LOCAL_USER,
 };
 pub use sqlite_store::SqliteDataLayer;
 
@@ -75,13 +76,28 @@ pub trait DataLayer: Send + Sync + 'static {
     async fn list_threads(&self, user_id: &UserId, filter: &ThreadFilter)
         -> DataResult<ThreadPage>;
 
+    /// Changes a thread's name, tags or metadata (each that is set); false
+    /// when it is not the user's.
+    async fn update_thread(
+        &self,
+        user_id: &UserId,
+        thread_id: &ThreadId,
+        update: &ThreadUpdate,
+    ) -> DataResult<bool>;
+
     /// Renames a thread; false when it is not the user's.
     async fn rename_thread(
         &self,
         user_id: &UserId,
         thread_id: &ThreadId,
         name: &str,
-    ) -> DataResult<bool>;
+    ) -> DataResult<bool> {
+        let update = ThreadUpdate {
+            name: Some(name.to_string()),
+            ..ThreadUpdate::default()
+        };
+        self.update_thread(user_id, thread_id, &update).await
+    }
 
     /// Deletes a thread with its steps, elements and feedback; false when it
     /// is not the user's.

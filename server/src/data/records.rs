@@ -36,6 +36,24 @@ pub struct ThreadRecord {
     pub metadata: serde_json::Map<String, serde_json::Value>,
 }
 
+/// What [`super::DataLayer::update_thread`] changes: each field that is
+/// set replaces the stored one.
+///
+/// ```
+/// let update = loquat::data::ThreadUpdate {
+///     name: Some("Trip to Lisbon".into()),
+///     tags: Some(vec!["travel".into()]),
+///     ..Default::default()
+/// };
+/// assert!(update.metadata.is_none());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadUpdate {
+    pub name: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
 /// Changes written together in one transaction, in this order: thread
 /// upserts, step upserts (in the given order), element upserts, step
 /// deletions, element deletions.

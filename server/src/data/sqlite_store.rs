@@ -17,7 +17,7 @@ use super::sqlite_elements::{
 use super::sqlite_write::{upsert_steps, upsert_threads};
 use super::{
     DataError, DataLayer, DataResult, FeedbackRecord, ThreadCursor, ThreadFilter, ThreadRecord,
-    UserRecord, WriteBatch,
+    ThreadUpdate, UserRecord, WriteBatch,
 };
 use crate::ids::{ElementId, ThreadId, UserId};
 use crate::time::now_millis;
@@ -368,19 +368,24 @@ impl DataLayer for SqliteDataLayer {
         })
     }
 
-    async fn rename_thread(
+    async fn update_thread(
         &self,
         user_id: &UserId,
         thread_id: &ThreadId,
-        name: &str,
+        update: &ThreadUpdate,
     ) -> DataResult<bool> {
-        let done = sqlx::query("UPDATE threads SET name = ? WHERE id = ? AND user_id = ?")
-            .bind(name)
-            .bind(thread_id.as_str())
-            .bind(user_id.as_str())
-            .execute(&self.pool)
-            .await
-            .map_err(query_error)?;
+        let done = sqlx::query(
+            "UPDATE threads SET name = COALESCE(?, name), tags = COALESCE(?, tags), \
+             metadata = COALESCE(?, metadata) WHERE id = ? AND user_id = ?",
+        )
+        .bind(update.name.as_deref())
+        .bind(update.tags.as_ref().map(json_text))
+        .bind(update.metadata.as_ref().map(json_text))
+        .bind(thread_id.as_str())
+        .bind(user_id.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(query_error)?;
         Ok(done.rows_affected() > 0)
     }
 

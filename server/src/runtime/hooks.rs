@@ -5,6 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use crate::data::ThreadRecord;
 use crate::error::HookResult;
 use crate::sdk::{ActionCall, Chat, Message};
 
@@ -12,6 +13,7 @@ pub(crate) type HookFuture = Pin<Box<dyn Future<Output = HookResult> + Send + 's
 pub(crate) type ChatHook = Arc<dyn Fn(Chat) -> HookFuture + Send + Sync>;
 pub(crate) type MessageHook = Arc<dyn Fn(Chat, Message) -> HookFuture + Send + Sync>;
 pub(crate) type ActionHook = Arc<dyn Fn(Chat, ActionCall) -> HookFuture + Send + Sync>;
+pub(crate) type ResumeHook = Arc<dyn Fn(Chat, ThreadRecord) -> HookFuture + Send + Sync>;
 
 /// Every hook an app may register; all optional.
 #[derive(Clone, Default)]
@@ -20,7 +22,7 @@ pub(crate) struct Hooks {
     pub(crate) on_message: Option<MessageHook>,
     pub(crate) on_stop: Option<ChatHook>,
     pub(crate) on_chat_end: Option<ChatHook>,
-    pub(crate) on_chat_resume: Option<ChatHook>,
+    pub(crate) on_chat_resume: Option<ResumeHook>,
     /// Action callbacks by action name.
     pub(crate) actions: HashMap<String, ActionHook>,
 }
@@ -47,4 +49,12 @@ where
     Fut: Future<Output = HookResult> + Send + 'static,
 {
     Arc::new(move |chat, call| Box::pin(f(chat, call)))
+}
+
+pub(crate) fn resume_hook<F, Fut>(f: F) -> ResumeHook
+where
+    F: Fn(Chat, ThreadRecord) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = HookResult> + Send + 'static,
+{
+    Arc::new(move |chat, thread| Box::pin(f(chat, thread)))
 }

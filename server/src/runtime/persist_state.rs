@@ -14,6 +14,10 @@ use super::thread::ThreadState;
 use crate::data::{ThreadRecord, WriteBatch};
 use crate::time::now_millis;
 
+/// The key of a thread's metadata that keeps the JSON part of its user
+/// session, restored when the thread is resumed.
+pub(crate) const USER_SESSION_KEY: &str = "user_session";
+
 /// Longest automatic thread name, in characters.
 const NAME_CHARS: usize = 60;
 
@@ -23,6 +27,11 @@ pub(crate) struct PersistState {
     pub(crate) owner: String,
     saved: bool,
     name: Option<String>,
+    tags: Vec<String>,
+    metadata: serde_json::Map<String, serde_json::Value>,
+    /// The JSON part of the user session, stored in the thread's metadata
+    /// under [`USER_SESSION_KEY`]; `Some` while not yet written.
+    user_session: Option<serde_json::Map<String, serde_json::Value>>,
     created_at: Millis,
     updated_at: Millis,
     /// Steps changed since they were last submitted.
@@ -78,6 +87,9 @@ impl PersistState {
             owner,
             saved: false,
             name: None,
+            tags: Vec::new(),
+            metadata: serde_json::Map::new(),
+            user_session: None,
             created_at: now,
             updated_at: now,
             dirty: HashSet::new(),
@@ -92,6 +104,9 @@ impl PersistState {
             owner: record.user_id.clone(),
             saved: true,
             name: record.name.clone(),
+            tags: record.tags.clone(),
+            metadata: record.metadata.clone(),
+            user_session: None,
             created_at: record.created_at,
             updated_at: record.updated_at,
             dirty,
@@ -101,6 +116,37 @@ impl PersistState {
 
     pub(crate) fn is_saved(&self) -> bool {
         self.saved
+    }
+
+    /// Applies what a hook changed about the thread (its next record has it).
+    pub(crate) fn update(&mut self, update: &crate::data::ThreadUpdate) {
+        if let Some(name) = &update.name {
+            self.name = Some(name.clone());
+        }
+        if let Some(tags) = &update.tags {
+            self.tags = tags.clone();
+        }
+        if let Some(metadata) = &update.metadata {
+            let kept = self.metadata.remove(USER_SESSION_KEY);
+            self.metadata = metadata.clone();
+            if let Some(kept) = kept {
+                self.metadata.insert(USER_SESSION_KEY.into(), kept);
+            }
+        }
+    }
+
+    /// The user session a resumed thread was stored with.
+    pub(crate) fn saved_user_session(&self) -> Option<serde_json::Map<String, serde_json::Value>> {
+        match self.metadata.get(USER_SESSION_KEY) {
+            Some(serde_json::Value::Object(values)) => Some(values.clone()),
+            _ => None,
+        }
+    }
+
+    /// Notes the JSON part of the user session, to be written with the
+    /// thread's record (at the next checkpoint).
+    pub(crate) fn set_user_session(&mut self, values: serde_json::Map<String, serde_json::Value>) {
+        self.user_session = Some(values);
     }
 
     /// Notes a change about to be applied (call before applying it).
@@ -134,11 +180,16 @@ impl PersistState {
 
     /// The streaming steps to checkpoint, if any changed since last time.
     pub(crate) fn checkpoint(&mut self, thread: &ThreadState) -> Option<WriteBatch> {
-        if !self.saved || self.dirty.is_empty() {
+        if !self.saved || (self.dirty.is_empty() && self.user_session.is_none()) {
             return None;
         }
+        let threads = match self.user_session.is_some() {
+            true => vec![self.record(&thread.id)],
+            false => Vec::new(),
+        };
         let steps = self.take_dirty(thread, &HashSet::new());
         Some(WriteBatch {
+            threads,
             steps,
             ..Default::default()
         })
@@ -242,16 +293,31 @@ impl PersistState {
         steps
     }
 
-    /// The thread's record as it would be stored now.
-    pub(crate) fn record(&self, thread_id: &str) -> ThreadRecord {
+    /// The thread's record as it would be stored now (the user session's
+    /// JSON part in its metadata); the pending user session counts as
+    /// written once a record has been taken.
+    pub(crate) fn record(&mut self, thread_id: &str) -> ThreadRecord {
+        if let Some(values) = self.user_session.take() {
+            if values.is_empty() {
+                self.metadata.remove(USER_SESSION_KEY);
+            } else {
+                self.metadata
+                    .insert(USER_SESSION_KEY.into(), serde_json::Value::Object(values));
+            }
+        }
+        self.peek_record(thread_id)
+    }
+
+    /// The record, without taking the pending user session.
+    pub(crate) fn peek_record(&self, thread_id: &str) -> ThreadRecord {
         ThreadRecord {
             id: thread_id.to_string(),
             user_id: self.owner.clone(),
             name: self.name.clone(),
             created_at: self.created_at,
             updated_at: self.updated_at,
-            tags: Vec::new(),
-            metadata: Default::default(),
+            tags: self.tags.clone(),
+            metadata: self.metadata.clone(),
         }
     }
 

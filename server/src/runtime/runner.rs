@@ -54,9 +54,9 @@ async fn execute(session: &Arc<Session>, epoch: u64, request: RunRequest) {
             Some(hook) => hook(chat.clone()),
             None => return,
         },
-        RunRequest::ChatResume => match &hooks.on_chat_resume {
-            Some(hook) => hook(chat.clone()),
-            None => return,
+        RunRequest::ChatResume => match (&hooks.on_chat_resume, chat.session().record()) {
+            (Some(hook), Some(thread)) => hook(chat.clone(), thread),
+            _ => return,
         },
         RunRequest::Message(message) => match &hooks.on_message {
             Some(hook) => hook(chat.clone(), *message),

@@ -17,7 +17,7 @@ use super::thread::ThreadState;
 use super::Runtime;
 use crate::error::ChatError;
 use crate::files::stored_keys;
-use crate::ids::{SessionId, UserId};
+use crate::ids::{SessionId, ThreadId, UserId};
 use crate::sdk::UserSession;
 use crate::time::now_millis;
 
@@ -186,6 +186,21 @@ impl Session {
             interactions,
             user_session: UserSession::default(),
             runtime,
+        });
+        // A resumed thread's saved user session is back before its first hook.
+        if let Some(values) = session
+            .lock()
+            .persist
+            .as_ref()
+            .and_then(|p| p.saved_user_session())
+        {
+            session.user_session.restore(values);
+        }
+        let weak = Arc::downgrade(&session);
+        session.user_session.on_save(move |values| {
+            if let Some(session) = weak.upgrade() {
+                session.save_user_session(values);
+            }
         });
         (session, queue_rx)
     }
@@ -362,7 +377,70 @@ impl Session {
     /// The thread's record as it would be stored now.
     pub(crate) fn record(&self) -> Option<crate::data::ThreadRecord> {
         let st = self.lock();
-        st.persist.as_ref().map(|p| p.record(&st.thread.id))
+        st.persist.as_ref().map(|p| p.peek_record(&st.thread.id))
+    }
+
+    /// Changes the thread's name, tags or metadata (from a hook): shown in
+    /// the history at once, and written after everything the session
+    /// submitted before (a thread not saved yet gets them when it is).
+    pub(crate) async fn update_thread(
+        &self,
+        update: crate::data::ThreadUpdate,
+    ) -> Result<(), ChatError> {
+        let (pending, summary) = {
+            let mut guard = self.lock();
+            let st = &mut *guard;
+            if st.closed {
+                return Err(ChatError::SessionClosed);
+            }
+            let Some(persist) = st.persist.as_mut() else {
+                return Ok(());
+            };
+            persist.update(&update);
+            let pending = match (&self.runtime.persistence, persist.is_saved()) {
+                (Some(persistence), true) => {
+                    let batch = crate::data::WriteBatch {
+                        threads: vec![persist.record(&st.thread.id)],
+                        ..Default::default()
+                    };
+                    Some((persistence.clone(), persistence.submit_and_wait(batch)))
+                }
+                _ => None,
+            };
+            (
+                pending,
+                persist.is_saved().then(|| persist.summary(&st.thread.id)),
+            )
+        };
+        if let Some((persistence, written)) = pending {
+            // The record's upsert keeps a stored name; the new one replaces it.
+            let _ = written.wait().await;
+            if let (Some(name), Some(thread)) = (&update.name, ThreadId::parse(&self.thread_id())) {
+                let rename = crate::data::ThreadUpdate {
+                    name: Some(name.clone()),
+                    ..Default::default()
+                };
+                if let Err(err) = persistence
+                    .data
+                    .update_thread(&self.owner, &thread, &rename)
+                    .await
+                {
+                    tracing::error!(error = %err, "renaming a thread failed");
+                    return Err(ChatError::Storage("the thread name".into()));
+                }
+            }
+        }
+        if let Some(thread) = summary {
+            let _ = self.emit(ServerEvent::ThreadUpdated { thread });
+        }
+        Ok(())
+    }
+
+    /// Notes the JSON part of the user session for the next checkpoint.
+    pub(crate) fn save_user_session(&self, values: serde_json::Map<String, serde_json::Value>) {
+        if let Some(persist) = self.lock().persist.as_mut() {
+            persist.set_user_session(values);
+        }
     }
 
     /// The user the session belongs to.

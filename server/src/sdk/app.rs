@@ -12,7 +12,7 @@ use crate::error::{HookResult, ServeError};
 use crate::files::{FileStorage, LocalFileStorage};
 use crate::http::origin_policy::PUBLIC_URL_ENV;
 use crate::http::OriginPolicy;
-use crate::runtime::hooks::{action_hook, chat_hook, message_hook, Hooks};
+use crate::runtime::hooks::{action_hook, chat_hook, message_hook, resume_hook, Hooks};
 use crate::runtime::persist::Persistence;
 use crate::runtime::{Runtime, RuntimeLimits};
 use crate::site::{Bundle, Site};
@@ -139,13 +139,26 @@ impl Loquat {
         self
     }
 
-    /// Runs when the user resumes a thread from history (with persistence).
+    /// Runs when the user resumes a thread from history (with persistence),
+    /// with the thread as stored: name, tags, metadata. What the app
+    /// [`crate::UserSession::save`]d in it is already back.
+    ///
+    /// ```no_run
+    /// use loquat::{Chat, Loquat, Message};
+    /// use loquat::data::ThreadRecord;
+    ///
+    /// Loquat::new().on_chat_resume(|chat: Chat, thread: ThreadRecord| async move {
+    ///     let name = thread.name.unwrap_or_default();
+    ///     chat.send(Message::assistant(format!("Back to “{name}”."))).await?;
+    ///     Ok(())
+    /// });
+    /// ```
     pub fn on_chat_resume<F, Fut>(mut self, hook: F) -> Self
     where
-        F: Fn(Chat) -> Fut + Send + Sync + 'static,
+        F: Fn(Chat, crate::data::ThreadRecord) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = HookResult> + Send + 'static,
     {
-        self.hooks.on_chat_resume = Some(chat_hook(hook));
+        self.hooks.on_chat_resume = Some(resume_hook(hook));
         self
     }
 

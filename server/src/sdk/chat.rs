@@ -15,6 +15,9 @@ use crate::runtime::operations;
 use crate::runtime::session::Session;
 use crate::time::now_millis;
 
+/// Longest thread name a hook may set, in characters.
+const MAX_THREAD_NAME_CHARS: usize = 200;
+
 /// The handle hooks use to talk to the chat. Cheap to clone; clones refer to
 /// the same session. Everything sent goes to the session's thread and reaches
 /// every browser tab attached to it, including ones that attach later.
@@ -55,6 +58,62 @@ impl Chat {
     /// ```
     pub fn user(&self) -> Option<&crate::User> {
         self.session.user()
+    }
+
+    /// Names the thread (the history shows the name at once). Without
+    /// persistence there is no history, and this does nothing.
+    ///
+    /// ```no_run
+    /// # async fn demo(chat: loquat::Chat) -> Result<(), loquat::BoxError> {
+    /// chat.set_thread_name("Trip to Lisbon").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_thread_name(&self, name: impl Into<String>) -> Result<(), ChatError> {
+        let name: String = name.into().chars().take(MAX_THREAD_NAME_CHARS).collect();
+        self.update_thread(crate::data::ThreadUpdate {
+            name: Some(name),
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// Replaces the thread's tags (kept with it, exported, filterable).
+    pub async fn set_thread_tags(&self, tags: Vec<String>) -> Result<(), ChatError> {
+        self.update_thread(crate::data::ThreadUpdate {
+            tags: Some(tags),
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// Replaces the thread's metadata (the app's own; the `user_session` key
+    /// is kept for [`UserSession::save`]).
+    ///
+    /// ```no_run
+    /// # async fn demo(chat: loquat::Chat) -> Result<(), loquat::BoxError> {
+    /// let meta = loquat::json!({ "customer": "ACME" });
+    /// chat.set_thread_metadata(meta.as_object().cloned().unwrap_or_default()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_thread_metadata(
+        &self,
+        metadata: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), ChatError> {
+        self.update_thread(crate::data::ThreadUpdate {
+            metadata: Some(metadata),
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// Changes the thread's name, tags and metadata at once.
+    pub async fn update_thread(&self, update: crate::data::ThreadUpdate) -> Result<(), ChatError> {
+        self.session.update_thread(update).await
+    }
+
+    /// The thread as it would be stored now (with persistence).
+    pub fn thread(&self) -> Option<crate::data::ThreadRecord> {
+        self.session.record()
     }
 
     /// The id of the thread being shown.

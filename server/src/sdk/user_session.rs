@@ -13,10 +13,29 @@ use std::sync::{Arc, Mutex};
 /// assert_eq!(count, Some(1));
 /// # }
 /// ```
+///
+/// Values kept with [`UserSession::save`] are JSON: they are stored with the
+/// thread (in its metadata, under `user_session`) and are back when the
+/// user resumes it from history, as Chainlit restores the serializable part
+/// of its user session.
+///
+/// ```
+/// # async fn demo(chat: loquat::Chat) -> Result<(), loquat::BoxError> {
+/// chat.user_session().save("language", &"Portuguese")?;
+/// let language: Option<String> = chat.user_session().load("language");
+/// assert_eq!(language.as_deref(), Some("Portuguese"));
+/// # Ok(()) }
+/// ```
 #[derive(Default, Clone)]
 pub struct UserSession {
     values: Arc<Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>>,
+    saved: Arc<Mutex<serde_json::Map<String, serde_json::Value>>>,
+    /// Called with the saved values after each change (the session notes
+    /// them for its next checkpoint).
+    on_save: Arc<std::sync::OnceLock<SaveHook>>,
 }
+
+type SaveHook = Box<dyn Fn(serde_json::Map<String, serde_json::Value>) + Send + Sync>;
 
 impl std::fmt::Debug for UserSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -62,7 +81,56 @@ impl UserSession {
 
     /// Removes `key`; true when it was present.
     pub fn remove(&self, key: &str) -> bool {
-        self.values().remove(key).is_some()
+        let saved = self.saved_values().remove(key).is_some();
+        if saved {
+            self.notify();
+        }
+        self.values().remove(key).is_some() || saved
+    }
+
+    fn saved_values(
+        &self,
+    ) -> std::sync::MutexGuard<'_, serde_json::Map<String, serde_json::Value>> {
+        self.saved.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn notify(&self) {
+        if let Some(hook) = self.on_save.get() {
+            hook(self.saved_values().clone());
+        }
+    }
+
+    /// Stores `value` as JSON under `key`: kept with the thread and restored
+    /// when it is resumed. Fails when `value` cannot be serialized.
+    pub fn save<T: serde::Serialize + ?Sized>(
+        &self,
+        key: impl Into<String>,
+        value: &T,
+    ) -> Result<(), serde_json::Error> {
+        let value = serde_json::to_value(value)?;
+        self.saved_values().insert(key.into(), value);
+        self.notify();
+        Ok(())
+    }
+
+    /// The value [`UserSession::save`]d under `key`, if it is there and
+    /// reads as a `T`.
+    pub fn load<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
+        let value = self.saved_values().get(key).cloned()?;
+        serde_json::from_value(value).ok()
+    }
+
+    /// Restores the saved values of a resumed thread.
+    pub(crate) fn restore(&self, values: serde_json::Map<String, serde_json::Value>) {
+        *self.saved_values() = values;
+    }
+
+    /// Where changes to the saved values are reported (set once).
+    pub(crate) fn on_save(
+        &self,
+        hook: impl Fn(serde_json::Map<String, serde_json::Value>) + Send + Sync + 'static,
+    ) {
+        let _ = self.on_save.set(Box::new(hook));
     }
 }
 
