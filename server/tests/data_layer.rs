@@ -105,6 +105,7 @@ fn rich_steps(thread_id: &str) -> Vec<Step> {
             start: None,
             end: None,
             actions: vec![],
+            feedback: None,
         },
         Step {
             id: "s-run".into(),
@@ -126,6 +127,7 @@ fn rich_steps(thread_id: &str) -> Vec<Step> {
             actions: vec![loquat::Action::new("retry")
                 .payload(json!({"n": 1}))
                 .tooltip("Again")],
+            feedback: None,
         },
         Step {
             id: "s-tool".into(),
@@ -145,6 +147,7 @@ fn rich_steps(thread_id: &str) -> Vec<Step> {
             start: Some(1_700_000_000_002),
             end: Some(1_700_000_000_003),
             actions: vec![],
+            feedback: None,
         },
         Step {
             id: "s-odd".into(),
@@ -790,6 +793,7 @@ async fn elements_and_feedback_follow_their_thread() {
         for_id: "s-reply".into(),
         value: 1,
         comment: None,
+        reasons: vec!["Inaccurate".into()],
     };
     assert!(!data.upsert_feedback(&uid(&bob.id), &fb).await.unwrap());
     assert!(data.upsert_feedback(&uid(&alice.id), &fb).await.unwrap());

@@ -29,6 +29,12 @@ pub enum ClientEvent {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         files: Vec<String>,
     },
+    /// The user's feedback on an assistant message; `None` takes it back.
+    Feedback {
+        step_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        feedback: Option<super::Feedback>,
+    },
     /// The user answers the app's question `id`.
     Answer { id: String, answer: AskAnswer },
     /// Cancel the active run and discard queued messages.

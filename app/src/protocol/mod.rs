@@ -19,7 +19,10 @@ pub use server_event::{
     Envelope, ErrorCode, RunOutcome, ServerEvent, SidePanel, SignedInUser, UiConfig,
     DEFAULT_MAX_FRAME_BYTES,
 };
-pub use step::{reactions_in, ShowInput, Step, StepType, FOOTER_KEY, REACTIONS_KEY};
+pub use step::{
+    reactions_in, Feedback, ShowInput, Step, StepType, FOOTER_KEY, MAX_FEEDBACK_COMMENT_CHARS,
+    REACTIONS_KEY,
+};
 pub use thread::{ThreadPage, ThreadSummary};
 
 /// Version of the wire protocol; bumped on incompatible changes.
@@ -67,6 +70,11 @@ mod tests {
                 .payload(serde_json::json!({"n": 1}))
                 .icon("play")
                 .tooltip("Go")],
+            feedback: Some(Feedback {
+                value: 0,
+                comment: Some("off by one".into()),
+                reasons: vec!["Inaccurate".into()],
+            }),
         }
     }
 

@@ -88,6 +88,12 @@ pub struct UiConfig {
     /// larger one (the server would close the socket on it).
     #[serde(default = "default_max_frame_bytes")]
     pub max_frame_bytes: usize,
+    /// Thumbs up/down under assistant messages.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub feedback: bool,
+    /// Reasons offered with feedback.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub feedback_reasons: Vec<String>,
     /// Who is signed in, when the app has logins: the header shows them
     /// with a sign-out button.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -104,6 +110,10 @@ pub struct SignedInUser {
     /// Avatar URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// The server's default frame limit (1 MiB).

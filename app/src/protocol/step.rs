@@ -124,7 +124,25 @@ pub struct Step {
     /// Buttons shown on the step (messages show them under the content).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<Action>,
+    /// The user's feedback on an assistant message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<Feedback>,
 }
+
+/// Thumbs up or down on an assistant message, with an optional comment and
+/// reasons from the app's list (`[features] feedback_reasons`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Feedback {
+    /// 1: good, 0: bad (as Chainlit stores it).
+    pub value: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+}
+
+/// Longest feedback comment, in characters.
+pub const MAX_FEEDBACK_COMMENT_CHARS: usize = 2000;
 
 fn is_false(b: &bool) -> bool {
     !*b

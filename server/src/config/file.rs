@@ -36,6 +36,8 @@ pub(super) const SECTIONS: &[(&str, &[&str])] = &[
             "unsafe_allow_html",
             "edit_message",
             "spontaneous_file_upload",
+            "feedback",
+            "feedback_reasons",
         ],
     ),
     (
@@ -123,6 +125,14 @@ unsafe_allow_html = false
 # Let users edit their earlier messages; the conversation re-runs from there.
 # Env: LOQUAT_EDIT_MESSAGE
 edit_message = true
+
+# Thumbs up/down under each assistant reply, with an optional comment;
+# kept with the thread, exported, and passed to the app's on_feedback.
+# Env: LOQUAT_FEEDBACK
+feedback = true
+
+# Reasons users may pick with their feedback: ["Inaccurate", "Not helpful"].
+feedback_reasons = []
 
 [features.spontaneous_file_upload]
 # Let users attach files to their messages (button, drag-and-drop, paste).
@@ -280,6 +290,10 @@ fn features(
                 features.unsafe_allow_html = walker.boolean("features", key, value)?;
             }
             "edit_message" => features.edit_message = walker.boolean("features", key, value)?,
+            "feedback" => features.feedback = walker.boolean("features", key, value)?,
+            "feedback_reasons" => {
+                features.feedback_reasons = walker.strings("features", key, value)?;
+            }
             "spontaneous_file_upload" => uploads(
                 &mut features.spontaneous_file_upload,
                 walker.section_at(&["features", key], value)?,

@@ -17,6 +17,8 @@
 //! [features]
 //! unsafe_allow_html = false    # env LOQUAT_UNSAFE_ALLOW_HTML
 //! edit_message = true          # env LOQUAT_EDIT_MESSAGE
+//! feedback = true              # env LOQUAT_FEEDBACK
+//! feedback_reasons = []        # e.g. ["Inaccurate", "Not helpful"]
 //!
 //! [UI]
 //! name = "Loquat"              # env LOQUAT_UI_NAME
@@ -230,6 +232,11 @@ pub struct FeaturesConfig {
     pub edit_message: bool,
     /// `[features.spontaneous_file_upload]`: files attached to messages.
     pub spontaneous_file_upload: UploadConfig,
+    /// Thumbs up/down (with a comment) under assistant replies (default
+    /// true).
+    pub feedback: bool,
+    /// Reasons a user may pick with their feedback (default none).
+    pub feedback_reasons: Vec<String>,
 }
 
 impl Default for FeaturesConfig {
@@ -238,6 +245,8 @@ impl Default for FeaturesConfig {
             unsafe_allow_html: false,
             edit_message: true,
             spontaneous_file_upload: UploadConfig::default(),
+            feedback: true,
+            feedback_reasons: Vec::new(),
         }
     }
 }

@@ -76,6 +76,10 @@ pub struct WriteBatch {
     pub deleted_steps: Vec<(String, String)>,
     /// `(thread_id, element_id)` pairs.
     pub deleted_elements: Vec<(String, String)>,
+    /// Feedback upserted (after everything above), one per message.
+    pub feedbacks: Vec<FeedbackRecord>,
+    /// `(thread_id, step_id)` of feedback taken back.
+    pub deleted_feedbacks: Vec<(String, String)>,
 }
 
 impl WriteBatch {
@@ -86,6 +90,8 @@ impl WriteBatch {
             && self.elements.is_empty()
             && self.deleted_steps.is_empty()
             && self.deleted_elements.is_empty()
+            && self.feedbacks.is_empty()
+            && self.deleted_feedbacks.is_empty()
     }
 
     /// Appends another batch's changes after this one's.
@@ -95,6 +101,8 @@ impl WriteBatch {
         self.elements.extend(other.elements);
         self.deleted_steps.extend(other.deleted_steps);
         self.deleted_elements.extend(other.deleted_elements);
+        self.feedbacks.extend(other.feedbacks);
+        self.deleted_feedbacks.extend(other.deleted_feedbacks);
     }
 }
 
@@ -142,6 +150,37 @@ pub struct FeedbackRecord {
     /// 1 (good) or 0 (bad).
     pub value: i32,
     pub comment: Option<String>,
+    /// Reasons picked from the app's list.
+    #[serde(default)]
+    pub reasons: Vec<String>,
+}
+
+impl FeedbackRecord {
+    /// The record of a message's feedback (one per message: its id is the
+    /// message's).
+    pub fn of_step(
+        thread_id: &str,
+        step_id: &str,
+        feedback: &loquat_app::protocol::Feedback,
+    ) -> FeedbackRecord {
+        FeedbackRecord {
+            id: step_id.to_string(),
+            thread_id: thread_id.to_string(),
+            for_id: step_id.to_string(),
+            value: i32::from(feedback.value),
+            comment: feedback.comment.clone(),
+            reasons: feedback.reasons.clone(),
+        }
+    }
+
+    /// As the protocol shows it on the message.
+    pub fn feedback(&self) -> loquat_app::protocol::Feedback {
+        loquat_app::protocol::Feedback {
+            value: u8::from(self.value > 0),
+            comment: self.comment.clone(),
+            reasons: self.reasons.clone(),
+        }
+    }
 }
 
 #[cfg(test)]

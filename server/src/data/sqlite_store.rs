@@ -156,6 +156,7 @@ fn step_from_row(row: &SqliteRow) -> DataResult<Step> {
             .map_err(get_err)?
             .map(to_u64),
         actions: from_json("actions", &actions)?,
+        feedback: None,
     })
 }
 
@@ -194,6 +195,66 @@ impl SqliteDataLayer {
             created_at: to_u64(row.try_get("created_at").map_err(get_err)?),
         })
     }
+}
+
+/// Stores a feedback (one per message: a new one replaces the old).
+async fn upsert_feedback(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    feedback: &FeedbackRecord,
+) -> DataResult<()> {
+    sqlx::query(
+        "INSERT INTO feedbacks (id, thread_id, for_id, value, comment, reasons) \
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(thread_id, for_id) DO UPDATE SET \
+         value = excluded.value, comment = excluded.comment, reasons = excluded.reasons",
+    )
+    .bind(&feedback.id)
+    .bind(&feedback.thread_id)
+    .bind(&feedback.for_id)
+    .bind(feedback.value)
+    .bind(&feedback.comment)
+    .bind(json_text(&feedback.reasons))
+    .execute(&mut **tx)
+    .await
+    .map_err(query_error)?;
+    Ok(())
+}
+
+/// Puts each message's stored feedback on it.
+async fn attach_feedback(
+    pool: &SqlitePool,
+    thread_id: &ThreadId,
+    steps: &mut [Step],
+) -> DataResult<()> {
+    let rows = sqlx::query(
+        "SELECT id, thread_id, for_id, value, comment, reasons FROM feedbacks WHERE thread_id = ?",
+    )
+    .bind(thread_id.as_str())
+    .fetch_all(pool)
+    .await
+    .map_err(query_error)?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let get_err = |e: sqlx::Error| DataError::Corrupt(e.to_string());
+    let mut by_step = std::collections::HashMap::new();
+    for row in &rows {
+        let reasons: String = row.try_get("reasons").map_err(get_err)?;
+        let record = FeedbackRecord {
+            id: row.try_get("id").map_err(get_err)?,
+            thread_id: row.try_get("thread_id").map_err(get_err)?,
+            for_id: row.try_get("for_id").map_err(get_err)?,
+            value: row.try_get("value").map_err(get_err)?,
+            comment: row.try_get("comment").map_err(get_err)?,
+            reasons: from_json("reasons", &reasons)?,
+        };
+        by_step.insert(record.for_id.clone(), record.feedback());
+    }
+    for step in steps {
+        if let Some(feedback) = by_step.remove(&step.id) {
+            step.feedback = Some(feedback);
+        }
+    }
+    Ok(())
 }
 
 const THREAD_COLUMNS: &str = "id, user_id, name, created_at, updated_at, tags, metadata";
@@ -265,6 +326,17 @@ impl DataLayer for SqliteDataLayer {
         for (thread_id, element_id) in &batch.deleted_elements {
             delete_element(&mut tx, thread_id, element_id).await?;
         }
+        for feedback in &batch.feedbacks {
+            upsert_feedback(&mut tx, feedback).await?;
+        }
+        for (thread_id, step_id) in &batch.deleted_feedbacks {
+            sqlx::query("DELETE FROM feedbacks WHERE thread_id = ? AND for_id = ?")
+                .bind(thread_id)
+                .bind(step_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(query_error)?;
+        }
         tx.commit().await.map_err(query_error)
     }
 
@@ -301,7 +373,8 @@ impl DataLayer for SqliteDataLayer {
         .fetch_all(&self.pool)
         .await
         .map_err(query_error)?;
-        let steps = rows.iter().map(step_from_row).collect::<DataResult<_>>()?;
+        let mut steps: Vec<Step> = rows.iter().map(step_from_row).collect::<DataResult<_>>()?;
+        attach_feedback(&self.pool, thread_id, &mut steps).await?;
         Ok(Some((thread, steps)))
     }
 
@@ -447,23 +520,20 @@ impl DataLayer for SqliteDataLayer {
         user_id: &UserId,
         feedback: &FeedbackRecord,
     ) -> DataResult<bool> {
-        let done = sqlx::query(
-            "INSERT INTO feedbacks (id, thread_id, for_id, value, comment) \
-             SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS \
-             (SELECT 1 FROM threads WHERE id = ?2 AND user_id = ?6) \
-             ON CONFLICT(id) DO UPDATE SET value = excluded.value, comment = excluded.comment \
-             WHERE feedbacks.thread_id = excluded.thread_id",
-        )
-        .bind(&feedback.id)
-        .bind(&feedback.thread_id)
-        .bind(&feedback.for_id)
-        .bind(feedback.value)
-        .bind(&feedback.comment)
-        .bind(user_id.as_str())
-        .execute(&self.pool)
-        .await
-        .map_err(query_error)?;
-        Ok(done.rows_affected() > 0)
+        let owned: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM threads WHERE id = ? AND user_id = ?")
+                .bind(&feedback.thread_id)
+                .bind(user_id.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(query_error)?;
+        if owned.is_none() {
+            return Ok(false);
+        }
+        let mut tx = self.pool.begin().await.map_err(query_error)?;
+        upsert_feedback(&mut tx, feedback).await?;
+        tx.commit().await.map_err(query_error)?;
+        Ok(true)
     }
 
     async fn delete_feedback(&self, user_id: &UserId, feedback_id: &str) -> DataResult<bool> {

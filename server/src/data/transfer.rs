@@ -152,6 +152,15 @@ impl ThreadExport {
             if !seen.insert(step.id.as_str()) {
                 return Err(invalid("its id appears twice"));
             }
+            if let Some(feedback) = &step.feedback {
+                let comment = feedback.comment.as_deref().unwrap_or("");
+                if feedback.value > 1
+                    || comment.chars().count() > loquat_app::protocol::MAX_FEEDBACK_COMMENT_CHARS
+                    || feedback.reasons.len() > 32
+                {
+                    return Err(invalid("its feedback is malformed"));
+                }
+            }
         }
         if export.elements.len() > MAX_IMPORT_ELEMENTS {
             return Err(ImportError::TooManyElements(export.elements.len()));
@@ -193,7 +202,7 @@ impl ThreadExport {
     pub fn into_new_thread(self, user_id: &UserId, now: Millis) -> ImportedThread {
         let thread_id = ThreadId::generate();
         let mut ids: HashMap<String, String> = HashMap::new();
-        let steps = self
+        let steps: Vec<Step> = self
             .steps
             .into_iter()
             .map(|mut step| {
@@ -238,6 +247,17 @@ impl ThreadExport {
                 element
             })
             .collect();
+        let feedbacks = steps
+            .iter()
+            .filter_map(|step: &Step| {
+                let feedback = step.feedback.as_ref()?;
+                Some(super::FeedbackRecord::of_step(
+                    &step.thread_id,
+                    &step.id,
+                    feedback,
+                ))
+            })
+            .collect();
         let batch = WriteBatch {
             threads: vec![ThreadRecord {
                 id: thread_id.to_string(),
@@ -250,6 +270,7 @@ impl ThreadExport {
             }],
             steps,
             elements,
+            feedbacks,
             ..Default::default()
         };
         ImportedThread {

@@ -118,6 +118,8 @@ pub(crate) fn ui_config(runtime: &Runtime) -> UiConfig {
                 max_files: uploads.max_files,
             }
         }),
+        feedback: config.features.feedback,
+        feedback_reasons: config.features.feedback_reasons.clone(),
         user: None,
     }
 }

@@ -6,15 +6,16 @@
 use std::sync::Arc;
 
 use loquat_app::protocol::{Action, ClientEvent, Element, ElementKind, ErrorCode, StepType};
-use loquat_app::protocol::{ServerEvent, REACTIONS_KEY};
+use loquat_app::protocol::{Feedback, ServerEvent, MAX_FEEDBACK_COMMENT_CHARS, REACTIONS_KEY};
 
 use super::answers;
 use super::operations;
 use super::runner::RunRequest;
 use super::session::Session;
 use super::{Handled, Refusal};
+use crate::data::FeedbackRecord;
 use crate::error::ChatError;
-use crate::sdk::with_prop;
+use crate::sdk::{with_prop, Chat};
 
 impl Session {
     /// Does what `event` asks, or refuses it. Clicks, reactions and element
@@ -27,6 +28,7 @@ impl Session {
             event,
             ClientEvent::ActionClicked { .. }
                 | ClientEvent::React { .. }
+                | ClientEvent::Feedback { .. }
                 | ClientEvent::ElementPropsUpdated { .. }
                 | ClientEvent::ElementRemoveRequested { .. }
                 | ClientEvent::ElementAction { .. }
@@ -123,6 +125,19 @@ impl Session {
                 self.react(&step_id, &reaction, active)?;
                 Ok(Handled::Continue)
             }
+            ClientEvent::Feedback { step_id, feedback } => {
+                if !runtime.config.features.feedback {
+                    return Err(Refusal::new(
+                        ErrorCode::FeatureDisabled,
+                        "feedback is turned off",
+                    ));
+                }
+                let feedback = feedback
+                    .map(|f| checked_feedback(f, &runtime.config.features.feedback_reasons))
+                    .transpose()?;
+                self.give_feedback(&step_id, feedback).await;
+                Ok(Handled::Continue)
+            }
             ClientEvent::ElementPropsUpdated { id, props } => {
                 let mut element = self.custom_element(&id)?;
                 element.props = with_prop(std::mem::take(&mut element.props), None, "props", props);
@@ -178,6 +193,37 @@ impl Session {
         })
         .map(|_| ())
         .map_err(|_| unknown())
+    }
+
+    /// Puts the feedback on the message (every tab shows it), stores it
+    /// after what the session wrote before, and runs `on_feedback`.
+    async fn give_feedback(self: &Arc<Self>, step_id: &str, feedback: Option<Feedback>) {
+        let given = feedback.clone();
+        let emitted = self.emit_tracked(|thread| {
+            let mut step = thread
+                .get(step_id)
+                .filter(|s| s.step_type == StepType::AssistantMessage && !s.streaming)
+                .cloned()
+                .ok_or_else(|| ChatError::UnknownStep(step_id.to_string()))?;
+            step.feedback = given;
+            Ok(ServerEvent::StepUpdated { step })
+        });
+        if emitted.is_err() {
+            return;
+        }
+        let thread_id = self.thread_id();
+        let record = feedback
+            .as_ref()
+            .map(|f| FeedbackRecord::of_step(&thread_id, step_id, f));
+        self.store_feedback(&thread_id, step_id, record.clone());
+        if let (Some(hook), Some(record)) = (self.runtime.hooks.on_feedback.clone(), record) {
+            let chat = Chat::new(self.clone());
+            tokio::spawn(async move {
+                if let Err(err) = hook(chat, record).await {
+                    tracing::warn!(error = %err, "on_feedback failed");
+                }
+            });
+        }
     }
 
     /// A custom element of the session's thread: the only kind the browser
@@ -245,4 +291,28 @@ fn set_reaction(step: &mut loquat_app::protocol::Step, reaction: &str, active: b
         step.metadata
             .insert(REACTIONS_KEY.into(), serde_json::json!(reactions));
     }
+}
+
+/// The feedback as the browser sent it, if it is well-formed: a comment of
+/// bounded length, reasons from the app's list only.
+fn checked_feedback(mut feedback: Feedback, offered: &[String]) -> Result<Feedback, Refusal> {
+    let bad = |why: &str| Refusal::new(ErrorCode::MalformedFrame, why.to_string());
+    if feedback.value > 1 {
+        return Err(bad("feedback is 1 (good) or 0 (bad)"));
+    }
+    if let Some(comment) = &feedback.comment {
+        if comment.chars().count() > MAX_FEEDBACK_COMMENT_CHARS {
+            return Err(bad("the comment is too long"));
+        }
+    }
+    feedback.comment = feedback
+        .comment
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty());
+    if feedback.reasons.iter().any(|r| !offered.contains(r)) {
+        return Err(bad("that reason is not offered"));
+    }
+    feedback.reasons.sort();
+    feedback.reasons.dedup();
+    Ok(feedback)
 }

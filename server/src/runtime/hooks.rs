@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::data::ThreadRecord;
+use crate::data::{FeedbackRecord, ThreadRecord};
 use crate::error::HookResult;
 use crate::sdk::{ActionCall, Chat, Message};
 
@@ -13,6 +13,7 @@ pub(crate) type HookFuture = Pin<Box<dyn Future<Output = HookResult> + Send + 's
 pub(crate) type ChatHook = Arc<dyn Fn(Chat) -> HookFuture + Send + Sync>;
 pub(crate) type MessageHook = Arc<dyn Fn(Chat, Message) -> HookFuture + Send + Sync>;
 pub(crate) type ActionHook = Arc<dyn Fn(Chat, ActionCall) -> HookFuture + Send + Sync>;
+pub(crate) type FeedbackHook = Arc<dyn Fn(Chat, FeedbackRecord) -> HookFuture + Send + Sync>;
 pub(crate) type ResumeHook = Arc<dyn Fn(Chat, ThreadRecord) -> HookFuture + Send + Sync>;
 
 /// Every hook an app may register; all optional.
@@ -23,6 +24,7 @@ pub(crate) struct Hooks {
     pub(crate) on_stop: Option<ChatHook>,
     pub(crate) on_chat_end: Option<ChatHook>,
     pub(crate) on_chat_resume: Option<ResumeHook>,
+    pub(crate) on_feedback: Option<FeedbackHook>,
     /// Action callbacks by action name.
     pub(crate) actions: HashMap<String, ActionHook>,
 }
@@ -57,4 +59,12 @@ where
     Fut: Future<Output = HookResult> + Send + 'static,
 {
     Arc::new(move |chat, thread| Box::pin(f(chat, thread)))
+}
+
+pub(crate) fn feedback_hook<F, Fut>(f: F) -> FeedbackHook
+where
+    F: Fn(Chat, FeedbackRecord) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = HookResult> + Send + 'static,
+{
+    Arc::new(move |chat, feedback| Box::pin(f(chat, feedback)))
 }

@@ -436,6 +436,33 @@ impl Session {
         Ok(())
     }
 
+    /// Stores (or, with `None`, removes) a message's feedback, after
+    /// everything the session submitted before. A thread not saved yet has
+    /// nothing stored to attach it to.
+    pub(crate) fn store_feedback(
+        &self,
+        thread_id: &str,
+        step_id: &str,
+        record: Option<crate::data::FeedbackRecord>,
+    ) {
+        let Some(persistence) = &self.runtime.persistence else {
+            return;
+        };
+        let guard = self.lock();
+        if !guard.persist.as_ref().is_some_and(|p| p.is_saved()) {
+            return;
+        }
+        let mut batch = crate::data::WriteBatch::default();
+        match record {
+            Some(record) => batch.feedbacks.push(record),
+            None => batch
+                .deleted_feedbacks
+                .push((thread_id.to_string(), step_id.to_string())),
+        }
+        // Under the lock: it cannot overtake a write submitted before.
+        persistence.submit(batch);
+    }
+
     /// Notes the JSON part of the user session for the next checkpoint.
     pub(crate) fn save_user_session(&self, values: serde_json::Map<String, serde_json::Value>) {
         if let Some(persist) = self.lock().persist.as_mut() {

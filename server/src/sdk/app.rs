@@ -12,7 +12,9 @@ use crate::error::{HookResult, ServeError};
 use crate::files::{FileStorage, LocalFileStorage};
 use crate::http::origin_policy::PUBLIC_URL_ENV;
 use crate::http::OriginPolicy;
-use crate::runtime::hooks::{action_hook, chat_hook, message_hook, resume_hook, Hooks};
+use crate::runtime::hooks::{
+    action_hook, chat_hook, feedback_hook, message_hook, resume_hook, Hooks,
+};
 use crate::runtime::persist::Persistence;
 use crate::runtime::{Runtime, RuntimeLimits};
 use crate::site::{Bundle, Site};
@@ -263,6 +265,30 @@ impl Loquat {
         Fut: Future<Output = ()> + Send + 'static,
     {
         self.auth.on_logout = Some(logout_hook(hook));
+        self
+    }
+
+    /// Runs when a user gives feedback on an assistant reply (thumbs up or
+    /// down, with their comment and reasons once they send them). The
+    /// feedback is already stored with the thread; the hook runs beside the
+    /// chat, not in its queue.
+    ///
+    /// ```no_run
+    /// use loquat::{Chat, Loquat};
+    /// use loquat::data::FeedbackRecord;
+    ///
+    /// Loquat::new().on_feedback(|_chat: Chat, feedback: FeedbackRecord| async move {
+    ///     let verdict = if feedback.value > 0 { "good" } else { "bad" };
+    ///     tracing::info!(message = %feedback.for_id, verdict, comment = ?feedback.comment);
+    ///     Ok(())
+    /// });
+    /// ```
+    pub fn on_feedback<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Chat, crate::data::FeedbackRecord) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HookResult> + Send + 'static,
+    {
+        self.hooks.on_feedback = Some(feedback_hook(hook));
         self
     }
 

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::{MarkdownView, MessageEditor, ReactionBar, StepChildren};
+use super::{FeedbackBar, MarkdownView, MessageEditor, ReactionBar, StepChildren};
 use crate::client::StepModel;
 use crate::components::dom::{copy_to_clipboard, format_time, iso_time};
 use crate::components::elements::{ActionBar, MessageElements};
@@ -41,6 +41,9 @@ pub fn MessageView(model: StepModel) -> impl IntoView {
         && step.parent_id.is_none()
         && expect_context::<UiConfig>().edit_message;
     let editing = RwSignal::new(false);
+    let feedback = kind == StepType::AssistantMessage
+        && step.parent_id.is_none()
+        && expect_context::<UiConfig>().feedback;
     let long = Memo::new(move |_| {
         collapse_long
             && !model.step.with(|s| s.streaming)
@@ -94,9 +97,13 @@ pub fn MessageView(model: StepModel) -> impl IntoView {
                 <MessageElements model/>
                 <ActionBar model/>
                 <StepChildren model/>
-                <footer class="message-actions" class:has-reaction=move || model.step.with(|s| !s.reactions().is_empty())>
+                <footer
+                    class="message-actions"
+                    class:has-reaction=move || model.step.with(|s| !s.reactions().is_empty() || s.feedback.is_some())
+                >
                     <Show when=move || !model.step.with(|s| s.streaming)>
                         <ReactionBar model/>
+                        {feedback.then(|| view! { <FeedbackBar model/> })}
                     </Show>
                     <button
                         type="button"

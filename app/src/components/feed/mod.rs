@@ -1,6 +1,7 @@
 //! The conversation: messages, steps and their content.
 
 mod feed_view;
+mod feedback_bar;
 mod markdown_view;
 mod message;
 mod message_editor;
@@ -12,6 +13,7 @@ mod thinking;
 mod welcome;
 
 pub use feed_view::Feed;
+pub use feedback_bar::FeedbackBar;
 pub use markdown_view::MarkdownView;
 pub use message::MessageView;
 pub use message_editor::MessageEditor;

@@ -1,0 +1,131 @@
+use leptos::prelude::*;
+
+use crate::client::{self, ChatStore, StepModel};
+use crate::components::icons::{THUMB_DOWN, THUMB_UP};
+use crate::protocol::{ClientEvent, Feedback, UiConfig, MAX_FEEDBACK_COMMENT_CHARS};
+
+/// Thumbs up and down under an assistant reply. A vote is sent at once;
+/// then a small form takes an optional comment and reasons. Clicking the
+/// chosen thumb again takes the feedback back. The saved comment is shown
+/// under the reply.
+#[component]
+pub fn FeedbackBar(model: StepModel) -> impl IntoView {
+    let store = expect_context::<ChatStore>();
+    let reasons = StoredValue::new(expect_context::<UiConfig>().feedback_reasons);
+    let current = Memo::new(move |_| model.step.with(|s| s.feedback.clone()));
+    let open = RwSignal::new(false);
+    let comment = RwSignal::new(String::new());
+    let picked = RwSignal::new(Vec::<String>::new());
+    let send = move |feedback: Option<Feedback>| {
+        let sent = client::send(ClientEvent::Feedback {
+            step_id: model.step.with_untracked(|s| s.id.clone()),
+            feedback,
+        });
+        if !sent {
+            store
+                .notice
+                .set(Some("Not connected: try again in a moment".into()));
+        }
+    };
+    let vote = move |value: u8| {
+        if current.get_untracked().is_some_and(|f| f.value == value) {
+            send(None);
+            open.set(false);
+            return;
+        }
+        send(Some(Feedback {
+            value,
+            ..Feedback::default()
+        }));
+        comment.set(String::new());
+        picked.set(Vec::new());
+        open.set(true);
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(value) = current.get_untracked().map(|f| f.value) else {
+            return;
+        };
+        let text = comment.get_untracked();
+        send(Some(Feedback {
+            value,
+            comment: Some(text).filter(|t| !t.trim().is_empty()),
+            reasons: picked.get_untracked(),
+        }));
+        open.set(false);
+    };
+    let is = move |value: u8| move || current.get().is_some_and(|f| f.value == value);
+    let reason_boxes = move || {
+        reasons
+            .get_value()
+            .into_iter()
+            .map(|reason| {
+                let name = StoredValue::new(reason.clone());
+                let toggle = move |_| {
+                    let reason = name.get_value();
+                    picked.update(|p| match p.iter().position(|r| *r == reason) {
+                        Some(at) => {
+                            p.remove(at);
+                        }
+                        None => p.push(reason),
+                    });
+                };
+                view! {
+                    <label class="feedback-reason">
+                        <input type="checkbox" data-testid="feedback-reason" on:change=toggle/>
+                        {reason}
+                    </label>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <span class="feedback">
+            <button
+                type="button"
+                class="icon-btn"
+                class:on=is(1)
+                data-testid="feedback-up"
+                aria-pressed=move || is(1)().to_string()
+                title="Good answer"
+                aria-label="Good answer"
+                on:click=move |_| vote(1)
+                inner_html=THUMB_UP
+            ></button>
+            <button
+                type="button"
+                class="icon-btn"
+                class:on=is(0)
+                data-testid="feedback-down"
+                aria-pressed=move || is(0)().to_string()
+                title="Bad answer"
+                aria-label="Bad answer"
+                on:click=move |_| vote(0)
+                inner_html=THUMB_DOWN
+            ></button>
+        </span>
+        <Show when=move || open.get()>
+            <form class="feedback-form" on:submit=submit>
+                <textarea
+                    data-testid="feedback-comment"
+                    placeholder="Tell us more (optional)"
+                    maxlength=MAX_FEEDBACK_COMMENT_CHARS.to_string()
+                    rows="2"
+                    prop:value=move || comment.get()
+                    on:input=move |ev| comment.set(event_target_value(&ev))
+                ></textarea>
+                <div class="feedback-reasons">{reason_boxes}</div>
+                <button type="submit" class="btn btn-small" data-testid="feedback-submit">
+                    "Send feedback"
+                </button>
+            </form>
+        </Show>
+        {move || {
+            current
+                .get()
+                .and_then(|f| f.comment)
+                .filter(|_| !open.get())
+                .map(|text| view! { <p class="feedback-saved" data-testid="feedback-saved">{text}</p> })
+        }}
+    }
+}
