@@ -34,6 +34,11 @@ export const SESSION_COOKIE = 'loquat_session';
 export const LOGIN_TEXT = {
   badCredentials: 'The username or password is not right.',
   signedOut: 'You have signed out.',
+  /** A sign-in through an OAuth/OpenID provider failed on Loquat's side
+   *  (e.g. an ID token that does not check out). */
+  oauthFailed: 'The sign-in with the provider failed. Try again.',
+  /** The provider sent the user back with an error (e.g. they cancelled). */
+  oauthDenied: 'The provider did not let you sign in.',
 };
 
 const CLI_TIMEOUT_MS = 30_000;

@@ -8,6 +8,7 @@
  *   idp.issuer                       // http://127.0.0.1:PORT
  *   await idp.setMode('expired');    // the next ID token is tampered with (one-shot)
  *   await idp.lastAuthorize()        // query of the last GET /auth, e.g. { prompt: 'login', ... }
+ *   idp.logs()                       // what it wrote to stderr so far (for failure reports)
  *   await idp.stop();
  *
  *   const gh = await startGithub({ clientId, clientSecret, redirectUris });
@@ -54,17 +55,22 @@ export interface OidcProvider {
   /** The current mode and the last one applied. */
   mode(): Promise<{ mode: TamperMode; delay_ms: number; last_applied: TamperMode | null }>;
   lastAuthorize(): Promise<Record<string, string>>;
+  /** Its stderr so far. */
+  logs(): string;
   stop(): Promise<void>;
 }
 
 export interface GithubProvider {
   base: string;
   port: number;
+  /** Its stderr so far. */
+  logs(): string;
   stop(): Promise<void>;
 }
 
 interface Started<Ready> {
   ready: Ready;
+  logs(): string;
   stop(): Promise<void>;
 }
 
@@ -115,7 +121,7 @@ function startIdp<Ready>(script: string, options: IdpOptions): Promise<Started<R
       child.off('error', onError);
       child.off('exit', onEarlyExit);
       try {
-        resolve({ ready: JSON.parse(out.slice(0, newline)) as Ready, stop });
+        resolve({ ready: JSON.parse(out.slice(0, newline)) as Ready, logs: () => stderr, stop });
       } catch {
         fail(`bad ready line ${out.slice(0, newline)}`);
       }
@@ -129,7 +135,7 @@ async function json<T>(response: Response, what: string): Promise<T> {
 }
 
 export async function startOidcProvider(options: IdpOptions): Promise<OidcProvider> {
-  const { ready, stop } = await startIdp<{ issuer: string; port: number; control: string }>('oidc.mjs', options);
+  const { ready, logs, stop } = await startIdp<{ issuer: string; port: number; control: string }>('oidc.mjs', options);
   const { issuer, port, control } = ready;
   return {
     issuer,
@@ -149,11 +155,12 @@ export async function startOidcProvider(options: IdpOptions): Promise<OidcProvid
     async lastAuthorize() {
       return json(await fetch(`${control}/last-authorize`), 'lastAuthorize()');
     },
+    logs,
     stop,
   };
 }
 
 export async function startGithub(options: IdpOptions): Promise<GithubProvider> {
-  const { ready, stop } = await startIdp<{ base: string; port: number }>('github.mjs', options);
-  return { base: ready.base, port: ready.port, stop };
+  const { ready, logs, stop } = await startIdp<{ base: string; port: number }>('github.mjs', options);
+  return { base: ready.base, port: ready.port, logs, stop };
 }
