@@ -31,6 +31,19 @@ pub trait HistoryBackend: Send + Sync + 'static {
         request: &'a Parts,
         id: &'a str,
     ) -> BoxFuture<'a, Result<(), HistoryError>>;
+
+    /// A new read-only link to the thread: its path.
+    fn share_thread<'a>(
+        &'a self,
+        request: &'a Parts,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<String, HistoryError>>;
+
+    fn unshare_thread<'a>(
+        &'a self,
+        request: &'a Parts,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<(), HistoryError>>;
 }
 
 /// The backend as provided in context.

@@ -86,3 +86,18 @@ pub async fn delete_thread(id: String) -> Result<(), HistoryError> {
     let parts = request()?;
     service()?.delete_thread(&parts, &id).await.map_err(failed)
 }
+
+/// Makes a read-only link to one of the user's threads (replacing any
+/// earlier one, which stops working): its path, `/share/<token>`.
+#[server(prefix = "/api", endpoint = "threads/share")]
+pub async fn share_thread(id: String) -> Result<String, HistoryError> {
+    let parts = request()?;
+    service()?.share_thread(&parts, &id).await.map_err(failed)
+}
+
+/// Ends the thread's share link.
+#[server(prefix = "/api", endpoint = "threads/unshare")]
+pub async fn unshare_thread(id: String) -> Result<(), HistoryError> {
+    let parts = request()?;
+    service()?.unshare_thread(&parts, &id).await.map_err(failed)
+}

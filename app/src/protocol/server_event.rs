@@ -91,6 +91,9 @@ pub struct UiConfig {
     /// Thumbs up/down under assistant messages.
     #[serde(default, skip_serializing_if = "is_false")]
     pub feedback: bool,
+    /// Users may make read-only share links to their threads.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub sharing: bool,
     /// Reasons offered with feedback.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub feedback_reasons: Vec<String>,

@@ -375,8 +375,9 @@ pub(crate) fn bearer_token(request: &Parts) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-/// What the store keeps instead of the session id.
-fn key_hash(sid: &str) -> String {
+/// What a store keeps instead of a secret token (a session id, a share
+/// link's token): its SHA-256, in hex.
+pub(crate) fn key_hash(sid: &str) -> String {
     Sha256::digest(sid.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -22,7 +22,7 @@ mod trusted_proxies;
 mod user;
 mod users_cli;
 
-pub(crate) use authenticator::{bearer_token, Auth, LoginError, SignedIn};
+pub(crate) use authenticator::{bearer_token, key_hash, Auth, LoginError, SignedIn};
 pub(crate) use callbacks::{header_callback, logout_hook, password_callback, AuthHooks};
 pub use login_limit::LoginLimits;
 pub use memory_store::MemoryAuthStore;

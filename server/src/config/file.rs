@@ -38,6 +38,7 @@ pub(super) const SECTIONS: &[(&str, &[&str])] = &[
             "spontaneous_file_upload",
             "feedback",
             "feedback_reasons",
+            "allow_thread_sharing",
         ],
     ),
     (
@@ -133,6 +134,12 @@ feedback = true
 
 # Reasons users may pick with their feedback: ["Inaccurate", "Not helpful"].
 feedback_reasons = []
+
+# Let users make a read-only link to one of their threads (and revoke it).
+# Anyone with the link can read the thread, signed in or not, unless the
+# app's on_shared_thread_view says otherwise.
+# Env: LOQUAT_ALLOW_THREAD_SHARING
+allow_thread_sharing = false
 
 [features.spontaneous_file_upload]
 # Let users attach files to their messages (button, drag-and-drop, paste).
@@ -291,6 +298,9 @@ fn features(
             }
             "edit_message" => features.edit_message = walker.boolean("features", key, value)?,
             "feedback" => features.feedback = walker.boolean("features", key, value)?,
+            "allow_thread_sharing" => {
+                features.allow_thread_sharing = walker.boolean("features", key, value)?;
+            }
             "feedback_reasons" => {
                 features.feedback_reasons = walker.strings("features", key, value)?;
             }

@@ -19,6 +19,7 @@
 //! edit_message = true          # env LOQUAT_EDIT_MESSAGE
 //! feedback = true              # env LOQUAT_FEEDBACK
 //! feedback_reasons = []        # e.g. ["Inaccurate", "Not helpful"]
+//! allow_thread_sharing = false # env LOQUAT_ALLOW_THREAD_SHARING
 //!
 //! [UI]
 //! name = "Loquat"              # env LOQUAT_UI_NAME
@@ -237,6 +238,8 @@ pub struct FeaturesConfig {
     pub feedback: bool,
     /// Reasons a user may pick with their feedback (default none).
     pub feedback_reasons: Vec<String>,
+    /// Let users share a read-only link to a thread (default false).
+    pub allow_thread_sharing: bool,
 }
 
 impl Default for FeaturesConfig {
@@ -247,6 +250,7 @@ impl Default for FeaturesConfig {
             spontaneous_file_upload: UploadConfig::default(),
             feedback: true,
             feedback_reasons: Vec::new(),
+            allow_thread_sharing: false,
         }
     }
 }

@@ -17,6 +17,9 @@ pub enum DataError {
     /// Stored data could not be decoded (e.g. invalid JSON in a column).
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// This data layer does not keep what was asked for (e.g. share links).
+    #[error("this data layer does not support {0}")]
+    Unsupported(&'static str),
     /// A write named a thread that belongs to another user.
     #[error("thread {0} belongs to another user")]
     NotOwner(String),

@@ -9,6 +9,7 @@ mod error;
 mod records;
 mod sqlite_auth;
 mod sqlite_elements;
+mod sqlite_shares;
 mod sqlite_store;
 mod sqlite_write;
 pub mod transfer;
@@ -25,6 +26,9 @@ use loquat_app::protocol::{Element, Step, ThreadPage};
 use std::sync::Arc;
 
 use crate::auth::AuthStore;
+
+/// A shared thread as its page shows it: record, steps, elements.
+pub type SharedThread = (ThreadRecord, Vec<Step>, Vec<Element>);
 use crate::ids::{ElementId, ThreadId, UserId};
 
 /// Where Loquat keeps users, threads, steps, elements and feedback.
@@ -46,6 +50,30 @@ pub trait DataLayer: Send + Sync + 'static {
     /// only the identifier.
     async fn sign_in_user(&self, user: &crate::User) -> DataResult<UserRecord> {
         self.get_or_create_user(&user.identifier).await
+    }
+
+    /// Makes `token_hash` (the SHA-256 of a share link's token) the
+    /// thread's read-only link, replacing any earlier one; false when the
+    /// thread is not the user's.
+    async fn share_thread(
+        &self,
+        _user_id: &UserId,
+        _thread_id: &ThreadId,
+        _token_hash: &str,
+    ) -> DataResult<bool> {
+        Err(DataError::Unsupported("share links"))
+    }
+
+    /// Ends the thread's share link; false when it had none or is not the
+    /// user's.
+    async fn unshare_thread(&self, _user_id: &UserId, _thread_id: &ThreadId) -> DataResult<bool> {
+        Err(DataError::Unsupported("share links"))
+    }
+
+    /// The thread (with its steps and elements) a share link's token hash
+    /// names, whoever asks.
+    async fn shared_thread(&self, _token_hash: &str) -> DataResult<Option<SharedThread>> {
+        Err(DataError::Unsupported("share links"))
     }
 
     /// Where sign-ins and built-in password users are kept, if this data

@@ -292,6 +292,23 @@ impl DataLayer for SqliteDataLayer {
         self.user_by_identifier(&user.identifier).await
     }
 
+    async fn share_thread(
+        &self,
+        user_id: &UserId,
+        thread_id: &ThreadId,
+        token_hash: &str,
+    ) -> DataResult<bool> {
+        self.put_share(user_id, thread_id, token_hash).await
+    }
+
+    async fn unshare_thread(&self, user_id: &UserId, thread_id: &ThreadId) -> DataResult<bool> {
+        self.drop_share(user_id, thread_id).await
+    }
+
+    async fn shared_thread(&self, token_hash: &str) -> DataResult<Option<super::SharedThread>> {
+        self.find_share(token_hash).await
+    }
+
     fn auth_store(
         self: std::sync::Arc<Self>,
     ) -> Option<std::sync::Arc<dyn crate::auth::AuthStore>> {

@@ -112,4 +112,44 @@ impl HistoryBackend for RuntimeHistory {
             }
         })
     }
+
+    fn share_thread<'a>(
+        &'a self,
+        request: &'a Parts,
+        id: &'a str,
+    ) -> loquat_app::history::BoxFuture<'a, Result<String, HistoryError>> {
+        Box::pin(async move {
+            if !self.0.config.features.allow_thread_sharing {
+                return Err(HistoryError::Disabled);
+            }
+            let user = self.user(request)?;
+            let id = thread_id(id)?;
+            let token = format!("{}{}", crate::ids::new_token(), crate::ids::new_token());
+            let hash = crate::auth::key_hash(&token);
+            match self.data()?.share_thread(&user, &id, &hash).await {
+                Ok(true) => Ok(format!("/share/{token}")),
+                Ok(false) => Err(HistoryError::NotFound),
+                Err(err) => Err(failed(err)),
+            }
+        })
+    }
+
+    fn unshare_thread<'a>(
+        &'a self,
+        request: &'a Parts,
+        id: &'a str,
+    ) -> loquat_app::history::BoxFuture<'a, Result<(), HistoryError>> {
+        Box::pin(async move {
+            if !self.0.config.features.allow_thread_sharing {
+                return Err(HistoryError::Disabled);
+            }
+            let user = self.user(request)?;
+            let id = thread_id(id)?;
+            // Not the user's, or not shared: either way nothing is shared now.
+            match self.data()?.unshare_thread(&user, &id).await {
+                Ok(_) => Ok(()),
+                Err(err) => Err(failed(err)),
+            }
+        })
+    }
 }

@@ -18,6 +18,7 @@ mod route_coverage;
 mod router;
 mod security_headers;
 pub(crate) mod serve;
+mod shared_page;
 mod static_files;
 mod thread_page;
 mod transfer;

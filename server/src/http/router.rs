@@ -23,6 +23,7 @@ use super::host_guard::refuse_unknown_hosts;
 use super::oauth_routes;
 use super::origin_policy::OriginPolicy;
 use super::security_headers::add_security_headers;
+use super::shared_page;
 use super::static_files::files_or_not_found;
 use super::thread_page::thread_page;
 use super::transfer;
@@ -119,6 +120,7 @@ pub(crate) fn ui_config(runtime: &Runtime) -> UiConfig {
             }
         }),
         feedback: config.features.feedback,
+        sharing: config.features.allow_thread_sharing && runtime.persistence.is_some(),
         feedback_reasons: config.features.feedback_reasons.clone(),
         user: None,
     }
@@ -140,8 +142,9 @@ pub(crate) fn user_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     ]
 }
 
-/// The routes a visitor uses before they have a user: signing in and out.
-/// Outside the identity layer, inside the boundary's guards.
+/// The routes a visitor uses before they have a user: signing in and out,
+/// and a thread's share link (the token is the permission). Outside the
+/// identity layer, inside the boundary's guards.
 pub(crate) fn public_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     vec![
         ("/login", get(auth_routes::login_page)),
@@ -153,6 +156,7 @@ pub(crate) fn public_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             "/auth/oauth/{provider}/callback",
             get(oauth_routes::callback),
         ),
+        ("/share/{token}", get(shared_page::shared_page)),
     ]
 }
 

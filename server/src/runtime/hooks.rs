@@ -14,6 +14,12 @@ pub(crate) type ChatHook = Arc<dyn Fn(Chat) -> HookFuture + Send + Sync>;
 pub(crate) type MessageHook = Arc<dyn Fn(Chat, Message) -> HookFuture + Send + Sync>;
 pub(crate) type ActionHook = Arc<dyn Fn(Chat, ActionCall) -> HookFuture + Send + Sync>;
 pub(crate) type FeedbackHook = Arc<dyn Fn(Chat, FeedbackRecord) -> HookFuture + Send + Sync>;
+/// `on_shared_thread_view`: may this viewer (signed in or not) read it?
+pub(crate) type SharedViewHook = Arc<
+    dyn Fn(ThreadRecord, Option<crate::User>) -> Pin<Box<dyn Future<Output = bool> + Send>>
+        + Send
+        + Sync,
+>;
 pub(crate) type ResumeHook = Arc<dyn Fn(Chat, ThreadRecord) -> HookFuture + Send + Sync>;
 
 /// Every hook an app may register; all optional.
@@ -25,6 +31,7 @@ pub(crate) struct Hooks {
     pub(crate) on_chat_end: Option<ChatHook>,
     pub(crate) on_chat_resume: Option<ResumeHook>,
     pub(crate) on_feedback: Option<FeedbackHook>,
+    pub(crate) on_shared_thread_view: Option<SharedViewHook>,
     /// Action callbacks by action name.
     pub(crate) actions: HashMap<String, ActionHook>,
 }
@@ -67,4 +74,12 @@ where
     Fut: Future<Output = HookResult> + Send + 'static,
 {
     Arc::new(move |chat, feedback| Box::pin(f(chat, feedback)))
+}
+
+pub(crate) fn shared_view_hook<F, Fut>(f: F) -> SharedViewHook
+where
+    F: Fn(ThreadRecord, Option<crate::User>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = bool> + Send + 'static,
+{
+    Arc::new(move |thread, viewer| Box::pin(f(thread, viewer)))
 }

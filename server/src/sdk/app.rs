@@ -13,7 +13,7 @@ use crate::files::{FileStorage, LocalFileStorage};
 use crate::http::origin_policy::PUBLIC_URL_ENV;
 use crate::http::OriginPolicy;
 use crate::runtime::hooks::{
-    action_hook, chat_hook, feedback_hook, message_hook, resume_hook, Hooks,
+    action_hook, chat_hook, feedback_hook, message_hook, resume_hook, shared_view_hook, Hooks,
 };
 use crate::runtime::persist::Persistence;
 use crate::runtime::{Runtime, RuntimeLimits};
@@ -289,6 +289,30 @@ impl Loquat {
         Fut: Future<Output = HookResult> + Send + 'static,
     {
         self.hooks.on_feedback = Some(feedback_hook(hook));
+        self
+    }
+
+    /// Decides who may read a shared thread (`[features]
+    /// allow_thread_sharing`): `check` gets the thread and the viewer (when
+    /// the app has logins and they are signed in) and returns whether they
+    /// may; a refused viewer sees the not-found page. Without it, anyone
+    /// with the link may.
+    ///
+    /// ```no_run
+    /// use loquat::{Loquat, User};
+    /// use loquat::data::ThreadRecord;
+    ///
+    /// // Only signed-in colleagues.
+    /// Loquat::new().on_shared_thread_view(|_thread: ThreadRecord, viewer: Option<User>| async move {
+    ///     viewer.is_some_and(|user| user.identifier.ends_with("@example.com"))
+    /// });
+    /// ```
+    pub fn on_shared_thread_view<F, Fut>(mut self, check: F) -> Self
+    where
+        F: Fn(crate::data::ThreadRecord, Option<User>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = bool> + Send + 'static,
+    {
+        self.hooks.on_shared_thread_view = Some(shared_view_hook(check));
         self
     }
 

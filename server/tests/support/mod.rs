@@ -2,6 +2,8 @@
 //! WebSocket client that checks sequencing as it applies events.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod auth;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -2,6 +2,7 @@
 
 mod header;
 mod not_found;
+mod share_panel;
 mod theme_toggle;
 mod thread_menu;
 mod user_menu;

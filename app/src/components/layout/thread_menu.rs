@@ -1,13 +1,17 @@
 use leptos::prelude::*;
 
+use super::share_panel::{share, SharePanel, Sharing};
 use crate::client::ChatStore;
 use crate::components::icons::{DOWNLOAD, MORE, UPLOAD};
+use crate::protocol::UiConfig;
 
 /// Download the conversation (JSON with every detail, or JSONL for
 /// fine-tuning) and import a JSON download as a new thread.
 #[component]
 pub fn ThreadMenu() -> impl IntoView {
     let store = expect_context::<ChatStore>();
+    let sharing_on = expect_context::<UiConfig>().sharing;
+    let sharing = RwSignal::new(Sharing::Closed);
     let open = RwSignal::new(false);
     let href = move |format: &str| {
         store
@@ -47,6 +51,12 @@ pub fn ThreadMenu() -> impl IntoView {
                             <span class="btn-icon-svg" inner_html=DOWNLOAD></span>
                             "Download as JSONL (fine-tuning)"
                         </a>
+                        {sharing_on.then(|| view! {
+                            <button type="button" class="menu-item" role="menuitem" data-testid="share"
+                                on:click=move |_| share(store, sharing)>
+                                "Share a read-only link…"
+                            </button>
+                        })}
                     </Show>
                     <label class="menu-item" role="menuitem" on:click=move |ev| ev.stop_propagation()>
                         <span class="btn-icon-svg" inner_html=UPLOAD></span>
@@ -61,6 +71,7 @@ pub fn ThreadMenu() -> impl IntoView {
                     </label>
                 </div>
             </Show>
+            <SharePanel state=sharing/>
         </div>
     }
 }

@@ -1,0 +1,91 @@
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::client::ChatStore;
+use crate::history::{share_thread, unshare_thread};
+
+/// What the share panel shows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Sharing {
+    Closed,
+    Working,
+    /// The link (absolute).
+    Link(String),
+    Revoked,
+    Failed(String),
+}
+
+/// Makes a read-only link to the thread being shown (replacing an earlier
+/// one) and shows it, with a way to revoke it.
+pub fn share(store: ChatStore, state: RwSignal<Sharing>) {
+    let Some(id) = store.thread_id.get_untracked() else {
+        return;
+    };
+    state.set(Sharing::Working);
+    spawn_local(async move {
+        match share_thread(id).await {
+            Ok(path) => {
+                let origin = window().location().origin().unwrap_or_default();
+                state.set(Sharing::Link(format!("{origin}{path}")));
+            }
+            Err(err) => state.set(Sharing::Failed(err.to_string())),
+        }
+    });
+}
+
+/// The link of the thread, and the button that revokes it.
+#[component]
+pub fn SharePanel(state: RwSignal<Sharing>) -> impl IntoView {
+    let store = expect_context::<ChatStore>();
+    let revoke = move |_| {
+        let Some(id) = store.thread_id.get_untracked() else {
+            return;
+        };
+        spawn_local(async move {
+            match unshare_thread(id).await {
+                Ok(()) => state.set(Sharing::Revoked),
+                Err(err) => state.set(Sharing::Failed(err.to_string())),
+            }
+        });
+    };
+    let body = move || {
+        match state.get() {
+        Sharing::Closed => None,
+        Sharing::Working => Some(view! { <p>"Making a link…"</p> }.into_any()),
+        Sharing::Link(url) => Some(
+            view! {
+                <p>"Anyone with this link can read the conversation:"</p>
+                <input class="share-link" data-testid="share-link" readonly value=url
+                    on:focus=|ev| {
+                        #[cfg(feature = "hydrate")]
+                        {
+                            use wasm_bindgen::JsCast;
+                            if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                                input.select();
+                            }
+                        }
+                        #[cfg(not(feature = "hydrate"))]
+                        let _ = ev;
+                    }
+                />
+                <button type="button" class="btn btn-small" data-testid="share-revoke" on:click=revoke>
+                    "Stop sharing"
+                </button>
+            }
+            .into_any(),
+        ),
+        Sharing::Revoked => Some(view! { <p data-testid="share-revoked">"The link no longer works."</p> }.into_any()),
+        Sharing::Failed(why) => Some(view! { <p role="alert">{format!("Sharing failed: {why}")}</p> }.into_any()),
+    }
+    };
+    view! {
+        <Show when=move || state.get() != Sharing::Closed>
+            <div class="share-panel" role="dialog" aria-label="Share the conversation" data-testid="share-panel">
+                {body}
+                <button type="button" class="btn btn-ghost btn-small" on:click=move |_| state.set(Sharing::Closed)>
+                    "Close"
+                </button>
+            </div>
+        </Show>
+    }
+}
