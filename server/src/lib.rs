@@ -65,5 +65,8 @@ pub type StepKind = StepType;
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("LOQUAT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

@@ -10,9 +10,10 @@ mod support;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
+use support::process::{free_port, loquat, Proc};
 use support::{urlencode, TempDir};
 
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -21,20 +22,6 @@ const CLIENT_SECRET: &str = "s3cret-of-the-test-client";
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// A child process killed (and reaped) on drop; its stdin stays open so
-/// the providers live exactly as long as the test holds them.
-struct Proc {
-    child: Child,
-    _stdin: Option<ChildStdin>,
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Starts a provider script; its ready line (JSON).
@@ -74,45 +61,6 @@ fn provider(script: &str, redirect_uris: &[String]) -> (Proc, serde_json::Value)
         },
         ready,
     )
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The real `loquat` binary with this environment, once `/healthz` answers.
-async fn loquat(port: u16, dir: &TempDir, env: &[(&str, String)]) -> Proc {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_loquat"));
-    command
-        .args(["run", "--port", &port.to_string(), "--data-dir"])
-        .arg(&dir.path)
-        .env_remove("OPENAI_API_KEY")
-        .env_remove("LOQUAT_LLM_BASE_URL")
-        .env("LOQUAT_AUTH_SECRET", loquat::auth::create_secret())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let child = command.spawn().unwrap();
-    let server = Proc {
-        child,
-        _stdin: None,
-    };
-    let started = Instant::now();
-    loop {
-        let health = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await;
-        if health.is_ok_and(|r| r.status().is_success()) {
-            return server;
-        }
-        assert!(started.elapsed() < DEADLINE, "loquat did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// A browser stand-in: follows redirects by hand, keeps every cookie by

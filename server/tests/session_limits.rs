@@ -45,6 +45,7 @@ async fn refused(app: &TestApp) -> Vec<ErrorCode> {
             session_id: None,
             last_seq: None,
             thread_id: None,
+            user_env: Default::default(),
         })
         .await;
     while client.recv_frame().await {}
@@ -81,6 +82,7 @@ async fn one_address_cannot_hold_more_sessions_than_its_cap() {
                 session_id: None,
                 last_seq: None,
                 thread_id: None,
+                user_env: Default::default(),
             })
             .await;
         client.recv_frame().await;

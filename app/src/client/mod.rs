@@ -7,6 +7,7 @@ mod socket;
 mod store;
 #[cfg(feature = "hydrate")]
 pub mod upload;
+pub mod user_env;
 
 pub use connection::ConnectionState;
 pub use store::{ChatStore, StepModel};

@@ -202,6 +202,7 @@ fn connect(store: ChatStore) {
                     Page::Chat { thread_id } => thread_id,
                     Page::Element { .. } | Page::NotFound => None,
                 },
+                user_env: super::user_env::load(),
             };
             if let Ok(text) = serde_json::to_string(&hello) {
                 let _ = ws.send_with_str(&text);
@@ -243,6 +244,11 @@ fn connect(store: ChatStore) {
     });
     ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
     on_close.forget();
+}
+
+/// Reconnects at once, so the session gets what `hello` carries now.
+pub(super) fn resend_hello(store: ChatStore) {
+    reconnect_now(store);
 }
 
 fn reconnect_now(store: ChatStore) {

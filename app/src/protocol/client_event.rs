@@ -2,6 +2,39 @@ use serde::{Deserialize, Serialize};
 
 use super::AskAnswer;
 
+/// Values the user gives for the app's `[project] user_env` keys (API
+/// keys, say). `Debug` shows the keys only, never the values.
+///
+/// ```
+/// use loquat_app::protocol::UserEnv;
+///
+/// let env = UserEnv::from([("OPENAI_API_KEY".to_string(), "sk-secret".to_string())]);
+/// assert_eq!(format!("{env:?}"), r#"UserEnv(["OPENAI_API_KEY"])"#);
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserEnv(pub std::collections::BTreeMap<String, String>);
+
+impl UserEnv {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<const N: usize> From<[(String, String); N]> for UserEnv {
+    fn from(pairs: [(String, String); N]) -> Self {
+        UserEnv(pairs.into_iter().collect())
+    }
+}
+
+impl std::fmt::Debug for UserEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("UserEnv")
+            .field(&self.0.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
 /// What the browser sends. Every frame is one JSON object tagged by `type`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -20,6 +53,10 @@ pub enum ClientEvent {
         last_seq: Option<u64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         thread_id: Option<String>,
+        /// The user's values of the app's `[project] user_env` keys (kept in
+        /// the browser only; the server holds them in memory for the session).
+        #[serde(default, skip_serializing_if = "UserEnv::is_empty")]
+        user_env: UserEnv,
     },
     /// The user sends a message, with files uploaded for it (by id). Queued
     /// behind the active run, if any; while the app asks for text, it is

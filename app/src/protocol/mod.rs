@@ -13,7 +13,7 @@ mod thread;
 
 pub use action::Action;
 pub use ask::{Ask, AskAnswer, AskKind, FileRules, FormField, FormInput, FormRule};
-pub use client_event::ClientEvent;
+pub use client_event::{ClientEvent, UserEnv};
 pub use element::{Display, Element, ElementKind, ElementSize, Task, TaskStatus};
 pub use server_event::{
     Envelope, ErrorCode, RunOutcome, ServerEvent, SidePanel, SignedInUser, UiConfig,
@@ -102,11 +102,13 @@ mod tests {
                 session_id: Some("abc".into()),
                 last_seq: Some(7),
                 thread_id: Some("t".into()),
+                user_env: UserEnv::from([("KEY".to_string(), "value".to_string())]),
             },
             ClientEvent::Hello {
                 session_id: None,
                 last_seq: None,
                 thread_id: None,
+                user_env: Default::default(),
             },
             ClientEvent::Send {
                 content: "hi".into(),
@@ -151,6 +153,7 @@ mod tests {
                 session_id: None,
                 last_seq: None,
                 thread_id: None,
+                user_env: Default::default(),
             }
         );
     }

@@ -91,6 +91,10 @@ pub struct UiConfig {
     /// Thumbs up/down under assistant messages.
     #[serde(default, skip_serializing_if = "is_false")]
     pub feedback: bool,
+    /// Keys the user is asked values for (`[project] user_env`), kept in
+    /// the browser and sent with `hello`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub user_env: Vec<String>,
     /// Users may make read-only share links to their threads.
     #[serde(default, skip_serializing_if = "is_false")]
     pub sharing: bool,

@@ -22,6 +22,7 @@ pub const CONFIG_ENV_VARS: &[&str] = &[
     "LOQUAT_DEFAULT_COLLAPSE_CONTENT",
     "LOQUAT_USER_SESSION_TIMEOUT",
     "LOQUAT_FEEDBACK",
+    "LOQUAT_USER_ENV",
     "LOQUAT_ALLOW_THREAD_SHARING",
     "LOQUAT_AUTH_PASSWORD_USERS",
     "LOQUAT_TRUSTED_PROXIES",
@@ -63,6 +64,7 @@ pub(super) fn apply(
             "LOQUAT_PERSISTENCE" => config.project.persistence = boolean(&name, &value)?,
             "LOQUAT_EDIT_MESSAGE" => config.features.edit_message = boolean(&name, &value)?,
             "LOQUAT_FEEDBACK" => config.features.feedback = boolean(&name, &value)?,
+            "LOQUAT_USER_ENV" => config.project.user_env = list(&value),
             "LOQUAT_ALLOW_THREAD_SHARING" => {
                 config.features.allow_thread_sharing = boolean(&name, &value)?;
             }

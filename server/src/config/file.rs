@@ -28,6 +28,7 @@ pub(super) const SECTIONS: &[(&str, &[&str])] = &[
             "debug",
             "persistence",
             "user_session_timeout",
+            "user_env",
         ],
     ),
     (
@@ -117,6 +118,12 @@ persistence = true
 # Seconds a sign-in lasts (with logins configured; default 15 days).
 # Env: LOQUAT_USER_SESSION_TIMEOUT
 user_session_timeout = 1296000
+
+# Values each user gives in the UI, e.g. ["OPENAI_API_KEY"]: kept in their
+# browser, sent when it connects, read by the app with chat.user_env();
+# never stored or logged on the server.
+# Env: LOQUAT_USER_ENV (comma-separated)
+user_env = []
 
 [features]
 # Render raw HTML inside messages. Only enable if you trust every message.
@@ -280,6 +287,7 @@ fn project(
             "user_session_timeout" => {
                 project.user_session_timeout = walker.seconds("project", key, value)?;
             }
+            "user_env" => project.user_env = walker.strings("project", key, value)?,
             _ => walker.unknown_key("project", key),
         }
     }

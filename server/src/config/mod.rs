@@ -13,6 +13,7 @@
 //! debug = false                # env LOQUAT_DEBUG
 //! persistence = true           # env LOQUAT_PERSISTENCE
 //! user_session_timeout = 1296000  # seconds a sign-in lasts; env LOQUAT_USER_SESSION_TIMEOUT
+//! user_env = []                # e.g. ["OPENAI_API_KEY"]; env LOQUAT_USER_ENV
 //!
 //! [features]
 //! unsafe_allow_html = false    # env LOQUAT_UNSAFE_ALLOW_HTML
@@ -207,6 +208,10 @@ pub struct ProjectConfig {
     /// How long a sign-in lasts (`user_session_timeout`, in whole seconds;
     /// default 15 days).
     pub user_session_timeout: Duration,
+    /// Values each user gives in the UI (API keys, say): kept in their
+    /// browser, sent when it connects, read with `Chat::user_env`; never
+    /// stored on the server (default none).
+    pub user_env: Vec<String>,
 }
 
 impl Default for ProjectConfig {
@@ -219,6 +224,7 @@ impl Default for ProjectConfig {
             debug: false,
             persistence: true,
             user_session_timeout: Duration::from_secs(15 * 24 * 3600),
+            user_env: Vec::new(),
         }
     }
 }

@@ -120,6 +120,7 @@ pub(crate) fn ui_config(runtime: &Runtime) -> UiConfig {
             }
         }),
         feedback: config.features.feedback,
+        user_env: config.project.user_env.clone(),
         sharing: config.features.allow_thread_sharing && runtime.persistence.is_some(),
         feedback_reasons: config.features.feedback_reasons.clone(),
         user: None,

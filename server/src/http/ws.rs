@@ -12,7 +12,7 @@ use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
 use axum::Extension;
-use loquat_app::protocol::{ClientEvent, ErrorCode, ServerEvent};
+use loquat_app::protocol::{ClientEvent, ErrorCode, ServerEvent, UserEnv};
 
 use super::serve::ConnectionGuard;
 use super::CurrentUser;
@@ -192,20 +192,40 @@ fn parse(frame: Option<Result<WsMessage, axum::Error>>) -> Incoming {
 /// The runtime's [`Hello`] from the client's: a malformed session id names
 /// no session (a new one starts, as for an id that has ended), a malformed
 /// thread id is a thread not found.
+/// Longest `user_env` value taken, in bytes.
+const MAX_USER_ENV_VALUE_BYTES: usize = 8 * 1024;
+
 fn parse_hello(
     session_id: Option<String>,
     last_seq: Option<u64>,
     thread_id: Option<String>,
+    user_env: UserEnv,
+    wanted: &[String],
 ) -> Result<Hello, Refusal> {
     let thread_id = match thread_id {
         Some(id) => Some(ThreadId::parse(&id).ok_or_else(Refusal::thread_not_found)?),
         None => None,
     };
+    // Only the configured keys; a value over the bound is refused, not cut.
+    let mut env = std::collections::HashMap::new();
+    for (key, value) in user_env.0 {
+        if !wanted.contains(&key) || value.is_empty() {
+            continue;
+        }
+        if value.len() > MAX_USER_ENV_VALUE_BYTES {
+            return Err(Refusal::new(
+                ErrorCode::MalformedFrame,
+                format!("the value of {key} is too long"),
+            ));
+        }
+        env.insert(key, value);
+    }
     Ok(Hello {
         named_session: session_id.is_some(),
         session_id: session_id.as_deref().and_then(SessionId::parse),
         last_seq,
         thread_id,
+        user_env: env,
     })
 }
 
@@ -225,7 +245,11 @@ async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: CurrentUser,
                 session_id,
                 last_seq,
                 thread_id,
-            }) => break parse_hello(session_id, last_seq, thread_id),
+                user_env,
+            }) => {
+                let wanted = &runtime.config.project.user_env;
+                break parse_hello(session_id, last_seq, thread_id, user_env, wanted);
+            }
             Incoming::Event(_) => {
                 if !conn
                     .send_error(ErrorCode::NotReady, "say hello first")
@@ -342,7 +366,14 @@ mod tests {
 
     #[test]
     fn a_hello_names_its_ids_parsed() {
-        let hello = parse_hello(Some(SESSION.into()), Some(3), Some("t-1".into())).unwrap();
+        let hello = parse_hello(
+            Some(SESSION.into()),
+            Some(3),
+            Some("t-1".into()),
+            UserEnv::default(),
+            &[],
+        )
+        .unwrap();
         assert_eq!(
             hello.session_id.as_ref().map(SessionId::as_str),
             Some(SESSION)
@@ -350,19 +381,47 @@ mod tests {
         assert!(hello.named_session);
         assert_eq!(hello.last_seq, Some(3));
         assert_eq!(hello.thread_id.as_ref().map(ThreadId::as_str), Some("t-1"));
-        assert_eq!(parse_hello(None, None, None).unwrap(), Hello::default());
+        assert_eq!(
+            parse_hello(None, None, None, UserEnv::default(), &[]).unwrap(),
+            Hello::default()
+        );
     }
 
     #[test]
     fn a_malformed_session_names_none_of_the_live_ones() {
-        let hello = parse_hello(Some("../x".into()), Some(3), None).unwrap();
+        let hello =
+            parse_hello(Some("../x".into()), Some(3), None, UserEnv::default(), &[]).unwrap();
         assert_eq!(hello.session_id, None);
         assert!(hello.named_session);
     }
 
     #[test]
+    fn only_the_configured_user_env_keys_are_kept_and_values_are_bounded() {
+        let wanted = ["OPENAI_API_KEY".to_string()];
+        let env = UserEnv::from([
+            ("OPENAI_API_KEY".to_string(), "sk-1".to_string()),
+            ("PATH".to_string(), "/evil".to_string()),
+        ]);
+        let hello = parse_hello(None, None, None, env, &wanted).unwrap();
+        assert_eq!(hello.user_env.len(), 1);
+        assert_eq!(hello.user_env["OPENAI_API_KEY"], "sk-1");
+        let long = UserEnv::from([(
+            "OPENAI_API_KEY".to_string(),
+            "x".repeat(MAX_USER_ENV_VALUE_BYTES + 1),
+        )]);
+        assert!(parse_hello(None, None, None, long, &wanted).is_err());
+    }
+
+    #[test]
     fn a_malformed_thread_is_not_found() {
-        let refused = parse_hello(Some(SESSION.into()), None, Some("a/b".into())).unwrap_err();
+        let refused = parse_hello(
+            Some(SESSION.into()),
+            None,
+            Some("a/b".into()),
+            UserEnv::default(),
+            &[],
+        )
+        .unwrap_err();
         assert_eq!(refused, Refusal::thread_not_found());
     }
 }

@@ -25,6 +25,8 @@ pub(crate) struct Hello {
     pub(crate) last_seq: Option<u64>,
     /// The thread of history it wants to open, if any.
     pub(crate) thread_id: Option<ThreadId>,
+    /// The user's `[project] user_env` values (only the configured keys).
+    pub(crate) user_env: std::collections::HashMap<String, String>,
 }
 
 /// The session a client is attached to, and how to bring it up to date.
@@ -50,6 +52,7 @@ impl Runtime {
             named_session,
             last_seq,
             thread_id,
+            user_env,
         } = hello;
         let existing = session_id
             .as_ref()
@@ -61,6 +64,7 @@ impl Runtime {
                     .is_none_or(|t| s.thread_id() == t.as_str())
             });
         if let Some(session) = existing {
+            session.set_user_env(user_env);
             return Ok(Attached {
                 session,
                 expired: false,
@@ -94,6 +98,7 @@ impl Runtime {
                 (created?, named_session)
             }
         };
+        session.set_user_env(user_env);
         Ok(Attached {
             session,
             expired,

@@ -105,6 +105,9 @@ pub(crate) struct Session {
     /// Clicks, reactions and element updates from the browser.
     interactions: governor::DefaultDirectRateLimiter,
     pub(crate) user_session: UserSession,
+    /// The user's `[project] user_env` values from their browser: memory
+    /// only, never written or logged.
+    user_env: Mutex<std::collections::HashMap<String, String>>,
     pub(crate) runtime: Arc<Runtime>,
 }
 
@@ -185,6 +188,7 @@ impl Session {
             queue_tx,
             interactions,
             user_session: UserSession::default(),
+            user_env: Mutex::new(std::collections::HashMap::new()),
             runtime,
         });
         // A resumed thread's saved user session is back before its first hook.
@@ -461,6 +465,21 @@ impl Session {
         }
         // Under the lock: it cannot overtake a write submitted before.
         persistence.submit(batch);
+    }
+
+    /// The browser's latest `user_env` values replace the earlier ones (a
+    /// tab that sends none keeps what another tab gave).
+    pub(crate) fn set_user_env(&self, values: std::collections::HashMap<String, String>) {
+        if !values.is_empty() {
+            *self.user_env.lock().unwrap_or_else(|e| e.into_inner()) = values;
+        }
+    }
+
+    pub(crate) fn user_env(&self) -> std::collections::HashMap<String, String> {
+        self.user_env
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Notes the JSON part of the user session for the next checkpoint.

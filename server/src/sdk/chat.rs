@@ -60,6 +60,22 @@ impl Chat {
         self.session.user()
     }
 
+    /// The values the user gave in the UI for the app's `[project]
+    /// user_env` keys (kept in their browser, sent when it connects; the
+    /// server holds them in memory for this session only).
+    ///
+    /// ```no_run
+    /// # async fn demo(chat: loquat::Chat) -> Result<(), loquat::BoxError> {
+    /// let Some(key) = chat.user_env().get("OPENAI_API_KEY").cloned() else {
+    ///     chat.send(loquat::Message::assistant("Add your API key under Keys first.")).await?;
+    ///     return Ok(());
+    /// };
+    /// # let _ = key; Ok(()) }
+    /// ```
+    pub fn user_env(&self) -> std::collections::HashMap<String, String> {
+        self.session.user_env()
+    }
+
     /// Names the thread (the history shows the name at once). Without
     /// persistence there is no history, and this does nothing.
     ///

@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod auth;
+pub mod process;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -219,6 +220,7 @@ impl Client {
                 session_id,
                 last_seq,
                 thread_id: None,
+                user_env: Default::default(),
             })
             .await;
         client.wait_for(|c| !c.session_id.is_empty()).await;
@@ -258,6 +260,7 @@ impl Client {
                 session_id: Some(session_id),
                 last_seq: Some(applied),
                 thread_id: None,
+                user_env: Default::default(),
             })
             .await;
         fresh.wait_for(|c| !c.session_id.is_empty()).await;
@@ -275,6 +278,7 @@ impl Client {
             session_id: None,
             last_seq: None,
             thread_id: Some(thread_id.to_string()),
+            user_env: Default::default(),
         })
         .await;
         self.wait_for(|c| !c.session_id.is_empty() || !c.errors.is_empty())
@@ -295,6 +299,7 @@ impl Client {
                 session_id: None,
                 last_seq: None,
                 thread_id: None,
+                user_env: Default::default(),
             })
             .await;
         client.wait_for(|c| !c.session_id.is_empty()).await;

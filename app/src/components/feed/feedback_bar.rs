@@ -13,6 +13,10 @@ pub fn FeedbackBar(model: StepModel) -> impl IntoView {
     let store = expect_context::<ChatStore>();
     let reasons = StoredValue::new(expect_context::<UiConfig>().feedback_reasons);
     let current = Memo::new(move |_| model.step.with(|s| s.feedback.clone()));
+    // The vote as the user last chose it, before the server confirms it
+    // (every tab follows the server's afterwards).
+    let voted = RwSignal::new(current.get_untracked().map(|f| f.value));
+    Effect::new(move |_| voted.set(current.get().map(|f| f.value)));
     let open = RwSignal::new(false);
     let comment = RwSignal::new(String::new());
     let picked = RwSignal::new(Vec::<String>::new());
@@ -28,11 +32,13 @@ pub fn FeedbackBar(model: StepModel) -> impl IntoView {
         }
     };
     let vote = move |value: u8| {
-        if current.get_untracked().is_some_and(|f| f.value == value) {
+        if voted.get_untracked() == Some(value) {
+            voted.set(None);
             send(None);
             open.set(false);
             return;
         }
+        voted.set(Some(value));
         send(Some(Feedback {
             value,
             ..Feedback::default()
@@ -43,7 +49,7 @@ pub fn FeedbackBar(model: StepModel) -> impl IntoView {
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(value) = current.get_untracked().map(|f| f.value) else {
+        let Some(value) = voted.get_untracked() else {
             return;
         };
         let text = comment.get_untracked();
@@ -54,7 +60,7 @@ pub fn FeedbackBar(model: StepModel) -> impl IntoView {
         }));
         open.set(false);
     };
-    let is = move |value: u8| move || current.get().is_some_and(|f| f.value == value);
+    let is = move |value: u8| move || voted.get() == Some(value);
     let reason_boxes = move || {
         reasons
             .get_value()

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::{ThemeToggle, ThreadMenu, UserMenu};
+use super::{ThemeToggle, ThreadMenu, UserEnvDialog, UserMenu};
 use crate::client::{self, ChatStore};
 use crate::components::history::SidebarToggle;
 use crate::components::icons::PLUS;
@@ -34,6 +34,7 @@ pub fn Header() -> impl IntoView {
                 <Show when=move || ui.history>
                     <ThreadMenu/>
                 </Show>
+                {(!ui.user_env.is_empty()).then(|| view! { <div class="menu"><UserEnvDialog/></div> })}
                 <ThemeToggle/>
                 {ui.user.clone().map(|user| view! { <UserMenu user/> })}
             </div>

@@ -5,10 +5,12 @@ mod not_found;
 mod share_panel;
 mod theme_toggle;
 mod thread_menu;
+mod user_env_dialog;
 mod user_menu;
 
 pub use header::Header;
 pub use not_found::NotFound;
 pub use theme_toggle::ThemeToggle;
 pub use thread_menu::ThreadMenu;
+pub use user_env_dialog::UserEnvDialog;
 pub use user_menu::UserMenu;
