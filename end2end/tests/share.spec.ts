@@ -1,0 +1,317 @@
+/**
+ * Read-only share links: alice (signed in with a password) makes a link to
+ * one of her threads from the thread menu; anyone with the link, signed out
+ * and even without JavaScript, reads the thread on a page the server
+ * renders (no composer, no menus, no script); stopping sharing ends the
+ * link, sharing again replaces it; with sharing off there is no such item.
+ *
+ * One server for the file (logins on, LOQUAT_ALLOW_THREAD_SHARING=true);
+ * each test has its own thread, and every viewer is a browser context of
+ * its own (no cookies), so the tests do not depend on each other. The test
+ * with sharing off runs a default server of its own.
+ */
+import type { Browser, Page, Response } from '@playwright/test';
+import {
+  test,
+  expect,
+  DEMO,
+  assistantMessages,
+  content,
+  messages,
+  sendMessage,
+  waitReady,
+} from './support/fixtures';
+import { LoginServer, expectLoginPage, signIn, watchErrors, type TestUser } from './support/auth';
+import { LoquatServer } from './support/server';
+
+const USERS: TestUser[] = [{ name: 'alice', password: 'alice-shares-1' }];
+
+/** What the share panel and the shared pages say
+ *  (app/src/components/layout/share_panel.rs, server/src/http/shared_page.rs). */
+const TEXT = {
+  shareItem: 'Share a read-only link…',
+  revoke: 'Stop sharing',
+  revoked: 'The link no longer works.',
+};
+
+let site: LoginServer;
+
+test.beforeAll(async () => {
+  // Fast replies: these tests are about sharing, not about streaming.
+  site = await LoginServer.start(USERS, { LOQUAT_ALLOW_THREAD_SHARING: 'true', LOQUAT_DEMO_TOKENS_PER_SEC: '1000' });
+});
+
+test.afterAll(async () => {
+  await site?.dispose();
+});
+
+// Pages talk to the shared server. Playwright also resolves this once before
+// beforeAll has run, when there is no server yet.
+test.use({
+  baseURL: async ({}, use) => {
+    await use(site?.url);
+  },
+});
+
+test.afterEach(async ({}, testInfo) => {
+  if (testInfo.status === testInfo.expectedStatus || !site) return;
+  const log = site.logs();
+  await testInfo.attach('server.log', { body: log, contentType: 'text/plain' });
+  process.stderr.write(
+    `\n----- loquat server log (${testInfo.titlePath.join(' › ')}) -----\n${log}\n----- end of server log -----\n`,
+  );
+});
+
+/** Sends `text` and waits for the whole reply. */
+async function exchange(page: Page, text: string): Promise<void> {
+  const before = await assistantMessages(page).count();
+  await sendMessage(page, text);
+  await expect(assistantMessages(page)).toHaveCount(before + 1, { timeout: 30_000 });
+  await expect(assistantMessages(page).last()).toHaveAttribute('data-streaming', 'false', { timeout: 30_000 });
+  await expect(page.getByTestId('composer-stop')).toBeHidden({ timeout: 30_000 });
+}
+
+/** The thread id in the page's address (`/thread/<id>`). */
+async function threadIdOf(page: Page): Promise<string> {
+  await expect(page).toHaveURL(/\/thread\/[\w-]+$/);
+  return new URL(page.url()).pathname.split('/').pop() ?? '';
+}
+
+/** Signs alice in from `/` and has one exchange with `text`: her saved
+ *  thread, its id and the name the sidebar shows for it. */
+async function aliceThread(page: Page, text: string): Promise<{ threadId: string; name: string }> {
+  await page.goto('/');
+  await expectLoginPage(page, '/');
+  await signIn(page, site.user('alice'));
+  await waitReady(page);
+  await exchange(page, text);
+  const threadId = await threadIdOf(page);
+  const item = page.getByTestId('thread-list').locator(`[data-testid="thread-item"][data-thread-id="${threadId}"]`);
+  const name = item.getByTestId('thread-name');
+  await expect(name).toHaveText(/\S/);
+  return { threadId, name: (await name.innerText()).trim() };
+}
+
+/** A share link as the panel shows them: absolute, on this server. */
+function linkPattern(): RegExp {
+  return new RegExp(`^${site.url.replace(/\./g, '\\.')}/share/[0-9a-f]{64}$`);
+}
+
+/** Opens the thread menu and picks "Share a read-only link…"; returns the
+ *  link the panel then shows (a different one than `previous`, if given). */
+async function share(page: Page, previous?: string): Promise<string> {
+  await page.getByTestId('thread-menu').click();
+  const item = page.getByTestId('share');
+  await expect(item).toHaveText(TEXT.shareItem);
+  await item.click();
+  const panel = page.getByTestId('share-panel');
+  await expect(panel).toBeVisible();
+  const input = panel.getByTestId('share-link');
+  await expect(input).toHaveValue(linkPattern());
+  if (previous !== undefined) await expect.poll(() => input.inputValue()).not.toBe(previous);
+  await expect(input).toHaveAttribute('readonly', '');
+  await expect(panel.getByTestId('share-revoke')).toHaveText(TEXT.revoke);
+  await expect(panel.getByTestId('share-revoked')).toHaveCount(0);
+  return input.inputValue();
+}
+
+/** A browser context of its own: no cookies, no sign-in. */
+async function viewer(browser: Browser, options: { javaScriptEnabled?: boolean } = {}) {
+  const context = await browser.newContext(options);
+  expect(await context.cookies()).toEqual([]);
+  const page = await context.newPage();
+  return { context, page, errors: watchErrors(page) };
+}
+
+/** The headers every shared page (found or not) is sent with. */
+function expectPrivate(response: Response | null): void {
+  expect(response, 'a response').not.toBeNull();
+  const headers = response?.headers() ?? {};
+  expect(headers['cache-control']).toBe('no-store');
+  expect(headers['referrer-policy']).toBe('no-referrer');
+}
+
+/** The shared page at `link`: the thread, read-only, nothing of the app. */
+async function expectSharedThread(page: Page, link: string, name: string, text: string): Promise<void> {
+  const response = await page.goto(link);
+  expect(response?.status()).toBe(200);
+  expect(response?.request().redirectedFrom()).toBeNull();
+  expect(page.url()).toBe(link);
+  expectPrivate(response);
+  // Complete as served: no script at all.
+  const html = (await response?.text()) ?? '';
+  expect(html).toContain('data-testid="shared-thread"');
+  expect(html).not.toMatch(/<script/i);
+
+  await expect(page.getByRole('main')).toHaveAttribute('data-testid', 'shared-thread');
+  await expect(page.getByTestId('shared-thread-name')).toHaveText(name);
+  await expect(page.locator('h1[data-testid="shared-thread-name"]')).toHaveCount(1);
+  await expect(page).toHaveTitle(new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} · `));
+  await expect(messages(page)).toHaveCount(2);
+  await expect(messages(page).nth(0)).toHaveAttribute('data-type', 'user_message');
+  await expect(messages(page).nth(1)).toHaveAttribute('data-type', 'assistant_message');
+  await expect(page.locator('article[data-testid="message"]')).toHaveCount(2);
+  await expect(content(messages(page).nth(0))).toHaveText(text);
+  const reply = content(messages(page).nth(1));
+  await expect(reply.locator('h2')).toContainText(DEMO.heading);
+  await expect(reply).toContainText(text);
+
+  // Read-only and nothing of the app around it.
+  for (const absent of ['composer', 'composer-input', 'composer-send', 'user-menu', 'thread-menu', 'share', 'logout']) {
+    await expect(page.getByTestId(absent), absent).toHaveCount(0);
+  }
+  await expect(page.locator('script')).toHaveCount(0);
+  await expect(page.locator('textarea, input, form')).toHaveCount(0);
+  await expect(page.locator('html')).not.toHaveAttribute('data-hydrated', 'true');
+}
+
+/** The not-found page a dead link gives. */
+async function expectDeadLink(page: Page, link: string): Promise<void> {
+  const response = await page.goto(link);
+  expect(response?.status()).toBe(404);
+  expectPrivate(response);
+  await expect(page.getByTestId('shared-not-found')).toBeVisible();
+  await expect(page.getByTestId('shared-thread')).toHaveCount(0);
+  await expect(messages(page)).toHaveCount(0);
+}
+
+test('alice shares a thread: signed out, with and without JavaScript, anyone with the link reads it', async ({
+  page,
+  browser,
+}) => {
+  const text = 'a conversation worth sharing';
+  const { threadId, name } = await aliceThread(page, text);
+  const link = await share(page);
+  expect(link).not.toContain(threadId);
+  expect(link).not.toContain(threadId.replace(/-/g, ''));
+
+  const anon = await viewer(browser);
+  try {
+    await expectSharedThread(anon.page, link, name, text);
+    // The link opens that page only: the thread itself still needs alice.
+    await anon.page.goto(`${site.url}/thread/${threadId}`);
+    await expectLoginPage(anon.page, `/thread/${threadId}`);
+    expect((await anon.context.request.get(`${site.url}/api/threads/${threadId}/export`)).status()).not.toBe(200);
+    expect(anon.errors).toEqual([]);
+  } finally {
+    await anon.context.close();
+  }
+
+  const noJs = await viewer(browser, { javaScriptEnabled: false });
+  try {
+    await expectSharedThread(noJs.page, link, name, text);
+    // Styled by the app's own stylesheet.
+    const css = await noJs.page.locator('link[rel="stylesheet"]').getAttribute('href');
+    expect(css).toMatch(/^\/pkg\/[\w.-]+\.css/);
+    const sheet = await noJs.context.request.get(new URL(css ?? '', site.url).href);
+    expect(sheet.status()).toBe(200);
+    expect(sheet.headers()['content-type']).toContain('text/css');
+  } finally {
+    await noJs.context.close();
+  }
+
+  // Alice herself, signed in, gets the same read-only page.
+  const own = await page.context().newPage();
+  try {
+    await expectSharedThread(own, link, name, text);
+  } finally {
+    await own.close();
+  }
+});
+
+test('stop sharing: the link gives the not-found page from then on', async ({ page, browser }) => {
+  const text = 'shared for a moment only';
+  const { threadId, name } = await aliceThread(page, text);
+  const link = await share(page);
+
+  const anon = await viewer(browser);
+  try {
+    // It works before it is revoked…
+    await expectSharedThread(anon.page, link, name, text);
+
+    const panel = page.getByTestId('share-panel');
+    await panel.getByTestId('share-revoke').click();
+    await expect(panel.getByTestId('share-revoked')).toHaveText(TEXT.revoked);
+    await expect(panel.getByTestId('share-link')).toHaveCount(0);
+    await expect(panel.getByTestId('share-revoke')).toHaveCount(0);
+
+    // …and not after, neither for the viewer nor through a reload.
+    await expectDeadLink(anon.page, link);
+    await anon.page.reload();
+    await expect(anon.page.getByTestId('shared-not-found')).toBeVisible();
+    const again = await anon.context.request.get(link);
+    expect(again.status()).toBe(404);
+    expect(await again.text()).not.toContain(text);
+    expect(anon.errors).toEqual([]);
+  } finally {
+    await anon.context.close();
+  }
+
+  // The thread itself is still alice's, whole.
+  await page.reload();
+  await waitReady(page);
+  await expect(page).toHaveURL(new RegExp(`/thread/${threadId}$`));
+  await expect(assistantMessages(page)).toHaveCount(1);
+  await expect(content(assistantMessages(page).first())).toContainText(text);
+});
+
+test('sharing again makes a new link: the first one stops working, the second works', async ({ page, browser }) => {
+  const text = 'share me twice';
+  const { name } = await aliceThread(page, text);
+  const first = await share(page);
+  const anon = await viewer(browser);
+  try {
+    await expectSharedThread(anon.page, first, name, text);
+
+    const second = await share(page, first);
+    expect(second).not.toBe(first);
+    await expectDeadLink(anon.page, first);
+    await expectSharedThread(anon.page, second, name, text);
+
+    // A made-up token of the right shape finds nothing either.
+    await expectDeadLink(anon.page, `${site.url}/share/${'0f'.repeat(32)}`);
+    expect(anon.errors).toEqual([]);
+  } finally {
+    await anon.context.close();
+  }
+});
+
+test('with sharing off (the default) the thread menu has no share item and no link works', async ({ browser }) => {
+  const off = await LoquatServer.start({ env: { LOQUAT_DEMO_TOKENS_PER_SEC: '1000' } });
+  const context = await browser.newContext({ baseURL: off.url });
+  try {
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto('/');
+    await waitReady(page);
+    await exchange(page, 'nothing to share here');
+    const threadId = await threadIdOf(page);
+
+    // The menu is open and has the saved thread's items, but not sharing.
+    await page.getByTestId('thread-menu').click();
+    await expect(page.getByTestId('thread-menu')).toHaveAttribute('aria-expanded', 'true');
+    await expect(page.getByTestId('download-json')).toBeVisible();
+    await expect(page.getByRole('menuitem')).not.toHaveCount(0);
+    await expect(page.getByTestId('share')).toHaveCount(0);
+    await expect(page.getByRole('menuitem', { name: TEXT.shareItem })).toHaveCount(0);
+    await expect(page.getByTestId('share-panel')).toHaveCount(0);
+
+    // Nor does the server make a link when asked directly.
+    const asked = await context.request.post('/api/threads/share', {
+      form: { id: threadId },
+      headers: { accept: 'application/json' },
+    });
+    expect(asked.status()).toBe(404);
+    expect(await asked.text()).not.toMatch(/\/share\/[0-9a-f]{64}/);
+    const made = await page.goto(`/share/${'ab'.repeat(32)}`);
+    expect(made?.status()).toBe(404);
+    await expect(page.getByTestId('shared-not-found')).toBeVisible();
+    expect(errors).toEqual([]);
+  } catch (err) {
+    process.stderr.write(`\n----- loquat server log (sharing off) -----\n${off.logs()}\n----- end of server log -----\n`);
+    throw err;
+  } finally {
+    await context.close();
+    await off.dispose();
+  }
+});
