@@ -100,6 +100,13 @@ function linkPattern(): RegExp {
 /** Opens the thread menu and picks "Share a read-only link…"; returns the
  *  link the panel then shows (a different one than `previous`, if given). */
 async function share(page: Page, previous?: string): Promise<string> {
+  // An open panel covers the menu's items (both popups sit at the same
+  // place), so it is closed first, as a user would.
+  const open = page.getByTestId('share-panel');
+  if ((await open.count()) > 0) {
+    await open.getByRole('button', { name: 'Close' }).click();
+    await expect(open).toHaveCount(0);
+  }
   await page.getByTestId('thread-menu').click();
   const item = page.getByTestId('share');
   await expect(item).toHaveText(TEXT.shareItem);
@@ -151,8 +158,9 @@ async function expectSharedThread(page: Page, link: string, name: string, text: 
   await expect(messages(page).nth(0)).toHaveAttribute('data-type', 'user_message');
   await expect(messages(page).nth(1)).toHaveAttribute('data-type', 'assistant_message');
   await expect(page.locator('article[data-testid="message"]')).toHaveCount(2);
-  await expect(content(messages(page).nth(0))).toHaveText(text);
-  const reply = content(messages(page).nth(1));
+  // The server's markup (no `message-content` test id there).
+  await expect(messages(page).nth(0).locator('.message-content')).toHaveText(text);
+  const reply = messages(page).nth(1).locator('.message-content');
   await expect(reply.locator('h2')).toContainText(DEMO.heading);
   await expect(reply).toContainText(text);
 
