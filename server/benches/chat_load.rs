@@ -30,6 +30,8 @@ mod client;
 mod procfs;
 #[path = "chat_load/server.rs"]
 mod server;
+#[path = "chat_load/sign_ins.rs"]
+mod sign_ins;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -79,6 +81,11 @@ struct Args {
     /// Serve without persistence (to measure what persistence costs).
     #[arg(long)]
     no_persistence: bool,
+    /// Every session signs in first (password login), then chats with its
+    /// cookie; adds the sign-in → first token latency and the sign-ins a
+    /// second.
+    #[arg(long)]
+    auth: bool,
     /// Milliseconds between tokens, like a model's pace (0: no delay).
     #[arg(long, default_value_t = 0)]
     pace_ms: u64,
@@ -100,13 +107,14 @@ fn main() -> ExitCode {
     let mut args = Args::parse();
     NO_PERSISTENCE.store(args.no_persistence, std::sync::atomic::Ordering::Relaxed);
     PACE_MS.store(args.pace_ms, std::sync::atomic::Ordering::Relaxed);
+    AUTH.store(args.auth, std::sync::atomic::Ordering::Relaxed);
     if args.serve {
         let data_dir = args
             .data_dir
             .clone()
             .unwrap_or_else(|| std::env::temp_dir().join("loquat-chat-load"));
         let pace = Duration::from_millis(args.pace_ms);
-        return match server::serve(args.tokens, data_dir, !args.no_persistence, pace) {
+        return match server::serve(args.tokens, data_dir, !args.no_persistence, pace, args.auth) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("chat_load server: {e}");
@@ -166,6 +174,7 @@ struct Report {
     addr: String,
     load: Vec<LoadRow>,
     idle: Option<IdleRow>,
+    sign_ins: Option<sign_ins::SignInRow>,
 }
 
 /// One load scenario.
@@ -211,6 +220,7 @@ async fn run(args: &Args) -> Result<Report, String> {
     let timeout = Duration::from_secs(args.timeout);
 
     let mut load = Vec::new();
+    let mut signed = None;
     let (server_pid, addr) = if args.clients.is_empty() {
         (0, String::new())
     } else {
@@ -229,6 +239,10 @@ async fn run(args: &Args) -> Result<Report, String> {
                 .await?,
             );
         }
+        if args.auth {
+            eprintln!("chat_load: sign-ins …");
+            signed = Some(sign_ins::run(server.addr, &expected, timeout).await);
+        }
         (server.pid(), server.addr.to_string())
     };
 
@@ -243,18 +257,22 @@ async fn run(args: &Args) -> Result<Report, String> {
         addr,
         load,
         idle,
+        sign_ins: signed,
     })
 }
 
 /// `--no-persistence`, for the servers this run starts.
 static NO_PERSISTENCE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// `--auth`, for the servers and sessions this run starts.
+static AUTH: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 /// `--pace-ms`, for the servers this run starts.
 static PACE_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 fn start_server(tokens: usize) -> Result<ServerProcess, String> {
     let persist = !NO_PERSISTENCE.load(std::sync::atomic::Ordering::Relaxed);
     let pace_ms = PACE_MS.load(std::sync::atomic::Ordering::Relaxed);
-    tokio::task::block_in_place(|| ServerProcess::start(tokens, persist, pace_ms))
+    let auth = AUTH.load(std::sync::atomic::Ordering::Relaxed);
+    tokio::task::block_in_place(|| ServerProcess::start(tokens, persist, pace_ms, auth))
 }
 
 /// Opens `n` sessions, `CONNECT_CONCURRENCY` at a time, in order.
@@ -270,7 +288,13 @@ async fn open_sessions(
         let permits = permits.clone();
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            (i, Session::open(addr, read_buffer, timeout).await)
+            let user = AUTH
+                .load(std::sync::atomic::Ordering::Relaxed)
+                .then(|| format!("user{i}"));
+            (
+                i,
+                Session::open(addr, read_buffer, timeout, user.as_deref()).await,
+            )
         });
     }
     let mut sessions: Vec<Option<Result<Session, String>>> = (0..n).map(|_| None).collect();
@@ -389,7 +413,10 @@ async fn run_idle(n: usize, tokens: usize, timeout: Duration) -> Result<IdleRow,
     let pid = server.pid();
     // Warm up the connection path once so one-time allocations are not
     // charged to the sessions.
-    Session::open(server.addr, Some(IDLE_READ_BUFFER), timeout)
+    let warm = AUTH
+        .load(std::sync::atomic::Ordering::Relaxed)
+        .then_some("warm-up");
+    Session::open(server.addr, Some(IDLE_READ_BUFFER), timeout, warm)
         .await?
         .end()
         .await;
@@ -503,7 +530,10 @@ impl LoadRow {
 
 impl Report {
     fn ok(&self) -> bool {
-        self.load.iter().all(LoadRow::ok)
+        self.sign_ins
+            .as_ref()
+            .is_none_or(|row| row.errors.is_empty())
+            && self.load.iter().all(LoadRow::ok)
             && self
                 .idle
                 .as_ref()
@@ -524,6 +554,12 @@ impl Report {
             args.messages,
             if args.no_persistence { "off" } else { "on" },
         );
+        if args.auth {
+            let _ = writeln!(
+                out,
+                "every session signed in (password login, session cookie)"
+            );
+        }
         let _ = writeln!(
             out,
             "server: separate process (pid {}, {}); clients: this process; {} CPUs",
@@ -606,6 +642,21 @@ impl Report {
             }
         }
 
+        if let Some(row) = &self.sign_ins {
+            let _ = writeln!(
+                out,
+                "\nsign-in: POST /auth/login -> first streamed token p50 {} ms, p99 {} ms ({} users); {:.0} sign-ins/s with the limiter lifted ({} in {:.1} s)",
+                fmt_opt(percentile_ms(&row.to_first_token, 50.0), 2),
+                fmt_opt(percentile_ms(&row.to_first_token, 99.0), 2),
+                row.to_first_token.len(),
+                row.per_second(),
+                row.sign_ins,
+                row.wall.as_secs_f64()
+            );
+            for e in row.errors.iter().take(5) {
+                let _ = writeln!(out, "sign-in: {e}");
+            }
+        }
         let _ = writeln!(out, "\nfloors:");
         let verdict = |pass: bool| if pass { "PASS" } else { "FAIL" };
         match self.load.iter().find(|r| r.clients == FLOOR_CLIENTS) {
@@ -681,7 +732,16 @@ impl Report {
                 "kib_per_session": idle.per_session_kib(),
             })
         });
+        let sign_ins = self.sign_ins.as_ref().map(|row| {
+            json!({
+                "to_first_token_ms": { "p50": percentile_ms(&row.to_first_token, 50.0), "p99": percentile_ms(&row.to_first_token, 99.0) },
+                "sign_ins_per_s": row.per_second(),
+                "errors": row.errors,
+            })
+        });
         json!({
+            "auth": args.auth,
+            "sign_ins": sign_ins,
             "tokens_per_reply": args.tokens,
             "pace_ms": args.pace_ms,
             "persistence": !args.no_persistence,

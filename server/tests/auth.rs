@@ -127,6 +127,8 @@ async fn signing_out_ends_the_sign_in_on_the_server() {
         "{body}"
     );
 
+    // A tab chatting with this sign-in.
+    let mut open_tab = Client::connect_with(app.addr, &headers).await.unwrap();
     let response = http()
         .post(app.url("/auth/logout"))
         .header("cookie", cookie.as_str())
@@ -134,6 +136,8 @@ async fn signing_out_ends_the_sign_in_on_the_server() {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 303);
+    // Its socket is closed at once ("signed out"), not left attached.
+    assert_eq!(open_tab.close_code().await, Some(4401));
     assert_eq!(response.headers()["location"], "/login?signed_out=1");
     let cleared = response.headers()["set-cookie"].to_str().unwrap();
     assert!(cleared.contains("Max-Age=0"), "{cleared}");

@@ -262,6 +262,11 @@ fn schedule_reconnect(store: ChatStore) {
         a.set(n.saturating_add(1));
         n
     });
+    // A signed-in user whose socket keeps failing may have been signed out
+    // (expired, or ended elsewhere): the login page, not endless retries.
+    if attempt == 2 && crate::ui_config::current().user.is_some() {
+        leptos::task::spawn_local(go_to_login_if_signed_out());
+    }
     // 250 ms, 500 ms, 1 s, 2 s, … capped, with jitter so tabs spread out.
     let base = (250i32 << attempt.min(5)).min(MAX_BACKOFF_MS);
     let jitter = (js_sys::Math::random() * f64::from(base) * 0.3) as i32;
@@ -274,6 +279,25 @@ fn schedule_reconnect(store: ChatStore) {
         },
         std::time::Duration::from_millis((base + jitter) as u64),
     );
+}
+
+/// Asks who is signed in; when nobody is, goes to the login page (which
+/// returns here).
+async fn go_to_login_if_signed_out() {
+    let promise = window().fetch_with_str("/auth/user");
+    let Ok(response) = wasm_bindgen_futures::JsFuture::from(promise).await else {
+        return;
+    };
+    let Ok(response) = response.dyn_into::<web_sys::Response>() else {
+        return;
+    };
+    if response.status() == 401 {
+        let here = current_path();
+        let next = js_sys::encode_uri_component(&here);
+        let _ = window()
+            .location()
+            .set_href(&format!("/login?next={}", String::from(next)));
+    }
 }
 
 /// Shows "thinking" when a run has produced nothing for 200 ms. One timer

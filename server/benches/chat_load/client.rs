@@ -77,15 +77,25 @@ pub struct Exchange {
 }
 
 impl Session {
-    /// Connects, says hello and waits for `ready`.
+    /// Connects, says hello and waits for `ready`. With `--auth`, signs in
+    /// as a user of its own first (`user` names them).
     pub async fn open(
         addr: SocketAddr,
         read_buffer: Option<usize>,
         timeout: Duration,
+        user: Option<&str>,
     ) -> Result<Session, String> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
         let config = read_buffer.map(|size| WebSocketConfig::default().read_buffer_size(size));
-        let connect =
-            tokio_tungstenite::connect_async_with_config(format!("ws://{addr}/ws"), config, true);
+        let mut request = format!("ws://{addr}/ws")
+            .into_client_request()
+            .map_err(|e| format!("request: {e}"))?;
+        if let Some(user) = user {
+            let cookie = sign_in(addr, user).await?;
+            let value = cookie.parse().map_err(|_| "a bad cookie".to_string())?;
+            request.headers_mut().insert("cookie", value);
+        }
+        let connect = tokio_tungstenite::connect_async_with_config(request, config, true);
         let (ws, _) = tokio::time::timeout(timeout, connect)
             .await
             .map_err(|_| "connect timed out".to_string())?
@@ -263,4 +273,32 @@ fn truncate(text: &str) -> &str {
         Some((i, _)) => &text[..i],
         None => text,
     }
+}
+
+/// Signs `user` in with `POST /auth/login`; the session cookie (`name=value`).
+pub async fn sign_in(addr: SocketAddr, user: &str) -> Result<String, String> {
+    let response = http()
+        .post(format!("http://{addr}/auth/login"))
+        .header("accept", "application/json")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username={user}&password=bench"))
+        .send()
+        .await
+        .map_err(|e| format!("sign in: {e}"))?;
+    if !response.status().is_success() {
+        return Err(format!("sign in: {}", response.status()));
+    }
+    response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
+        .ok_or_else(|| "sign in: no cookie".to_string())
+}
+
+/// One HTTP client for every sign-in (connections are reused).
+fn http() -> reqwest::Client {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    CLIENT.get_or_init(reqwest::Client::new).clone()
 }

@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 use loquat::config::Config;
 use loquat::{Chat, Loquat, Message, ServeOptions};
 
+/// The auth secret of `--auth` servers (a benchmark's, not a real one).
+const BENCH_SECRET: &str = "chat-load-benchmark-secret-0123456789abcdef";
+
 /// What the server prints once it accepts connections.
 const LISTENING: &str = "LISTENING ";
 
@@ -28,6 +31,7 @@ pub fn serve(
     data_dir: PathBuf,
     persist: bool,
     pace: Duration,
+    auth: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let mut config = Config::default();
     config.project.persistence = persist;
@@ -56,8 +60,21 @@ pub fn serve(
         limits.connections.max_per_client = limits.connections.max_total;
         limits.sessions.max_per_client = limits.sessions.max_total;
         limits.sessions.max_per_user = limits.sessions.max_total;
-        let app = Loquat::new().limits(limits).config(config).on_message(
-            move |chat: Chat, _msg: Message| {
+        limits.logins.per_client_per_minute = u32::MAX;
+        limits.logins.per_account_per_minute = u32::MAX;
+        let mut app = Loquat::new();
+        if auth {
+            // Every user signs in (the check itself is free: what is measured
+            // is the framework's sign-in, cookie and per-request identity).
+            let secret = loquat::auth::AuthSecret::new(BENCH_SECRET)?;
+            app = app
+                .auth_secret(secret)
+                .password_auth(|username, _| async move { Some(loquat::User::new(username)) });
+        }
+        let app = app
+            .limits(limits)
+            .config(config)
+            .on_message(move |chat: Chat, _msg: Message| {
                 let tokens = tokens.clone();
                 async move {
                     let reply = chat.stream(Message::assistant("")).await?;
@@ -70,8 +87,7 @@ pub fn serve(
                     reply.finish().await?;
                     Ok(())
                 }
-            },
-        );
+            });
         let server = app.bind(ServeOptions::ephemeral(data_dir)).await?;
         let mut stdout = std::io::stdout();
         writeln!(stdout, "{LISTENING}{}", server.local_addr())?;
@@ -93,7 +109,12 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// Starts `<this program> --serve` and waits until it listens.
-    pub fn start(tokens: usize, persist: bool, pace_ms: u64) -> Result<ServerProcess, String> {
+    pub fn start(
+        tokens: usize,
+        persist: bool,
+        pace_ms: u64,
+        auth: bool,
+    ) -> Result<ServerProcess, String> {
         let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
         let data_dir = std::env::temp_dir().join(format!(
             "loquat-chat-load-{}-{}",
@@ -105,6 +126,9 @@ impl ServerProcess {
         let mut command = Command::new(exe);
         if !persist {
             command.arg("--no-persistence");
+        }
+        if auth {
+            command.arg("--auth");
         }
         let spawned = command
             .arg("--serve")

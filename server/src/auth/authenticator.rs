@@ -126,6 +126,8 @@ pub(crate) struct Auth {
     /// identifier → stored user id, so a bearer or header request does not
     /// write to the database.
     user_ids: Mutex<HashMap<String, UserId>>,
+    /// Sign-ins ended here (their key hashes): open sockets of theirs close.
+    ended: tokio::sync::broadcast::Sender<String>,
 }
 
 impl Auth {
@@ -154,7 +156,13 @@ impl Auth {
             cookie,
             limiter,
             user_ids: Mutex::new(HashMap::new()),
+            ended: tokio::sync::broadcast::channel(64).0,
         }
+    }
+
+    /// Sign-ins ended from now on (their key hashes).
+    pub(crate) fn ended_sign_ins(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.ended.subscribe()
     }
 
     /// Where `provider` sends the browser back: under `LOQUAT_URL`, or the
@@ -324,6 +332,7 @@ impl Auth {
             if let Err(err) = self.store.end_login(key).await {
                 tracing::error!(error = %err, "ending a sign-in failed");
             }
+            let _ = self.ended.send(key.clone());
         }
         if let (Some(hook), Some(profile)) = (&self.on_logout, &user.user) {
             hook(User::clone(profile)).await;

@@ -73,6 +73,12 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+impl FromRef<AppState> for Option<Arc<Auth>> {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
+    }
+}
+
 impl FromRef<AppState> for Arc<Runtime> {
     fn from_ref(state: &AppState) -> Self {
         state.runtime.clone()

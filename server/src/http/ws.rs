@@ -10,12 +10,14 @@ use std::time::Duration;
 
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::Extension;
 use loquat_app::protocol::{ClientEvent, ErrorCode, ServerEvent, UserEnv};
 
 use super::serve::ConnectionGuard;
-use super::CurrentUser;
+use super::{CurrentUser, Identify};
+use crate::auth::Auth;
 use crate::ids::{SessionId, ThreadId};
 use crate::runtime::session::{serialize_envelope, Session};
 use crate::runtime::{Handled, Hello, Refusal, Runtime, Since};
@@ -25,6 +27,62 @@ const MAX_BATCH: usize = 1024;
 /// …and most bytes of them (one larger event still goes, alone): frames
 /// stay small enough for a slow link to take one within `send_timeout`.
 const MAX_BATCH_BYTES: usize = 256 * 1024;
+/// How often a signed-in socket checks its sign-in still stands (a user
+/// removed by `loquat users remove`, a sign-in ended on another server).
+const RECHECK_SIGN_IN: Duration = Duration::from_secs(60);
+
+/// A socket's sign-in: ended here (sign-out) it closes at once; ended
+/// elsewhere, at the next recheck.
+struct SignInCheck {
+    auth: Arc<Auth>,
+    /// The handshake as the identity layer saw it.
+    request: axum::http::request::Parts,
+    user: crate::ids::UserId,
+    login_key: Option<String>,
+    ended: tokio::sync::broadcast::Receiver<String>,
+}
+
+impl SignInCheck {
+    fn new(
+        auth: Arc<Auth>,
+        user: &CurrentUser,
+        headers: HeaderMap,
+        peer: Option<ConnectInfo<SocketAddr>>,
+    ) -> SignInCheck {
+        let mut request = axum::http::Request::new(());
+        *request.headers_mut() = headers;
+        if let Some(peer) = peer {
+            request.extensions_mut().insert(peer);
+        }
+        let (request, ()) = request.into_parts();
+        SignInCheck {
+            ended: auth.ended_sign_ins(),
+            auth,
+            request,
+            user: user.id.clone(),
+            login_key: user.login_key.clone(),
+        }
+    }
+
+    /// Resolves when this socket's sign-in is ended here (`true`).
+    async fn ended(&mut self) -> bool {
+        loop {
+            match self.ended.recv().await {
+                Ok(key) if Some(&key) == self.login_key.as_ref() => return true,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => return std::future::pending().await,
+            }
+        }
+    }
+
+    async fn still_signed_in(&self) -> bool {
+        self.auth
+            .identify(&self.request)
+            .await
+            .is_some_and(|now| now.id == self.user)
+    }
+}
+
 /// How long a new connection may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -32,9 +90,12 @@ pub(crate) async fn ws_handler(
     ws: WebSocketUpgrade,
     user: CurrentUser,
     State(runtime): State<Arc<Runtime>>,
+    State(auth): State<Option<Arc<Auth>>>,
+    headers: HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     guard: Option<Extension<ConnectionGuard>>,
 ) -> Response {
+    let check = auth.map(|auth| SignInCheck::new(auth, &user, headers, peer.as_ref().map(|p| p.0)));
     // Mounted in an app's own server without Loquat's accept loop, every
     // client counts as one address.
     let client = peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.0 .0.ip());
@@ -47,7 +108,7 @@ pub(crate) async fn ws_handler(
         .max_message_size(max)
         .max_frame_size(max)
         .on_upgrade(move |socket| async move {
-            connection(socket, runtime, user, client).await;
+            connection(socket, runtime, user, client, check).await;
             // The socket counts under the connection caps until here.
             drop(guard);
         })
@@ -67,6 +128,16 @@ impl Connection {
             tokio::time::timeout(self.send_timeout, send).await,
             Ok(Ok(()))
         )
+    }
+
+    /// Closes with 4401: the sign-in ended (the browser goes to the login
+    /// page on its next attempt).
+    async fn close_signed_out(&mut self) {
+        let frame = axum::extract::ws::CloseFrame {
+            code: 4401,
+            reason: "signed out".into(),
+        };
+        let _ = self.send_message(WsMessage::Close(Some(frame))).await;
     }
 
     /// Closes with 1009 (message too big), as the protocol says to.
@@ -229,7 +300,13 @@ fn parse_hello(
     })
 }
 
-async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: CurrentUser, client: IpAddr) {
+async fn connection(
+    socket: WebSocket,
+    runtime: Arc<Runtime>,
+    user: CurrentUser,
+    client: IpAddr,
+    mut check: Option<SignInCheck>,
+) {
     let mut conn = Connection {
         socket,
         cursor: 0,
@@ -318,9 +395,32 @@ async fn connection(socket: WebSocket, runtime: Arc<Runtime>, user: CurrentUser,
         limits.ping_interval,
     );
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut recheck = tokio::time::interval_at(
+        tokio::time::Instant::now() + RECHECK_SIGN_IN,
+        RECHECK_SIGN_IN,
+    );
     let mut last_heard = tokio::time::Instant::now();
     while alive {
         tokio::select! {
+            signed_out = async {
+                match check.as_mut() {
+                    Some(check) => check.ended().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                if signed_out {
+                    conn.close_signed_out().await;
+                    break;
+                }
+            }
+            _ = recheck.tick(), if check.is_some() => {
+                if let Some(check) = &check {
+                    if !check.still_signed_in().await {
+                        conn.close_signed_out().await;
+                        break;
+                    }
+                }
+            }
             frame = conn.socket.recv() => {
                 last_heard = tokio::time::Instant::now();
                 alive = match parse(frame) {
