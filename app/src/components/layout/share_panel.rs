@@ -9,8 +9,11 @@ use crate::history::{share_thread, unshare_thread};
 pub enum Sharing {
     Closed,
     Working,
-    /// The link (absolute).
-    Link(String),
+    /// The link (absolute) of a thread.
+    Link {
+        thread_id: String,
+        url: String,
+    },
     Revoked,
     Failed(String),
 }
@@ -23,10 +26,13 @@ pub fn share(store: ChatStore, state: RwSignal<Sharing>) {
     };
     state.set(Sharing::Working);
     spawn_local(async move {
-        match share_thread(id).await {
+        match share_thread(id.clone()).await {
             Ok(path) => {
                 let origin = window().location().origin().unwrap_or_default();
-                state.set(Sharing::Link(format!("{origin}{path}")));
+                state.set(Sharing::Link {
+                    thread_id: id,
+                    url: format!("{origin}{path}"),
+                });
             }
             Err(err) => state.set(Sharing::Failed(err.to_string())),
         }
@@ -37,8 +43,17 @@ pub fn share(store: ChatStore, state: RwSignal<Sharing>) {
 #[component]
 pub fn SharePanel(state: RwSignal<Sharing>) -> impl IntoView {
     let store = expect_context::<ChatStore>();
+    // The panel is about one thread: another one shown closes it.
+    Effect::new(move |_| {
+        let shown = store.thread_id.get();
+        if let Sharing::Link { thread_id, .. } = state.get_untracked() {
+            if shown.as_deref() != Some(thread_id.as_str()) {
+                state.set(Sharing::Closed);
+            }
+        }
+    });
     let revoke = move |_| {
-        let Some(id) = store.thread_id.get_untracked() else {
+        let Sharing::Link { thread_id: id, .. } = state.get_untracked() else {
             return;
         };
         spawn_local(async move {
@@ -52,7 +67,7 @@ pub fn SharePanel(state: RwSignal<Sharing>) -> impl IntoView {
         match state.get() {
         Sharing::Closed => None,
         Sharing::Working => Some(view! { <p>"Making a link…"</p> }.into_any()),
-        Sharing::Link(url) => Some(
+        Sharing::Link { url, .. } => Some(
             view! {
                 <p>"Anyone with this link can read the conversation:"</p>
                 <input class="share-link" data-testid="share-link" readonly value=url
