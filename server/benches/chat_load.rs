@@ -275,25 +275,43 @@ fn start_server(tokens: usize) -> Result<ServerProcess, String> {
     tokio::task::block_in_place(|| ServerProcess::start(tokens, persist, pace_ms, auth))
 }
 
-/// Opens `n` sessions, `CONNECT_CONCURRENCY` at a time, in order.
+/// With `--auth`, signs in `n` users of their own (`prefix0`, …), before
+/// anything is measured: their session cookies.
+async fn sign_in_users(
+    addr: std::net::SocketAddr,
+    n: usize,
+    prefix: &str,
+) -> Result<Option<Arc<Vec<String>>>, String> {
+    if !AUTH.load(std::sync::atomic::Ordering::Relaxed) {
+        return Ok(None);
+    }
+    let mut cookies = Vec::with_capacity(n);
+    for i in 0..n {
+        cookies.push(client::sign_in(addr, &format!("{prefix}{i}")).await?);
+    }
+    Ok(Some(Arc::new(cookies)))
+}
+
+/// Opens `n` sessions, `CONNECT_CONCURRENCY` at a time, in order (with
+/// `--auth`, each with its user's cookie).
 async fn open_sessions(
     addr: std::net::SocketAddr,
     n: usize,
     read_buffer: Option<usize>,
     timeout: Duration,
+    cookies: Option<Arc<Vec<String>>>,
 ) -> Vec<Result<Session, String>> {
     let permits = Arc::new(Semaphore::new(CONNECT_CONCURRENCY));
     let mut tasks = JoinSet::new();
     for i in 0..n {
         let permits = permits.clone();
+        let cookies = cookies.clone();
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            let user = AUTH
-                .load(std::sync::atomic::Ordering::Relaxed)
-                .then(|| format!("user{i}"));
+            let cookie = cookies.as_ref().and_then(|c| c.get(i).cloned());
             (
                 i,
-                Session::open(addr, read_buffer, timeout, user.as_deref()).await,
+                Session::open(addr, read_buffer, timeout, cookie.as_deref()).await,
             )
         });
     }
@@ -328,7 +346,8 @@ async fn run_load(
     let pid = server.pid();
     let me = std::process::id();
     let mut errors = Vec::new();
-    let opened = open_sessions(server.addr, clients, None, timeout).await;
+    let cookies = sign_in_users(server.addr, clients, &format!("load{clients}-")).await?;
+    let opened = open_sessions(server.addr, clients, None, timeout, cookies).await;
 
     let server_cpu0 = CpuSample::take(pid)?;
     let client_cpu0 = CpuSample::take(me)?;
@@ -413,19 +432,25 @@ async fn run_idle(n: usize, tokens: usize, timeout: Duration) -> Result<IdleRow,
     let pid = server.pid();
     // Warm up the connection path once so one-time allocations are not
     // charged to the sessions.
-    let warm = AUTH
-        .load(std::sync::atomic::Ordering::Relaxed)
-        .then_some("warm-up");
-    Session::open(server.addr, Some(IDLE_READ_BUFFER), timeout, warm)
-        .await?
-        .end()
-        .await;
+    let warm = sign_in_users(server.addr, 1, "warm-up").await?;
+    let warm = warm.as_ref().and_then(|c| c.first().cloned());
+    Session::open(
+        server.addr,
+        Some(IDLE_READ_BUFFER),
+        timeout,
+        warm.as_deref(),
+    )
+    .await?
+    .end()
+    .await;
+    // Sign-ins (with --auth) are not what an idle session holds: done first.
+    let cookies = sign_in_users(server.addr, n, "idle").await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let rss_before_kib = procfs::rss_kib(pid)?;
 
     let mut errors = Vec::new();
     let mut sessions = Vec::with_capacity(n);
-    for (i, session) in open_sessions(server.addr, n, Some(IDLE_READ_BUFFER), timeout)
+    for (i, session) in open_sessions(server.addr, n, Some(IDLE_READ_BUFFER), timeout, cookies)
         .await
         .into_iter()
         .enumerate()

@@ -77,21 +77,20 @@ pub struct Exchange {
 }
 
 impl Session {
-    /// Connects, says hello and waits for `ready`. With `--auth`, signs in
-    /// as a user of its own first (`user` names them).
+    /// Connects, says hello and waits for `ready`; with `--auth`, with the
+    /// session cookie of a user of its own (see [`sign_in`]).
     pub async fn open(
         addr: SocketAddr,
         read_buffer: Option<usize>,
         timeout: Duration,
-        user: Option<&str>,
+        cookie: Option<&str>,
     ) -> Result<Session, String> {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
         let config = read_buffer.map(|size| WebSocketConfig::default().read_buffer_size(size));
         let mut request = format!("ws://{addr}/ws")
             .into_client_request()
             .map_err(|e| format!("request: {e}"))?;
-        if let Some(user) = user {
-            let cookie = sign_in(addr, user).await?;
+        if let Some(cookie) = cookie {
             let value = cookie.parse().map_err(|_| "a bad cookie".to_string())?;
             request.headers_mut().insert("cookie", value);
         }

@@ -36,7 +36,11 @@ pub async fn run(addr: SocketAddr, expected: &str, timeout: Duration) -> SignInR
     for i in 0..USERS {
         let started = Instant::now();
         let user = format!("first-token-{i}");
-        let mut session = match Session::open(addr, None, timeout, Some(&user)).await {
+        let opened = async {
+            let cookie = sign_in(addr, &user).await?;
+            Session::open(addr, None, timeout, Some(&cookie)).await
+        };
+        let mut session = match opened.await {
             Ok(session) => session,
             Err(e) => {
                 errors.push(format!("{user}: {e}"));

@@ -339,7 +339,9 @@ impl Auth {
         }
     }
 
-    async fn token_user(&self, token: &str) -> Option<CurrentUser> {
+    /// The user a session or bearer token stands for now (none once its
+    /// sign-in has ended or its user was removed).
+    pub(crate) async fn token_user(&self, token: &str) -> Option<CurrentUser> {
         let claims = self.keys.verify(token).ok()?;
         match &claims.sid {
             Some(sid) => {
@@ -391,6 +393,17 @@ pub(crate) fn key_hash(sid: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+impl Auth {
+    /// The token a request signs in with (bearer, else the session cookie),
+    /// for a socket to check again later; none for header logins.
+    pub(crate) fn request_token(&self, request: &Parts) -> Option<String> {
+        match bearer_token(request) {
+            Some(token) => Some(token.to_string()),
+            None => self.cookie.read(&request.headers),
+        }
+    }
 }
 
 #[async_trait::async_trait]

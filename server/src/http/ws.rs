@@ -16,7 +16,7 @@ use axum::Extension;
 use loquat_app::protocol::{ClientEvent, ErrorCode, ServerEvent, UserEnv};
 
 use super::serve::ConnectionGuard;
-use super::{CurrentUser, Identify};
+use super::CurrentUser;
 use crate::auth::Auth;
 use crate::ids::{SessionId, ThreadId};
 use crate::runtime::session::{serialize_envelope, Session};
@@ -27,48 +27,42 @@ const MAX_BATCH: usize = 1024;
 /// …and most bytes of them (one larger event still goes, alone): frames
 /// stay small enough for a slow link to take one within `send_timeout`.
 const MAX_BATCH_BYTES: usize = 256 * 1024;
-/// How often a signed-in socket checks its sign-in still stands (a user
-/// removed by `loquat users remove`, a sign-in ended on another server).
+/// How often (at least; on the heartbeat) a signed-in socket checks its
+/// sign-in still stands (a user removed by `loquat users remove`, a
+/// sign-in ended on another server).
 const RECHECK_SIGN_IN: Duration = Duration::from_secs(60);
 
 /// A socket's sign-in: ended here (sign-out) it closes at once; ended
-/// elsewhere, at the next recheck.
+/// elsewhere, at the next recheck. Only the token is kept (a header
+/// login has none to end: the proxy vouches for each connection).
 struct SignInCheck {
     auth: Arc<Auth>,
-    /// The handshake as the identity layer saw it.
-    request: axum::http::request::Parts,
+    token: Box<str>,
     user: crate::ids::UserId,
-    login_key: Option<String>,
+    login_key: Option<Box<str>>,
     ended: tokio::sync::broadcast::Receiver<String>,
 }
 
 impl SignInCheck {
-    fn new(
-        auth: Arc<Auth>,
-        user: &CurrentUser,
-        headers: HeaderMap,
-        peer: Option<ConnectInfo<SocketAddr>>,
-    ) -> SignInCheck {
+    fn new(auth: Arc<Auth>, user: &CurrentUser, headers: HeaderMap) -> Option<SignInCheck> {
         let mut request = axum::http::Request::new(());
         *request.headers_mut() = headers;
-        if let Some(peer) = peer {
-            request.extensions_mut().insert(peer);
-        }
         let (request, ()) = request.into_parts();
-        SignInCheck {
+        let token = auth.request_token(&request)?;
+        Some(SignInCheck {
             ended: auth.ended_sign_ins(),
             auth,
-            request,
+            token: token.into(),
             user: user.id.clone(),
-            login_key: user.login_key.clone(),
-        }
+            login_key: user.login_key.as_deref().map(Into::into),
+        })
     }
 
     /// Resolves when this socket's sign-in is ended here (`true`).
     async fn ended(&mut self) -> bool {
         loop {
             match self.ended.recv().await {
-                Ok(key) if Some(&key) == self.login_key.as_ref() => return true,
+                Ok(key) if self.login_key.as_deref() == Some(key.as_str()) => return true,
                 Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(_) => return std::future::pending().await,
             }
@@ -77,7 +71,7 @@ impl SignInCheck {
 
     async fn still_signed_in(&self) -> bool {
         self.auth
-            .identify(&self.request)
+            .token_user(&self.token)
             .await
             .is_some_and(|now| now.id == self.user)
     }
@@ -95,7 +89,7 @@ pub(crate) async fn ws_handler(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     guard: Option<Extension<ConnectionGuard>>,
 ) -> Response {
-    let check = auth.map(|auth| SignInCheck::new(auth, &user, headers, peer.as_ref().map(|p| p.0)));
+    let check = auth.and_then(|auth| SignInCheck::new(auth, &user, headers));
     // Mounted in an app's own server without Loquat's accept loop, every
     // client counts as one address.
     let client = peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.0 .0.ip());
@@ -395,10 +389,8 @@ async fn connection(
         limits.ping_interval,
     );
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut recheck = tokio::time::interval_at(
-        tokio::time::Instant::now() + RECHECK_SIGN_IN,
-        RECHECK_SIGN_IN,
-    );
+    // The sign-in is checked again on the heartbeat (no timer of its own).
+    let mut last_check = tokio::time::Instant::now();
     let mut last_heard = tokio::time::Instant::now();
     while alive {
         tokio::select! {
@@ -413,14 +405,7 @@ async fn connection(
                     break;
                 }
             }
-            _ = recheck.tick(), if check.is_some() => {
-                if let Some(check) = &check {
-                    if !check.still_signed_in().await {
-                        conn.close_signed_out().await;
-                        break;
-                    }
-                }
-            }
+
             frame = conn.socket.recv() => {
                 last_heard = tokio::time::Instant::now();
                 alive = match parse(frame) {
@@ -442,6 +427,14 @@ async fn connection(
                 alive = changed.is_ok() && conn.flush(&session).await;
             }
             _ = heartbeat.tick() => {
+                if let Some(check) = check.as_ref().filter(|_| last_check.elapsed() >= RECHECK_SIGN_IN) {
+                    last_check = tokio::time::Instant::now();
+                    // Boxed: the check's state is not carried by every idle socket.
+                    if !Box::pin(check.still_signed_in()).await {
+                        conn.close_signed_out().await;
+                        break;
+                    }
+                }
                 if last_heard.elapsed() >= limits.idle_timeout {
                     tracing::debug!(session = %session.id, "no answer to pings; closing the socket");
                     break;
