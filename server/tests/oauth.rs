@@ -16,7 +16,8 @@ use std::time::Duration;
 use support::process::{free_port, loquat, Proc};
 use support::{urlencode, TempDir};
 
-const DEADLINE: Duration = Duration::from_secs(30);
+/// Generous: a provider starting on a machine busy with the rest of CI.
+const DEADLINE: Duration = Duration::from_secs(90);
 const CLIENT_ID: &str = "loquat";
 const CLIENT_SECRET: &str = "s3cret-of-the-test-client";
 
@@ -24,8 +25,14 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Starts a provider script; its ready line (JSON).
+/// Starts a provider script; its ready line (JSON). Its log goes to a file
+/// that a failure shows.
 fn provider(script: &str, redirect_uris: &[String]) -> (Proc, serde_json::Value) {
+    let log = std::env::temp_dir().join(format!(
+        "loquat-idp-{}-{}.log",
+        std::process::id(),
+        loquat::auth::create_secret().get(..8).unwrap_or("x")
+    ));
     let mut command = Command::new("node");
     command.arg(repo().join("end2end/idp").join(script)).args([
         "--client-id",
@@ -39,7 +46,7 @@ fn provider(script: &str, redirect_uris: &[String]) -> (Proc, serde_json::Value)
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .expect("node (the browser tests' Node.js) runs the test providers");
     let stdin = child.stdin.take();
@@ -50,10 +57,16 @@ fn provider(script: &str, redirect_uris: &[String]) -> (Proc, serde_json::Value)
         let _ = BufReader::new(stdout).read_line(&mut line);
         let _ = tx.send(line);
     });
-    let line = rx
-        .recv_timeout(DEADLINE)
-        .expect("the provider is ready in time");
-    let ready = serde_json::from_str(&line).unwrap_or_else(|_| panic!("ready line: {line:?}"));
+    let line = rx.recv_timeout(DEADLINE).unwrap_or_else(|_| {
+        let _ = child.kill();
+        let said = std::fs::read_to_string(&log).unwrap_or_default();
+        panic!("{script} was not ready in {DEADLINE:?}; it said:\n{said}")
+    });
+    let ready = serde_json::from_str(&line).unwrap_or_else(|_| {
+        let said = std::fs::read_to_string(&log).unwrap_or_default();
+        panic!("{script}: ready line {line:?}; it said:\n{said}")
+    });
+    let _ = std::fs::remove_file(&log);
     (
         Proc {
             child,
