@@ -54,6 +54,8 @@ const CHATS: Record<string, Chat> = {
         'data-status',
         'error',
       );
+      // The hook named the thread: the history shows its name, not the message.
+      await expect(page.getByTestId('thread-item').first()).toContainText('Research: loquats');
     },
   },
   openai: {

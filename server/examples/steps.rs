@@ -1,4 +1,5 @@
-//! Nested steps (chain of thought) and a failing step.
+//! Nested steps (chain of thought) and a failing step; the hook names the
+//! thread after the latest topic (the history shows it at once).
 //!
 //! Run: `cargo run -p loquat --example steps`
 use std::time::Duration;
@@ -9,6 +10,8 @@ use loquat::{Chat, Loquat, Message, StepKind};
 async fn main() -> Result<(), loquat::ServeError> {
     Loquat::new()
         .on_message(|chat: Chat, msg: Message| async move {
+            chat.set_thread_name(format!("Research: {}", msg.content))
+                .await?;
             let plan = chat.step("Research").kind(StepKind::Run).start().await?;
 
             let search = plan

@@ -140,7 +140,7 @@ async fn welcome_only_sessions_leave_no_thread_and_user_turns_are_written_before
         .wait_for(|c| {
             c.events
                 .iter()
-                .any(|e| matches!(e, loquat::protocol::ServerEvent::ThreadUpdated { thread } if thread.name == "hello there"))
+                .any(|e| matches!(e, loquat::protocol::ServerEvent::ThreadUpdated { thread, .. } if thread.name == "hello there"))
         })
         .await;
 }

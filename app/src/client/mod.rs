@@ -10,7 +10,7 @@ pub mod upload;
 pub mod user_env;
 
 pub use connection::ConnectionState;
-pub use store::{ChatStore, StepModel};
+pub use store::{ChatStore, StepModel, ThreadChange};
 
 /// Sends a client event over the live socket; false when not connected.
 pub fn send(event: crate::protocol::ClientEvent) -> bool {

@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 use super::store::Applied;
-use super::{ChatStore, ConnectionState};
+use super::{ChatStore, ConnectionState, ThreadChange};
 use crate::protocol::{ClientEvent, Envelope, WS_PATH};
 use crate::route::{current_path, page_for, thread_path, Page};
 
@@ -82,7 +82,7 @@ pub(super) fn start(store: ChatStore, thread_id: Option<String>) {
     // Once the thread is in history, its address is the thread's, so a
     // reload or a shared link opens it.
     Effect::new(move |_| {
-        let Some(thread) = store.thread_update.get() else {
+        let Some(ThreadChange { thread, .. }) = store.thread_update.get() else {
             return;
         };
         if store.thread_id.get_untracked().as_deref() == Some(thread.id.as_str()) {

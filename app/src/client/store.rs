@@ -9,6 +9,14 @@ use crate::protocol::{
 
 /// One step of the thread as the components see it. Streamed text lives in
 /// its own signal so a token touches nothing else.
+/// A history change the server announced: the thread as it stands, and
+/// whether its name is new (a hook renamed it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThreadChange {
+    pub thread: ThreadSummary,
+    pub renamed: bool,
+}
+
 #[derive(Clone, Copy)]
 pub struct StepModel {
     /// Everything but the streamed text (`output`/`input` may be stale here).
@@ -51,7 +59,7 @@ pub struct ChatStore {
     pub thread_id: RwSignal<Option<String>>,
     /// The latest history change announced by the server (the sidebar
     /// applies it).
-    pub thread_update: RwSignal<Option<ThreadSummary>>,
+    pub thread_update: RwSignal<Option<ThreadChange>>,
     /// The thread asked for does not exist (or is not the user's).
     pub not_found: RwSignal<bool>,
     /// Bumped once per applied frame; the feed scrolls on it.
@@ -245,7 +253,9 @@ impl ChatStore {
                 self.running.set(false);
                 self.thinking.set(false);
             }
-            ServerEvent::ThreadUpdated { thread } => self.thread_update.set(Some(thread)),
+            ServerEvent::ThreadUpdated { thread, renamed } => self
+                .thread_update
+                .set(Some(ThreadChange { thread, renamed })),
             ServerEvent::Error {
                 code: ErrorCode::ThreadNotFound,
                 ..

@@ -238,6 +238,7 @@ mod tests {
                     created_at: 1,
                     updated_at: 2,
                 },
+                renamed: true,
             },
             ServerEvent::RunStarted {
                 run_id: "r".into(),

@@ -187,9 +187,14 @@ pub enum ServerEvent {
     AskStarted { ask: Ask },
     /// The question was answered, timed out or was cancelled.
     AskEnded { id: String },
-    /// The thread was saved to history for the first time, or a new user
-    /// message made it the most recent.
-    ThreadUpdated { thread: ThreadSummary },
+    /// The thread was saved to history for the first time, a new user
+    /// message made it the most recent, or (`renamed`) a hook gave it a new
+    /// name, which the history then shows instead of the one it lists.
+    ThreadUpdated {
+        thread: ThreadSummary,
+        #[serde(default, skip_serializing_if = "is_false")]
+        renamed: bool,
+    },
     /// A hook invocation began.
     RunStarted { run_id: String, at: Millis },
     /// The hook invocation ended.

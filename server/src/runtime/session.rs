@@ -310,7 +310,10 @@ impl Session {
                     .map(|p| p.summary(&st.thread.id))
             };
             if let Some(thread) = summary {
-                let _ = self.emit(ServerEvent::ThreadUpdated { thread });
+                let _ = self.emit(ServerEvent::ThreadUpdated {
+                    thread,
+                    renamed: false,
+                });
             }
         }
         Ok(seq)
@@ -435,7 +438,10 @@ impl Session {
             }
         }
         if let Some(thread) = summary {
-            let _ = self.emit(ServerEvent::ThreadUpdated { thread });
+            let _ = self.emit(ServerEvent::ThreadUpdated {
+                thread,
+                renamed: update.name.is_some(),
+            });
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::client::ChatStore;
+use crate::client::{ChatStore, ThreadChange};
 use crate::history::{list_threads, HistoryError};
 use crate::protocol::ThreadSummary;
 
@@ -131,11 +131,12 @@ impl HistoryState {
         self.load_more();
     }
 
-    /// Applies the server's news that a thread was saved or got a new
-    /// message: it moves to the top (keeping the name shown), or is added
-    /// there when the whole history is listed.
-    pub(super) fn apply_update(self, update: ThreadSummary) {
-        if self.deleted.with_value(|d| d.contains(&update.id)) {
+    /// Applies the server's news that a thread was saved, got a new
+    /// message or was renamed by a hook: it moves to the top (keeping the
+    /// name shown unless renamed), or is added there when the whole history
+    /// is listed.
+    pub(super) fn apply_update(self, update: ThreadChange) {
+        if self.deleted.with_value(|d| d.contains(&update.thread.id)) {
             return;
         }
         let listing_all = self.search.with_untracked(String::is_empty);
@@ -166,7 +167,7 @@ impl HistoryState {
         let current = self
             .store
             .thread_id
-            .with_untracked(|id| id.as_deref() == Some(update.id.as_str()));
+            .with_untracked(|id| id.as_deref() == Some(update.thread.id.as_str()));
         if current {
             self.apply_update(update);
         }
@@ -200,14 +201,23 @@ fn append_page(
 /// Moves an updated thread to the top with its new time, keeping the listed
 /// name; adds it there if absent and `insert` is true. True if the list
 /// changed.
-fn move_to_top(list: &mut Vec<ThreadSummary>, update: ThreadSummary, insert: bool) -> bool {
+fn move_to_top(list: &mut Vec<ThreadSummary>, change: ThreadChange, insert: bool) -> bool {
+    let ThreadChange {
+        thread: update,
+        renamed,
+    } = change;
     match list.iter().position(|t| t.id == update.id) {
         Some(index) => {
-            if list[index].updated_at >= update.updated_at {
+            let newer = list[index].updated_at < update.updated_at;
+            let new_name = renamed && list[index].name != update.name;
+            if !newer && !new_name {
                 return false;
             }
             let mut thread = list.remove(index);
-            thread.updated_at = update.updated_at;
+            thread.updated_at = thread.updated_at.max(update.updated_at);
+            if renamed {
+                thread.name = update.name;
+            }
             list.insert(0, thread);
             true
         }
@@ -237,6 +247,13 @@ mod tests {
         }
     }
 
+    fn news(thread: ThreadSummary) -> ThreadChange {
+        ThreadChange {
+            thread,
+            renamed: false,
+        }
+    }
+
     fn ids(list: &[ThreadSummary]) -> Vec<&str> {
         list.iter().map(|t| t.id.as_str()).collect()
     }
@@ -244,24 +261,42 @@ mod tests {
     #[test]
     fn an_update_moves_a_listed_thread_up_keeping_its_name() {
         let mut list = vec![thread("a", "A", 30), thread("b", "Renamed", 20)];
-        assert!(move_to_top(&mut list, thread("b", "server name", 40), true));
+        assert!(move_to_top(
+            &mut list,
+            news(thread("b", "server name", 40)),
+            true
+        ));
         assert_eq!(ids(&list), ["b", "a"]);
         assert_eq!(list[0].name, "Renamed");
         assert_eq!(list[0].updated_at, 40);
         // The same news again changes nothing.
         assert!(!move_to_top(
             &mut list,
-            thread("b", "server name", 40),
+            news(thread("b", "server name", 40)),
             true
         ));
     }
 
     #[test]
+    fn a_rename_by_a_hook_shows_its_name() {
+        let mut list = vec![thread("a", "A", 30), thread("b", "first message", 20)];
+        let renamed = ThreadChange {
+            thread: thread("b", "Named by the hook", 20),
+            renamed: true,
+        };
+        assert!(move_to_top(&mut list, renamed.clone(), true));
+        assert_eq!(ids(&list), ["b", "a"]);
+        assert_eq!(list[0].name, "Named by the hook");
+        assert_eq!(list[0].updated_at, 20);
+        assert!(!move_to_top(&mut list, renamed, true));
+    }
+
+    #[test]
     fn an_update_adds_a_new_thread_only_to_the_full_list() {
         let mut list = vec![thread("a", "A", 30)];
-        assert!(!move_to_top(&mut list, thread("n", "New", 50), false));
+        assert!(!move_to_top(&mut list, news(thread("n", "New", 50)), false));
         assert_eq!(ids(&list), ["a"]);
-        assert!(move_to_top(&mut list, thread("n", "New", 50), true));
+        assert!(move_to_top(&mut list, news(thread("n", "New", 50)), true));
         assert_eq!(ids(&list), ["n", "a"]);
     }
 
