@@ -21,6 +21,7 @@ import {
   content,
   openChat,
   sendMessage,
+  useSharedServer,
   userMessages,
   waitReady,
 } from './support/fixtures';
@@ -29,42 +30,27 @@ import { LoquatServer } from './support/server';
 
 const REASONS = ['Inaccurate', 'Too long'];
 
-let site: LoquatServer;
-
-test.beforeAll(async () => {
+// Pages talk to this server (outside `while a reply streams`).
+useSharedServer(async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loquat-e2e-feedback-'));
   fs.writeFileSync(path.join(dataDir, 'config.toml'), `[features]\nfeedback_reasons = ${JSON.stringify(REASONS)}\n`);
+  let server: LoquatServer;
   try {
     // Fast replies: these tests are about feedback, not about streaming.
-    site = await LoquatServer.start({ dataDir, env: { LOQUAT_DEMO_TOKENS_PER_SEC: '1000' } });
+    server = await LoquatServer.start({ dataDir, env: { LOQUAT_DEMO_TOKENS_PER_SEC: '1000' } });
   } catch (err) {
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
-});
-
-test.afterAll(async () => {
-  if (!site) return;
-  await site.dispose();
-  // The data dir was ours, not the server's.
-  if (process.env.LOQUAT_E2E_KEEP !== '1') fs.rmSync(site.dataDir, { recursive: true, force: true });
-});
-
-// Pages talk to the shared server. Playwright also resolves this once before
-// beforeAll has run, when there is no server yet.
-test.use({
-  baseURL: async ({}, use) => {
-    await use(site?.url);
-  },
-});
-
-test.afterEach(async ({}, testInfo) => {
-  if (testInfo.status === testInfo.expectedStatus || !site) return;
-  const log = site.logs();
-  await testInfo.attach('server.log', { body: log, contentType: 'text/plain' });
-  process.stderr.write(
-    `\n----- loquat server log (${testInfo.titlePath.join(' › ')}) -----\n${log}\n----- end of server log -----\n`,
-  );
+  return {
+    url: server.url,
+    logs: () => server.logs(),
+    dispose: async () => {
+      await server.dispose();
+      // The data dir was ours, not the server's.
+      if (process.env.LOQUAT_E2E_KEEP !== '1') fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 });
 
 /** Sends `text` and waits for the whole reply. */

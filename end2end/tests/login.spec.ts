@@ -22,13 +22,13 @@ import {
 } from './support/fixtures';
 import {
   LOGIN_TEXT,
-  LoginServer,
   SESSION_COOKIE,
   addUser,
   expectLoginPage,
   removeUser,
   signIn,
   submitLogin,
+  useLoginServer,
   watchErrors,
   type TestUser,
 } from './support/auth';
@@ -41,34 +41,10 @@ const USERS: TestUser[] = [
   { name: 'erin', password: 'erin-loquat-55555' },
 ];
 
-let site: LoginServer;
-
-// Fast replies: these tests are about who sees what, not about streaming.
-test.beforeAll(async () => {
-  site = await LoginServer.start(USERS, { LOQUAT_DEMO_TOKENS_PER_SEC: '1000' });
-});
-
-test.afterAll(async () => {
-  await site?.dispose();
-});
-
-// Every page of the file talks to the shared server (and no test starts a
-// server of its own). Playwright also resolves this once before beforeAll
-// has run, when there is no server yet.
-test.use({
-  baseURL: async ({}, use) => {
-    await use(site?.url);
-  },
-});
-
-test.afterEach(async ({}, testInfo) => {
-  if (testInfo.status === testInfo.expectedStatus || !site) return;
-  const log = site.logs();
-  await testInfo.attach('server.log', { body: log, contentType: 'text/plain' });
-  process.stderr.write(
-    `\n----- loquat server log (${testInfo.titlePath.join(' › ')}) -----\n${log}\n----- end of server log -----\n`,
-  );
-});
+// Every page of the file talks to this server (and no test starts a server
+// of its own). Fast replies: these tests are about who sees what, not about
+// streaming.
+const site = useLoginServer(USERS, { LOQUAT_DEMO_TOKENS_PER_SEC: '1000' });
 
 /** Sends `text` and waits for the whole reply. */
 async function exchange(page: Page, text: string): Promise<void> {
@@ -97,18 +73,18 @@ async function signInFromHome(page: Page, user: TestUser): Promise<void> {
 
 /** A second browser (own cookies) on the shared server. */
 async function otherBrowser(browser: Browser, options: { javaScriptEnabled?: boolean } = {}) {
-  const context = await browser.newContext({ baseURL: site.url, ...options });
+  const context = await browser.newContext({ baseURL: site().url, ...options });
   const page = await context.newPage();
   return { context, page, errors: watchErrors(page) };
 }
 
 async function sessionCookie(context: BrowserContext) {
-  return (await context.cookies(site.url)).find((c) => c.name === SESSION_COOKIE);
+  return (await context.cookies(site().url)).find((c) => c.name === SESSION_COOKIE);
 }
 
 /** `fetch` from outside any browser, with exactly the cookie given. */
 function fetchWithCookie(path: string, cookie: string, accept = 'application/json'): Promise<Response> {
-  return fetch(`${site.url}${path}`, { headers: { cookie, accept }, redirect: 'manual' });
+  return fetch(`${site().url}${path}`, { headers: { cookie, accept }, redirect: 'manual' });
 }
 
 function threadItems(page: Page) {
@@ -124,12 +100,12 @@ async function listedThreadIds(page: Page): Promise<string[]> {
 }
 
 test('alice signs in, chats, stays signed in across a reload, and signs out for good', async ({ page, context }) => {
-  const alice = site.user('alice');
+  const alice = site().user('alice');
 
   // Signed out, the app is the login page, complete and without messages.
   const first = await page.goto('/');
   expect(first?.status()).toBe(200);
-  expect(first?.request().redirectedFrom()?.url()).toBe(`${site.url}/`);
+  expect(first?.request().redirectedFrom()?.url()).toBe(`${site().url}/`);
   await expectLoginPage(page, '/');
   await expect(page.getByTestId('login-app-name')).toHaveText('Loquat');
   await expect(page.getByTestId('login-username')).toBeEditable();
@@ -139,7 +115,7 @@ test('alice signs in, chats, stays signed in across a reload, and signs out for 
   expect(await sessionCookie(context)).toBeUndefined();
 
   await signIn(page, alice);
-  await expect(page).toHaveURL(`${site.url}/`);
+  await expect(page).toHaveURL(`${site().url}/`);
   const cookie = await sessionCookie(context);
   expect(cookie, 'the sign-in cookie').toBeDefined();
   expect(cookie?.httpOnly).toBe(true);
@@ -174,7 +150,7 @@ test('alice signs in, chats, stays signed in across a reload, and signs out for 
   expect((await page.request.get('/auth/user')).status()).toBe(401);
 
   const home = await page.goto('/');
-  expect(home?.request().redirectedFrom()?.url()).toBe(`${site.url}/`);
+  expect(home?.request().redirectedFrom()?.url()).toBe(`${site().url}/`);
   await expectLoginPage(page, '/');
 
   // The sign-in ended on the server: the old cookie, replayed, is refused.
@@ -182,13 +158,13 @@ test('alice signs in, chats, stays signed in across a reload, and signs out for 
   expect((await fetchWithCookie('/auth/user', old)).status).toBe(401);
   const visit = await fetchWithCookie(`/thread/${threadId}`, old, 'text/html');
   expect(visit.status).toBe(303);
-  const to = new URL(visit.headers.get('location') ?? '', site.url);
+  const to = new URL(visit.headers.get('location') ?? '', site().url);
   expect(to.pathname).toBe('/login');
   expect(to.searchParams.get('next')).toBe(`/thread/${threadId}`);
 });
 
 test('a wrong password is refused on the login page; the right one then signs in', async ({ page, context }) => {
-  const carol = site.user('carol');
+  const carol = site().user('carol');
   await page.goto('/');
   await expectLoginPage(page, '/');
 
@@ -215,14 +191,14 @@ test('a wrong password is refused on the login page; the right one then signs in
   await username.fill('someone');
   await expect(username).toHaveValue('someone');
   await signIn(page, carol);
-  await expect(page).toHaveURL(`${site.url}/`);
+  await expect(page).toHaveURL(`${site().url}/`);
   await expect(page.getByTestId('login-error')).toHaveCount(0);
   await waitReady(page);
   expect((await page.request.get('/auth/user')).status()).toBe(200);
 });
 
 test('a deep link to a thread goes through the login page and lands on the thread', async ({ page, browser }) => {
-  const alice = site.user('alice');
+  const alice = site().user('alice');
   await signInFromHome(page, alice);
   await exchange(page, 'come back to this thread');
   const threadId = await threadIdOf(page);
@@ -233,7 +209,7 @@ test('a deep link to a thread goes through the login page and lands on the threa
     await other.page.goto(path);
     await expectLoginPage(other.page, path);
     await signIn(other.page, alice);
-    await expect(other.page).toHaveURL(`${site.url}${path}`);
+    await expect(other.page).toHaveURL(`${site().url}${path}`);
     await waitReady(other.page);
     await expect(userMessages(other.page)).toHaveCount(1);
     await expect(userMessages(other.page).first()).toContainText('come back to this thread');
@@ -246,7 +222,7 @@ test('a deep link to a thread goes through the login page and lands on the threa
 
     // Signed in, the login page sends her straight on to `next`.
     await other.page.goto(`/login?next=${encodeURIComponent(path)}`);
-    await expect(other.page).toHaveURL(`${site.url}${path}`);
+    await expect(other.page).toHaveURL(`${site().url}${path}`);
     await expect(other.page.getByTestId('login-page')).toHaveCount(0);
     expect(other.errors).toEqual([]);
   } finally {
@@ -258,8 +234,8 @@ test("bob cannot see alice's thread, its export or its elements, and his history
   page,
   browser,
 }) => {
-  const alice = site.user('alice');
-  const bob = site.user('bob');
+  const alice = site().user('alice');
+  const bob = site().user('bob');
 
   // Alice's thread, with stored elements (the demo's `/elements`).
   await signInFromHome(page, alice);
@@ -338,7 +314,7 @@ test("bob cannot see alice's thread, its export or its elements, and his history
 });
 
 test('with JavaScript off the login page is complete and signs in and out', async ({ browser }) => {
-  const erin = site.user('erin');
+  const erin = site().user('erin');
   const noJs = await otherBrowser(browser, { javaScriptEnabled: false });
   try {
     const { page } = noJs;
@@ -358,7 +334,7 @@ test('with JavaScript off the login page is complete and signs in and out', asyn
 
     // The native form posts, the server answers 303 to the chat page.
     await signIn(page, erin);
-    await expect(page).toHaveURL(`${site.url}/`);
+    await expect(page).toHaveURL(`${site().url}/`);
     await expect(page.getByTestId('composer-input')).toBeVisible();
     // Server-rendered only: the page has loaded (the WebAssembly is preloaded
     // even so) and the app never started.
@@ -377,7 +353,7 @@ test('with JavaScript off the login page is complete and signs in and out', asyn
 });
 
 test('the header shows the display name given with `users add --display-name`', async ({ page }) => {
-  const dave = site.user('dave');
+  const dave = site().user('dave');
   await page.goto('/');
   await expectLoginPage(page, '/');
   await submitLogin(page, dave.name, dave.password);
@@ -397,14 +373,14 @@ test('a user added while the server runs can sign in; removing them ends the sig
   await submitLogin(page, frank.name, frank.password);
   await expect(page.getByTestId('login-error')).toHaveText(LOGIN_TEXT.badCredentials);
 
-  addUser(site.server.dataDir, frank);
+  addUser(site().server.dataDir, frank);
   await signIn(page, frank);
   await waitReady(page);
   const cookie = await sessionCookie(context);
   expect(cookie).toBeDefined();
   expect((await page.request.get('/auth/user')).status()).toBe(200);
 
-  removeUser(site.server.dataDir, frank.name);
+  removeUser(site().server.dataDir, frank.name);
   expect((await page.request.get('/auth/user')).status()).toBe(401);
   expect((await fetchWithCookie('/auth/user', `${SESSION_COOKIE}=${cookie?.value}`)).status).toBe(401);
   await page.goto('/');

@@ -21,7 +21,7 @@ import {
   sendMessage,
   waitReady,
 } from './support/fixtures';
-import { LoginServer, expectLoginPage, signIn, watchErrors, type TestUser } from './support/auth';
+import { expectLoginPage, signIn, useLoginServer, watchErrors, type TestUser } from './support/auth';
 import { LoquatServer } from './support/server';
 
 const USERS: TestUser[] = [{ name: 'alice', password: 'alice-shares-1' }];
@@ -34,33 +34,9 @@ const TEXT = {
   revoked: 'The link no longer works.',
 };
 
-let site: LoginServer;
-
-test.beforeAll(async () => {
-  // Fast replies: these tests are about sharing, not about streaming.
-  site = await LoginServer.start(USERS, { LOQUAT_ALLOW_THREAD_SHARING: 'true', LOQUAT_DEMO_TOKENS_PER_SEC: '1000' });
-});
-
-test.afterAll(async () => {
-  await site?.dispose();
-});
-
-// Pages talk to the shared server. Playwright also resolves this once before
-// beforeAll has run, when there is no server yet.
-test.use({
-  baseURL: async ({}, use) => {
-    await use(site?.url);
-  },
-});
-
-test.afterEach(async ({}, testInfo) => {
-  if (testInfo.status === testInfo.expectedStatus || !site) return;
-  const log = site.logs();
-  await testInfo.attach('server.log', { body: log, contentType: 'text/plain' });
-  process.stderr.write(
-    `\n----- loquat server log (${testInfo.titlePath.join(' › ')}) -----\n${log}\n----- end of server log -----\n`,
-  );
-});
+// Pages talk to this server. Fast replies: these tests are about sharing,
+// not about streaming.
+const site = useLoginServer(USERS, { LOQUAT_ALLOW_THREAD_SHARING: 'true', LOQUAT_DEMO_TOKENS_PER_SEC: '1000' });
 
 /** Sends `text` and waits for the whole reply. */
 async function exchange(page: Page, text: string): Promise<void> {
@@ -82,7 +58,7 @@ async function threadIdOf(page: Page): Promise<string> {
 async function aliceThread(page: Page, text: string): Promise<{ threadId: string; name: string }> {
   await page.goto('/');
   await expectLoginPage(page, '/');
-  await signIn(page, site.user('alice'));
+  await signIn(page, site().user('alice'));
   await waitReady(page);
   await exchange(page, text);
   const threadId = await threadIdOf(page);
@@ -94,7 +70,7 @@ async function aliceThread(page: Page, text: string): Promise<{ threadId: string
 
 /** A share link as the panel shows them: absolute, on this server. */
 function linkPattern(): RegExp {
-  return new RegExp(`^${site.url.replace(/\./g, '\\.')}/share/[0-9a-f]{64}$`);
+  return new RegExp(`^${site().url.replace(/\./g, '\\.')}/share/[0-9a-f]{64}$`);
 }
 
 /** Opens the thread menu and picks "Share a read-only link…"; returns the
@@ -197,9 +173,9 @@ test('alice shares a thread: signed out, with and without JavaScript, anyone wit
   try {
     await expectSharedThread(anon.page, link, name, text);
     // The link opens that page only: the thread itself still needs alice.
-    await anon.page.goto(`${site.url}/thread/${threadId}`);
+    await anon.page.goto(`${site().url}/thread/${threadId}`);
     await expectLoginPage(anon.page, `/thread/${threadId}`);
-    expect((await anon.context.request.get(`${site.url}/api/threads/${threadId}/export`)).status()).not.toBe(200);
+    expect((await anon.context.request.get(`${site().url}/api/threads/${threadId}/export`)).status()).not.toBe(200);
     expect(anon.errors).toEqual([]);
   } finally {
     await anon.context.close();
@@ -211,7 +187,7 @@ test('alice shares a thread: signed out, with and without JavaScript, anyone wit
     // Styled by the app's own stylesheet.
     const css = await noJs.page.locator('link[rel="stylesheet"]').getAttribute('href');
     expect(css).toMatch(/^\/pkg\/[\w.-]+\.css/);
-    const sheet = await noJs.context.request.get(new URL(css ?? '', site.url).href);
+    const sheet = await noJs.context.request.get(new URL(css ?? '', site().url).href);
     expect(sheet.status()).toBe(200);
     expect(sheet.headers()['content-type']).toContain('text/css');
   } finally {
@@ -277,7 +253,7 @@ test('sharing again makes a new link: the first one stops working, the second wo
     await expectSharedThread(anon.page, second, name, text);
 
     // A made-up token of the right shape finds nothing either.
-    await expectDeadLink(anon.page, `${site.url}/share/${'0f'.repeat(32)}`);
+    await expectDeadLink(anon.page, `${site().url}/share/${'0f'.repeat(32)}`);
     expect(anon.errors).toEqual([]);
   } finally {
     await anon.context.close();

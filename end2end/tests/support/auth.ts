@@ -6,6 +6,8 @@
  *   await signIn(page, site.user('alice'));   // on the login page already
  *   await site.dispose();                     // stop + remove the data dir
  *
+ *   const site = useLoginServer(users, env);  // one for the file's tests
+ *
  * The data dir is filled before the server starts: `<bin> users add <name>
  * --password-stdin --data-dir <dir> [--display-name …]` with the password on
  * stdin, run with the same binary the server runs (`serverBinary()`). The
@@ -17,6 +19,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect, type Page } from '@playwright/test';
+import { useSharedServer } from './fixtures';
 import { LoquatServer, REPO_ROOT, serverBinary } from './server';
 
 /** A built-in user. */
@@ -128,6 +131,16 @@ export class LoginServer {
     await this.server.dispose();
     if (process.env.LOQUAT_E2E_KEEP !== '1') fs.rmSync(this.server.dataDir, { recursive: true, force: true });
   }
+}
+
+/** One `LoginServer` with `users` (and `env`) for all the tests of the
+ *  file that calls this at its top level: see `useSharedServer`.
+ *
+ *    const site = useLoginServer(USERS, { LOQUAT_DEMO_TOKENS_PER_SEC: '1000' });
+ *    test('…', async ({ page }) => { await signIn(page, site().user('alice')); … });
+ */
+export function useLoginServer(users: TestUser[], env: Record<string, string> = {}): () => LoginServer {
+  return useSharedServer(() => LoginServer.start(users, env));
 }
 
 /** The path and query of the page's address. */

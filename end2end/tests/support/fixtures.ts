@@ -87,6 +87,61 @@ export const test = base.extend<Fixtures>({
   },
 });
 
+/** What `useSharedServer` needs of a server (`LoquatServer` and
+ *  `LoginServer` are such servers). */
+export interface SharedServer {
+  readonly url: string;
+  logs(): string;
+  dispose(): Promise<void>;
+}
+
+/**
+ * One server for all the tests of the file that calls this (at its top
+ * level, once):
+ *
+ *   const site = useSharedServer(() => LoquatServer.start({ env: { … } }));
+ *   test('…', async ({ page }) => { await page.goto('/'); site().url; … });
+ *
+ * registers the file's hooks: `start()` in beforeAll, `dispose()` in
+ * afterAll, every page's `baseURL` on that server (no test starts a server
+ * of its own unless it asks for the `server` fixture), and the server's log
+ * attached to and printed for a test that failed. Returns the server, for
+ * use in tests and hooks (it throws before beforeAll has run).
+ */
+export function useSharedServer<S extends SharedServer>(start: () => Promise<S>): () => S {
+  let shared: S | undefined;
+
+  test.beforeAll(async () => {
+    shared = await start();
+  });
+
+  test.afterAll(async () => {
+    await shared?.dispose();
+  });
+
+  // Playwright also resolves this once before beforeAll has run, when there
+  // is no server yet.
+  test.use({
+    baseURL: async ({}, use) => {
+      await use(shared?.url);
+    },
+  });
+
+  test.afterEach(async ({}, testInfo) => {
+    if (testInfo.status === testInfo.expectedStatus || !shared) return;
+    const log = shared.logs();
+    await testInfo.attach('server.log', { body: log, contentType: 'text/plain' });
+    process.stderr.write(
+      `\n----- loquat server log (${testInfo.titlePath.join(' › ')}) -----\n${log}\n----- end of server log -----\n`,
+    );
+  });
+
+  return () => {
+    if (!shared) throw new Error('the shared server has not started yet (use it in tests and hooks, not at load time)');
+    return shared;
+  };
+}
+
 /** Every message in the feed. */
 export function messages(page: Page): Locator {
   return page.locator('[data-testid="message"]');
