@@ -3,7 +3,9 @@
  * one of her threads from the thread menu; anyone with the link, signed out
  * and even without JavaScript, reads the thread on a page the server
  * renders (no composer, no menus, no script); stopping sharing ends the
- * link, sharing again replaces it; with sharing off there is no such item.
+ * link the panel shows (not another thread's, not the open thread's), and
+ * sharing again replaces it; the panel closes when another thread is
+ * opened; with sharing off there is no such item.
  *
  * One server for the file (logins on, LOQUAT_ALLOW_THREAD_SHARING=true);
  * each test has its own thread, and every viewer is a browser context of
@@ -19,6 +21,7 @@ import {
   content,
   messages,
   sendMessage,
+  userMessages,
   waitReady,
 } from './support/fixtures';
 import { expectLoginPage, signIn, useLoginServer, watchErrors, type TestUser } from './support/auth';
@@ -66,6 +69,37 @@ async function aliceThread(page: Page, text: string): Promise<{ threadId: string
   const name = item.getByTestId('thread-name');
   await expect(name).toHaveText(/\S/);
   return { threadId, name: (await name.innerText()).trim() };
+}
+
+/** The thread `threadId` in the history sidebar. */
+function threadItem(page: Page, threadId: string) {
+  return page.getByTestId('thread-list').locator(`[data-testid="thread-item"][data-thread-id="${threadId}"]`);
+}
+
+/** Starts a new chat (alice is signed in already) and has one exchange
+ *  with `text`: her second saved thread (not `other`), its id and name. */
+async function anotherThread(page: Page, text: string, other: string): Promise<{ threadId: string; name: string }> {
+  await page.getByTestId('new-chat').click();
+  await expect(page).toHaveURL((url) => url.pathname === '/');
+  await expect(userMessages(page)).toHaveCount(0);
+  await exchange(page, text);
+  const threadId = await threadIdOf(page);
+  expect(threadId, 'a thread of its own').not.toBe(other);
+  const name = threadItem(page, threadId).getByTestId('thread-name');
+  await expect(name).toHaveText(/\S/);
+  return { threadId, name: (await name.innerText()).trim() };
+}
+
+/** Opens `threadId` from the history sidebar, as a user would, and waits
+ *  until it shows (its one exchange, about `text`). */
+async function openFromHistory(page: Page, threadId: string, text: string): Promise<void> {
+  await threadItem(page, threadId).getByTestId('thread-name').click();
+  await expect(page).toHaveURL(new RegExp(`/thread/${threadId}$`));
+  await expect(threadItem(page, threadId)).toHaveAttribute('aria-current', 'page');
+  await expect(userMessages(page)).toHaveCount(1);
+  await expect(userMessages(page).first()).toContainText(text);
+  await expect(assistantMessages(page)).toHaveCount(1);
+  await expect(content(assistantMessages(page).first())).toContainText(text);
 }
 
 /** A share link as the panel shows them: absolute, on this server. */
@@ -254,6 +288,131 @@ test('sharing again makes a new link: the first one stops working, the second wo
 
     // A made-up token of the right shape finds nothing either.
     await expectDeadLink(anon.page, `${site().url}/share/${'0f'.repeat(32)}`);
+    expect(anon.errors).toEqual([]);
+  } finally {
+    await anon.context.close();
+  }
+});
+
+test('the share panel closes when another thread is opened from the history, and closing it keeps the link', async ({
+  page,
+  browser,
+}) => {
+  const first = { text: 'the first of two threads' };
+  const second = { text: 'the second of two threads' };
+  const a = await aliceThread(page, first.text);
+  const b = await anotherThread(page, second.text, a.threadId);
+  const link = await share(page);
+  const panel = page.getByTestId('share-panel');
+  await expect(panel.getByTestId('share-link')).toHaveValue(link);
+
+  // The panel is about the thread it was opened on: showing another closes it.
+  await openFromHistory(page, a.threadId, first.text);
+  await expect(panel).toHaveCount(0);
+  await expect(page.getByTestId('share-link')).toHaveCount(0);
+
+  // It does not come back with its thread either.
+  await openFromHistory(page, b.threadId, second.text);
+  await expect(panel).toHaveCount(0);
+
+  // Closed is not revoked: the link still opens the second thread.
+  const anon = await viewer(browser);
+  try {
+    await expectSharedThread(anon.page, link, b.name, second.text);
+    expect(anon.errors).toEqual([]);
+  } finally {
+    await anon.context.close();
+  }
+});
+
+test("stop sharing ends the link the panel shows, and another thread's link keeps working", async ({
+  page,
+  browser,
+}) => {
+  const first = { text: 'shared and left shared' };
+  const second = { text: 'shared, then not' };
+  const a = await aliceThread(page, first.text);
+  const linkA = await share(page);
+  const b = await anotherThread(page, second.text, a.threadId);
+  // The new chat closed the first thread's panel.
+  await expect(page.getByTestId('share-panel')).toHaveCount(0);
+  const linkB = await share(page);
+  expect(linkB).not.toBe(linkA);
+
+  const anon = await viewer(browser);
+  try {
+    // Both links work before…
+    await expectSharedThread(anon.page, linkA, a.name, first.text);
+    await expectSharedThread(anon.page, linkB, b.name, second.text);
+
+    const panel = page.getByTestId('share-panel');
+    await expect(panel.getByTestId('share-link')).toHaveValue(linkB);
+    await panel.getByTestId('share-revoke').click();
+    await expect(panel.getByTestId('share-revoked')).toHaveText(TEXT.revoked);
+
+    // …after, the one it showed is dead and the other thread's still works.
+    await expectDeadLink(anon.page, linkB);
+    await expectSharedThread(anon.page, linkA, a.name, first.text);
+    expect(anon.errors).toEqual([]);
+  } finally {
+    await anon.context.close();
+  }
+
+  // Both threads are still alice's, whole.
+  await openFromHistory(page, a.threadId, first.text);
+  await openFromHistory(page, b.threadId, second.text);
+});
+
+test("a link that comes after another thread was opened: stop sharing ends that link, not the open thread's", async ({
+  page,
+  browser,
+}) => {
+  const first = { text: 'asked to share, then left' };
+  const second = { text: 'opened while the link was coming' };
+  const a = await aliceThread(page, first.text);
+  const b = await anotherThread(page, second.text, a.threadId);
+  const linkB = await share(page);
+  const panel = page.getByTestId('share-panel');
+  await openFromHistory(page, a.threadId, first.text);
+  await expect(panel).toHaveCount(0);
+
+  // Alice asks for a link to the first thread and opens the second before
+  // it comes (a slow server: the request is held here until then).
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let asked = 0;
+  await page.route('**/api/threads/share', async (route) => {
+    asked += 1;
+    await held;
+    await route.continue();
+  });
+  await page.getByTestId('thread-menu').click();
+  await page.getByTestId('share').click();
+  await expect.poll(() => asked).toBe(1);
+  await expect(panel).toBeVisible();
+  await openFromHistory(page, b.threadId, second.text);
+  const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/threads/share');
+  release();
+  const answer = await answered;
+  expect(answer.status()).toBe(200);
+  const linkA = `${site().url}${JSON.parse(await answer.text()) as string}`;
+  expect(linkA).toMatch(linkPattern());
+  await page.unroute('**/api/threads/share');
+  await expect(panel.getByText('Making a link…')).toHaveCount(0);
+
+  const anon = await viewer(browser);
+  try {
+    // Today the first thread's link shows over the second thread; whatever
+    // the panel shows, "Stop sharing" must end that link and no other.
+    if ((await panel.getByTestId('share-link').count()) > 0) {
+      await expect(panel.getByTestId('share-link')).toHaveValue(linkA);
+      await expectSharedThread(anon.page, linkA, a.name, first.text);
+      await panel.getByTestId('share-revoke').click();
+      await expect(panel.getByTestId('share-revoked')).toHaveText(TEXT.revoked);
+      await expectDeadLink(anon.page, linkA);
+    }
+    // The open thread's link was never the one shown: it still works.
+    await expectSharedThread(anon.page, linkB, b.name, second.text);
     expect(anon.errors).toEqual([]);
   } finally {
     await anon.context.close();
