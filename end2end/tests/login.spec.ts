@@ -1,13 +1,14 @@
 /**
  * Password sign-in with the built-in users: the login page, signing in and
  * out, deep links through the login page, what a second user cannot see,
- * and the whole flow with JavaScript off.
+ * an open tab whose sign-in ends elsewhere, and the whole flow with
+ * JavaScript off.
  *
  * One server for the file (logins on, users added with `loquat users add`
  * before it starts); each test signs in its own user or in its own browser
  * context, so the tests do not depend on each other. The server allows 30
  * sign-in attempts a minute from one address and 10 for one account; one
- * run of the file makes 13 (alice 4), so `--repeat-each 2` still fits.
+ * run of the file makes 15 (alice 4), so `--repeat-each 2` still fits.
  */
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import {
@@ -39,6 +40,7 @@ const USERS: TestUser[] = [
   { name: 'carol', password: 'carol-loquat-333' },
   { name: 'dave', password: 'dave-loquat-4444', displayName: 'Dave D.' },
   { name: 'erin', password: 'erin-loquat-55555' },
+  { name: 'gina', password: 'gina-loquat-666666' },
 ];
 
 // Every page of the file talks to this server (and no test starts a server
@@ -387,4 +389,62 @@ test('a user added while the server runs can sign in; removing them ends the sig
   await expectLoginPage(page, '/');
   await submitLogin(page, frank.name, frank.password);
   await expect(page.getByTestId('login-error')).toHaveText(LOGIN_TEXT.badCredentials);
+});
+
+test('an open tab whose sign-in ends elsewhere goes to the login page by itself, and back after signing in', async ({
+  page,
+  context,
+}) => {
+  const gina = site().user('gina');
+  await signInFromHome(page, gina);
+  await exchange(page, 'still here when the sign-in ends?');
+  const threadId = await threadIdOf(page);
+  const here = `/thread/${threadId}`;
+  const cookie = await sessionCookie(context);
+  expect(cookie, 'the sign-in cookie').toBeDefined();
+  const signedIn = `${SESSION_COOKIE}=${cookie?.value}`;
+
+  // The tab's streaming socket, to see it closed by the server.
+  const sockets: { closed: boolean }[] = [];
+  page.on('websocket', (ws) => {
+    const seen = { closed: false };
+    sockets.push(seen);
+    ws.on('close', () => (seen.closed = true));
+  });
+  // The socket opened before the listener: reconnecting makes a new one
+  // that is watched.
+  await page.reload();
+  await waitReady(page);
+  await expect(page).toHaveURL(`${site().url}${here}`);
+  await expect.poll(() => sockets.length).toBeGreaterThanOrEqual(1);
+  expect(sockets.every((s) => !s.closed), 'the socket is open while she is signed in').toBe(true);
+
+  // Her sign-in is ended from outside the tab: the same cookie signs out
+  // from a program (same origin, as the browser would say).
+  const out = await fetch(`${site().url}/auth/logout`, {
+    method: 'POST',
+    headers: { cookie: signedIn, origin: site().url, accept: 'application/json' },
+    redirect: 'manual',
+  });
+  expect(out.status, 'POST /auth/logout ends the sign-in').toBe(204);
+  expect((await fetchWithCookie('/auth/user', signedIn)).status).toBe(401);
+
+  // The server closes her socket at once (not at the next minutely
+  // recheck), and the tab, finding nobody signed in, goes to the login
+  // page with the way back. Nothing here navigates it.
+  await expect.poll(() => sockets[0]?.closed, { timeout: 10_000 }).toBe(true);
+  await expect(page).toHaveURL((url) => url.pathname === '/login' && url.searchParams.get('next') === here, {
+    timeout: 15_000,
+  });
+  await expectLoginPage(page, here);
+  await expect(page.getByTestId('login-error')).toHaveCount(0);
+  await expect(page.getByTestId('user-menu')).toHaveCount(0);
+
+  // Signing in again brings her back to that thread, whole.
+  await signIn(page, gina);
+  await expect(page).toHaveURL(`${site().url}${here}`);
+  await waitReady(page);
+  await expect(userMessages(page)).toHaveCount(1);
+  await expect(userMessages(page).first()).toContainText('still here when the sign-in ends?');
+  await expect(assistantMessages(page)).toHaveCount(1);
 });

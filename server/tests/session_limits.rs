@@ -20,7 +20,7 @@ use loquat::protocol::{ClientEvent, Element, ErrorCode, StepType, ThreadPage};
 use loquat::{
     Chat, ElementId, Loquat, Message, RuntimeLimits, SessionLimits, Step, ThreadId, UserId,
 };
-use support::{Client, TestApp, DEADLINE};
+use support::{hello, Client, TestApp, DEADLINE};
 
 fn echo() -> Loquat {
     Loquat::new().on_message(|chat: Chat, msg: Message| async move {
@@ -40,14 +40,7 @@ fn with_sessions(app: Loquat, sessions: SessionLimits) -> Loquat {
 /// A client whose hello was answered with an error and a close.
 async fn refused(app: &TestApp) -> Vec<ErrorCode> {
     let mut client = Client::connect_raw_pub(app.addr).await;
-    client
-        .send(&ClientEvent::Hello {
-            session_id: None,
-            last_seq: None,
-            thread_id: None,
-            user_env: Default::default(),
-        })
-        .await;
+    client.send(&hello(None, None, None)).await;
     while client.recv_frame().await {}
     assert!(client.session_id.is_empty(), "no session was given");
     client.error_codes()
@@ -77,14 +70,7 @@ async fn one_address_cannot_hold_more_sessions_than_its_cap() {
     let deadline = tokio::time::Instant::now() + DEADLINE;
     loop {
         let mut client = Client::connect_raw_pub(app.addr).await;
-        client
-            .send(&ClientEvent::Hello {
-                session_id: None,
-                last_seq: None,
-                thread_id: None,
-                user_env: Default::default(),
-            })
-            .await;
+        client.send(&hello(None, None, None)).await;
         client.recv_frame().await;
         if !client.session_id.is_empty() {
             break;

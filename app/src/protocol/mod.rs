@@ -20,8 +20,8 @@ pub use server_event::{
     DEFAULT_MAX_FRAME_BYTES,
 };
 pub use step::{
-    reactions_in, Feedback, ShowInput, Step, StepType, FOOTER_KEY, MAX_FEEDBACK_COMMENT_CHARS,
-    REACTIONS_KEY,
+    reactions_in, Feedback, FeedbackError, ShowInput, Step, StepType, FOOTER_KEY,
+    MAX_FEEDBACK_COMMENT_CHARS, MAX_FEEDBACK_REASONS, REACTIONS_KEY,
 };
 pub use thread::{ThreadPage, ThreadSummary};
 

@@ -143,6 +143,76 @@ pub struct Feedback {
 
 /// Longest feedback comment, in characters.
 pub const MAX_FEEDBACK_COMMENT_CHARS: usize = 2000;
+/// Most reasons one feedback carries.
+pub const MAX_FEEDBACK_REASONS: usize = 32;
+
+/// Why a feedback is not well-formed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FeedbackError {
+    Value,
+    CommentTooLong,
+    TooManyReasons,
+    ReasonNotOffered,
+}
+
+impl std::fmt::Display for FeedbackError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FeedbackError::Value => "feedback is 1 (good) or 0 (bad)",
+            FeedbackError::CommentTooLong => "the comment is too long",
+            FeedbackError::TooManyReasons => "there are too many reasons",
+            FeedbackError::ReasonNotOffered => "that reason is not offered",
+        })
+    }
+}
+
+impl std::error::Error for FeedbackError {}
+
+impl Feedback {
+    /// The feedback, tidied, if it is well-formed: a value of 0 or 1, a
+    /// comment of at most [`MAX_FEEDBACK_COMMENT_CHARS`] (trimmed; blank is
+    /// none), at most [`MAX_FEEDBACK_REASONS`] reasons, each one of
+    /// `offered` when given, sorted without repeats.
+    ///
+    /// ```
+    /// use loquat_app::protocol::{Feedback, FeedbackError};
+    ///
+    /// let offered = ["Wrong".to_string(), "Too long".to_string()];
+    /// let given = Feedback { value: 0, comment: Some("  ".into()), reasons: vec!["Wrong".into(), "Wrong".into()] };
+    /// let tidy = given.checked(Some(&offered)).unwrap();
+    /// assert_eq!((tidy.comment, tidy.reasons), (None, vec!["Wrong".to_string()]));
+    ///
+    /// let unknown = Feedback { value: 1, comment: None, reasons: vec!["Rude".into()] };
+    /// assert_eq!(unknown.checked(Some(&offered)), Err(FeedbackError::ReasonNotOffered));
+    /// ```
+    pub fn checked(mut self, offered: Option<&[String]>) -> Result<Feedback, FeedbackError> {
+        if self.value > 1 {
+            return Err(FeedbackError::Value);
+        }
+        if self
+            .comment
+            .as_ref()
+            .is_some_and(|c| c.chars().count() > MAX_FEEDBACK_COMMENT_CHARS)
+        {
+            return Err(FeedbackError::CommentTooLong);
+        }
+        if self.reasons.len() > MAX_FEEDBACK_REASONS {
+            return Err(FeedbackError::TooManyReasons);
+        }
+        if let Some(offered) = offered {
+            if self.reasons.iter().any(|r| !offered.contains(r)) {
+                return Err(FeedbackError::ReasonNotOffered);
+            }
+        }
+        self.comment = self
+            .comment
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty());
+        self.reasons.sort();
+        self.reasons.dedup();
+        Ok(self)
+    }
+}
 
 fn is_false(b: &bool) -> bool {
     !*b

@@ -94,11 +94,13 @@ impl From<DataError> for LoginError {
 pub(crate) struct AuthParts {
     pub(crate) keys: TokenKeys,
     pub(crate) store: Arc<dyn AuthStore>,
+    /// Conversations' owners are stored users when there is persistence.
     pub(crate) data: Option<Arc<dyn DataLayer>>,
     pub(crate) password: Option<PasswordLogin>,
     pub(crate) header: Option<HeaderLogin>,
     pub(crate) on_logout: Option<LogoutHook>,
     pub(crate) oauth: Option<super::oauth::OAuth>,
+    /// `LOQUAT_URL`: where OAuth providers send the browser back to.
     pub(crate) public_url: Option<String>,
     pub(crate) cookie: CookieSettings,
     pub(crate) limiter: LoginLimiter,
@@ -111,18 +113,7 @@ pub(crate) struct SignedIn {
 }
 
 pub(crate) struct Auth {
-    pub(crate) keys: TokenKeys,
-    pub(crate) store: Arc<dyn AuthStore>,
-    /// Conversations' owners are stored users when there is persistence.
-    pub(crate) data: Option<Arc<dyn DataLayer>>,
-    pub(crate) password: Option<PasswordLogin>,
-    pub(crate) header: Option<HeaderLogin>,
-    pub(crate) on_logout: Option<LogoutHook>,
-    pub(crate) oauth: Option<super::oauth::OAuth>,
-    /// `LOQUAT_URL`: where OAuth providers send the browser back to.
-    pub(crate) public_url: Option<String>,
-    pub(crate) cookie: CookieSettings,
-    pub(crate) limiter: LoginLimiter,
+    pub(crate) parts: AuthParts,
     /// identifier → stored user id, so a bearer or header request does not
     /// write to the database.
     user_ids: Mutex<HashMap<String, UserId>>,
@@ -132,29 +123,8 @@ pub(crate) struct Auth {
 
 impl Auth {
     pub(crate) fn new(parts: AuthParts) -> Auth {
-        let AuthParts {
-            keys,
-            store,
-            data,
-            password,
-            header,
-            on_logout,
-            oauth,
-            public_url,
-            cookie,
-            limiter,
-        } = parts;
         Auth {
-            keys,
-            store,
-            data,
-            password,
-            header,
-            on_logout,
-            oauth,
-            public_url,
-            cookie,
-            limiter,
+            parts,
             user_ids: Mutex::new(HashMap::new()),
             ended: tokio::sync::broadcast::channel(64).0,
         }
@@ -170,7 +140,7 @@ impl Auth {
     /// Elsewhere without `LOQUAT_URL` there is no safe answer: the host
     /// header is the client's, and the scheme behind a TLS proxy unknown.
     pub(crate) fn redirect_uri(&self, provider: &str, request: &Parts) -> Option<String> {
-        let base = match &self.public_url {
+        let base = match &self.parts.public_url {
             Some(url) => url.trim().trim_end_matches('/').to_string(),
             None => {
                 let host = request
@@ -195,7 +165,7 @@ impl Auth {
 
     /// How long a sign-in lasts.
     pub(crate) fn session_lifetime(&self) -> Duration {
-        self.cookie.max_age
+        self.parts.cookie.max_age
     }
 
     /// The id `user`'s conversations are stored under: the stored user's
@@ -212,7 +182,7 @@ impl Auth {
                 return Ok(id);
             }
         }
-        let id = match &self.data {
+        let id = match &self.parts.data {
             Some(data) => {
                 let record = data.sign_in_user(user).await?;
                 UserId::try_from(record.id).map_err(|err| {
@@ -242,7 +212,7 @@ impl Auth {
         password: &str,
         client: IpAddr,
     ) -> Result<User, LoginError> {
-        let method = self.password.as_ref().ok_or(LoginError::NotEnabled)?;
+        let method = self.parts.password.as_ref().ok_or(LoginError::NotEnabled)?;
         let username = username.trim();
         if username.is_empty()
             || username.len() > MAX_IDENTIFIER_BYTES
@@ -250,7 +220,7 @@ impl Auth {
         {
             return Err(LoginError::BadCredentials);
         }
-        self.limiter.check(username, client)?;
+        self.parts.limiter.check(username, client)?;
         match method {
             PasswordLogin::Callback(callback) => {
                 callback(username.to_string(), password.to_string())
@@ -258,7 +228,7 @@ impl Auth {
                     .ok_or(LoginError::BadCredentials)
             }
             PasswordLogin::BuiltIn => {
-                let stored = self.store.password_user(username).await?;
+                let stored = self.parts.store.password_user(username).await?;
                 let (hash, display_name) = match stored {
                     Some(stored) => (Some(stored.hash), stored.display_name),
                     None => (None, None),
@@ -292,7 +262,7 @@ impl Auth {
             created_at: now,
             expires_at,
         };
-        self.store.create_login(&login).await?;
+        self.parts.store.create_login(&login).await?;
         let claims = Claims {
             identifier: user.identifier.clone(),
             metadata: serde_json::Map::new(),
@@ -301,24 +271,25 @@ impl Auth {
             iat: now_secs(),
             sid: Some(sid),
         };
-        let token = self.keys.sign(&claims).map_err(|err| {
+        let token = self.parts.keys.sign(&claims).map_err(|err| {
             tracing::error!(error = %err, "signing a session token failed");
             LoginError::Unavailable
         })?;
         Ok(SignedIn {
             user: CurrentUser::signed_in(id, user, Some(login.key_hash)),
-            cookie: self.cookie.set(&token),
+            cookie: self.parts.cookie.set(&token),
         })
     }
 
     /// The user of a bearer token (not a session token), if it is valid and
     /// was issued after its user was last signed out everywhere.
     pub(crate) async fn bearer_user(&self, token: &str) -> Option<User> {
-        let claims = self.keys.verify(token).ok()?;
+        let claims = self.parts.keys.verify(token).ok()?;
         if claims.sid.is_some() {
             return None;
         }
         let valid_after = self
+            .parts
             .store
             .tokens_valid_after(&claims.identifier)
             .await
@@ -329,12 +300,12 @@ impl Auth {
     /// Ends the sign-in `user` made (if it was one) and runs `on_logout`.
     pub(crate) async fn sign_out(&self, user: &CurrentUser) {
         if let Some(key) = &user.login_key {
-            if let Err(err) = self.store.end_login(key).await {
+            if let Err(err) = self.parts.store.end_login(key).await {
                 tracing::error!(error = %err, "ending a sign-in failed");
             }
             let _ = self.ended.send(key.clone());
         }
-        if let (Some(hook), Some(profile)) = (&self.on_logout, &user.user) {
+        if let (Some(hook), Some(profile)) = (&self.parts.on_logout, &user.user) {
             hook(User::clone(profile)).await;
         }
     }
@@ -342,11 +313,11 @@ impl Auth {
     /// The user a session or bearer token stands for now (none once its
     /// sign-in has ended or its user was removed).
     pub(crate) async fn token_user(&self, token: &str) -> Option<CurrentUser> {
-        let claims = self.keys.verify(token).ok()?;
+        let claims = self.parts.keys.verify(token).ok()?;
         match &claims.sid {
             Some(sid) => {
                 let key = key_hash(sid);
-                let login = self.store.login(&key, now_millis()).await.ok()??;
+                let login = self.parts.store.login(&key, now_millis()).await.ok()??;
                 if login.user.identifier != claims.identifier {
                     return None;
                 }
@@ -362,7 +333,7 @@ impl Auth {
     }
 
     async fn proxy_user(&self, request: &Parts) -> Option<CurrentUser> {
-        let header = self.header.as_ref()?;
+        let header = self.parts.header.as_ref()?;
         let peer = request
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
@@ -401,7 +372,7 @@ impl Auth {
     pub(crate) fn request_token(&self, request: &Parts) -> Option<String> {
         match bearer_token(request) {
             Some(token) => Some(token.to_string()),
-            None => self.cookie.read(&request.headers),
+            None => self.parts.cookie.read(&request.headers),
         }
     }
 }
@@ -416,7 +387,7 @@ impl Identify for Auth {
             // A bad bearer token is refused outright.
             return self.token_user(bearer_token(request)?).await;
         }
-        let token = self.cookie.read(&request.headers)?;
+        let token = self.parts.cookie.read(&request.headers)?;
         self.token_user(&token).await
     }
 }

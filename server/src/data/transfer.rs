@@ -152,13 +152,10 @@ impl ThreadExport {
             if !seen.insert(step.id.as_str()) {
                 return Err(invalid("its id appears twice"));
             }
+            // The reasons offered when it was given are not known here.
             if let Some(feedback) = &step.feedback {
-                let comment = feedback.comment.as_deref().unwrap_or("");
-                if feedback.value > 1
-                    || comment.chars().count() > loquat_app::protocol::MAX_FEEDBACK_COMMENT_CHARS
-                    || feedback.reasons.len() > 32
-                {
-                    return Err(invalid("its feedback is malformed"));
+                if let Err(err) = feedback.clone().checked(None) {
+                    return Err(invalid(&format!("its feedback is malformed: {err}")));
                 }
             }
         }

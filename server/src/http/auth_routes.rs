@@ -121,9 +121,10 @@ pub(crate) async fn login_page(
     let page = LoginPage {
         app_name: state.runtime.config.ui.name.clone(),
         css_href: state.site.assets().css,
-        password: auth.password.is_some(),
-        header: auth.header.is_some(),
+        password: auth.parts.password.is_some(),
+        header: auth.parts.header.is_some(),
         providers: auth
+            .parts
             .oauth
             .iter()
             .flat_map(|oauth| oauth.buttons())
@@ -211,7 +212,7 @@ pub(crate) async fn logout(State(state): State<AppState>, request: Request) -> R
     };
     response
         .headers_mut()
-        .insert(SET_COOKIE, auth.cookie.clear());
+        .insert(SET_COOKIE, auth.parts.cookie.clear());
     response
 }
 

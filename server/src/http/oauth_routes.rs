@@ -58,7 +58,7 @@ pub(crate) async fn start(
     let Some((auth, oauth)) = state
         .auth
         .as_ref()
-        .and_then(|auth| Some((auth, auth.oauth.as_ref()?)))
+        .and_then(|auth| Some((auth, auth.parts.oauth.as_ref()?)))
     else {
         return to_login("not_enabled", &next, []);
     };
@@ -68,7 +68,10 @@ pub(crate) async fn start(
     };
     let flow = PendingFlow::new(&provider, next.clone());
     match oauth.authorize_url(&provider, &redirect_uri, &flow).await {
-        Ok(url) => redirect(&url, [flow.cookie(&auth.keys, auth.cookie.secure)]),
+        Ok(url) => redirect(
+            &url,
+            [flow.cookie(&auth.parts.keys, auth.parts.cookie.secure)],
+        ),
         Err(err) => {
             if err != OAuthError::UnknownProvider {
                 tracing::warn!(%provider, error = %err, "an OAuth sign-in could not start");
@@ -87,14 +90,14 @@ pub(crate) async fn callback(
     let Some((auth, oauth)) = state
         .auth
         .as_ref()
-        .and_then(|auth| Some((auth, auth.oauth.as_ref()?)))
+        .and_then(|auth| Some((auth, auth.parts.oauth.as_ref()?)))
     else {
         return to_login("not_enabled", "/", []);
     };
-    let secure = auth.cookie.secure;
+    let secure = auth.parts.cookie.secure;
     let clear = || PendingFlow::clear(secure);
     let (parts, _) = request.into_parts();
-    let flow = PendingFlow::read(&auth.keys, &parts.headers);
+    let flow = PendingFlow::read(&auth.parts.keys, &parts.headers);
     let next = flow
         .as_ref()
         .map_or_else(|| "/".to_string(), |f| f.next.clone());

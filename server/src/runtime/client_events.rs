@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use loquat_app::protocol::{Action, ClientEvent, Element, ElementKind, ErrorCode, StepType};
-use loquat_app::protocol::{Feedback, ServerEvent, MAX_FEEDBACK_COMMENT_CHARS, REACTIONS_KEY};
+use loquat_app::protocol::{Feedback, ServerEvent, REACTIONS_KEY};
 
 use super::answers;
 use super::operations;
@@ -133,7 +133,10 @@ impl Session {
                     ));
                 }
                 let feedback = feedback
-                    .map(|f| checked_feedback(f, &runtime.config.features.feedback_reasons))
+                    .map(|f| {
+                        f.checked(Some(&runtime.config.features.feedback_reasons))
+                            .map_err(|e| Refusal::new(ErrorCode::MalformedFrame, e.to_string()))
+                    })
                     .transpose()?;
                 self.give_feedback(&step_id, feedback).await;
                 Ok(Handled::Continue)
@@ -291,28 +294,4 @@ fn set_reaction(step: &mut loquat_app::protocol::Step, reaction: &str, active: b
         step.metadata
             .insert(REACTIONS_KEY.into(), serde_json::json!(reactions));
     }
-}
-
-/// The feedback as the browser sent it, if it is well-formed: a comment of
-/// bounded length, reasons from the app's list only.
-fn checked_feedback(mut feedback: Feedback, offered: &[String]) -> Result<Feedback, Refusal> {
-    let bad = |why: &str| Refusal::new(ErrorCode::MalformedFrame, why.to_string());
-    if feedback.value > 1 {
-        return Err(bad("feedback is 1 (good) or 0 (bad)"));
-    }
-    if let Some(comment) = &feedback.comment {
-        if comment.chars().count() > MAX_FEEDBACK_COMMENT_CHARS {
-            return Err(bad("the comment is too long"));
-        }
-    }
-    feedback.comment = feedback
-        .comment
-        .map(|c| c.trim().to_string())
-        .filter(|c| !c.is_empty());
-    if feedback.reasons.iter().any(|r| !offered.contains(r)) {
-        return Err(bad("that reason is not offered"));
-    }
-    feedback.reasons.sort();
-    feedback.reasons.dedup();
-    Ok(feedback)
 }

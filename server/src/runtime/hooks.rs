@@ -11,16 +11,18 @@ use crate::sdk::{ActionCall, Chat, Message};
 
 pub(crate) type HookFuture = Pin<Box<dyn Future<Output = HookResult> + Send + 'static>>;
 pub(crate) type ChatHook = Arc<dyn Fn(Chat) -> HookFuture + Send + Sync>;
-pub(crate) type MessageHook = Arc<dyn Fn(Chat, Message) -> HookFuture + Send + Sync>;
-pub(crate) type ActionHook = Arc<dyn Fn(Chat, ActionCall) -> HookFuture + Send + Sync>;
-pub(crate) type FeedbackHook = Arc<dyn Fn(Chat, FeedbackRecord) -> HookFuture + Send + Sync>;
+/// A hook called with the chat and one value.
+pub(crate) type ChatWith<T> = Arc<dyn Fn(Chat, T) -> HookFuture + Send + Sync>;
+pub(crate) type MessageHook = ChatWith<Message>;
+pub(crate) type ActionHook = ChatWith<ActionCall>;
+pub(crate) type FeedbackHook = ChatWith<FeedbackRecord>;
 /// `on_shared_thread_view`: may this viewer (signed in or not) read it?
 pub(crate) type SharedViewHook = Arc<
     dyn Fn(ThreadRecord, Option<crate::User>) -> Pin<Box<dyn Future<Output = bool> + Send>>
         + Send
         + Sync,
 >;
-pub(crate) type ResumeHook = Arc<dyn Fn(Chat, ThreadRecord) -> HookFuture + Send + Sync>;
+pub(crate) type ResumeHook = ChatWith<ThreadRecord>;
 
 /// Every hook an app may register; all optional.
 #[derive(Clone, Default)]
@@ -44,36 +46,15 @@ where
     Arc::new(move |chat| Box::pin(f(chat)))
 }
 
-pub(crate) fn message_hook<F, Fut>(f: F) -> MessageHook
+/// Boxes a hook called with the chat and one value (a message, an action
+/// call, a resumed thread, a feedback).
+pub(crate) fn chat_with_hook<T, F, Fut>(f: F) -> ChatWith<T>
 where
-    F: Fn(Chat, Message) -> Fut + Send + Sync + 'static,
+    T: 'static,
+    F: Fn(Chat, T) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = HookResult> + Send + 'static,
 {
-    Arc::new(move |chat, msg| Box::pin(f(chat, msg)))
-}
-
-pub(crate) fn action_hook<F, Fut>(f: F) -> ActionHook
-where
-    F: Fn(Chat, ActionCall) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = HookResult> + Send + 'static,
-{
-    Arc::new(move |chat, call| Box::pin(f(chat, call)))
-}
-
-pub(crate) fn resume_hook<F, Fut>(f: F) -> ResumeHook
-where
-    F: Fn(Chat, ThreadRecord) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = HookResult> + Send + 'static,
-{
-    Arc::new(move |chat, thread| Box::pin(f(chat, thread)))
-}
-
-pub(crate) fn feedback_hook<F, Fut>(f: F) -> FeedbackHook
-where
-    F: Fn(Chat, FeedbackRecord) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = HookResult> + Send + 'static,
-{
-    Arc::new(move |chat, feedback| Box::pin(f(chat, feedback)))
+    Arc::new(move |chat, value| Box::pin(f(chat, value)))
 }
 
 pub(crate) fn shared_view_hook<F, Fut>(f: F) -> SharedViewHook

@@ -12,9 +12,7 @@ use crate::error::{HookResult, ServeError};
 use crate::files::{FileStorage, LocalFileStorage};
 use crate::http::origin_policy::PUBLIC_URL_ENV;
 use crate::http::OriginPolicy;
-use crate::runtime::hooks::{
-    action_hook, chat_hook, feedback_hook, message_hook, resume_hook, shared_view_hook, Hooks,
-};
+use crate::runtime::hooks::{chat_hook, chat_with_hook, shared_view_hook, Hooks};
 use crate::runtime::persist::Persistence;
 use crate::runtime::{Runtime, RuntimeLimits};
 use crate::site::{Bundle, Site};
@@ -89,7 +87,7 @@ impl Loquat {
         F: Fn(Chat, Message) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = HookResult> + Send + 'static,
     {
-        self.hooks.on_message = Some(message_hook(hook));
+        self.hooks.on_message = Some(chat_with_hook(hook));
         self
     }
 
@@ -116,7 +114,7 @@ impl Loquat {
         F: Fn(Chat, ActionCall) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = HookResult> + Send + 'static,
     {
-        self.hooks.actions.insert(name.into(), action_hook(hook));
+        self.hooks.actions.insert(name.into(), chat_with_hook(hook));
         self
     }
 
@@ -160,7 +158,7 @@ impl Loquat {
         F: Fn(Chat, crate::data::ThreadRecord) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = HookResult> + Send + 'static,
     {
-        self.hooks.on_chat_resume = Some(resume_hook(hook));
+        self.hooks.on_chat_resume = Some(chat_with_hook(hook));
         self
     }
 
@@ -288,7 +286,7 @@ impl Loquat {
         F: Fn(Chat, crate::data::FeedbackRecord) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = HookResult> + Send + 'static,
     {
-        self.hooks.on_feedback = Some(feedback_hook(hook));
+        self.hooks.on_feedback = Some(chat_with_hook(hook));
         self
     }
 

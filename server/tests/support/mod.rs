@@ -215,14 +215,7 @@ impl Client {
             snapshot_pages: 0,
             largest_frame: 0,
         };
-        client
-            .send(&ClientEvent::Hello {
-                session_id,
-                last_seq,
-                thread_id: None,
-                user_env: Default::default(),
-            })
-            .await;
+        client.send(&hello(session_id, last_seq, None)).await;
         client.wait_for(|c| !c.session_id.is_empty()).await;
         client
     }
@@ -256,12 +249,7 @@ impl Client {
         fresh.elements = elements;
         fresh.side_panel = side_panel;
         fresh
-            .send(&ClientEvent::Hello {
-                session_id: Some(session_id),
-                last_seq: Some(applied),
-                thread_id: None,
-                user_env: Default::default(),
-            })
+            .send(&hello(Some(session_id), Some(applied), None))
             .await;
         fresh.wait_for(|c| !c.session_id.is_empty()).await;
         fresh
@@ -274,13 +262,8 @@ impl Client {
 
     /// Says hello asking for a thread from history.
     pub async fn hello_thread(&mut self, thread_id: &str) {
-        self.send(&ClientEvent::Hello {
-            session_id: None,
-            last_seq: None,
-            thread_id: Some(thread_id.to_string()),
-            user_env: Default::default(),
-        })
-        .await;
+        self.send(&hello(None, None, Some(thread_id.to_string())))
+            .await;
         self.wait_for(|c| !c.session_id.is_empty() || !c.errors.is_empty())
             .await;
     }
@@ -294,14 +277,7 @@ impl Client {
     /// handshake is refused.
     pub async fn connect_with(addr: SocketAddr, headers: &[(&str, &str)]) -> Result<Client, u16> {
         let mut client = Self::connect_raw_with(addr, headers).await?;
-        client
-            .send(&ClientEvent::Hello {
-                session_id: None,
-                last_seq: None,
-                thread_id: None,
-                user_env: Default::default(),
-            })
-            .await;
+        client.send(&hello(None, None, None)).await;
         client.wait_for(|c| !c.session_id.is_empty()).await;
         Ok(client)
     }
@@ -600,4 +576,19 @@ pub fn urlencode(value: &str) -> String {
 /// `n` numbered tokens: "t0 t1 t2 …".
 pub fn numbered_tokens(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("t{i} ")).collect()
+}
+
+/// The first frame of a connection, with no `user_env`: a new chat (all
+/// `None`), a session resumed after `last_seq`, or a thread from history.
+pub fn hello(
+    session_id: Option<String>,
+    last_seq: Option<u64>,
+    thread_id: Option<String>,
+) -> ClientEvent {
+    ClientEvent::Hello {
+        session_id,
+        last_seq,
+        thread_id,
+        user_env: Default::default(),
+    }
 }

@@ -60,7 +60,6 @@ pub fn FeedbackBar(model: StepModel) -> impl IntoView {
         }));
         open.set(false);
     };
-    let is = move |value: u8| move || voted.get() == Some(value);
     let reason_boxes = move || {
         reasons
             .get_value()
@@ -87,28 +86,8 @@ pub fn FeedbackBar(model: StepModel) -> impl IntoView {
     };
     view! {
         <span class="feedback">
-            <button
-                type="button"
-                class="icon-btn"
-                class:on=is(1)
-                data-testid="feedback-up"
-                aria-pressed=move || is(1)().to_string()
-                title="Good answer"
-                aria-label="Good answer"
-                on:click=move |_| vote(1)
-                inner_html=THUMB_UP
-            ></button>
-            <button
-                type="button"
-                class="icon-btn"
-                class:on=is(0)
-                data-testid="feedback-down"
-                aria-pressed=move || is(0)().to_string()
-                title="Bad answer"
-                aria-label="Bad answer"
-                on:click=move |_| vote(0)
-                inner_html=THUMB_DOWN
-            ></button>
+            {thumb(1, "feedback-up", "Good answer", THUMB_UP, voted, vote)}
+            {thumb(0, "feedback-down", "Bad answer", THUMB_DOWN, voted, vote)}
         </span>
         <Show when=move || open.get()>
             <form class="feedback-form" on:submit=submit>
@@ -133,5 +112,30 @@ pub fn FeedbackBar(model: StepModel) -> impl IntoView {
                 .filter(|_| !open.get())
                 .map(|text| view! { <p class="feedback-saved" data-testid="feedback-saved">{text}</p> })
         }}
+    }
+}
+
+/// One thumb, pressed while it is the user's vote.
+fn thumb(
+    value: u8,
+    test_id: &'static str,
+    label: &'static str,
+    icon: &'static str,
+    voted: RwSignal<Option<u8>>,
+    vote: impl Fn(u8) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let on = move || voted.get() == Some(value);
+    view! {
+        <button
+            type="button"
+            class="icon-btn"
+            class:on=on
+            data-testid=test_id
+            aria-pressed=move || on().to_string()
+            title=label
+            aria-label=label
+            on:click=move |_| vote(value)
+            inner_html=icon
+        ></button>
     }
 }
