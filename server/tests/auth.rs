@@ -12,7 +12,8 @@ use loquat::config::Config;
 use loquat::protocol::ServerEvent;
 use loquat::{Loquat, ServeOptions, User};
 use support::auth::{
-    chat_as, form, http, keys, secret, session_cookie, sign_in, status_with, with_passwords,
+    chat_as, echo_app, form, http, keys, secret, session_cookie, sign_in, status_with, users_cli,
+    with_passwords,
 };
 use support::{Client, TempDir, TestApp};
 
@@ -65,9 +66,32 @@ async fn a_visitor_is_sent_to_the_login_page_and_refused_elsewhere() {
 #[tokio::test]
 async fn two_users_each_reach_only_their_own_conversations() {
     let app = TestApp::start(with_passwords()).await;
-    let (alice, alice_thread) = chat_as(&app, "alice").await;
-    let (bob, bob_thread) = chat_as(&app, "bob").await;
+    each_reaches_only_their_own(&app).await;
+}
+
+/// The same with the built-in users (`loquat users add`, no code).
+#[tokio::test]
+async fn two_built_in_users_each_reach_only_their_own_conversations() {
+    let dir = TempDir::new();
+    for name in ["alice", "bob"] {
+        let upper = name.to_uppercase();
+        let args = ["add", name, "--display-name", &upper, "--password-stdin"];
+        let (ok, out) = users_cli(&dir.path, &args, "wonderland\n");
+        assert!(ok, "{out}");
+    }
+    let mut config = Config::default();
+    config.auth.password_users = true;
+    let app = TestApp::start_in(echo_app(), config, &dir.path).await;
+    each_reaches_only_their_own(&app).await;
+}
+
+/// Alice and bob chat; each opens, exports, lists and resumes their own
+/// thread and not the other's.
+async fn each_reaches_only_their_own(app: &TestApp) {
+    let (alice, alice_thread) = chat_as(app, "alice").await;
+    let (bob, bob_thread) = chat_as(app, "bob").await;
     assert_ne!(alice, bob);
+    assert_ne!(alice_thread, bob_thread);
 
     for (cookie, own, other) in [
         (&alice, &alice_thread, &bob_thread),
@@ -340,32 +364,7 @@ async fn header_logins_are_believed_only_from_the_trusted_proxy() {
 #[tokio::test]
 async fn built_in_users_sign_in_and_removal_ends_their_sign_ins() {
     let dir = TempDir::new();
-    let bin = env!("CARGO_BIN_EXE_loquat");
-    let users = |args: &[&str], stdin: &str| {
-        use std::io::Write;
-        let mut child = std::process::Command::new(bin)
-            .args(["users"])
-            .args(args)
-            .arg("--data-dir")
-            .arg(&dir.path)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).to_string()
-                + &String::from_utf8_lossy(&out.stderr),
-        )
-    };
+    let users = |args: &[&str], stdin: &str| users_cli(&dir.path, args, stdin);
     let (ok, out) = users(&["add", "frank", "--password-stdin"], "correct horse\n");
     assert!(ok, "{out}");
     let (ok, out) = users(&["add", "frank", "--password-stdin"], "correct horse\n");

@@ -20,8 +20,22 @@ fn sharing() -> Config {
 
 /// Calls a history server function as the user with `cookie`.
 async fn call(app: &TestApp, cookie: &str, name: &str, id: &str) -> (u16, String) {
-    let response = http()
-        .post(app.url(&format!("/api/threads/{name}")))
+    call_from(app, &[], cookie, name, id).await
+}
+
+/// The same, with extra headers (another site's `Origin`, say).
+async fn call_from(
+    app: &TestApp,
+    headers: &[(&str, &str)],
+    cookie: &str,
+    name: &str,
+    id: &str,
+) -> (u16, String) {
+    let mut request = http().post(app.url(&format!("/api/threads/{name}")));
+    for (header, value) in headers {
+        request = request.header(*header, *value);
+    }
+    let response = request
         .header("cookie", cookie)
         .header("accept", "application/json")
         .header("content-type", "application/x-www-form-urlencoded")
@@ -120,4 +134,32 @@ async fn sharing_is_off_unless_enabled_and_the_app_may_deny_a_viewer() {
         200,
         "bob allowed"
     );
+}
+
+#[tokio::test]
+async fn another_site_can_neither_make_nor_end_a_link() {
+    let app = TestApp::start_with(with_passwords(), sharing()).await;
+    let (alice, thread) = chat_as(&app, "alice").await;
+    let cross_site: [&[(&str, &str)]; 3] = [
+        &[("origin", "https://evil.example")],
+        &[("origin", "null")],
+        &[("sec-fetch-site", "cross-site")],
+    ];
+    for headers in cross_site {
+        let (status, body) = call_from(&app, headers, &alice, "share", &thread).await;
+        assert_eq!(status, 403, "{headers:?}: {body}");
+        assert!(!body.contains("/share/"), "{headers:?}: no link in {body}");
+    }
+
+    // Alice's own page makes a link; no other site ends it.
+    let (status, path) = call(&app, &alice, "share", &thread).await;
+    assert_eq!(status, 200, "{path}");
+    let path: String = serde_json::from_str(&path).unwrap();
+    for headers in cross_site {
+        let (status, _) = call_from(&app, headers, &alice, "unshare", &thread).await;
+        assert_eq!(status, 403, "{headers:?}");
+        assert_eq!(status_with(&app, &path, &[]).await.0, 200, "{headers:?}");
+    }
+    assert_eq!(call(&app, &alice, "unshare", &thread).await.0, 200);
+    assert_eq!(status_with(&app, &path, &[]).await.0, 404);
 }

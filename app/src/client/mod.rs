@@ -25,6 +25,13 @@ pub fn send(event: crate::protocol::ClientEvent) -> bool {
     }
 }
 
+/// The page is signing out (its form is being sent): the socket's close
+/// that follows is expected, and neither reconnects nor leads elsewhere.
+pub fn signing_out() {
+    #[cfg(feature = "hydrate")]
+    socket::signing_out();
+}
+
 /// Opens the connection and keeps it alive (browser only); with
 /// `thread_id`, resumes that thread.
 pub fn start(store: ChatStore, thread_id: Option<String>) {

@@ -10,7 +10,7 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 use super::store::Applied;
 use super::{ChatStore, ConnectionState, ThreadChange};
-use crate::protocol::{ClientEvent, Envelope, WS_PATH};
+use crate::protocol::{ClientEvent, Envelope, CLOSE_SIGNED_OUT, WS_PATH};
 use crate::route::{current_path, page_for, thread_path, Page};
 
 const SESSION_KEY: &str = "loquat.session";
@@ -159,6 +159,15 @@ fn watch_history_navigation(store: ChatStore) {
     on_pop.forget();
 }
 
+thread_local! {
+    /// Set once the page sends its sign-out form: it is going away.
+    static SIGNING_OUT: Cell<bool> = const { Cell::new(false) };
+}
+
+pub(super) fn signing_out() {
+    SIGNING_OUT.with(|s| s.set(true));
+}
+
 fn replace_socket(socket: Option<WebSocket>) {
     GENERATION.with(|g| g.set(g.get().wrapping_add(1)));
     let old = SOCKET.with_borrow_mut(|s| std::mem::replace(s, socket));
@@ -235,10 +244,16 @@ fn connect(store: ChatStore) {
     ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
 
-    let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |_: CloseEvent| {
-        // A thread that does not exist will not appear by retrying.
-        if current() && !store.not_found.get_untracked() {
+    let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
+        // A thread that does not exist will not appear by retrying; a page
+        // signing out is leaving.
+        if current() && !store.not_found.get_untracked() && !SIGNING_OUT.with(Cell::get) {
             store.connection.set(ConnectionState::Reconnecting);
+            // The sign-in ended: the login page, unless this browser has
+            // signed in again meanwhile (then the reconnect carries it).
+            if event.code() == CLOSE_SIGNED_OUT {
+                leptos::task::spawn_local(go_to_login_if_signed_out());
+            }
             schedule_reconnect(store);
         }
     });
@@ -264,7 +279,8 @@ fn schedule_reconnect(store: ChatStore) {
     });
     // A signed-in user whose socket keeps failing may have been signed out
     // (expired, or ended elsewhere): the login page, not endless retries.
-    if attempt == 2 && crate::ui_config::current().user.is_some() {
+    // Asked again every fourth attempt, in case one answer was lost.
+    if attempt % 4 == 2 && crate::ui_config::current().user.is_some() {
         leptos::task::spawn_local(go_to_login_if_signed_out());
     }
     // 250 ms, 500 ms, 1 s, 2 s, … capped, with jitter so tabs spread out.

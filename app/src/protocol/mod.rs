@@ -31,6 +31,10 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// Path of the streaming endpoint.
 pub const WS_PATH: &str = "/ws";
 
+/// WebSocket close code: the connection's sign-in ended (signed out, or
+/// removed); the browser goes to the login page.
+pub const CLOSE_SIGNED_OUT: u16 = 4401;
+
 /// Milliseconds since the Unix epoch, the unit of every timestamp on the wire.
 pub type Millis = u64;
 

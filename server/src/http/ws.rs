@@ -128,7 +128,7 @@ impl Connection {
     /// page on its next attempt).
     async fn close_signed_out(&mut self) {
         let frame = axum::extract::ws::CloseFrame {
-            code: 4401,
+            code: loquat_app::protocol::CLOSE_SIGNED_OUT,
             reason: "signed out".into(),
         };
         let _ = self.send_message(WsMessage::Close(Some(frame))).await;

@@ -19,12 +19,17 @@ pub fn keys() -> TokenKeys {
 
 /// An echo app whose users are alice and bob (password "wonderland").
 pub fn with_passwords() -> Loquat {
+    echo_app().password_auth(|username, password| async move {
+        (matches!(username.as_str(), "alice" | "bob") && password == "wonderland")
+            .then(|| User::new(username.clone()).display_name(username.to_uppercase()))
+    })
+}
+
+/// The echo app with the file's secret and no login of its own: it greets
+/// the user by name and echoes.
+pub fn echo_app() -> Loquat {
     Loquat::new()
         .auth_secret(AuthSecret::new(secret()).unwrap())
-        .password_auth(|username, password| async move {
-            (matches!(username.as_str(), "alice" | "bob") && password == "wonderland")
-                .then(|| User::new(username.clone()).display_name(username.to_uppercase()))
-        })
         .on_chat_start(|chat: Chat| async move {
             let name = chat.user().map_or("nobody", |u| u.name()).to_string();
             chat.send(Message::assistant(format!("Hello {name}")))
@@ -108,4 +113,31 @@ pub async fn chat_as(app: &TestApp, user: &str) -> (String, String) {
         .wait_for(|c| c.steps.iter().any(|s| s.output == reply))
         .await;
     (cookie, client.thread_id.clone())
+}
+
+/// Runs `loquat users <args> --data-dir <dir>` with `stdin`: (succeeded,
+/// what it printed).
+pub fn users_cli(dir: &std::path::Path, args: &[&str], stdin: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_loquat"))
+        .arg("users")
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr),
+    )
 }

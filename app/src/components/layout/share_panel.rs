@@ -26,7 +26,13 @@ pub fn share(store: ChatStore, state: RwSignal<Sharing>) {
     };
     state.set(Sharing::Working);
     spawn_local(async move {
-        match share_thread(id.clone()).await {
+        let result = share_thread(id.clone()).await;
+        // Another thread shown meanwhile: this link is not about it.
+        if store.thread_id.get_untracked().as_deref() != Some(id.as_str()) {
+            state.set(Sharing::Closed);
+            return;
+        }
+        match result {
             Ok(path) => {
                 let origin = window().location().origin().unwrap_or_default();
                 state.set(Sharing::Link {
@@ -43,21 +49,29 @@ pub fn share(store: ChatStore, state: RwSignal<Sharing>) {
 #[component]
 pub fn SharePanel(state: RwSignal<Sharing>) -> impl IntoView {
     let store = expect_context::<ChatStore>();
-    // The panel is about one thread: another one shown closes it.
-    Effect::new(move |_| {
+    // The panel is about one thread: another one shown closes it,
+    // whatever it was showing.
+    Effect::new(move |previous: Option<Option<String>>| {
         let shown = store.thread_id.get();
-        if let Sharing::Link { thread_id, .. } = state.get_untracked() {
-            if shown.as_deref() != Some(thread_id.as_str()) {
-                state.set(Sharing::Closed);
-            }
+        if previous.is_some_and(|before| before != shown) {
+            state.set(Sharing::Closed);
         }
+        shown
     });
     let revoke = move |_| {
         let Sharing::Link { thread_id: id, .. } = state.get_untracked() else {
             return;
         };
         spawn_local(async move {
-            match unshare_thread(id).await {
+            let result = unshare_thread(id.clone()).await;
+            // The answer is shown only where the link still is.
+            let still_shown = state.with_untracked(
+                |s| matches!(s, Sharing::Link { thread_id, .. } if *thread_id == id),
+            );
+            if !still_shown {
+                return;
+            }
+            match result {
                 Ok(()) => state.set(Sharing::Revoked),
                 Err(err) => state.set(Sharing::Failed(err.to_string())),
             }

@@ -24,7 +24,12 @@ pub fn UserMenu(user: SignedInUser) -> impl IntoView {
         <div class="user-menu" data-testid="user-menu" title=user.identifier.clone()>
             {avatar}
             <span class="user-name" data-testid="user-name">{user.name.clone()}</span>
-            <form method="post" action="/auth/logout" class="logout-form">
+            <form
+                method="post"
+                action="/auth/logout"
+                class="logout-form"
+                on:submit=|_| crate::client::signing_out()
+            >
                 <button type="submit" class="btn btn-ghost" data-testid="logout">
                     "Sign out"
                 </button>
