@@ -99,14 +99,14 @@ async fn each_reaches_only_their_own(app: &TestApp) {
     ] {
         let headers = [("cookie", cookie.as_str())];
         // Their own thread opens; the other's is not found, everywhere.
-        let (status, _) = status_with(&app, &format!("/thread/{own}"), &headers).await;
+        let (status, _) = status_with(app, &format!("/thread/{own}"), &headers).await;
         assert_eq!(status, 200);
-        let (status, _) = status_with(&app, &format!("/thread/{other}"), &headers).await;
+        let (status, _) = status_with(app, &format!("/thread/{other}"), &headers).await;
         assert_eq!(status, 404);
-        let (status, _) = status_with(&app, &format!("/api/threads/{own}/export"), &headers).await;
+        let (status, _) = status_with(app, &format!("/api/threads/{own}/export"), &headers).await;
         assert_eq!(status, 200);
         let (status, body) =
-            status_with(&app, &format!("/api/threads/{other}/export"), &headers).await;
+            status_with(app, &format!("/api/threads/{other}/export"), &headers).await;
         assert_eq!(status, 404, "{body}");
         let listed = http()
             .post(app.url("/api/threads/list"))
