@@ -23,6 +23,8 @@ thread_local! {
     static GENERATION: Cell<u32> = const { Cell::new(0) };
     /// The server's frame limit, and the store that shows a refusal.
     static LIMIT: Cell<(usize, Option<ChatStore>)> = const { Cell::new((usize::MAX, None)) };
+    /// Set once the page sends its sign-out form: it is going away.
+    static SIGNING_OUT: Cell<bool> = const { Cell::new(false) };
 }
 
 fn now() -> f64 {
@@ -157,11 +159,6 @@ fn watch_history_navigation(store: ChatStore) {
     });
     let _ = window().add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
     on_pop.forget();
-}
-
-thread_local! {
-    /// Set once the page sends its sign-out form: it is going away.
-    static SIGNING_OUT: Cell<bool> = const { Cell::new(false) };
 }
 
 pub(super) fn signing_out() {

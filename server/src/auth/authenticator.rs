@@ -248,6 +248,10 @@ impl Auth {
 
     /// Signs `user` in: a new sign-in on the server and its cookie.
     pub(crate) async fn sign_in(&self, user: User, provider: &str) -> Result<SignedIn, LoginError> {
+        // Two writes, not one transaction: the user is an idempotent upsert
+        // in the data layer, the sign-in a row of the auth store (which may
+        // be the in-memory one). A failure between them leaves a user with
+        // no sign-in, which the next attempt reuses.
         let id = self.user_id(&user, true).await?;
         let sid = crate::ids::new_token();
         let now = now_millis();

@@ -6,6 +6,8 @@
 
 use leptos::prelude::*;
 
+use super::standalone_page::standalone_page;
+
 /// An OAuth provider's button.
 #[derive(Clone, Debug)]
 pub(crate) struct ProviderButton {
@@ -127,21 +129,7 @@ impl LoginPage {
                 </section>
             </main>
         };
-        let head = view! {
-            <meta charset="utf-8"/>
-            <meta name="viewport" content="width=device-width, initial-scale=1"/>
-            <title>{title}</title>
-            <link rel="stylesheet" href=css_href/>
-            <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-        };
-        let owner = Owner::new();
-        owner.with(|| {
-            format!(
-                "<!DOCTYPE html><html lang=\"en\"><head>{}</head><body>{}</body></html>",
-                head.to_html(),
-                body.to_html()
-            )
-        })
+        standalone_page(title, &css_href, body)
     }
 }
 

@@ -19,6 +19,7 @@ mod router;
 mod security_headers;
 pub(crate) mod serve;
 mod shared_page;
+mod standalone_page;
 mod static_files;
 mod thread_page;
 mod transfer;

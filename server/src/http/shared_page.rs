@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use loquat_app::protocol::{Step, StepType};
 
 use super::router::AppState;
+use super::standalone_page::standalone_page;
 use super::Identify;
 use crate::data::ThreadRecord;
 
@@ -79,24 +80,6 @@ pub(crate) async fn shared_page(
     private(Html(page(&name, &css, &thread, &steps, allow_html)).into_response())
 }
 
-fn document(title: String, css: &str, body: impl RenderHtml) -> String {
-    let head = view! {
-        <meta charset="utf-8"/>
-        <meta name="viewport" content="width=device-width, initial-scale=1"/>
-        <meta name="robots" content="noindex"/>
-        <title>{title}</title>
-        <link rel="stylesheet" href=css.to_string()/>
-        <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-    };
-    Owner::new().with(|| {
-        format!(
-            "<!DOCTYPE html><html lang=\"en\"><head>{}</head><body>{}</body></html>",
-            head.to_html(),
-            body.to_html()
-        )
-    })
-}
-
 fn page(app: &str, css: &str, thread: &ThreadRecord, steps: &[Step], allow_html: bool) -> String {
     let name = thread.name.clone().unwrap_or_else(|| "Conversation".into());
     let messages = steps
@@ -131,7 +114,7 @@ fn page(app: &str, css: &str, thread: &ThreadRecord, steps: &[Step], allow_html:
             <section class="feed shared-feed">{messages}</section>
         </main>
     };
-    document(format!("{name} · {app}"), css, body)
+    standalone_page(format!("{name} · {app}"), css, body)
 }
 
 fn missing_page(app: &str, css: &str) -> String {
@@ -145,7 +128,7 @@ fn missing_page(app: &str, css: &str) -> String {
             </section>
         </main>
     };
-    document(format!("Not found · {app}"), css, body)
+    standalone_page(format!("Not found · {app}"), css, body)
 }
 
 #[cfg(test)]
