@@ -24,6 +24,8 @@ import {
   useSharedServer,
   userMessages,
   waitReady,
+  exchange,
+  threadIdOf,
 } from './support/fixtures';
 import { watchErrors } from './support/auth';
 import { LoquatServer } from './support/server';
@@ -52,21 +54,6 @@ useSharedServer(async () => {
     },
   };
 });
-
-/** Sends `text` and waits for the whole reply. */
-async function exchange(page: Page, text: string): Promise<void> {
-  const before = await assistantMessages(page).count();
-  await sendMessage(page, text);
-  await expect(assistantMessages(page)).toHaveCount(before + 1, { timeout: 30_000 });
-  await expect(assistantMessages(page).last()).toHaveAttribute('data-streaming', 'false', { timeout: 30_000 });
-  await expect(page.getByTestId('composer-stop')).toBeHidden({ timeout: 30_000 });
-}
-
-/** The thread id in the page's address (`/thread/<id>`). */
-async function threadIdOf(page: Page): Promise<string> {
-  await expect(page).toHaveURL(/\/thread\/[\w-]+$/);
-  return new URL(page.url()).pathname.split('/').pop() ?? '';
-}
 
 /** The feedback controls of one message. */
 function feedbackOf(message: Locator) {

@@ -5,22 +5,14 @@ import {
   assistantMessages,
   content,
   openChat,
-  sendMessage,
   userMessages,
   waitReady,
+  exchange,
 } from './support/fixtures';
 import type { Page } from '@playwright/test';
 
 // Fast replies: these tests are about what is kept, not about streaming.
 test.use({ serverEnv: { LOQUAT_DEMO_TOKENS_PER_SEC: '1000' } });
-
-async function exchange(page: Page, text: string): Promise<void> {
-  const before = await assistantMessages(page).count();
-  await sendMessage(page, text);
-  await expect(assistantMessages(page)).toHaveCount(before + 1, { timeout: 30_000 });
-  await expect(assistantMessages(page).last()).toHaveAttribute('data-streaming', 'false', { timeout: 30_000 });
-  await expect(page.getByTestId('composer-stop')).toBeHidden({ timeout: 30_000 });
-}
 
 test('a chat is saved: its address is the thread, and a reload shows its messages', async ({ page }) => {
   await openChat(page);

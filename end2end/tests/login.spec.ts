@@ -20,6 +20,8 @@ import {
   sendMessage,
   userMessages,
   waitReady,
+  exchange,
+  threadIdOf,
 } from './support/fixtures';
 import {
   LOGIN_TEXT,
@@ -47,21 +49,6 @@ const USERS: TestUser[] = [
 // of its own). Fast replies: these tests are about who sees what, not about
 // streaming.
 const site = useLoginServer(USERS, { LOQUAT_DEMO_TOKENS_PER_SEC: '1000' });
-
-/** Sends `text` and waits for the whole reply. */
-async function exchange(page: Page, text: string): Promise<void> {
-  const before = await assistantMessages(page).count();
-  await sendMessage(page, text);
-  await expect(assistantMessages(page)).toHaveCount(before + 1, { timeout: 30_000 });
-  await expect(assistantMessages(page).last()).toHaveAttribute('data-streaming', 'false', { timeout: 30_000 });
-  await expect(page.getByTestId('composer-stop')).toBeHidden({ timeout: 30_000 });
-}
-
-/** The thread id in the page's address (`/thread/<id>`). */
-async function threadIdOf(page: Page): Promise<string> {
-  await expect(page).toHaveURL(/\/thread\/[\w-]+$/);
-  return new URL(page.url()).pathname.split('/').pop() ?? '';
-}
 
 /** Opens `/` signed out, is sent to the login page and signs `user` in;
  *  ends on the chat page, ready to send. */

@@ -14,15 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Page } from '@playwright/test';
-import {
-  test,
-  expect,
-  assistantMessages,
-  content,
-  sendMessage,
-  userMessages,
-  waitReady,
-} from './support/fixtures';
+import { test, expect, assistantMessages, content, userMessages, waitReady, exchange } from './support/fixtures';
 import { LOGIN_TEXT, SESSION_COOKIE, createSecret, pathOf, watchErrors } from './support/auth';
 import { startOidcProvider, type OidcProvider } from './support/idp';
 import { LoquatServer, freePort } from './support/server';
@@ -85,15 +77,6 @@ test.afterEach(async ({}, testInfo) => {
     );
   }
 });
-
-/** Sends `text` and waits for the whole reply. */
-async function exchange(page: Page, text: string): Promise<void> {
-  const before = await assistantMessages(page).count();
-  await sendMessage(page, text);
-  await expect(assistantMessages(page)).toHaveCount(before + 1, { timeout: 30_000 });
-  await expect(assistantMessages(page).last()).toHaveAttribute('data-streaming', 'false', { timeout: 30_000 });
-  await expect(page.getByTestId('composer-stop')).toBeHidden({ timeout: 30_000 });
-}
 
 /** Loquat's login page with only the provider's button (no password form). */
 async function expectProviderButtonPage(page: Page, next = '/'): Promise<void> {

@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Page, WebSocket } from '@playwright/test';
-import { test, expect, assistantMessages, openChat, sendMessage, waitReady } from './support/fixtures';
+import { test, expect, openChat, waitReady, exchange } from './support/fixtures';
 
 const KEY = 'OPENAI_API_KEY';
 /** Where the app keeps the values (app/src/client/user_env.rs). */
@@ -54,15 +54,6 @@ function watchHellos(page: Page): Array<Record<string, unknown>> {
   };
   page.on('websocket', watch);
   return hellos;
-}
-
-/** Sends `text` and waits for the whole reply. */
-async function exchange(page: Page, text: string): Promise<void> {
-  const before = await assistantMessages(page).count();
-  await sendMessage(page, text);
-  await expect(assistantMessages(page)).toHaveCount(before + 1, { timeout: 30_000 });
-  await expect(assistantMessages(page).last()).toHaveAttribute('data-streaming', 'false', { timeout: 30_000 });
-  await expect(page.getByTestId('composer-stop')).toBeHidden({ timeout: 30_000 });
 }
 
 /** First visit: waits for the dialog that opens by itself, saves `value`

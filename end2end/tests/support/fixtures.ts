@@ -185,6 +185,21 @@ export async function sendMessage(page: Page, text: string): Promise<void> {
   await expect(userMessages(page).last()).toContainText(text);
 }
 
+/** Sends `text` and waits for the whole reply. */
+export async function exchange(page: Page, text: string): Promise<void> {
+  const before = await assistantMessages(page).count();
+  await sendMessage(page, text);
+  await expect(assistantMessages(page)).toHaveCount(before + 1, { timeout: 30_000 });
+  await expect(assistantMessages(page).last()).toHaveAttribute('data-streaming', 'false', { timeout: 30_000 });
+  await expect(page.getByTestId('composer-stop')).toBeHidden({ timeout: 30_000 });
+}
+
+/** The thread id in the page's address (`/thread/<id>`), once it is there. */
+export async function threadIdOf(page: Page): Promise<string> {
+  await expect(page).toHaveURL(/\/thread\/[\w-]+$/);
+  return new URL(page.url()).pathname.split('/').pop() ?? '';
+}
+
 /** Marks that close the demo's reply (see server/src/demo/offline.rs). */
 export const DEMO = {
   heading: 'Hello from the Loquat demo',
