@@ -15,7 +15,7 @@ use std::time::Duration;
 use axum::extract::ConnectInfo;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use axum::http::HeaderValue;
+use axum::http::{HeaderMap, HeaderValue};
 use sha2::{Digest, Sha256};
 
 use super::callbacks::{HeaderCallback, LogoutHook, PasswordCallback};
@@ -352,8 +352,8 @@ impl Auth {
 }
 
 /// The bearer token of `Authorization: Bearer …`, if the header is one.
-pub(crate) fn bearer_token(request: &Parts) -> Option<&str> {
-    let value = request.headers.get(AUTHORIZATION)?.to_str().ok()?;
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
@@ -373,10 +373,10 @@ pub(crate) fn key_hash(sid: &str) -> String {
 impl Auth {
     /// The token a request signs in with (bearer, else the session cookie),
     /// for a socket to check again later; none for header logins.
-    pub(crate) fn request_token(&self, request: &Parts) -> Option<String> {
-        match bearer_token(request) {
+    pub(crate) fn request_token(&self, headers: &HeaderMap) -> Option<String> {
+        match bearer_token(headers) {
             Some(token) => Some(token.to_string()),
-            None => self.parts.cookie.read(&request.headers),
+            None => self.parts.cookie.read(headers),
         }
     }
 }
@@ -389,7 +389,7 @@ impl Identify for Auth {
         }
         if request.headers.contains_key(AUTHORIZATION) {
             // A bad bearer token is refused outright.
-            return self.token_user(bearer_token(request)?).await;
+            return self.token_user(bearer_token(&request.headers)?).await;
         }
         let token = self.parts.cookie.read(&request.headers)?;
         self.token_user(&token).await

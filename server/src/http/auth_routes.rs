@@ -220,8 +220,7 @@ pub(crate) async fn jwt_exchange(State(state): State<AppState>, request: Request
     let Some(auth) = &state.auth else {
         return no_logins();
     };
-    let (parts, _) = request.into_parts();
-    let user = match bearer_token(&parts) {
+    let user = match bearer_token(request.headers()) {
         Some(token) => auth.bearer_user(token).await,
         None => None,
     };

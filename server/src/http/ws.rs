@@ -44,11 +44,8 @@ struct SignInCheck {
 }
 
 impl SignInCheck {
-    fn new(auth: Arc<Auth>, user: &CurrentUser, headers: HeaderMap) -> Option<SignInCheck> {
-        let mut request = axum::http::Request::new(());
-        *request.headers_mut() = headers;
-        let (request, ()) = request.into_parts();
-        let token = auth.request_token(&request)?;
+    fn new(auth: Arc<Auth>, user: &CurrentUser, headers: &HeaderMap) -> Option<SignInCheck> {
+        let token = auth.request_token(headers)?;
         Some(SignInCheck {
             ended: auth.ended_sign_ins(),
             auth,
@@ -89,7 +86,7 @@ pub(crate) async fn ws_handler(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     guard: Option<Extension<ConnectionGuard>>,
 ) -> Response {
-    let check = auth.and_then(|auth| SignInCheck::new(auth, &user, headers));
+    let check = auth.and_then(|auth| SignInCheck::new(auth, &user, &headers));
     // Mounted in an app's own server without Loquat's accept loop, every
     // client counts as one address.
     let client = peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.0 .0.ip());

@@ -199,8 +199,8 @@ fn append_page(
 }
 
 /// Moves an updated thread to the top with its new time, keeping the listed
-/// name; adds it there if absent and `insert` is true. True if the list
-/// changed.
+/// name unless a hook renamed it; adds it there if absent and `insert` is
+/// true. True if the list changed.
 fn move_to_top(list: &mut Vec<ThreadSummary>, change: ThreadChange, insert: bool) -> bool {
     let ThreadChange {
         thread: update,
