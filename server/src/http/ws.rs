@@ -55,11 +55,12 @@ impl SignInCheck {
         })
     }
 
-    /// Resolves when this socket's sign-in is ended here (`true`).
-    async fn ended(&mut self) -> bool {
+    /// Resolves when this socket's sign-in is ended here (never, once the
+    /// channel is gone).
+    async fn ended(&mut self) {
         loop {
             match self.ended.recv().await {
-                Ok(key) if self.login_key.as_deref() == Some(key.as_str()) => return true,
+                Ok(key) if self.login_key.as_deref() == Some(key.as_str()) => return,
                 Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(_) => return std::future::pending().await,
             }
@@ -121,8 +122,8 @@ impl Connection {
         )
     }
 
-    /// Closes with 4401: the sign-in ended (the browser goes to the login
-    /// page on its next attempt).
+    /// Closes with 4401 (`CLOSE_SIGNED_OUT`): the sign-in ended, and the
+    /// browser goes to the login page.
     async fn close_signed_out(&mut self) {
         let frame = axum::extract::ws::CloseFrame {
             code: loquat_app::protocol::CLOSE_SIGNED_OUT,
@@ -391,16 +392,14 @@ async fn connection(
     let mut last_heard = tokio::time::Instant::now();
     while alive {
         tokio::select! {
-            signed_out = async {
+            () = async {
                 match check.as_mut() {
                     Some(check) => check.ended().await,
                     None => std::future::pending().await,
                 }
             } => {
-                if signed_out {
-                    conn.close_signed_out().await;
-                    break;
-                }
+                conn.close_signed_out().await;
+                break;
             }
 
             frame = conn.socket.recv() => {
