@@ -14,8 +14,15 @@ use crate::route::{
 use crate::site_assets::BundleTags;
 use crate::ui_config::{self, CONFIG_ELEMENT_ID};
 
-/// Applies the saved theme before first paint, so a dark page never flashes light.
-const THEME_SCRIPT: &str = "try{var t=localStorage.getItem('loquat.theme');if(t)document.documentElement.dataset.theme=t}catch(e){}";
+/// Runs before the app is ready: applies the saved theme before first
+/// paint, so a dark page never flashes light; and until the page is
+/// hydrated, Enter in the composer does not add a line but marks the text
+/// to be sent once the app is ready (the composer reads the mark and the
+/// text when it hydrates; see `Composer`).
+const EARLY_SCRIPT: &str = "try{var t=localStorage.getItem('loquat.theme');if(t)document.documentElement.dataset.theme=t}catch(e){}\
+document.addEventListener('keydown',function(e){var x=e.target;\
+if(e.key!=='Enter'||e.shiftKey||e.isComposing||!x||!x.getAttribute||x.getAttribute('data-testid')!=='composer-input'||document.documentElement.dataset.hydrated)return;\
+e.preventDefault();if(x.value.trim())x.setAttribute('data-pending-send','')},true);";
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -43,7 +50,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <meta name="description" content=ui.description.clone()/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <script nonce=nonce inner_html=THEME_SCRIPT></script>
+                <script nonce=nonce inner_html=EARLY_SCRIPT></script>
                 <script type="application/json" id=CONFIG_ELEMENT_ID inner_html=config_json></script>
                 {element_json}
                 <AutoReload options/>

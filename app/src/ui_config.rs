@@ -46,7 +46,6 @@ pub(crate) fn current() -> UiConfig {
 fn default_ui() -> UiConfig {
     UiConfig {
         name: "Loquat".into(),
-        cot: "full".into(),
         default_collapse_content: true,
         max_frame_bytes: crate::protocol::DEFAULT_MAX_FRAME_BYTES,
         ..Default::default()

@@ -6,6 +6,7 @@
 mod action;
 mod ask;
 mod client_event;
+mod cot;
 mod element;
 mod server_event;
 mod step;
@@ -14,6 +15,7 @@ mod thread;
 pub use action::Action;
 pub use ask::{Ask, AskAnswer, AskKind, FileRules, FormField, FormInput, FormRule};
 pub use client_event::{ClientEvent, UserEnv};
+pub use cot::Cot;
 pub use element::{Display, Element, ElementKind, ElementSize, Task, TaskStatus};
 pub use server_event::{
     Envelope, ErrorCode, RunOutcome, ServerEvent, SidePanel, SignedInUser, UiConfig,

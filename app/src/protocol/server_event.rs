@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::{Ask, Element, FileRules, Millis, Step, ThreadSummary};
+use super::{Ask, Cot, Element, FileRules, Millis, Step, ThreadSummary};
 
 /// A server event with its per-session sequence number. `seq` is 0 for
 /// connection-level events (`ready`, `error`) that are not part of the
@@ -68,8 +68,9 @@ pub struct UiConfig {
     pub name: String,
     #[serde(default)]
     pub description: String,
-    /// `full`, `tool_call` or `hidden`.
-    pub cot: String,
+    /// Which intermediate steps to show.
+    #[serde(default)]
+    pub cot: Cot,
     pub default_collapse_content: bool,
     pub unsafe_allow_html: bool,
     /// Conversations are persisted: show the history sidebar.

@@ -1,32 +1,14 @@
-//! Overrides from `LOQUAT_*` environment variables.
+//! Overrides from `LOQUAT_*` environment variables: every key of
+//! `config.toml` has one, named in its declaration (see [`super::schema`]).
+//! A value is turned into the TOML value its key takes and read by the same
+//! serde code as the file, so both accept and refuse the same things.
 
-use std::time::Duration;
+use toml::{Table, Value};
 
+use super::file::deserialize;
+use super::schema::{Declaration, Kind};
 use super::suggest::closest;
-use super::{Config, ConfigError, ConfigWarning, Cot};
-
-/// The environment variables this module reads, each overriding one key of
-/// `config.toml`.
-pub const CONFIG_ENV_VARS: &[&str] = &[
-    "LOQUAT_SESSION_TIMEOUT",
-    "LOQUAT_ALLOW_ORIGINS",
-    "LOQUAT_ALLOWED_HOSTS",
-    "LOQUAT_FRAME_ANCESTORS",
-    "LOQUAT_DEBUG",
-    "LOQUAT_PERSISTENCE",
-    "LOQUAT_UNSAFE_ALLOW_HTML",
-    "LOQUAT_EDIT_MESSAGE",
-    "LOQUAT_UI_NAME",
-    "LOQUAT_UI_DESCRIPTION",
-    "LOQUAT_COT",
-    "LOQUAT_DEFAULT_COLLAPSE_CONTENT",
-    "LOQUAT_USER_SESSION_TIMEOUT",
-    "LOQUAT_FEEDBACK",
-    "LOQUAT_USER_ENV",
-    "LOQUAT_ALLOW_THREAD_SHARING",
-    "LOQUAT_AUTH_PASSWORD_USERS",
-    "LOQUAT_TRUSTED_PROXIES",
-];
+use super::{ConfigError, ConfigWarning};
 
 /// `LOQUAT_*` variables read by other parts of Loquat. They are not
 /// configuration overrides, but must not be reported as unknown: add any new
@@ -47,48 +29,88 @@ pub const OTHER_ENV_VARS: &[&str] = &[
 
 const PREFIX: &str = "LOQUAT_";
 
-/// Applies the overrides found in `vars` onto `config`. Later pairs win over
-/// earlier ones with the same name.
+/// The environment variables that override keys of `config.toml`, in file
+/// order.
+pub fn config_env_vars() -> impl Iterator<Item = &'static str> {
+    Declaration::get().keys().map(|(_, key)| key.env.as_str())
+}
+
+/// Sets the overrides found in `vars` into `document`; later pairs win over
+/// earlier ones with the same name. Each value is checked on its own, so an
+/// error names the variable.
 pub(super) fn apply(
-    config: &mut Config,
+    document: &mut Table,
     vars: impl IntoIterator<Item = (String, String)>,
     warnings: &mut Vec<ConfigWarning>,
 ) -> Result<(), ConfigError> {
-    for (name, value) in vars {
-        match name.as_str() {
-            "LOQUAT_SESSION_TIMEOUT" => config.project.session_timeout = seconds(&name, &value)?,
-            "LOQUAT_ALLOW_ORIGINS" => config.project.allow_origins = list(&value),
-            "LOQUAT_ALLOWED_HOSTS" => config.project.allowed_hosts = list(&value),
-            "LOQUAT_FRAME_ANCESTORS" => config.project.frame_ancestors = list(&value),
-            "LOQUAT_DEBUG" => config.project.debug = boolean(&name, &value)?,
-            "LOQUAT_PERSISTENCE" => config.project.persistence = boolean(&name, &value)?,
-            "LOQUAT_EDIT_MESSAGE" => config.features.edit_message = boolean(&name, &value)?,
-            "LOQUAT_FEEDBACK" => config.features.feedback = boolean(&name, &value)?,
-            "LOQUAT_USER_ENV" => config.project.user_env = list(&value),
-            "LOQUAT_ALLOW_THREAD_SHARING" => {
-                config.features.allow_thread_sharing = boolean(&name, &value)?;
-            }
-            "LOQUAT_UNSAFE_ALLOW_HTML" => {
-                config.features.unsafe_allow_html = boolean(&name, &value)?;
-            }
-            "LOQUAT_UI_NAME" => config.ui.name = value,
-            "LOQUAT_UI_DESCRIPTION" => config.ui.description = value,
-            "LOQUAT_COT" => config.ui.cot = cot(&name, &value)?,
-            "LOQUAT_DEFAULT_COLLAPSE_CONTENT" => {
-                config.ui.default_collapse_content = boolean(&name, &value)?;
-            }
-            "LOQUAT_USER_SESSION_TIMEOUT" => {
-                config.project.user_session_timeout = seconds(&name, &value)?;
-            }
-            "LOQUAT_AUTH_PASSWORD_USERS" => config.auth.password_users = boolean(&name, &value)?,
-            "LOQUAT_TRUSTED_PROXIES" => config.auth.trusted_proxies = list(&value),
-            _ if name.starts_with(PREFIX) && !OTHER_ENV_VARS.contains(&name.as_str()) => {
+    let declaration = Declaration::get();
+    for (name, raw) in vars {
+        let Some((section, key)) = declaration.keys().find(|(_, key)| key.env == name) else {
+            if name.starts_with(PREFIX) && !OTHER_ENV_VARS.contains(&name.as_str()) {
                 warnings.push(unknown(name));
             }
-            _ => {}
-        }
+            continue;
+        };
+        let value = typed(&key.kind, &raw);
+        let mut alone = Table::new();
+        set(&mut alone, &section.path, &key.name, value.clone());
+        deserialize(alone, |_| {}).map_err(|(_, message)| ConfigError::InvalidValue {
+            key: name.clone(),
+            message: format!("{message}, found {raw:?} (environment variable)"),
+        })?;
+        set(document, &section.path, &key.name, value);
     }
     Ok(())
+}
+
+/// The TOML value a variable's text stands for, given what its key takes.
+/// Text that is not of that kind stays a string, for serde to refuse with
+/// its usual message.
+fn typed(kind: &Kind, raw: &str) -> Value {
+    let text = raw.trim();
+    match kind {
+        // Environment conventions vary, so case and surrounding spaces are
+        // forgiven.
+        Kind::Boolean => match text.to_ascii_lowercase().as_str() {
+            "true" | "1" => Value::Boolean(true),
+            "false" | "0" => Value::Boolean(false),
+            _ => Value::String(raw.to_string()),
+        },
+        Kind::Integer => text
+            .parse::<i64>()
+            .map(Value::Integer)
+            .unwrap_or_else(|_| Value::String(raw.to_string())),
+        Kind::Choice(_) => Value::String(text.to_ascii_lowercase()),
+        // Comma-separated; blanks around entries and empty entries are
+        // dropped, so an empty value means an empty list.
+        Kind::List => Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(|item| Value::String(item.to_string()))
+                .collect(),
+        ),
+        // Free text is taken verbatim.
+        Kind::String => Value::String(raw.to_string()),
+    }
+}
+
+/// Sets `section.key = value` in `document`, making the tables on the way.
+fn set(document: &mut Table, section: &[String], key: &str, value: Value) {
+    let mut table = document;
+    for name in section {
+        let entry = table
+            .entry(name.clone())
+            .or_insert_with(|| Value::Table(Table::new()));
+        if !entry.is_table() {
+            *entry = Value::Table(Table::new());
+        }
+        let Value::Table(next) = entry else {
+            return;
+        };
+        table = next;
+    }
+    table.insert(key.to_string(), value);
 }
 
 /// The process environment as UTF-8 pairs, without panicking on variables
@@ -103,7 +125,7 @@ pub(super) fn process_vars() -> Result<Vec<(String, String)>, ConfigError> {
         };
         match value.into_string() {
             Ok(value) => vars.push((name, value)),
-            Err(_) if CONFIG_ENV_VARS.contains(&name.as_str()) => {
+            Err(_) if config_env_vars().any(|known| known == name) => {
                 return Err(ConfigError::InvalidValue {
                     key: name,
                     message: "the value is not valid UTF-8".to_string(),
@@ -117,7 +139,7 @@ pub(super) fn process_vars() -> Result<Vec<(String, String)>, ConfigError> {
 }
 
 fn unknown(name: String) -> ConfigWarning {
-    let candidates = CONFIG_ENV_VARS.iter().chain(OTHER_ENV_VARS).copied();
+    let candidates = config_env_vars().chain(OTHER_ENV_VARS.iter().copied());
     let hint = closest(&name, candidates)
         .map(|similar| format!(" (did you mean `{similar}`?)"))
         .unwrap_or_default();
@@ -127,58 +149,21 @@ fn unknown(name: String) -> ConfigWarning {
     }
 }
 
-fn invalid(name: &str, expected: &str, found: &str) -> ConfigError {
-    ConfigError::InvalidValue {
-        key: name.to_string(),
-        message: format!("expected {expected}, found {found:?} (environment variable)"),
-    }
-}
-
-fn seconds(name: &str, value: &str) -> Result<Duration, ConfigError> {
-    value
-        .trim()
-        .parse::<u64>()
-        .map(Duration::from_secs)
-        .map_err(|_| invalid(name, "a whole number of seconds, 0 or more", value))
-}
-
-// Environment conventions vary, so case and surrounding spaces are forgiven.
-fn boolean(name: &str, value: &str) -> Result<bool, ConfigError> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" => Ok(true),
-        "false" | "0" => Ok(false),
-        _ => Err(invalid(name, "true, false, 1 or 0", value)),
-    }
-}
-
-fn cot(name: &str, value: &str) -> Result<Cot, ConfigError> {
-    Cot::from_name(&value.trim().to_ascii_lowercase())
-        .ok_or_else(|| invalid(name, Cot::EXPECTED, value))
-}
-
-/// Comma-separated list; blanks around entries and empty entries are dropped,
-/// so an empty value means an empty list.
-fn list(value: &str) -> Vec<String> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 #[cfg(test)]
 // A failed unwrap is a clear test failure; the workspace denies it elsewhere.
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+    use crate::config::{Config, Cot};
 
     fn overrides(vars: &[(&str, &str)]) -> Result<(Config, Vec<ConfigWarning>), ConfigError> {
-        let mut config = Config::default();
+        let mut document = Table::new();
         let mut warnings = Vec::new();
         let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string()));
-        apply(&mut config, vars, &mut warnings)?;
-        Ok((config, warnings))
+        apply(&mut document, vars, &mut warnings)?;
+        Ok((deserialize(document, |_| {}).unwrap(), warnings))
     }
 
     fn invalid_key(vars: &[(&str, &str)]) -> (String, String) {
@@ -189,7 +174,7 @@ mod tests {
     }
 
     #[test]
-    fn every_variable_overrides_its_key() {
+    fn variables_override_their_keys() {
         let (config, warnings) = overrides(&[
             ("LOQUAT_SESSION_TIMEOUT", " 90 "),
             (
@@ -200,8 +185,11 @@ mod tests {
             ("LOQUAT_UNSAFE_ALLOW_HTML", "TRUE"),
             ("LOQUAT_UI_NAME", "Bot"),
             ("LOQUAT_UI_DESCRIPTION", " spaced "),
-            ("LOQUAT_COT", "tool_call"),
+            ("LOQUAT_COT", "Tool_Call"),
             ("LOQUAT_DEFAULT_COLLAPSE_CONTENT", "0"),
+            ("LOQUAT_LIMITS_SESSIONS", "7"),
+            ("LOQUAT_FEATURES_SPONTANEOUS_FILE_UPLOAD_MAX_FILES", "3"),
+            ("LOQUAT_AUTH_COOKIE_SAME_SITE", "strict"),
         ])
         .unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");
@@ -217,28 +205,35 @@ mod tests {
         assert_eq!(config.ui.description, " spaced ");
         assert_eq!(config.ui.cot, Cot::ToolCall);
         assert!(!config.ui.default_collapse_content);
+        assert_eq!(config.limits.sessions, Some(7));
+        assert_eq!(config.features.spontaneous_file_upload.max_files, 3);
+        assert_eq!(
+            config.auth.cookie_same_site,
+            crate::config::CookieSameSite::Strict
+        );
     }
 
-    /// Guards against `CONFIG_ENV_VARS` and `apply` drifting apart: a listed
-    /// variable must either change the config or be rejected, never warned.
+    /// Every declared variable reaches its key: a value of the wrong kind
+    /// is refused naming the variable, never warned about as unknown.
     #[test]
-    fn each_listed_variable_is_handled() {
-        for name in CONFIG_ENV_VARS {
+    fn each_declared_variable_is_handled() {
+        for name in config_env_vars() {
             match overrides(&[(name, "x,y")]) {
                 Ok((config, warnings)) => {
                     assert!(warnings.is_empty(), "{name} reported as unknown");
                     assert_ne!(config, Config::default(), "{name} ignored");
                 }
-                Err(ConfigError::InvalidValue { key, .. }) => assert_eq!(key, *name),
+                Err(ConfigError::InvalidValue { key, .. }) => assert_eq!(key, name),
                 Err(other) => panic!("{name}: {other:?}"),
             }
         }
+        assert!(config_env_vars().count() >= 30);
     }
 
     #[test]
-    fn empty_origins_mean_none() {
-        let (config, _) = overrides(&[("LOQUAT_ALLOW_ORIGINS", "")]).unwrap();
-        assert!(config.project.allow_origins.is_empty());
+    fn empty_lists_mean_none() {
+        let (config, _) = overrides(&[("LOQUAT_FRAME_ANCESTORS", "")]).unwrap();
+        assert!(config.project.frame_ancestors.is_empty());
     }
 
     #[test]
@@ -251,19 +246,21 @@ mod tests {
     fn invalid_values_name_the_variable() {
         let (key, message) = invalid_key(&[("LOQUAT_COT", "sometimes")]);
         assert_eq!(key, "LOQUAT_COT");
-        assert_eq!(
-            message,
-            "expected one of \"full\", \"tool_call\", \"hidden\", found \"sometimes\" \
-             (environment variable)"
+        assert!(
+            message.contains("`full`, `tool_call`, `hidden`")
+                && message.ends_with("found \"sometimes\" (environment variable)"),
+            "{message}"
         );
-        let (key, _) = invalid_key(&[("LOQUAT_SESSION_TIMEOUT", "-1")]);
-        assert_eq!(key, "LOQUAT_SESSION_TIMEOUT");
-        let (key, _) = invalid_key(&[("LOQUAT_SESSION_TIMEOUT", "abc")]);
-        assert_eq!(key, "LOQUAT_SESSION_TIMEOUT");
-        let (key, _) = invalid_key(&[("LOQUAT_DEBUG", "yes")]);
-        assert_eq!(key, "LOQUAT_DEBUG");
-        let (key, _) = invalid_key(&[("LOQUAT_DEFAULT_COLLAPSE_CONTENT", "")]);
-        assert_eq!(key, "LOQUAT_DEFAULT_COLLAPSE_CONTENT");
+        for (name, value) in [
+            ("LOQUAT_SESSION_TIMEOUT", "-1"),
+            ("LOQUAT_SESSION_TIMEOUT", "abc"),
+            ("LOQUAT_DEBUG", "yes"),
+            ("LOQUAT_DEFAULT_COLLAPSE_CONTENT", ""),
+            ("LOQUAT_LIMITS_SESSIONS", "0"),
+        ] {
+            let (key, _) = invalid_key(&[(name, value)]);
+            assert_eq!(key, name, "{value}");
+        }
     }
 
     #[test]

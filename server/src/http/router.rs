@@ -110,7 +110,7 @@ pub(crate) fn ui_config(runtime: &Runtime) -> UiConfig {
     UiConfig {
         name: config.ui.name.clone(),
         description: config.ui.description.clone(),
-        cot: config.ui.cot.as_str().to_string(),
+        cot: config.ui.cot,
         default_collapse_content: config.ui.default_collapse_content,
         unsafe_allow_html: config.features.unsafe_allow_html,
         history: runtime.persistence.is_some(),

@@ -15,7 +15,13 @@ const MAX_HEIGHT: i32 = 220;
 #[component]
 pub fn Composer() -> impl IntoView {
     let store = expect_context::<ChatStore>();
-    let text = RwSignal::new(String::new());
+    // What was typed before the page was hydrated, and whether Enter was
+    // pressed then (the early script marks it): kept and sent when ready.
+    let (typed, early_enter) = early_input();
+    let text = RwSignal::new(typed);
+    // Enter was pressed while the app was not ready (not hydrated, or not
+    // connected yet): the text goes as soon as it can.
+    let pending = RwSignal::new(early_enter);
     let input = NodeRef::<Textarea>::new();
     let picker = NodeRef::<leptos::html::Input>::new();
     let files = expect_context::<ComposerFiles>().0;
@@ -45,8 +51,14 @@ pub fn Composer() -> impl IntoView {
     };
     let submit = move || {
         if !can_send() {
+            // Not connected yet: keep the text and send it once connected.
+            let waiting = store.connection.get_untracked() != ConnectionState::Connected;
+            if waiting && text.with_untracked(|t| !t.trim().is_empty()) {
+                pending.set(true);
+            }
             return;
         }
+        pending.set(false);
         let content = text.get_untracked();
         if client::send(ClientEvent::Send {
             content,
@@ -59,6 +71,20 @@ pub fn Composer() -> impl IntoView {
             request_animation_frame(fit);
         }
     };
+    // The queued text goes once the app can send it; emptying the box
+    // takes the queued send back.
+    Effect::new(move |_| {
+        if !pending.get() {
+            return;
+        }
+        if text.with(|t| t.trim().is_empty()) {
+            pending.set(false);
+        } else if can_send() {
+            submit();
+        }
+    });
+    // Text typed before hydration may span lines: size the box to it.
+    Effect::new(move |_| request_animation_frame(fit));
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
@@ -155,8 +181,47 @@ pub fn Composer() -> impl IntoView {
                     </button>
                 </div>
             </div>
-            <p class="composer-hint">"Enter to send · Shift+Enter for a new line"</p>
+            <p class="composer-hint" data-testid="composer-hint" class:pending=move || pending.get()>
+                {move || {
+                    if pending.get() {
+                        "Connecting… your message will be sent when ready"
+                    } else {
+                        "Enter to send · Shift+Enter for a new line"
+                    }
+                }}
+            </p>
         </form>
     }
     .into_any()
+}
+
+/// The composer's text and Enter mark from before hydration: the browser
+/// may have shown the server's page for seconds on a slow link, and what the
+/// user typed there must not be lost. Only the first composer of the page
+/// reads them (later ones are made after hydration).
+fn early_input() -> (String, bool) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let document = document();
+        let hydrated = document
+            .document_element()
+            .is_some_and(|root| root.has_attribute("data-hydrated"));
+        if hydrated {
+            return (String::new(), false);
+        }
+        let Some(area) = document
+            .query_selector("textarea[data-testid=composer-input]")
+            .ok()
+            .flatten()
+            .and_then(|el| el.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+        else {
+            return (String::new(), false);
+        };
+        let enter = area.has_attribute("data-pending-send");
+        let _ = area.remove_attribute("data-pending-send");
+        (area.value(), enter)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    (String::new(), false)
 }

@@ -2,16 +2,7 @@ use leptos::prelude::*;
 
 use super::{MessageView, StepChildren, StepView};
 use crate::client::ChatStore;
-use crate::protocol::{StepType, UiConfig};
-
-/// Whether the chain-of-thought setting shows steps of this type.
-fn cot_shows(cot: &str, step_type: StepType) -> bool {
-    match cot {
-        "hidden" => false,
-        "tool_call" => step_type == StepType::Tool,
-        _ => true,
-    }
-}
+use crate::protocol::UiConfig;
 
 /// One item of the thread: a message, a step, or (for a step the `cot`
 /// setting hides) just its children.
@@ -25,7 +16,7 @@ pub fn StepNode(id: String) -> impl IntoView {
     let step_type = model.step.with_untracked(|s| s.step_type);
     if step_type.is_message() {
         view! { <MessageView model/> }.into_any()
-    } else if cot_shows(&ui.cot, step_type) {
+    } else if ui.cot.shows(step_type) {
         view! { <StepView model/> }.into_any()
     } else {
         view! { <StepChildren model/> }.into_any()

@@ -1,0 +1,308 @@
+//! The declaration of `config.toml`: one serde struct per section.
+//!
+//! This is the only place a key is listed. Its doc comment is what the
+//! generated `config.toml` and `docs/config.md` say about it; its
+//! environment variable is `extend("env" = …)` when it has a historical
+//! name, else `LOQUAT_<SECTION>_<KEY>` (see [`super::schema`]); its default
+//! is the section's `Default`.
+
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::values::{positive, positive_opt, seconds};
+pub use loquat_app::protocol::Cot;
+
+/// The whole app configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Config {
+    /// Sessions, security and debugging.
+    pub project: ProjectConfig,
+    /// Opt-in behaviours.
+    pub features: FeaturesConfig,
+    /// How the chat looks.
+    #[serde(rename = "UI")]
+    pub ui: UiSection,
+    /// Caps against a client taking more than its share. Unset keys keep
+    /// the app's own values (Loquat::limits in code, else the defaults
+    /// shown); docs/security.md describes every limit.
+    pub limits: LimitsSection,
+    /// Logins (see docs/auth.md). Any login needs LOQUAT_AUTH_SECRET:
+    /// `loquat create-secret` prints one.
+    pub auth: AuthSection,
+}
+
+/// The `[project]` section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct ProjectConfig {
+    /// Seconds a chat session is kept after the browser disconnects, so a
+    /// reload or a flaky connection resumes the conversation.
+    #[serde(with = "seconds")]
+    #[schemars(with = "u64", extend("env" = "LOQUAT_SESSION_TIMEOUT"))]
+    pub session_timeout: Duration,
+    /// Origins of other sites whose pages may use the app (its WebSocket and
+    /// state-changing requests), besides its own: ["https://www.example.com"].
+    /// "*" allows any site, which lets any page the user visits chat as them.
+    #[schemars(extend("env" = "LOQUAT_ALLOW_ORIGINS"))]
+    pub allow_origins: Vec<String>,
+    /// Host names the app answers to, besides 127.0.0.1, localhost and [::1]
+    /// on its port and the host of LOQUAT_URL: ["chat.internal",
+    /// "10.0.0.5:3000"]. Others get 421 (against DNS rebinding). "*" answers
+    /// to any.
+    #[schemars(extend("env" = "LOQUAT_ALLOWED_HOSTS"))]
+    pub allowed_hosts: Vec<String>,
+    /// Who may show the app in a frame (CSP frame-ancestors sources):
+    /// "'self'", "https://www.example.com", or "'none'".
+    #[schemars(extend("env" = "LOQUAT_FRAME_ANCESTORS"))]
+    pub frame_ancestors: Vec<String>,
+    /// Show the full cause chain of hook errors in the chat (development
+    /// only).
+    #[schemars(extend("env" = "LOQUAT_DEBUG"))]
+    pub debug: bool,
+    /// Keep conversations in loquat.db next to this file and show the
+    /// history.
+    #[schemars(extend("env" = "LOQUAT_PERSISTENCE"))]
+    pub persistence: bool,
+    /// Seconds a sign-in lasts (with logins configured; default 15 days).
+    #[serde(with = "seconds")]
+    #[schemars(with = "u64", extend("env" = "LOQUAT_USER_SESSION_TIMEOUT"))]
+    pub user_session_timeout: Duration,
+    /// Values each user gives in the UI, e.g. ["OPENAI_API_KEY"]: kept in
+    /// their browser, sent when it connects, read by the app with
+    /// chat.user_env(); never stored or logged on the server.
+    #[schemars(extend("env" = "LOQUAT_USER_ENV"))]
+    pub user_env: Vec<String>,
+}
+
+impl Default for ProjectConfig {
+    fn default() -> Self {
+        ProjectConfig {
+            session_timeout: Duration::from_secs(3600),
+            allow_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
+            frame_ancestors: vec!["'self'".to_string()],
+            debug: false,
+            persistence: true,
+            user_session_timeout: Duration::from_secs(15 * 24 * 3600),
+            user_env: Vec::new(),
+        }
+    }
+}
+
+/// The `[features]` section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct FeaturesConfig {
+    /// Render raw HTML inside messages. Only enable if you trust every
+    /// message.
+    #[schemars(extend("env" = "LOQUAT_UNSAFE_ALLOW_HTML"))]
+    pub unsafe_allow_html: bool,
+    /// Let users edit their earlier messages; the conversation re-runs from
+    /// there.
+    #[schemars(extend("env" = "LOQUAT_EDIT_MESSAGE"))]
+    pub edit_message: bool,
+    /// Files users attach to their messages without being asked.
+    pub spontaneous_file_upload: UploadConfig,
+    /// Thumbs up/down under each assistant reply, with an optional comment;
+    /// kept with the thread, exported, and passed to the app's on_feedback.
+    #[schemars(extend("env" = "LOQUAT_FEEDBACK"))]
+    pub feedback: bool,
+    /// Reasons users may pick with their feedback: ["Inaccurate", "Not
+    /// helpful"].
+    pub feedback_reasons: Vec<String>,
+    /// Let users make a read-only link to one of their threads (and revoke
+    /// it). Anyone with the link can read the thread, signed in or not,
+    /// unless the app's on_shared_thread_view says otherwise.
+    #[schemars(extend("env" = "LOQUAT_ALLOW_THREAD_SHARING"))]
+    pub allow_thread_sharing: bool,
+}
+
+impl Default for FeaturesConfig {
+    fn default() -> Self {
+        FeaturesConfig {
+            unsafe_allow_html: false,
+            edit_message: true,
+            spontaneous_file_upload: UploadConfig::default(),
+            feedback: true,
+            feedback_reasons: Vec::new(),
+            allow_thread_sharing: false,
+        }
+    }
+}
+
+/// The `[features.spontaneous_file_upload]` section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct UploadConfig {
+    /// Let users attach files to their messages (button, drag-and-drop,
+    /// paste).
+    pub enabled: bool,
+    /// MIME types ("image/*", "application/pdf") or extensions (".csv");
+    /// ["*/*"] accepts anything. The server checks the files' contents too.
+    pub accept: Vec<String>,
+    /// Most files per message.
+    #[serde(deserialize_with = "positive")]
+    #[schemars(range(min = 1))]
+    pub max_files: u32,
+    /// Largest file, in megabytes.
+    #[serde(deserialize_with = "positive")]
+    #[schemars(range(min = 1))]
+    pub max_size_mb: u32,
+}
+
+impl Default for UploadConfig {
+    fn default() -> Self {
+        UploadConfig {
+            enabled: true,
+            accept: vec!["*/*".to_string()],
+            max_files: 20,
+            max_size_mb: 500,
+        }
+    }
+}
+
+/// The `[UI]` section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct UiSection {
+    /// Name of the assistant and title of the app.
+    #[schemars(extend("env" = "LOQUAT_UI_NAME"))]
+    pub name: String,
+    /// Description of the app, used in the page metadata.
+    #[schemars(extend("env" = "LOQUAT_UI_DESCRIPTION"))]
+    pub description: String,
+    /// Chain of thought: how much of the intermediate steps to show.
+    /// "full" shows every step, "tool_call" only tool calls, "hidden" none.
+    #[schemars(extend("env" = "LOQUAT_COT"))]
+    pub cot: Cot,
+    /// Collapse long message contents by default.
+    #[schemars(extend("env" = "LOQUAT_DEFAULT_COLLAPSE_CONTENT"))]
+    pub default_collapse_content: bool,
+    /// Reactions users can toggle on messages ("favorite", "like",
+    /// "dislike", "star"); hooks read them and conversation filters can use
+    /// them. Empty hides them.
+    pub reactions: Vec<String>,
+}
+
+impl Default for UiSection {
+    fn default() -> Self {
+        UiSection {
+            name: "Loquat".to_string(),
+            description: String::new(),
+            cot: Cot::Full,
+            default_collapse_content: true,
+            reactions: vec!["favorite".to_string()],
+        }
+    }
+}
+
+/// The `[limits]` section: each key, when set, replaces the value the app
+/// gave [`crate::Loquat::limits`] (or its default).
+///
+/// ```
+/// use loquat::config::LimitsSection;
+/// use loquat::RuntimeLimits;
+///
+/// let section = LimitsSection { sessions_per_client: Some(20), ..Default::default() };
+/// let limits = section.apply(RuntimeLimits::default());
+/// assert_eq!(limits.sessions.max_per_client, 20);
+/// assert_eq!(limits.connections.max_per_client, 64);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct LimitsSection {
+    /// Open connections from one client address (503 past it).
+    #[serde(deserialize_with = "positive_opt")]
+    #[schemars(range(min = 1), example = 64)]
+    pub connections_per_client: Option<usize>,
+    /// Open connections in total (503 past it).
+    #[serde(deserialize_with = "positive_opt")]
+    #[schemars(range(min = 1), example = 10000)]
+    pub connections: Option<usize>,
+    /// Live chat sessions from one client address.
+    #[serde(deserialize_with = "positive_opt")]
+    #[schemars(range(min = 1), example = 100)]
+    pub sessions_per_client: Option<usize>,
+    /// Live chat sessions of one user.
+    #[serde(deserialize_with = "positive_opt")]
+    #[schemars(range(min = 1), example = 200)]
+    pub sessions_per_user: Option<usize>,
+    /// Live chat sessions in total.
+    #[serde(deserialize_with = "positive_opt")]
+    #[schemars(range(min = 1), example = 10000)]
+    pub sessions: Option<usize>,
+    /// Uploads streaming in at once, in total (503 past it).
+    #[serde(deserialize_with = "positive_opt")]
+    #[schemars(range(min = 1), example = 16)]
+    pub uploads_at_once: Option<usize>,
+}
+
+impl LimitsSection {
+    /// `limits` with the keys that are set replaced.
+    pub fn apply(&self, mut limits: crate::RuntimeLimits) -> crate::RuntimeLimits {
+        let set = |target: &mut usize, value: Option<usize>| {
+            if let Some(value) = value {
+                *target = value;
+            }
+        };
+        set(
+            &mut limits.connections.max_per_client,
+            self.connections_per_client,
+        );
+        set(&mut limits.connections.max_total, self.connections);
+        set(
+            &mut limits.sessions.max_per_client,
+            self.sessions_per_client,
+        );
+        set(&mut limits.sessions.max_per_user, self.sessions_per_user);
+        set(&mut limits.sessions.max_total, self.sessions);
+        set(&mut limits.uploads.max_concurrent, self.uploads_at_once);
+        limits
+    }
+}
+
+/// The `[auth]` section (see `docs/auth.md`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct AuthSection {
+    /// Sign in with the users of `loquat users add` (kept in loquat.db).
+    #[schemars(extend("env" = "LOQUAT_AUTH_PASSWORD_USERS"))]
+    pub password_users: bool,
+    /// SameSite of the session cookie: "lax", "strict", or "none" (only for
+    /// an app shown in a frame of another site; the cookie is then Secure).
+    pub cookie_same_site: CookieSameSite,
+    /// Addresses or networks of the SSO proxy whose headers a header login
+    /// believes ("10.0.0.5", "10.0.0.0/8"); empty means loopback only.
+    #[schemars(extend("env" = "LOQUAT_TRUSTED_PROXIES"))]
+    pub trusted_proxies: Vec<String>,
+}
+
+/// The `SameSite` attribute of the session cookie.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CookieSameSite {
+    /// Sent on top-level navigations from other sites, not on their
+    /// requests (the default).
+    #[default]
+    Lax,
+    /// Never sent from other sites: arriving from a link shows the login
+    /// page once.
+    Strict,
+    /// Sent everywhere (always `Secure`): only for an app embedded in
+    /// another site's frame.
+    None,
+}
+
+impl CookieSameSite {
+    /// The name used in `config.toml`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CookieSameSite::Lax => "lax",
+            CookieSameSite::Strict => "strict",
+            CookieSameSite::None => "none",
+        }
+    }
+}
