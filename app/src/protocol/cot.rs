@@ -41,12 +41,6 @@ impl Cot {
         }
     }
 
-    /// The variant named `name` (exact, lowercase), if any.
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<Cot> {
-        Cot::ALL.into_iter().find(|cot| cot.as_str() == name)
-    }
-
     /// Whether a step of this type is shown (messages are not steps: they
     /// are always shown).
     #[must_use]
@@ -75,9 +69,8 @@ mod tests {
             let json = serde_json::to_string(&cot).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", cot.as_str()));
             assert_eq!(serde_json::from_str::<Cot>(&json).ok(), Some(cot));
-            assert_eq!(Cot::from_name(cot.as_str()), Some(cot));
         }
-        assert_eq!(Cot::from_name("Full"), None);
+        assert!(serde_json::from_str::<Cot>("\"Full\"").is_err());
         assert!(serde_json::from_str::<Cot>("\"sometimes\"").is_err());
     }
 }

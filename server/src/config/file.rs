@@ -114,17 +114,9 @@ fn unknown(document: &Table, segments: &[String], path: &Path) -> ConfigWarning 
     let refs: Vec<&str> = segments.iter().map(String::as_str).collect();
     let (parents, name) = refs.split_at(refs.len().saturating_sub(1));
     let name = name.first().copied().unwrap_or_default();
-    let is_table = refs
-        .iter()
-        .try_fold(None::<&Value>, |at, segment| match at {
-            None => document.get(*segment).map(Some),
-            Some(value) => value.get(*segment).map(Some),
-        })
-        .flatten()
-        .is_some_and(Value::is_table);
     let display = key_path(&refs);
     let (kind, shown, hint) = if parents.is_empty() {
-        if is_table {
+        if document.get(name).is_some_and(Value::is_table) {
             let sections = declaration.sections.iter().filter(|s| s.path.len() == 1);
             let names: Vec<String> = sections.map(|s| s.name()).collect();
             let hint = closest(name, names.iter().map(String::as_str))

@@ -295,14 +295,3 @@ pub enum CookieSameSite {
     /// another site's frame.
     None,
 }
-
-impl CookieSameSite {
-    /// The name used in `config.toml`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            CookieSameSite::Lax => "lax",
-            CookieSameSite::Strict => "strict",
-            CookieSameSite::None => "none",
-        }
-    }
-}
