@@ -17,12 +17,18 @@ use crate::ui_config::{self, CONFIG_ELEMENT_ID};
 /// Runs before the app is ready: applies the saved theme before first
 /// paint, so a dark page never flashes light; and until the page is
 /// hydrated, Enter in the composer does not add a line but marks the text
-/// to be sent once the app is ready (the composer reads the mark and the
-/// text when it hydrates; see `Composer`).
+/// to be sent once the app is ready, and a click on a starter puts its
+/// message (and command) in the composer, marked likewise unless the
+/// starter only fills it (the composer's draft reads the marks and the text
+/// when it hydrates; see `Draft`).
 const EARLY_SCRIPT: &str = "try{var t=localStorage.getItem('loquat.theme');if(t)document.documentElement.dataset.theme=t}catch(e){}\
 document.addEventListener('keydown',function(e){var x=e.target;\
 if(e.key!=='Enter'||e.shiftKey||e.isComposing||!x||!x.getAttribute||x.getAttribute('data-testid')!=='composer-input'||document.documentElement.dataset.hydrated)return;\
-e.preventDefault();if(x.value.trim())x.setAttribute('data-pending-send','')},true);";
+e.preventDefault();if(x.value.trim())x.setAttribute('data-pending-send','')},true);\
+document.addEventListener('click',function(e){var b=e.target&&e.target.closest&&e.target.closest('[data-testid=starter]'),\
+x=document.querySelector('[data-testid=composer-input]');if(!b||!x||document.documentElement.dataset.hydrated)return;\
+x.value=b.getAttribute('data-message')||'';var c=b.getAttribute('data-command');if(c)x.setAttribute('data-pending-command',c);\
+if(b.hasAttribute('data-fill'))x.focus();else x.setAttribute('data-pending-send','')},true);";
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -35,6 +35,16 @@ pub enum ChatError {
     /// [`crate::SessionLimits::max_queued_runs`]).
     #[error("too many requests are waiting in this chat")]
     QueueFull,
+    /// A settings form or a question's form does not hold together (an
+    /// empty or repeated id, an initial value that does not fit its input).
+    #[error("invalid form: {0}")]
+    InvalidForm(String),
+    /// A command id is empty, too long, or used twice.
+    #[error("invalid commands: {0}")]
+    InvalidCommands(String),
+    /// The settings' values do not read as the type asked for.
+    #[error("the chat settings do not read as asked: {0}")]
+    SettingsType(String),
 }
 
 /// Errors that stop the server from starting or serving.

@@ -44,14 +44,15 @@ pub use http::{BodyLimits, ConnectionLimits, PolicyError};
 pub use ids::{ElementId, MalformedId, SessionId, ThreadId, UserId};
 pub use loquat_app::protocol;
 pub use loquat_app::protocol::{
-    Action, Display, ElementKind, ElementSize, FormInput, FormRule, ShowInput, Step, StepType,
-    Task, TaskStatus,
+    Action, Choice, Command, Display, ElementKind, ElementSize, FormInput, FormRule, ShowInput,
+    Starter, Step, StepType, Task, TaskStatus,
 };
 pub use runtime::{ReplayLimits, RuntimeLimits, SessionLimits, UploadLimits, WebSocketLimits};
 pub use sdk::{
-    ActionCall, AskAction, AskFile, AskForm, AskText, Chat, CsvError, Element, ElementHandle,
-    Loquat, Message, MessageHandle, MessageKind, SerializeOptions, Server, StepBuilder, StepHandle,
-    Table, TaskList, UploadedFile, UserSession, DATABASE_FILE, DEFAULT_ASK_TIMEOUT, FILES_DIR,
+    ActionCall, AskAction, AskFile, AskForm, AskText, Chat, ChatSettings, CsvError, Element,
+    ElementHandle, Input, Loquat, Message, MessageHandle, MessageKind, SerializeOptions, Server,
+    SettingsValues, StepBuilder, StepHandle, Table, TaskList, UploadedFile, UserSession,
+    DATABASE_FILE, DEFAULT_ASK_TIMEOUT, FILES_DIR,
 };
 
 /// JSON for element props, metadata and payloads: `loquat::json!({ … })`

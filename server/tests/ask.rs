@@ -408,6 +408,7 @@ async fn spontaneous_uploads_follow_the_configuration_and_reach_on_message() {
         .send(&ClientEvent::Send {
             content: "look".into(),
             files: vec!["nope".into()],
+            command: None,
         })
         .await;
     client
@@ -423,6 +424,7 @@ async fn spontaneous_uploads_follow_the_configuration_and_reach_on_message() {
         .send(&ClientEvent::Send {
             content: "look".into(),
             files: ids.clone(),
+            command: None,
         })
         .await;
     let reply = wait_reply(&mut client, "message").await;
@@ -438,6 +440,7 @@ async fn spontaneous_uploads_follow_the_configuration_and_reach_on_message() {
         .send(&ClientEvent::Send {
             content: "again".into(),
             files: ids,
+            command: None,
         })
         .await;
     client

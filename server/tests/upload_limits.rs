@@ -297,6 +297,7 @@ async fn a_thread_with_a_200_mb_file_exports_as_a_stream() {
         .send(&loquat::protocol::ClientEvent::Send {
             content: "keep this".into(),
             files: vec![id],
+            command: None,
         })
         .await;
     client.wait_for(|c| c.finished_replies().len() == 1).await;

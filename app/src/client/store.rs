@@ -4,7 +4,8 @@ use leptos::prelude::*;
 
 use super::ConnectionState;
 use crate::protocol::{
-    Ask, Element, Envelope, ErrorCode, ServerEvent, SidePanel, Step, ThreadSummary,
+    Ask, ChatSettings, Command, Element, Envelope, ErrorCode, ServerEvent, SidePanel, Step,
+    ThreadSummary,
 };
 
 /// One step of the thread as the components see it. Streamed text lives in
@@ -78,6 +79,10 @@ pub struct ChatStore {
     pub side_panel: RwSignal<Option<SidePanel>>,
     /// The question the app is waiting on.
     pub ask: RwSignal<Option<Ask>>,
+    /// The chat's settings, when the app declared some.
+    pub settings: RwSignal<Option<ChatSettings>>,
+    /// The commands the user can pick.
+    pub commands: RwSignal<Vec<Command>>,
 }
 
 /// What applying a frame asks of the connection.
@@ -115,6 +120,8 @@ impl ChatStore {
             element_owner: StoredValue::new(HashMap::new()),
             side_panel: RwSignal::new(None),
             ask: RwSignal::new(None),
+            settings: RwSignal::new(None),
+            commands: RwSignal::new(Vec::new()),
         }
     }
 
@@ -129,6 +136,8 @@ impl ChatStore {
         self.clear_elements();
         self.side_panel.set(None);
         self.ask.set(None);
+        self.settings.set(None);
+        self.commands.set(Vec::new());
         self.running.set(false);
         self.thinking.set(false);
         self.applied.set_value(0);
@@ -173,10 +182,14 @@ impl ChatStore {
                 elements,
                 side_panel,
                 ask,
+                settings,
+                commands,
                 running,
                 ..
             } => {
                 self.ask.set(ask);
+                self.settings.set(settings);
+                self.commands.set(commands);
                 self.steps.update_value(|m| m.clear());
                 self.clear_elements();
                 let mut roots = Vec::new();
@@ -236,6 +249,8 @@ impl ChatStore {
             }
             ServerEvent::ElementRemoved { id } => self.remove_element(&id),
             ServerEvent::SidePanelSet { panel } => self.side_panel.set(panel),
+            ServerEvent::SettingsSet { settings } => self.settings.set(settings),
+            ServerEvent::CommandsSet { commands } => self.commands.set(commands),
             ServerEvent::AskStarted { ask } => self.ask.set(Some(ask)),
             ServerEvent::AskEnded { id } => {
                 if self

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use super::composer::{
-    on_drag_over, on_drop, AskFiles, AskPanel, Attachments, Composer, ComposerFiles,
+    on_drag_over, on_drop, AskFiles, AskPanel, Attachments, Composer, ComposerFiles, Draft,
 };
 use super::elements::ThreadElements;
 use super::feed::Feed;
@@ -12,6 +12,7 @@ use super::status::{ConnectionStatus, Notice};
 pub fn ChatPage() -> impl IntoView {
     provide_context(ComposerFiles(Attachments::new()));
     provide_context(AskFiles(Attachments::new()));
+    provide_context(Draft::new());
     view! {
         <main class="chat" on:dragover=on_drag_over on:drop=on_drop>
             <ConnectionStatus/>

@@ -108,6 +108,9 @@ pub(crate) fn action_icon(name: &str) -> Option<&'static str> {
     }
 }
 
+pub(crate) const SETTINGS: &str = icon!(
+    "<path d=\"M4 6h10M18 6h2M4 12h4M12 12h8M4 18h12\"/><circle cx=\"16\" cy=\"6\" r=\"2\"/><circle cx=\"10\" cy=\"12\" r=\"2\"/><circle cx=\"18\" cy=\"18\" r=\"2\"/>"
+);
 pub(crate) const CLOSE: &str = icon!("<path d=\"M18 6L6 18M6 6l12 12\"/>");
 pub(crate) const RENAME: &str = EDIT_MESSAGE;
 pub(crate) const DELETE: &str = CLEAR;

@@ -3,8 +3,10 @@
 pub mod composer;
 pub mod elements;
 pub mod feed;
+pub mod form;
 pub mod history;
 pub mod layout;
+pub mod settings;
 pub mod status;
 
 mod chat_page;

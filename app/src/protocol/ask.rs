@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::{Action, Millis};
+use super::{Action, FormField, FormRule, Millis};
 
 /// A question the app is waiting on: the hook that asked is paused until
 /// the user answers or the timeout passes.
@@ -42,96 +42,6 @@ pub struct FileRules {
     pub accept: Vec<String>,
     pub max_size_bytes: u64,
     pub max_files: u32,
-}
-
-/// One input of a form.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FormField {
-    /// The key of its value in the answer.
-    pub id: String,
-    pub label: String,
-    #[serde(flatten)]
-    pub input: FormInput,
-}
-
-/// The kind of a form input, with its initial value.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "input", rename_all = "snake_case")]
-pub enum FormInput {
-    Text {
-        #[serde(default)]
-        initial: String,
-        #[serde(default)]
-        placeholder: String,
-    },
-    Number {
-        #[serde(default)]
-        initial: Option<f64>,
-        #[serde(default)]
-        min: Option<f64>,
-        #[serde(default)]
-        max: Option<f64>,
-    },
-    Select {
-        options: Vec<String>,
-        #[serde(default)]
-        initial: Option<String>,
-    },
-    Switch {
-        #[serde(default)]
-        initial: bool,
-    },
-    Slider {
-        min: f64,
-        max: f64,
-        #[serde(default = "one")]
-        step: f64,
-        #[serde(default)]
-        initial: Option<f64>,
-    },
-}
-
-fn one() -> f64 {
-    1.0
-}
-
-/// A condition the form's values must meet before it can be submitted.
-/// Checked in the browser (to enable submit) and again on the server.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "rule", rename_all = "snake_case")]
-pub enum FormRule {
-    /// The field has a non-empty value.
-    Required { field: String },
-    /// A number field lies within `min..=max`.
-    Range {
-        field: String,
-        #[serde(default)]
-        min: Option<f64>,
-        #[serde(default)]
-        max: Option<f64>,
-    },
-    /// A switch is on.
-    Checked { field: String },
-}
-
-impl FormRule {
-    /// True when `values` meet the rule.
-    pub fn holds(&self, values: &serde_json::Map<String, serde_json::Value>) -> bool {
-        match self {
-            FormRule::Required { field } => match values.get(field) {
-                Some(serde_json::Value::String(s)) => !s.trim().is_empty(),
-                Some(serde_json::Value::Null) | None => false,
-                Some(_) => true,
-            },
-            FormRule::Range { field, min, max } => values
-                .get(field)
-                .and_then(|v| v.as_f64())
-                .is_some_and(|n| min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m)),
-            FormRule::Checked { field } => {
-                values.get(field).and_then(|v| v.as_bool()) == Some(true)
-            }
-        }
-    }
 }
 
 /// The user's answer.

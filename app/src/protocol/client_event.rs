@@ -65,12 +65,21 @@ pub enum ClientEvent {
         content: String,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         files: Vec<String>,
+        /// The command the user picked for it (`/` menu, button or starter).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        command: Option<String>,
     },
     /// The user's feedback on an assistant message; `None` takes it back.
     Feedback {
         step_id: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         feedback: Option<super::Feedback>,
+    },
+    /// The user saved the chat settings: the values changed, by input id
+    /// (inputs left out keep theirs). Refused as a whole when one does not
+    /// fit; else the app's `on_settings_update` runs with all of them.
+    UpdateSettings {
+        values: serde_json::Map<String, serde_json::Value>,
     },
     /// The user answers the app's question `id`.
     Answer { id: String, answer: AskAnswer },

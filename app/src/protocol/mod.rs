@@ -8,21 +8,30 @@ mod ask;
 mod client_event;
 mod cot;
 mod element;
+mod form;
 mod server_event;
+mod settings;
+mod starter;
 mod step;
 mod thread;
 
 pub use action::Action;
-pub use ask::{Ask, AskAnswer, AskKind, FileRules, FormField, FormInput, FormRule};
+pub use ask::{Ask, AskAnswer, AskKind, FileRules};
 pub use client_event::{ClientEvent, UserEnv};
 pub use cot::Cot;
 pub use element::{Display, Element, ElementKind, ElementSize, Task, TaskStatus};
+pub use form::{
+    check_values, number_value, Choice, FormError, FormField, FormInput, FormRule, MAX_TAGS,
+    MAX_TAG_CHARS, MAX_TEXT_INPUT_CHARS,
+};
 pub use server_event::{
     Envelope, ErrorCode, RunOutcome, ServerEvent, SidePanel, SignedInUser, UiConfig,
     DEFAULT_MAX_FRAME_BYTES,
 };
+pub use settings::{ChatSettings, SettingsLocation, SettingsTab};
+pub use starter::{command_id_ok, matching_commands, Command, Starter, MAX_COMMAND_CHARS};
 pub use step::{
-    reactions_in, Feedback, FeedbackError, ShowInput, Step, StepType, FOOTER_KEY,
+    reactions_in, Feedback, FeedbackError, ShowInput, Step, StepType, COMMAND_KEY, FOOTER_KEY,
     MAX_FEEDBACK_COMMENT_CHARS, MAX_FEEDBACK_REASONS, REACTIONS_KEY,
 };
 pub use thread::{ThreadPage, ThreadSummary};
@@ -119,6 +128,7 @@ mod tests {
             ClientEvent::Send {
                 content: "hi".into(),
                 files: vec!["f1".into()],
+                command: Some("Search".into()),
             },
             ClientEvent::Answer {
                 id: "q".into(),
@@ -128,6 +138,12 @@ mod tests {
                         .cloned()
                         .unwrap_or_default(),
                 },
+            },
+            ClientEvent::UpdateSettings {
+                values: serde_json::json!({"model": "b"})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
             },
             ClientEvent::Stop,
             ClientEvent::EndChat,
@@ -183,6 +199,8 @@ mod tests {
                         fields: vec![FormField {
                             id: "age".into(),
                             label: "Age".into(),
+                            tooltip: Some("In years".into()),
+                            description: None,
                             input: FormInput::Slider {
                                 min: 0.0,
                                 max: 9.0,
@@ -200,8 +218,30 @@ mod tests {
                     title: "Sources".into(),
                     elements: vec![sample_element(ElementKind::Text)],
                 }),
+                settings: Some(ChatSettings::new(vec![SettingsTab {
+                    label: "Model".into(),
+                    fields: vec![FormField {
+                        id: "model".into(),
+                        label: "Model".into(),
+                        tooltip: None,
+                        description: Some("Which model answers".into()),
+                        input: FormInput::Select {
+                            options: vec![Choice::new("a"), Choice::labeled("Bee", "b")],
+                            initial: None,
+                        },
+                    }],
+                }])),
+                commands: vec![Command {
+                    id: "Search".into(),
+                    description: "Find on the web".into(),
+                    icon: Some("/public/globe.svg".into()),
+                    button: true,
+                    persistent: false,
+                }],
                 running: true,
             },
+            ServerEvent::SettingsSet { settings: None },
+            ServerEvent::CommandsSet { commands: vec![] },
             ServerEvent::ElementSet {
                 element: sample_element(ElementKind::Image),
             },

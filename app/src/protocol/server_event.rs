@@ -1,6 +1,9 @@
 use serde::{Deserialize, Serialize};
 
-use super::{Ask, Cot, Element, FileRules, Millis, Step, ThreadSummary};
+use super::{
+    Ask, ChatSettings, Command, Cot, Element, FileRules, Millis, SettingsLocation, Starter, Step,
+    ThreadSummary,
+};
 
 /// A server event with its per-session sequence number. `seq` is 0 for
 /// connection-level events (`ready`, `error`) that are not part of the
@@ -60,6 +63,10 @@ pub enum ErrorCode {
     RateLimited,
     /// The conversation reached its size limit; a new chat is needed.
     ThreadFull,
+    /// The settings saved do not fit the chat's settings (an unknown
+    /// input, or a value out of range or not one of the options); nothing
+    /// was changed.
+    InvalidSettings,
 }
 
 /// The UI settings the browser needs, sent with `ready`.
@@ -106,6 +113,12 @@ pub struct UiConfig {
     /// with a sign-out button.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<SignedInUser>,
+    /// Where the chat settings open from.
+    #[serde(default)]
+    pub settings_location: SettingsLocation,
+    /// Suggestions for the empty chat, for this user.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub starters: Vec<Starter>,
 }
 
 /// The signed-in user as the page shows them (nothing of their metadata
@@ -162,6 +175,12 @@ pub enum ServerEvent {
         /// The question the app is waiting on, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ask: Option<Ask>,
+        /// The chat's settings, when the app declared some.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        settings: Option<ChatSettings>,
+        /// The commands the user can pick.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        commands: Vec<Command>,
         /// True while a run is active.
         running: bool,
     },
@@ -184,6 +203,11 @@ pub enum ServerEvent {
     ElementRemoved { id: String },
     /// The app set what the side panel shows; `None` closes it.
     SidePanelSet { panel: Option<SidePanel> },
+    /// The chat's settings: declared or changed by the app, or saved by
+    /// the user (every tab shows the new values); `None` removes them.
+    SettingsSet { settings: Option<ChatSettings> },
+    /// The commands the user can pick now (replacing the earlier ones).
+    CommandsSet { commands: Vec<Command> },
     /// The app asks the user something and waits for the answer.
     AskStarted { ask: Ask },
     /// The question was answered, timed out or was cancelled.

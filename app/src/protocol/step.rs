@@ -222,6 +222,8 @@ fn is_false(b: &bool) -> bool {
 pub const REACTIONS_KEY: &str = "reactions";
 /// Metadata key of a message's footer (markdown shown under it).
 pub const FOOTER_KEY: &str = "footer";
+/// Metadata key of a user message: the command it was sent with.
+pub const COMMAND_KEY: &str = "command";
 
 /// The reactions recorded in a message's metadata.
 pub fn reactions_in(metadata: &serde_json::Map<String, serde_json::Value>) -> Vec<String> {

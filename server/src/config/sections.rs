@@ -12,7 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::values::{positive, positive_opt, seconds};
-pub use loquat_app::protocol::Cot;
+pub use loquat_app::protocol::{Cot, SettingsLocation};
 
 /// The whole app configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -185,6 +185,10 @@ pub struct UiSection {
     /// "dislike", "star"); hooks read them and conversation filters can use
     /// them. Empty hides them.
     pub reactions: Vec<String>,
+    /// Where the chat settings (when the app declares some) open from:
+    /// "composer" puts their button in the composer and opens a dialog,
+    /// "sidebar" puts it in the header and opens a panel at the side.
+    pub chat_settings_location: SettingsLocation,
 }
 
 impl Default for UiSection {
@@ -195,6 +199,7 @@ impl Default for UiSection {
             cot: Cot::Full,
             default_collapse_content: true,
             reactions: vec!["favorite".to_string()],
+            chat_settings_location: SettingsLocation::Composer,
         }
     }
 }

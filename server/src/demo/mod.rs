@@ -2,9 +2,11 @@
 //! code. With an OpenAI-compatible endpoint configured it chats with that
 //! model; otherwise a built-in offline assistant shows what Loquat does.
 
+mod commands;
 mod llm;
 pub mod media;
 mod offline;
+pub mod settings;
 pub mod showcase;
 
 use std::time::Duration;
@@ -33,7 +35,10 @@ pub fn llm_app(client: LlmClient) -> Loquat {
 
 /// The offline demo assistant, one token every `pace` (or no delay).
 pub fn offline_app(pace: Option<Duration>) -> Loquat {
-    let mut app = Loquat::new().on_message(move |chat, msg| offline_reply(chat, msg, pace));
+    let mut app = Loquat::new()
+        .on_message(move |chat, msg| offline_reply(chat, msg, pace))
+        .on_settings_update(settings::on_update)
+        .starters(commands::starters);
     for name in showcase::ACTIONS {
         app = app.on_action(name, showcase::on_action);
     }

@@ -56,6 +56,9 @@ pub(crate) fn tokens(text: &str) -> Vec<&str> {
 /// The offline demo's `on_message`: a plan step with a nested tool step,
 /// then a streamed markdown reply, one token every `pace`.
 pub async fn offline_reply(chat: Chat, msg: Message, pace: Option<Duration>) -> HookResult {
+    if let Some(command) = &msg.command {
+        return super::commands::answer(&chat, command, &msg.content).await;
+    }
     if let Some(done) = super::showcase::run(&chat, &msg.content, pace).await {
         return done;
     }

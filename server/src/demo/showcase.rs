@@ -27,6 +27,8 @@ const HELP: &str = "Try one of these:\n\n\
 - `/custom`: a custom element from `public/elements/counter.js`\n\
 - `/actions`: buttons that run server callbacks\n\
 - `/ask`, `/choose`, `/upload`, `/form`: the assistant asks you something and waits\n\
+- `/settings`: chat settings (model, temperature, …) that the app reads when you save them\n\
+- `/commands`: commands to pick with `/` or a button, sent with your message\n\
 - attach files with the paperclip, by dropping or by pasting them";
 
 /// Runs a showcase command; `None` when `content` is not one.
@@ -48,6 +50,8 @@ pub async fn run(chat: &Chat, content: &str, pace: Option<Duration>) -> Option<H
         "choose" => choose(chat).await,
         "upload" => upload(chat).await,
         "form" => form(chat).await,
+        "settings" => super::settings::declare(chat).await,
+        "commands" => super::commands::declare(chat).await,
         _ => return None,
     })
 }

@@ -13,6 +13,7 @@ mod host_guard;
 mod login_page;
 mod oauth_routes;
 pub(crate) mod origin_policy;
+mod page_starters;
 #[cfg(test)]
 mod route_coverage;
 mod router;

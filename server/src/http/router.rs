@@ -22,6 +22,7 @@ use super::history::RuntimeHistory;
 use super::host_guard::refuse_unknown_hosts;
 use super::oauth_routes;
 use super::origin_policy::OriginPolicy;
+use super::page_starters::{with_starters, PageStarters};
 use super::security_headers::add_security_headers;
 use super::shared_page;
 use super::static_files::files_or_not_found;
@@ -130,6 +131,8 @@ pub(crate) fn ui_config(runtime: &Runtime) -> UiConfig {
         sharing: config.features.allow_thread_sharing && runtime.persistence.is_some(),
         feedback_reasons: config.features.feedback_reasons.clone(),
         user: None,
+        settings_location: config.ui.chat_settings_location,
+        starters: Vec::new(),
     }
 }
 
@@ -170,10 +173,21 @@ pub(crate) fn public_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
 /// The UI settings of one render: the app's, with the user the identity
 /// layer found for the request.
 fn ui_for_request(ui: &UiConfig) -> UiConfig {
-    let user = use_context::<axum::http::request::Parts>()
+    let parts = use_context::<axum::http::request::Parts>();
+    let user = parts
+        .as_ref()
         .and_then(|parts| parts.extensions.get::<CurrentUser>().cloned())
         .and_then(|user| auth_routes::badge(&user));
-    UiConfig { user, ..ui.clone() }
+    let starters = parts
+        .as_ref()
+        .and_then(|parts| parts.extensions.get::<PageStarters>().cloned())
+        .map(|s| s.0)
+        .unwrap_or_default();
+    UiConfig {
+        user,
+        starters,
+        ..ui.clone()
+    }
 }
 
 /// The app: pages, server functions and the user routes behind the
@@ -221,6 +235,7 @@ pub(crate) fn router(
             let options = state.leptos.clone();
             move || shell(options.clone())
         })
+        .layer(from_fn_with_state(state.runtime.clone(), with_starters))
         .layer(from_fn_with_state(identity, identify));
     let public = public_routes()
         .into_iter()

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use loquat_app::protocol::{
-    AskAnswer, AskKind, Element, ErrorCode, FormField, FormInput, Step, StepType,
+    check_values, command_id_ok, AskAnswer, AskKind, Element, ErrorCode, FormField, Step, StepType,
+    COMMAND_KEY, MAX_COMMAND_CHARS,
 };
 
 use super::runner::RunRequest;
@@ -41,9 +42,20 @@ pub(crate) async fn send(
     session: &Arc<Session>,
     content: String,
     files: Vec<String>,
+    command: Option<String>,
 ) -> Result<(), Refusal> {
     if content.trim().is_empty() && files.is_empty() {
         return Err(refuse(ErrorCode::EmptyMessage, "the message is empty"));
+    }
+    let mut metadata = serde_json::Map::new();
+    if let Some(command) = command {
+        if !command_id_ok(&command) {
+            return Err(refuse(
+                ErrorCode::MalformedFrame,
+                format!("a command id is 1 to {MAX_COMMAND_CHARS} characters, none of them control characters"),
+            ));
+        }
+        metadata.insert(COMMAND_KEY.into(), serde_json::Value::String(command));
     }
     room_for(session, content.len())?;
     let uploads = if files.is_empty() {
@@ -78,7 +90,7 @@ pub(crate) async fn send(
             "too many messages are waiting for an answer; send this one when they are done",
         ));
     }
-    let message = post(session, content.clone(), &uploads, Default::default())
+    let message = post(session, content.clone(), &uploads, metadata)
         .await
         .ok_or_else(|| refuse(ErrorCode::Storage, "the message could not be saved"))?;
     // A question that timed out meanwhile leaves an ordinary message.
@@ -170,41 +182,13 @@ pub(crate) async fn answer(
     Ok(())
 }
 
-/// Every field has a value of its kind, within its bounds.
+/// Every value names a field and fits it (missing values: only rules can
+/// require them).
 fn check_form(
     fields: &[FormField],
     values: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<(), Refusal> {
-    for field in fields {
-        let value = values.get(&field.id);
-        let ok = match (&field.input, value) {
-            (_, None) => true, // missing: only rules can require it
-            (FormInput::Text { .. }, Some(v)) => v.is_string(),
-            (FormInput::Switch { .. }, Some(v)) => v.is_boolean(),
-            (FormInput::Select { options, .. }, Some(v)) => {
-                v.as_str().is_some_and(|s| options.iter().any(|o| o == s))
-            }
-            (FormInput::Number { min, max, .. }, Some(v)) => v
-                .as_f64()
-                .is_some_and(|n| min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m)),
-            (FormInput::Slider { min, max, .. }, Some(v)) => {
-                v.as_f64().is_some_and(|n| n >= *min && n <= *max)
-            }
-        };
-        if !ok {
-            return Err(refuse(
-                ErrorCode::InvalidAnswer,
-                format!("the value of {:?} is not valid", field.label),
-            ));
-        }
-    }
-    if let Some(extra) = values.keys().find(|k| !fields.iter().any(|f| &f.id == *k)) {
-        return Err(refuse(
-            ErrorCode::InvalidAnswer,
-            format!("the form has no field {extra:?}"),
-        ));
-    }
-    Ok(())
+    check_values(fields, values).map_err(|err| refuse(ErrorCode::InvalidAnswer, err.to_string()))
 }
 
 fn shown(value: Option<&serde_json::Value>) -> String {

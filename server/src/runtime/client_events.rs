@@ -18,8 +18,8 @@ use crate::error::ChatError;
 use crate::sdk::{with_prop, Chat};
 
 impl Session {
-    /// Does what `event` asks, or refuses it. Clicks, reactions and element
-    /// updates count against the session's rate
+    /// Does what `event` asks, or refuses it. Clicks, reactions, element
+    /// updates and settings saves count against the session's rate
     /// ([`crate::SessionLimits::interactions_per_second`]); over it they
     /// are dropped with [`ErrorCode::RateLimited`].
     pub(crate) async fn handle(self: &Arc<Self>, event: ClientEvent) -> Result<Handled, Refusal> {
@@ -32,6 +32,7 @@ impl Session {
                 | ClientEvent::ElementPropsUpdated { .. }
                 | ClientEvent::ElementRemoveRequested { .. }
                 | ClientEvent::ElementAction { .. }
+                | ClientEvent::UpdateSettings { .. }
         );
         if interaction && !self.take_interaction() {
             return Err(Refusal::new(
@@ -44,8 +45,16 @@ impl Session {
                 ErrorCode::MalformedFrame,
                 "already attached to a session",
             )),
-            ClientEvent::Send { content, files } => {
-                answers::send(self, content, files).await?;
+            ClientEvent::Send {
+                content,
+                files,
+                command,
+            } => {
+                answers::send(self, content, files, command).await?;
+                Ok(Handled::Continue)
+            }
+            ClientEvent::UpdateSettings { values } => {
+                self.update_settings(values)?;
                 Ok(Handled::Continue)
             }
             ClientEvent::Answer { id, answer } => {
@@ -167,6 +176,41 @@ impl Session {
                 Ok(Handled::Continue)
             }
         }
+    }
+
+    /// The user's saved settings: checked against the chat's settings as
+    /// declared (every value names an input and fits it, or nothing
+    /// changes), shown in every tab, kept with the thread; then
+    /// `on_settings_update` runs with all the values.
+    fn update_settings(
+        &self,
+        values: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), Refusal> {
+        let Some(mut settings) = self.settings() else {
+            return Err(Refusal::new(
+                ErrorCode::FeatureDisabled,
+                "this chat has no settings",
+            ));
+        };
+        settings.update(&values).map_err(|err| {
+            Refusal::new(
+                ErrorCode::InvalidSettings,
+                format!("settings not saved: {err}"),
+            )
+        })?;
+        let all = settings.values.clone();
+        if self.runtime.hooks.on_settings_update.is_some() && !self.has_queue_room() {
+            return Err(Refusal::new(
+                ErrorCode::RateLimited,
+                "too many requests are waiting in this chat; try again when it is done",
+            ));
+        }
+        self.set_settings(Some(settings))
+            .map_err(|_| Refusal::new(ErrorCode::SessionExpired, "the chat has ended"))?;
+        if self.runtime.hooks.on_settings_update.is_some() {
+            self.enqueue_for_client(RunRequest::SettingsUpdate(Box::new(all)))?;
+        }
+        Ok(())
     }
 
     /// Queues a run a client asked for, refused when too many wait.

@@ -5,9 +5,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use loquat_app::protocol::Starter;
+
 use crate::data::{FeedbackRecord, ThreadRecord};
 use crate::error::HookResult;
-use crate::sdk::{ActionCall, Chat, Message};
+use crate::sdk::{ActionCall, Chat, Message, SettingsValues};
 
 pub(crate) type HookFuture = Pin<Box<dyn Future<Output = HookResult> + Send + 'static>>;
 pub(crate) type ChatHook = Arc<dyn Fn(Chat) -> HookFuture + Send + Sync>;
@@ -16,6 +18,7 @@ pub(crate) type ChatWith<T> = Arc<dyn Fn(Chat, T) -> HookFuture + Send + Sync>;
 pub(crate) type MessageHook = ChatWith<Message>;
 pub(crate) type ActionHook = ChatWith<ActionCall>;
 pub(crate) type FeedbackHook = ChatWith<FeedbackRecord>;
+pub(crate) type SettingsHook = ChatWith<SettingsValues>;
 /// `on_shared_thread_view`: may this viewer (signed in or not) read it?
 pub(crate) type SharedViewHook = Arc<
     dyn Fn(ThreadRecord, Option<crate::User>) -> Pin<Box<dyn Future<Output = bool> + Send>>
@@ -23,6 +26,16 @@ pub(crate) type SharedViewHook = Arc<
         + Sync,
 >;
 pub(crate) type ResumeHook = ChatWith<ThreadRecord>;
+/// `starters`: the suggestions on a user's empty chat (signed in or not;
+/// with the chat profile's name, once profiles exist).
+pub(crate) type StartersHook = Arc<
+    dyn Fn(
+            Option<crate::User>,
+            Option<String>,
+        ) -> Pin<Box<dyn Future<Output = Vec<Starter>> + Send>>
+        + Send
+        + Sync,
+>;
 
 /// Every hook an app may register; all optional.
 #[derive(Clone, Default)]
@@ -33,7 +46,9 @@ pub(crate) struct Hooks {
     pub(crate) on_chat_end: Option<ChatHook>,
     pub(crate) on_chat_resume: Option<ResumeHook>,
     pub(crate) on_feedback: Option<FeedbackHook>,
+    pub(crate) on_settings_update: Option<SettingsHook>,
     pub(crate) on_shared_thread_view: Option<SharedViewHook>,
+    pub(crate) starters: Option<StartersHook>,
     /// Action callbacks by action name.
     pub(crate) actions: HashMap<String, ActionHook>,
 }
@@ -63,4 +78,12 @@ where
     Fut: Future<Output = bool> + Send + 'static,
 {
     Arc::new(move |thread, viewer| Box::pin(f(thread, viewer)))
+}
+
+pub(crate) fn starters_hook<F, Fut>(f: F) -> StartersHook
+where
+    F: Fn(Option<crate::User>, Option<String>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Vec<Starter>> + Send + 'static,
+{
+    Arc::new(move |user, profile| Box::pin(f(user, profile)))
 }

@@ -231,6 +231,9 @@ impl Runtime {
         let mut thread = ThreadState::with_steps(record.id.clone(), steps);
         thread.set_elements(elements);
         let persist = PersistState::resumed(&record, interrupted);
+        if let Some(settings) = persist.saved_chat_settings() {
+            thread.restore_settings(settings);
+        }
         Ok(self.start_session(
             user,
             profile,

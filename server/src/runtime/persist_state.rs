@@ -18,6 +18,14 @@ use crate::time::now_millis;
 /// session, restored when the thread is resumed.
 pub(crate) const USER_SESSION_KEY: &str = "user_session";
 
+/// The key of a thread's metadata that keeps its chat settings (inputs and
+/// values), restored when the thread is resumed.
+pub(crate) const CHAT_SETTINGS_KEY: &str = "chat_settings";
+
+/// Metadata keys the runtime keeps for itself: a hook's new metadata
+/// replaces everything else.
+const RESERVED_KEYS: [&str; 2] = [USER_SESSION_KEY, CHAT_SETTINGS_KEY];
+
 /// Longest automatic thread name, in characters.
 const NAME_CHARS: usize = 60;
 
@@ -29,9 +37,10 @@ pub(crate) struct PersistState {
     name: Option<String>,
     tags: Vec<String>,
     metadata: serde_json::Map<String, serde_json::Value>,
-    /// The JSON part of the user session, stored in the thread's metadata
-    /// under [`USER_SESSION_KEY`]; `Some` while not yet written.
-    user_session: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Reserved metadata entries ([`RESERVED_KEYS`]) changed since the
+    /// record was last taken: the JSON part of the user session, the chat
+    /// settings. Null or an empty object removes the entry.
+    pending: Vec<(&'static str, serde_json::Value)>,
     created_at: Millis,
     updated_at: Millis,
     /// Steps changed since they were last submitted.
@@ -89,7 +98,7 @@ impl PersistState {
             name: None,
             tags: Vec::new(),
             metadata: serde_json::Map::new(),
-            user_session: None,
+            pending: Vec::new(),
             created_at: now,
             updated_at: now,
             dirty: HashSet::new(),
@@ -106,7 +115,7 @@ impl PersistState {
             name: record.name.clone(),
             tags: record.tags.clone(),
             metadata: record.metadata.clone(),
-            user_session: None,
+            pending: Vec::new(),
             created_at: record.created_at,
             updated_at: record.updated_at,
             dirty,
@@ -127,10 +136,13 @@ impl PersistState {
             self.tags = tags.clone();
         }
         if let Some(metadata) = &update.metadata {
-            let kept = self.metadata.remove(USER_SESSION_KEY);
+            let kept: Vec<(&str, serde_json::Value)> = RESERVED_KEYS
+                .iter()
+                .filter_map(|key| Some((*key, self.metadata.remove(*key)?)))
+                .collect();
             self.metadata = metadata.clone();
-            if let Some(kept) = kept {
-                self.metadata.insert(USER_SESSION_KEY.into(), kept);
+            for (key, value) in kept {
+                self.metadata.insert(key.into(), value);
             }
         }
     }
@@ -146,7 +158,37 @@ impl PersistState {
     /// Notes the JSON part of the user session, to be written with the
     /// thread's record (at the next checkpoint).
     pub(crate) fn set_user_session(&mut self, values: serde_json::Map<String, serde_json::Value>) {
-        self.user_session = Some(values);
+        self.set_reserved(USER_SESSION_KEY, serde_json::Value::Object(values));
+    }
+
+    /// The chat settings a resumed thread was stored with, if they still
+    /// read as settings.
+    pub(crate) fn saved_chat_settings(&self) -> Option<loquat_app::protocol::ChatSettings> {
+        let value = self.metadata.get(CHAT_SETTINGS_KEY)?;
+        match serde_json::from_value(value.clone()) {
+            Ok(settings) => Some(settings),
+            Err(err) => {
+                tracing::warn!(error = %err, "a thread's stored chat settings do not read; left out");
+                None
+            }
+        }
+    }
+
+    /// Notes the chat settings (or their removal, with `None`), to be
+    /// written with the thread's record.
+    pub(crate) fn set_chat_settings(
+        &mut self,
+        settings: Option<&loquat_app::protocol::ChatSettings>,
+    ) {
+        let value = settings
+            .and_then(|s| serde_json::to_value(s).ok())
+            .unwrap_or(serde_json::Value::Null);
+        self.set_reserved(CHAT_SETTINGS_KEY, value);
+    }
+
+    fn set_reserved(&mut self, key: &'static str, value: serde_json::Value) {
+        self.pending.retain(|(k, _)| *k != key);
+        self.pending.push((key, value));
     }
 
     /// Notes a change about to be applied (call before applying it).
@@ -180,10 +222,10 @@ impl PersistState {
 
     /// The streaming steps to checkpoint, if any changed since last time.
     pub(crate) fn checkpoint(&mut self, thread: &ThreadState) -> Option<WriteBatch> {
-        if !self.saved || (self.dirty.is_empty() && self.user_session.is_none()) {
+        if !self.saved || (self.dirty.is_empty() && self.pending.is_empty()) {
             return None;
         }
-        let threads = match self.user_session.is_some() {
+        let threads = match !self.pending.is_empty() {
             true => vec![self.record(&thread.id)],
             false => Vec::new(),
         };
@@ -293,22 +335,26 @@ impl PersistState {
         steps
     }
 
-    /// The thread's record as it would be stored now (the user session's
-    /// JSON part in its metadata); the pending user session counts as
-    /// written once a record has been taken.
+    /// The thread's record as it would be stored now (the reserved entries
+    /// in its metadata); the pending entries count as written once a record
+    /// has been taken.
     pub(crate) fn record(&mut self, thread_id: &str) -> ThreadRecord {
-        if let Some(values) = self.user_session.take() {
-            if values.is_empty() {
-                self.metadata.remove(USER_SESSION_KEY);
+        for (key, value) in std::mem::take(&mut self.pending) {
+            let empty = match &value {
+                serde_json::Value::Null => true,
+                serde_json::Value::Object(values) => values.is_empty(),
+                _ => false,
+            };
+            if empty {
+                self.metadata.remove(key);
             } else {
-                self.metadata
-                    .insert(USER_SESSION_KEY.into(), serde_json::Value::Object(values));
+                self.metadata.insert(key.into(), value);
             }
         }
         self.peek_record(thread_id)
     }
 
-    /// The record, without taking the pending user session.
+    /// The record, without taking the pending entries.
     pub(crate) fn peek_record(&self, thread_id: &str) -> ThreadRecord {
         ThreadRecord {
             id: thread_id.to_string(),

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use super::hooks::HookFuture;
 use super::session::Session;
 use crate::error::{describe, BoxError};
-use crate::sdk::{ActionCall, Chat, Message};
+use crate::sdk::{ActionCall, Chat, Message, SettingsValues};
 use crate::time::now_millis;
 
 /// One hook invocation waiting its turn.
@@ -23,6 +23,8 @@ pub(crate) enum RunRequest {
     Message(Box<Message>),
     /// An action button was clicked: `(message id, action)`.
     Action(Box<(String, Action)>),
+    /// The user saved the chat settings (the values as saved).
+    SettingsUpdate(Box<serde_json::Map<String, serde_json::Value>>),
 }
 
 /// The session's queue consumer; ends when the session is dropped or closed.
@@ -60,6 +62,10 @@ async fn execute(session: &Arc<Session>, epoch: u64, request: RunRequest) {
         },
         RunRequest::Message(message) => match &hooks.on_message {
             Some(hook) => hook(chat.clone(), *message),
+            None => return,
+        },
+        RunRequest::SettingsUpdate(values) => match &hooks.on_settings_update {
+            Some(hook) => hook(chat.clone(), SettingsValues::new(*values)),
             None => return,
         },
         RunRequest::Action(click) => {

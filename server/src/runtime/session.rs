@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use loquat_app::protocol::{Ask, AskAnswer, Element, ServerEvent, SidePanel, Step};
+use loquat_app::protocol::{Ask, AskAnswer, ChatSettings, Element, ServerEvent, SidePanel, Step};
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::AbortHandle;
@@ -713,6 +713,39 @@ impl Session {
         self.lock().thread.element(id).cloned()
     }
 
+    /// Declares, changes or (with `None`) removes the chat settings: every
+    /// tab shows them, and they are kept with the thread (written now when
+    /// the thread is saved, else with its first record).
+    pub(crate) fn set_settings(&self, settings: Option<ChatSettings>) -> Result<(), ChatError> {
+        self.emit(ServerEvent::SettingsSet { settings })?;
+        // What is written is the thread's settings as they are when the
+        // lock is taken: of two saves at once, the later write has the
+        // later settings.
+        let mut guard = self.lock();
+        let st = &mut *guard;
+        if let Some(persist) = st.persist.as_mut() {
+            persist.set_chat_settings(st.thread.settings());
+            if let (Some(persistence), true) = (&self.runtime.persistence, persist.is_saved()) {
+                // Under the lock: it cannot overtake a write submitted before.
+                persistence.submit(crate::data::WriteBatch {
+                    threads: vec![persist.record(&st.thread.id)],
+                    ..Default::default()
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The commands the user can pick now.
+    pub(crate) fn commands(&self) -> Vec<loquat_app::protocol::Command> {
+        self.lock().thread.commands().to_vec()
+    }
+
+    /// The chat settings as they are now.
+    pub(crate) fn settings(&self) -> Option<ChatSettings> {
+        self.lock().thread.settings().cloned()
+    }
+
     /// Sets (or with `None` closes) the side panel; the files of what it
     /// showed before are deleted (the panel is not kept in history).
     pub(crate) fn set_side_panel(&self, panel: Option<SidePanel>) -> Result<(), ChatError> {
@@ -784,7 +817,7 @@ impl Session {
     /// of steps each (at least one step a page), so a long thread never
     /// becomes one huge frame.
     pub(crate) fn snapshot(&self) -> Snapshot {
-        let (seq, thread_id, steps, elements, side_panel, ask, running) = {
+        let (seq, thread_id, steps, elements, side_panel, ask, settings, commands, running) = {
             let st = self.lock();
             (
                 st.log.last_seq(),
@@ -793,6 +826,8 @@ impl Session {
                 st.thread.elements().to_vec(),
                 st.thread.side_panel().cloned(),
                 st.thread.ask().cloned(),
+                st.thread.settings().cloned(),
+                st.thread.commands().to_vec(),
                 st.running,
             )
         };
@@ -803,6 +838,8 @@ impl Session {
             elements,
             side_panel,
             ask,
+            settings,
+            commands,
             running,
         };
         let mut events = vec![first];

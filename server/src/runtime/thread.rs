@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use loquat_app::protocol::{Ask, Element, ServerEvent, SidePanel, Step};
+use loquat_app::protocol::{Ask, ChatSettings, Command, Element, ServerEvent, SidePanel, Step};
 
 #[derive(Debug, Default)]
 pub(crate) struct ThreadState {
@@ -16,6 +16,10 @@ pub(crate) struct ThreadState {
     side_panel: Option<SidePanel>,
     /// The question the app is waiting on.
     ask: Option<Ask>,
+    /// The chat settings the app declared, with their values.
+    settings: Option<ChatSettings>,
+    /// The commands the user can pick (the live session's, not history's).
+    commands: Vec<Command>,
 }
 
 impl ThreadState {
@@ -67,6 +71,19 @@ impl ThreadState {
         self.ask.as_ref()
     }
 
+    pub(crate) fn settings(&self) -> Option<&ChatSettings> {
+        self.settings.as_ref()
+    }
+
+    pub(crate) fn commands(&self) -> &[Command] {
+        &self.commands
+    }
+
+    /// The settings a resumed thread was saved with.
+    pub(crate) fn restore_settings(&mut self, settings: ChatSettings) {
+        self.settings = Some(settings);
+    }
+
     pub(crate) fn side_panel(&self) -> Option<&SidePanel> {
         self.side_panel.as_ref()
     }
@@ -106,6 +123,8 @@ impl ThreadState {
             }
             ServerEvent::ElementRemoved { id } => self.elements.retain(|e| e.id != id),
             ServerEvent::SidePanelSet { panel } => self.side_panel = panel,
+            ServerEvent::SettingsSet { settings } => self.settings = settings,
+            ServerEvent::CommandsSet { commands } => self.commands = commands,
             ServerEvent::AskStarted { ask } => self.ask = Some(ask),
             ServerEvent::AskEnded { id } if self.ask.as_ref().is_some_and(|a| a.id == id) => {
                 self.ask = None;

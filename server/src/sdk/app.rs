@@ -290,6 +290,66 @@ impl Loquat {
         self
     }
 
+    /// The starters shown on a user's empty chat: suggestions that send
+    /// their message when clicked (or fill the composer, with
+    /// [`Starter::fill`](crate::Starter::fill)), in a grid. `starters` gets
+    /// the signed-in user (none without logins) and the chat profile (none
+    /// until the app has profiles), and runs when a chat page is rendered;
+    /// one that takes longer than 5 s shows none.
+    ///
+    /// ```no_run
+    /// use loquat::{Loquat, Starter, User};
+    ///
+    /// Loquat::new().starters(|user: Option<User>, _profile: Option<String>| async move {
+    ///     let mut starters = vec![
+    ///         Starter::new("Explain superconductors", "Explain superconductors like I'm five.")
+    ///             .icon("/public/learn.svg"),
+    ///         Starter::new("Write an email", "Write an email to ").fill(),
+    ///     ];
+    ///     if user.is_some_and(|u| u.identifier.ends_with("@example.com")) {
+    ///         starters.push(Starter::new("Our roadmap", "Summarise the roadmap.").command("Search"));
+    ///     }
+    ///     starters
+    /// });
+    /// ```
+    pub fn starters<F, Fut>(mut self, starters: F) -> Self
+    where
+        F: Fn(Option<crate::User>, Option<String>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Vec<crate::Starter>> + Send + 'static,
+    {
+        self.hooks.starters = Some(crate::runtime::hooks::starters_hook(starters));
+        self
+    }
+
+    /// Runs when the user saves the chat settings (declared with
+    /// [`Chat::set_settings`]), with every value as saved; the values were
+    /// checked against the inputs first. Queued behind the active run, if
+    /// any (the new values are in force at once).
+    ///
+    /// ```no_run
+    /// use loquat::{Chat, Loquat, Message, SettingsValues};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Tuning {
+    ///     temperature: f64,
+    /// }
+    ///
+    /// Loquat::new().on_settings_update(|chat: Chat, values: SettingsValues| async move {
+    ///     let tuning: Tuning = values.parse()?;
+    ///     chat.send(Message::assistant(format!("Temperature is now {}.", tuning.temperature)))
+    ///         .await?;
+    ///     Ok(())
+    /// });
+    /// ```
+    pub fn on_settings_update<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Chat, crate::sdk::SettingsValues) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HookResult> + Send + 'static,
+    {
+        self.hooks.on_settings_update = Some(chat_with_hook(hook));
+        self
+    }
+
     /// Decides who may read a shared thread (`[features]
     /// allow_thread_sharing`): `check` gets the thread and the viewer (when
     /// the app has logins and they are signed in) and returns whether they

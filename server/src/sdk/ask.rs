@@ -16,10 +16,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use loquat_app::protocol::{
-    Action, Ask, AskAnswer, AskKind, FileRules, FormField, FormInput, FormRule,
+    Action, Ask, AskAnswer, AskKind, Choice, FileRules, FormField, FormInput, FormRule,
 };
 
-use super::{Chat, Message, UploadedFile};
+use super::{Chat, Input, Message, UploadedFile};
 use crate::error::ChatError;
 use crate::runtime::answers::files_of;
 use crate::runtime::session::Session;
@@ -260,6 +260,8 @@ pub struct AskForm {
     fields: Vec<FormField>,
     rules: Vec<FormRule>,
     wait: Wait,
+    /// The first input that did not fit (the question fails with it).
+    problem: Option<ChatError>,
 }
 
 impl AskForm {
@@ -275,21 +277,39 @@ impl AskForm {
         self.fields.push(FormField {
             id: id.into(),
             label: label.into(),
+            tooltip: None,
+            description: None,
             input,
         });
         self
     }
 
+    /// Adds an input, as the chat settings take them: any kind, with its
+    /// initial value, tooltip and description. One whose initial value
+    /// does not fit it makes the question fail with
+    /// [`ChatError::InvalidForm`].
+    ///
+    /// ```no_run
+    /// # async fn demo(chat: loquat::Chat) -> Result<(), loquat::BoxError> {
+    /// use loquat::Input;
+    /// let answer = chat
+    ///     .ask_form("How was it?")
+    ///     .input(Input::radio("rating", "Rating", ["good", "bad"]))
+    ///     .input(Input::tags("topics", "Topics"))
+    ///     .await?;
+    /// # let _ = answer; Ok(()) }
+    /// ```
+    pub fn input(mut self, input: Input) -> Self {
+        match input.into_field() {
+            Ok(field) => self.fields.push(field),
+            Err(err) => self.problem = self.problem.or(Some(err)),
+        }
+        self
+    }
+
     /// Adds a text field.
     pub fn text(self, id: impl Into<String>, label: impl Into<String>) -> Self {
-        self.field(
-            id,
-            label,
-            FormInput::Text {
-                initial: String::new(),
-                placeholder: String::new(),
-            },
-        )
+        self.input(Input::text(id, label))
     }
 
     /// Adds a number field bounded by `min..=max`.
@@ -300,15 +320,7 @@ impl AskForm {
         min: f64,
         max: f64,
     ) -> Self {
-        self.field(
-            id,
-            label,
-            FormInput::Number {
-                initial: None,
-                min: Some(min),
-                max: Some(max),
-            },
-        )
+        self.input(Input::number(id, label).min(min).max(max))
     }
 
     /// Adds a choice between `options`.
@@ -317,14 +329,13 @@ impl AskForm {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let options: Vec<String> = options.into_iter().map(Into::into).collect();
-        let initial = options.first().cloned();
-        self.field(id, label, FormInput::Select { options, initial })
+        let options: Vec<Choice> = options.into_iter().map(|o| Choice::new(o)).collect();
+        self.input(Input::select(id, label, options))
     }
 
     /// Adds an on/off switch.
     pub fn switch(self, id: impl Into<String>, label: impl Into<String>) -> Self {
-        self.field(id, label, FormInput::Switch { initial: false })
+        self.input(Input::switch(id, label))
     }
 
     /// Adds a slider over `min..=max` in steps of `step`.
@@ -336,16 +347,7 @@ impl AskForm {
         max: f64,
         step: f64,
     ) -> Self {
-        self.field(
-            id,
-            label,
-            FormInput::Slider {
-                min,
-                max,
-                step,
-                initial: None,
-            },
-        )
+        self.input(Input::slider(id, label, min, max).step(step))
     }
 
     /// Submit stays disabled until `rule` holds (checked again on the server).
@@ -365,6 +367,9 @@ impl IntoFuture for AskForm {
     type IntoFuture = AskFuture<serde_json::Map<String, serde_json::Value>>;
 
     fn into_future(self) -> Self::IntoFuture {
+        if let Some(problem) = self.problem {
+            return Box::pin(async move { Err(problem) });
+        }
         let kind = AskKind::Form {
             fields: self.fields,
             rules: self.rules,
@@ -446,6 +451,7 @@ impl Chat {
             fields: Vec::new(),
             rules: Vec::new(),
             wait: Wait::default(),
+            problem: None,
         }
     }
 }

@@ -59,6 +59,10 @@ pub struct Message {
     pub actions: Vec<Action>,
     /// Files the user attached (on received messages).
     pub files: Vec<UploadedFile>,
+    /// The command the user picked for it (from the `/` menu, a command
+    /// button or a starter), if any. It is what their browser sent: match
+    /// it against your commands' ids and treat anything else as none.
+    pub command: Option<String>,
 }
 
 impl Message {
@@ -75,6 +79,7 @@ impl Message {
             elements: Vec::new(),
             actions: Vec::new(),
             files: Vec::new(),
+            command: None,
         }
     }
 
@@ -118,6 +123,18 @@ impl Message {
     }
 
     /// Attaches an element, shown with the message (see [`Element::display`]).
+    /// Marks the message as sent with the command `id` (a user message the
+    /// app posts itself, say).
+    pub fn command(mut self, id: impl Into<String>) -> Self {
+        let id = id.into();
+        self.metadata.insert(
+            loquat_app::protocol::COMMAND_KEY.into(),
+            serde_json::Value::String(id.clone()),
+        );
+        self.command = Some(id);
+        self
+    }
+
     pub fn element(mut self, element: Element) -> Self {
         self.elements.push(element);
         self
@@ -157,6 +174,11 @@ impl Message {
             elements: Vec::new(),
             actions: step.actions.clone(),
             files: Vec::new(),
+            command: step
+                .metadata
+                .get(loquat_app::protocol::COMMAND_KEY)
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
         }
     }
 }

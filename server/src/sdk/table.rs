@@ -26,8 +26,9 @@ pub struct Table {
 pub enum CsvError {
     #[error("the CSV has no header row")]
     Empty,
-    #[error("line {line}: a quoted field is not closed")]
-    UnclosedQuote { line: usize },
+    /// The `csv` reader refused a record.
+    #[error("line {line}: {reason}")]
+    Unreadable { line: u64, reason: String },
 }
 
 /// One page of a table as the browser asks for it.
@@ -61,14 +62,38 @@ impl Table {
         Table { columns, rows }
     }
 
-    /// Reads CSV text (first line = column names; quoted fields with `""`
-    /// escapes may span lines). Fields that parse as numbers become numbers.
+    /// Reads CSV text with the `csv` crate (first line = column names;
+    /// quoted fields with `""` escapes may span lines; rows may be shorter
+    /// or longer than the header). Fields that parse as numbers become
+    /// numbers.
     pub fn from_csv(text: &str) -> Result<Table, CsvError> {
-        let mut records = parse_csv(text)?.into_iter();
-        let columns = records.next().ok_or(CsvError::Empty)?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut records = reader.records().filter(|r| {
+            // Blank lines carry no row.
+            !r.as_ref().is_ok_and(|r| r.len() == 1 && r[0].is_empty())
+        });
+        let unreadable = |err: csv::Error| CsvError::Unreadable {
+            line: err.position().map_or(0, csv::Position::line),
+            reason: err.to_string(),
+        };
+        let columns = match records.next() {
+            Some(header) => header
+                .map_err(unreadable)?
+                .iter()
+                .map(str::to_string)
+                .collect(),
+            None => return Err(CsvError::Empty),
+        };
         let rows = records
-            .map(|record| record.into_iter().map(cell_value).collect())
-            .collect();
+            .map(|record| {
+                record
+                    .map(|r| r.iter().map(|cell| cell_value(cell.to_string())).collect())
+                    .map_err(unreadable)
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Table { columns, rows })
     }
 
@@ -142,57 +167,6 @@ fn cell_value(cell: String) -> Value {
     }
 }
 
-fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, CsvError> {
-    let mut records = Vec::new();
-    let mut record = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut line = 1;
-    let mut quote_line = 1;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                _ => {
-                    if c == '\n' {
-                        line += 1;
-                    }
-                    field.push(c);
-                }
-            }
-            continue;
-        }
-        match c {
-            '"' if field.is_empty() => {
-                quoted = true;
-                quote_line = line;
-            }
-            ',' => record.push(std::mem::take(&mut field)),
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' => {
-                line += 1;
-                record.push(std::mem::take(&mut field));
-                records.push(std::mem::take(&mut record));
-            }
-            _ => field.push(c),
-        }
-    }
-    if quoted {
-        return Err(CsvError::UnclosedQuote { line: quote_line });
-    }
-    if !field.is_empty() || !record.is_empty() {
-        record.push(field);
-        records.push(record);
-    }
-    records.retain(|r| !(r.len() == 1 && r[0].is_empty()));
-    Ok(records)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,9 +183,12 @@ mod tests {
         );
         assert_eq!(t.rows[1], vec![json!("multi\nline"), json!(""), json!(7)]);
         assert_eq!(Table::from_csv(""), Err(CsvError::Empty));
+        assert_eq!(Table::from_csv("\n\n"), Err(CsvError::Empty));
+        // Rows of another length than the header are kept as they are.
+        let ragged = Table::from_csv("a,b\n1\n2,3,4\n").expect("ragged");
         assert_eq!(
-            Table::from_csv("a\n\"open"),
-            Err(CsvError::UnclosedQuote { line: 2 })
+            ragged.rows,
+            vec![vec![json!(1)], vec![json!(2), json!(3), json!(4)]]
         );
     }
 

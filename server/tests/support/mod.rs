@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use loquat::config::Config;
-use loquat::protocol::{ClientEvent, Element, Envelope, ServerEvent, SidePanel, Step};
+use loquat::protocol::{
+    ChatSettings, ClientEvent, Command, Element, Envelope, ServerEvent, SidePanel, Step,
+};
 use loquat::{Loquat, ServeOptions};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -180,6 +182,10 @@ pub struct Client {
     /// The thread's elements, as the events left them.
     pub elements: Vec<Element>,
     pub side_panel: Option<SidePanel>,
+    /// The chat settings, as the events left them.
+    pub settings: Option<ChatSettings>,
+    /// The commands, as the events left them.
+    pub commands: Vec<Command>,
     /// Every sequenced event applied, in order.
     pub events: Vec<ServerEvent>,
     /// Unsequenced errors received.
@@ -209,6 +215,8 @@ impl Client {
             index: HashMap::new(),
             elements: Vec::new(),
             side_panel: None,
+            settings: None,
+            commands: Vec::new(),
             events: Vec::new(),
             errors: Vec::new(),
             snapshots: 0,
@@ -237,6 +245,8 @@ impl Client {
             largest_frame: _,
             elements,
             side_panel,
+            settings,
+            commands,
         } = self;
         let _ = ws.close(None).await;
         let mut fresh = Client::connect_raw(addr).await;
@@ -248,6 +258,8 @@ impl Client {
         fresh.snapshots = snapshots;
         fresh.elements = elements;
         fresh.side_panel = side_panel;
+        fresh.settings = settings;
+        fresh.commands = commands;
         fresh
             .send(&hello(Some(session_id), Some(applied), None))
             .await;
@@ -316,6 +328,8 @@ impl Client {
             index: HashMap::new(),
             elements: Vec::new(),
             side_panel: None,
+            settings: None,
+            commands: Vec::new(),
             events: Vec::new(),
             errors: Vec::new(),
             snapshots: 0,
@@ -353,6 +367,7 @@ impl Client {
         self.send(&ClientEvent::Send {
             files: vec![],
             content: content.into(),
+            command: None,
         })
         .await;
     }
@@ -435,10 +450,14 @@ impl Client {
                 steps,
                 elements,
                 side_panel,
+                settings,
+                commands,
                 ..
             } => {
                 self.elements = elements;
                 self.side_panel = side_panel;
+                self.settings = settings;
+                self.commands = commands;
                 assert!(seq >= self.applied, "snapshot older than applied state");
                 self.snapshots += 1;
                 self.applied = seq;
@@ -494,6 +513,8 @@ impl Client {
             }
             ServerEvent::ElementRemoved { id } => self.elements.retain(|e| &e.id != id),
             ServerEvent::SidePanelSet { panel } => self.side_panel = panel.clone(),
+            ServerEvent::SettingsSet { settings } => self.settings = settings.clone(),
+            ServerEvent::CommandsSet { commands } => self.commands = commands.clone(),
             ServerEvent::StepRemoved { id } => {
                 let gone: Vec<String> = self
                     .steps

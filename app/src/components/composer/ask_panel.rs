@@ -8,9 +8,8 @@ use serde_json::{Map, Value};
 use super::{AskFiles, AttachmentList};
 use crate::client::{self, ChatStore};
 use crate::components::elements::action_button;
-use crate::protocol::{
-    Action, Ask, AskAnswer, AskKind, ClientEvent, FormField, FormInput, FormRule,
-};
+use crate::components::form::field_view;
+use crate::protocol::{Action, Ask, AskAnswer, AskKind, ClientEvent, FormField, FormRule};
 
 fn answer(id: &str, answer: AskAnswer) {
     let sent = client::send(ClientEvent::Answer {
@@ -110,45 +109,17 @@ fn file_view(id: String, accept: String) -> AnyView {
     .into_any()
 }
 
-/// A number as JSON: whole numbers stay integers.
-fn num(n: f64) -> Value {
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        Value::from(n as i64)
-    } else {
-        Value::from(n)
-    }
-}
-
-/// A typed number as JSON; empty or invalid is null.
-fn number(text: &str) -> Value {
-    text.trim().parse::<f64>().map(num).unwrap_or(Value::Null)
-}
-
-fn initial_value(input: &FormInput) -> Value {
-    match input {
-        FormInput::Text { initial, .. } => Value::String(initial.clone()),
-        FormInput::Number { initial, .. } => initial.map(num).unwrap_or(Value::Null),
-        FormInput::Select { initial, options } => initial
-            .clone()
-            .or_else(|| options.first().cloned())
-            .map(Value::String)
-            .unwrap_or(Value::Null),
-        FormInput::Switch { initial } => Value::Bool(*initial),
-        FormInput::Slider { initial, min, .. } => num(initial.unwrap_or(*min)),
-    }
-}
-
 fn form_view(id: String, fields: Vec<FormField>, rules: Vec<FormRule>) -> AnyView {
     let values = RwSignal::new(
         fields
             .iter()
-            .map(|f| (f.id.clone(), initial_value(&f.input)))
+            .map(|f| (f.id.clone(), f.input.initial_value()))
             .collect::<Map<String, Value>>(),
     );
     let valid = move || values.with(|v| rules.iter().all(|rule| rule.holds(v)));
     let inputs = fields
         .into_iter()
-        .map(|field| field_view(field, values))
+        .map(|field| field_view(field, values, "ask-field"))
         .collect_view();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -164,66 +135,6 @@ fn form_view(id: String, fields: Vec<FormField>, rules: Vec<FormRule>) -> AnyVie
                 "Submit"
             </button>
         </form>
-    }
-    .into_any()
-}
-
-fn field_view(field: FormField, values: RwSignal<Map<String, Value>>) -> AnyView {
-    let key = StoredValue::new(field.id.clone());
-    let set = move |value: Value| {
-        values.update(|v| {
-            v.insert(key.get_value(), value);
-        })
-    };
-    let current =
-        move || key.with_value(|k| values.with(|v| v.get(k).cloned().unwrap_or(Value::Null)));
-    let text_of = move |value: Value| match value {
-        Value::String(s) => s,
-        Value::Null => String::new(),
-        other => other.to_string(),
-    };
-    let input = match field.input.clone() {
-        FormInput::Text { placeholder, .. } => view! {
-            <input type="text" data-testid="ask-field" data-field=field.id.clone() placeholder=placeholder
-                prop:value=move || text_of(current())
-                on:input=move |ev| set(Value::String(event_target_value(&ev)))/>
-        }
-        .into_any(),
-        FormInput::Number { min, max, .. } => view! {
-            <input type="number" data-testid="ask-field" data-field=field.id.clone()
-                min=min.map(|m| Value::from(m).to_string()) max=max.map(|m| Value::from(m).to_string())
-                prop:value=move || text_of(current())
-                on:input=move |ev| set(number(&event_target_value(&ev)))/>
-        }
-        .into_any(),
-        FormInput::Select { options, .. } => view! {
-            <select data-testid="ask-field" data-field=field.id.clone()
-                prop:value=move || text_of(current())
-                on:change=move |ev| set(Value::String(event_target_value(&ev)))>
-                {options.into_iter().map(|o| view! { <option value=o.clone()>{o.clone()}</option> }).collect_view()}
-            </select>
-        }
-        .into_any(),
-        FormInput::Switch { .. } => view! {
-            <input type="checkbox" data-testid="ask-field" data-field=field.id.clone()
-                prop:checked=move || current() == Value::Bool(true)
-                on:change=move |ev| set(Value::Bool(event_target_checked(&ev)))/>
-        }
-        .into_any(),
-        FormInput::Slider { min, max, step, .. } => view! {
-            <input type="range" data-testid="ask-field" data-field=field.id.clone()
-                min=Value::from(min).to_string() max=Value::from(max).to_string() step=Value::from(step).to_string()
-                prop:value=move || text_of(current())
-                on:input=move |ev| set(number(&event_target_value(&ev)))/>
-            <output class="ask-slider-value">{move || text_of(current())}</output>
-        }
-        .into_any(),
-    };
-    view! {
-        <label class="ask-field">
-            <span class="ask-label">{field.label.clone()}</span>
-            {input}
-        </label>
     }
     .into_any()
 }

@@ -1,10 +1,12 @@
 use leptos::html::Textarea;
 use leptos::prelude::*;
 
-use super::{AttachmentList, ComposerFiles, ConversationActions};
+use super::command_menu::{command_buttons, command_chip, command_menu, menu_matches};
+use super::{AttachmentList, ComposerFiles, ConversationActions, Draft};
 use crate::client::{self, ChatStore, ConnectionState};
 use crate::components::icons::ATTACH;
-use crate::protocol::{AskKind, ClientEvent, UiConfig};
+use crate::components::settings::SettingsControl;
+use crate::protocol::{AskKind, ClientEvent, SettingsLocation, UiConfig};
 
 /// Tallest the textarea grows before it scrolls (px).
 #[cfg(feature = "hydrate")]
@@ -15,13 +17,14 @@ const MAX_HEIGHT: i32 = 220;
 #[component]
 pub fn Composer() -> impl IntoView {
     let store = expect_context::<ChatStore>();
-    // What was typed before the page was hydrated, and whether Enter was
-    // pressed then (the early script marks it): kept and sent when ready.
-    let (typed, early_enter) = early_input();
-    let text = RwSignal::new(typed);
-    // Enter was pressed while the app was not ready (not hydrated, or not
-    // connected yet): the text goes as soon as it can.
-    let pending = RwSignal::new(early_enter);
+    // What was typed (or a starter clicked) before the page was hydrated
+    // is in the draft: kept, and sent when ready if Enter was pressed.
+    let draft = expect_context::<Draft>();
+    let Draft {
+        text,
+        pending,
+        command,
+    } = draft;
     let input = NodeRef::<Textarea>::new();
     let picker = NodeRef::<leptos::html::Input>::new();
     let files = expect_context::<ComposerFiles>().0;
@@ -33,6 +36,17 @@ pub fn Composer() -> impl IntoView {
         connected()
             && !files.busy()
             && (text.with(|t| !t.trim().is_empty()) || !files.ready_ids().is_empty())
+    };
+    // The `/` menu: open while the text is `/word` matching a command,
+    // until Escape.
+    let matches = Memo::new(move |_| text.with(|t| store.commands.with(|c| menu_matches(c, t))));
+    let index = RwSignal::new(0usize);
+    let dismissed = RwSignal::new(false);
+    let menu_open = move || !dismissed.get() && matches.with(|m| !m.is_empty());
+    let pick = move |id: String| {
+        command.set(Some(id));
+        text.set(String::new());
+        index.set(0);
     };
     let answering = move || {
         store
@@ -60,12 +74,23 @@ pub fn Composer() -> impl IntoView {
         }
         pending.set(false);
         let content = text.get_untracked();
+        let picked = command.get_untracked();
         if client::send(ClientEvent::Send {
             content,
             files: untrack(|| files.ready_ids()),
+            command: picked.clone(),
         }) {
             text.set(String::new());
             files.clear();
+            // A persistent command stays picked for the next message.
+            let keep = picked.is_some_and(|id| {
+                store
+                    .commands
+                    .with_untracked(|c| c.iter().any(|c| c.id == id && c.persistent))
+            });
+            if !keep {
+                command.set(None);
+            }
             store.notice.set(None);
             // Wait for the DOM to take the cleared value before measuring.
             request_animation_frame(fit);
@@ -86,6 +111,40 @@ pub fn Composer() -> impl IntoView {
     // Text typed before hydration may span lines: size the box to it.
     Effect::new(move |_| request_animation_frame(fit));
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if !ev.is_composing() && menu_open() {
+            let count = matches.with_untracked(Vec::len);
+            match ev.key().as_str() {
+                "ArrowDown" => {
+                    ev.prevent_default();
+                    index.update(|i| *i = (*i + 1) % count);
+                    return;
+                }
+                "ArrowUp" => {
+                    ev.prevent_default();
+                    index.update(|i| *i = (*i + count - 1) % count);
+                    return;
+                }
+                "Enter" | "Tab" if !ev.shift_key() => {
+                    ev.prevent_default();
+                    let chosen = matches
+                        .with_untracked(|m| m.get(index.get_untracked()).map(|c| c.id.clone()));
+                    if let Some(id) = chosen {
+                        pick(id);
+                    }
+                    return;
+                }
+                "Escape" => {
+                    ev.prevent_default();
+                    dismissed.set(true);
+                    return;
+                }
+                _ => {}
+            }
+        }
+        if ev.key() == "Backspace" && text.with_untracked(String::is_empty) {
+            // Backspace in an empty box drops the picked command.
+            command.set(None);
+        }
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
             submit();
@@ -118,7 +177,9 @@ pub fn Composer() -> impl IntoView {
         >
             <ConversationActions/>
             <AttachmentList attachments=files/>
+            <Show when=menu_open>{command_menu(matches, index, pick)}</Show>
             <div class="composer-box">
+                <SettingsControl place=SettingsLocation::Composer/>
                 <Show when=move || can_attach>
                     <button
                         type="button"
@@ -143,6 +204,7 @@ pub fn Composer() -> impl IntoView {
                     data-testid="attach-input"
                     on:change=on_pick
                 />
+                {command_chip(command)}
                 <textarea
                     node_ref=input
                     data-testid="composer-input"
@@ -152,6 +214,8 @@ pub fn Composer() -> impl IntoView {
                     prop:value=move || text.get()
                     on:input=move |ev| {
                         text.set(event_target_value(&ev));
+                        dismissed.set(false);
+                        index.set(0);
                         fit();
                     }
                     on:keydown=on_keydown
@@ -181,6 +245,7 @@ pub fn Composer() -> impl IntoView {
                     </button>
                 </div>
             </div>
+            {command_buttons(store, command)}
             <p class="composer-hint" data-testid="composer-hint" class:pending=move || pending.get()>
                 {move || {
                     if pending.get() {
@@ -193,35 +258,4 @@ pub fn Composer() -> impl IntoView {
         </form>
     }
     .into_any()
-}
-
-/// The composer's text and Enter mark from before hydration: the browser
-/// may have shown the server's page for seconds on a slow link, and what the
-/// user typed there must not be lost. Only the first composer of the page
-/// reads them (later ones are made after hydration).
-fn early_input() -> (String, bool) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        let document = document();
-        let hydrated = document
-            .document_element()
-            .is_some_and(|root| root.has_attribute("data-hydrated"));
-        if hydrated {
-            return (String::new(), false);
-        }
-        let Some(area) = document
-            .query_selector("textarea[data-testid=composer-input]")
-            .ok()
-            .flatten()
-            .and_then(|el| el.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
-        else {
-            return (String::new(), false);
-        };
-        let enter = area.has_attribute("data-pending-send");
-        let _ = area.remove_attribute("data-pending-send");
-        (area.value(), enter)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    (String::new(), false)
 }

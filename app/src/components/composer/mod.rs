@@ -2,12 +2,15 @@
 
 mod ask_panel;
 mod attachments;
+mod command_menu;
 mod composer_form;
 mod conversation_actions;
+mod draft;
 mod file_drop;
 
 pub use ask_panel::AskPanel;
 pub use attachments::{precheck, AttachmentList, Attachments};
 pub use composer_form::Composer;
 pub use conversation_actions::ConversationActions;
+pub use draft::Draft;
 pub use file_drop::{on_drag_over, on_drop, AskFiles, ComposerFiles};

@@ -197,6 +197,7 @@ fn bridge(kind: &str, event: &web_sys::Event) {
             ClientEvent::Send {
                 content,
                 files: Vec::new(),
+                command: None,
             }
         }
     };

@@ -5,7 +5,7 @@ use crate::client::StepModel;
 use crate::components::dom::{copy_to_clipboard, format_time, iso_time};
 use crate::components::elements::{ActionBar, MessageElements};
 use crate::components::icons::{COPY, EDIT_MESSAGE};
-use crate::protocol::{StepType, UiConfig};
+use crate::protocol::{StepType, UiConfig, COMMAND_KEY};
 
 /// Content longer than this starts collapsed when `default_collapse_content`
 /// is on (checked when the message is complete, never per token).
@@ -68,6 +68,10 @@ pub fn MessageView(model: StepModel) -> impl IntoView {
                     <span class="author">{author.clone()}</span>
                     <time datetime=iso_time(step.created_at)>{format_time(step.created_at)}</time>
                 </header>
+                {(kind == StepType::UserMessage)
+                    .then(|| step.metadata.get(COMMAND_KEY).and_then(|c| c.as_str()).map(str::to_string))
+                    .flatten()
+                    .map(|command| view! { <span class="message-command" data-testid="message-command">{format!("/{command}")}</span> })}
                 <Show
                     when=move || editing.get()
                     fallback=move || view! {

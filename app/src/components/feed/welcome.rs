@@ -1,8 +1,12 @@
 use leptos::prelude::*;
 
-use crate::protocol::UiConfig;
+use crate::components::composer::Draft;
+use crate::protocol::{Starter, UiConfig};
 
-/// Shown while the thread is empty.
+/// Shown while the thread is empty: the app's name and description, and
+/// its starters (clicking one sends its message, or puts it in the
+/// composer when the starter says so). Before hydration the early script
+/// takes the click and the composer sends it once the app is ready.
 #[component]
 pub fn Welcome() -> impl IntoView {
     let ui = expect_context::<UiConfig>();
@@ -11,11 +15,40 @@ pub fn Welcome() -> impl IntoView {
     } else {
         ui.description.clone()
     };
+    let starters = (!ui.starters.is_empty()).then(|| {
+        let cards = ui.starters.iter().cloned().map(starter_view).collect_view();
+        view! { <div class="starters" data-testid="starters">{cards}</div> }
+    });
     view! {
         <div class="welcome" data-testid="welcome">
             <div class="welcome-mark" aria-hidden="true">{ui.name.chars().next().unwrap_or('L').to_string()}</div>
             <h1>{ui.name.clone()}</h1>
             <p>{description}</p>
+            {starters}
         </div>
+    }
+}
+
+fn starter_view(starter: Starter) -> impl IntoView {
+    let draft = expect_context::<Draft>();
+    let Starter {
+        label,
+        message,
+        icon,
+        command,
+        fill,
+    } = starter;
+    let send = StoredValue::new((message.clone(), command.clone()));
+    let click = move |_| {
+        let (message, command) = send.get_value();
+        draft.start(message, command, fill);
+    };
+    view! {
+        <button type="button" class="starter" data-testid="starter"
+            data-message=message data-command=command data-fill=fill.then_some("")
+            on:click=click>
+            {icon.map(|src| view! { <img class="starter-icon" src=src alt="" width="20" height="20"/> })}
+            <span class="starter-label">{label}</span>
+        </button>
     }
 }

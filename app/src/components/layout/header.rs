@@ -4,7 +4,8 @@ use super::{ThemeToggle, ThreadMenu, UserEnvDialog, UserMenu};
 use crate::client::{self, ChatStore};
 use crate::components::history::SidebarToggle;
 use crate::components::icons::PLUS;
-use crate::protocol::UiConfig;
+use crate::components::settings::SettingsControl;
+use crate::protocol::{SettingsLocation, UiConfig};
 
 /// History toggle (narrow screens), app name, new chat, theme toggle and,
 /// with logins, the signed-in user.
@@ -35,6 +36,7 @@ pub fn Header() -> impl IntoView {
                     <ThreadMenu/>
                 </Show>
                 {(!ui.user_env.is_empty()).then(|| view! { <div class="menu"><UserEnvDialog/></div> })}
+                <SettingsControl place=SettingsLocation::Sidebar/>
                 <ThemeToggle/>
                 {ui.user.clone().map(|user| view! { <UserMenu user/> })}
             </div>

@@ -1,0 +1,124 @@
+use leptos::prelude::*;
+use serde_json::{Map, Value};
+
+use crate::client::{self, ChatStore, ConnectionState};
+use crate::components::form::field_view;
+use crate::components::icons::{CLOSE, SETTINGS};
+use crate::protocol::{ClientEvent, SettingsLocation, SettingsTab, UiConfig};
+
+/// The settings button and, once opened, the settings panel: a dialog over
+/// the chat from the composer, or a panel at the side from the header (as
+/// `[UI] chat_settings_location` says). Placed in both spots; each shows
+/// only where the configuration puts it, and only while the app has
+/// declared settings. Saving sends the values; the server checks them and
+/// every tab shows what it kept.
+#[component]
+pub fn SettingsControl(place: SettingsLocation) -> impl IntoView {
+    let store = expect_context::<ChatStore>();
+    let here = expect_context::<UiConfig>().settings_location == place;
+    let open = RwSignal::new(false);
+    let declared = move || here && store.settings.with(Option::is_some);
+    // What the user is editing: the values when the panel opened.
+    let draft = RwSignal::new(Map::<String, Value>::new());
+    let tab = RwSignal::new(0usize);
+    let show = move |_| {
+        draft.set(
+            store
+                .settings
+                .with_untracked(|s| s.as_ref().map(|s| s.values.clone()))
+                .unwrap_or_default(),
+        );
+        tab.set(0);
+        open.set(true);
+    };
+    // Settings removed by the app close the panel.
+    Effect::new(move |_| {
+        if !declared() {
+            open.set(false);
+        }
+    });
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let values = draft.get_untracked();
+        if client::send(ClientEvent::UpdateSettings { values }) {
+            open.set(false);
+        } else {
+            store
+                .notice
+                .set(Some("Not connected: the settings were not saved".into()));
+        }
+    };
+    let offline = move || store.connection.get() != ConnectionState::Connected;
+    let class = match place {
+        SettingsLocation::Composer => "settings-panel as-dialog",
+        SettingsLocation::Sidebar => "settings-panel at-side",
+    };
+    let panel = move || {
+        let tabs: Vec<SettingsTab> = store
+            .settings
+            .with_untracked(|s| s.as_ref().map(|s| s.tabs.clone()))
+            .unwrap_or_default();
+        let labelled = tabs.len() > 1 || tabs.iter().any(|t| !t.label.is_empty());
+        let tab_buttons = labelled.then(|| {
+            let buttons = tabs
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    view! {
+                        <button type="button" role="tab" class="settings-tab" data-testid="settings-tab"
+                            data-tab=t.label.clone()
+                            aria-selected=move || (tab.get() == i).to_string()
+                            on:click=move |_| tab.set(i)>
+                            {t.label.clone()}
+                        </button>
+                    }
+                })
+                .collect_view();
+            view! { <div class="settings-tabs" role="tablist">{buttons}</div> }
+        });
+        let pages = tabs
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let fields = t
+                    .fields
+                    .into_iter()
+                    .map(|f| field_view(f, draft, "settings-field"))
+                    .collect_view();
+                view! { <div class="settings-page" role="tabpanel" hidden=move || tab.get() != i>{fields}</div> }
+            })
+            .collect_view();
+        view! {
+            <div class="settings-backdrop" on:click=move |_| open.set(false)></div>
+            <form class=class role="dialog" aria-label="Chat settings" data-testid="settings-panel"
+                on:submit=save
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Escape" {
+                        open.set(false);
+                    }
+                }>
+                <div class="settings-head">
+                    <h2>"Settings"</h2>
+                    <button type="button" class="icon-btn" aria-label="Close" title="Close"
+                        on:click=move |_| open.set(false) inner_html=CLOSE></button>
+                </div>
+                {tab_buttons}
+                <div class="settings-body">{pages}</div>
+                <div class="settings-actions">
+                    <button type="button" class="btn btn-ghost btn-small" data-testid="settings-cancel"
+                        on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button type="submit" class="btn btn-primary btn-small" data-testid="settings-save"
+                        disabled=offline>"Save"</button>
+                </div>
+            </form>
+        }
+    };
+    view! {
+        <Show when=declared>
+            <button type="button" class="icon-btn settings-open" data-testid="settings-open"
+                title="Settings" aria-label="Settings" aria-haspopup="dialog"
+                on:click=show inner_html=SETTINGS></button>
+        </Show>
+        <Show when=move || open.get()>{panel}</Show>
+    }
+}
