@@ -58,6 +58,13 @@ const CHATS: Record<string, Chat> = {
       await expect(page.getByTestId('thread-item').first()).toContainText('Research: loquats');
     },
   },
+  profiles: {
+    send: 'hi',
+    check: async (page) => {
+      await expect(content(assistantMessages(page).first())).toHaveText('You are talking to Support.');
+      await expect(content(assistantMessages(page).last())).toHaveText('[Support] hi');
+    },
+  },
   openai: {
     send: 'What is a loquat?',
     llm: true,

@@ -44,8 +44,8 @@ pub use http::{BodyLimits, ConnectionLimits, PolicyError};
 pub use ids::{ElementId, MalformedId, SessionId, ThreadId, UserId};
 pub use loquat_app::protocol;
 pub use loquat_app::protocol::{
-    Action, Choice, Command, Display, ElementKind, ElementSize, FormInput, FormRule, ShowInput,
-    Starter, Step, StepType, Task, TaskStatus,
+    Action, ChatProfile, Choice, Command, Display, ElementKind, ElementSize, FormInput, FormRule,
+    ShowInput, Starter, Step, StepType, Task, TaskStatus,
 };
 pub use runtime::{ReplayLimits, RuntimeLimits, SessionLimits, UploadLimits, WebSocketLimits};
 pub use sdk::{

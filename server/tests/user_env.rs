@@ -28,6 +28,7 @@ async fn hello_with_env(addr: std::net::SocketAddr) -> Client {
             last_seq: None,
             thread_id: None,
             user_env: env(),
+            chat_profile: None,
         })
         .await;
     client.wait_for(|c| !c.session_id.is_empty()).await;

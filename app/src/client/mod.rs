@@ -56,3 +56,13 @@ pub fn new_chat(store: ChatStore) {
     #[cfg(not(feature = "hydrate"))]
     let _ = store;
 }
+
+/// Leaves the current chat and opens a new one with the chat profile
+/// `name`: the choice is kept in a cookie (the server reads it to render
+/// the page with that profile, and checks that the user is offered it).
+pub fn switch_profile(store: ChatStore, name: &str) {
+    #[cfg(feature = "hydrate")]
+    socket::switch_profile(store, name);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (store, name);
+}

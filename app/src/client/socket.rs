@@ -116,6 +116,16 @@ pub(super) fn new_chat(store: ChatStore) {
     connect(store);
 }
 
+pub(super) fn switch_profile(store: ChatStore, name: &str) {
+    leave(store);
+    let encoded: String = js_sys::encode_uri_component(name).into();
+    let cookie = format!("loquat_profile={encoded}; Path=/; Max-Age=31536000; SameSite=Lax");
+    if let Some(document) = document().dyn_ref::<web_sys::HtmlDocument>() {
+        let _ = document.set_cookie(&cookie);
+    }
+    let _ = window().location().assign("/");
+}
+
 pub(super) fn open_thread(store: ChatStore, thread_id: String) {
     if store.thread_id.get_untracked().as_deref() == Some(thread_id.as_str())
         && !store.not_found.get_untracked()
@@ -209,6 +219,8 @@ fn connect(store: ChatStore) {
                     Page::Element { .. } | Page::NotFound => None,
                 },
                 user_env: super::user_env::load(),
+                // The profile this page was rendered with.
+                chat_profile: crate::ui_config::current().profile,
             };
             if let Ok(text) = serde_json::to_string(&hello) {
                 let _ = ws.send_with_str(&text);

@@ -57,6 +57,10 @@ pub enum ClientEvent {
         /// the browser only; the server holds them in memory for the session).
         #[serde(default, skip_serializing_if = "UserEnv::is_empty")]
         user_env: UserEnv,
+        /// The chat profile a new chat starts with (the server checks that
+        /// the user is offered it, else the default one is used).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        chat_profile: Option<String>,
     },
     /// The user sends a message, with files uploaded for it (by id). Queued
     /// behind the active run, if any; while the app asks for text, it is

@@ -9,6 +9,7 @@ mod client_event;
 mod cot;
 mod element;
 mod form;
+mod profile;
 mod server_event;
 mod settings;
 mod starter;
@@ -24,6 +25,7 @@ pub use form::{
     check_values, number_value, Choice, FormError, FormField, FormInput, FormRule, MAX_TAGS,
     MAX_TAG_CHARS, MAX_TEXT_INPUT_CHARS,
 };
+pub use profile::{pick_profile, ChatProfile, ProfileOverrides};
 pub use server_event::{
     Envelope, ErrorCode, RunOutcome, ServerEvent, SidePanel, SignedInUser, UiConfig,
     DEFAULT_MAX_FRAME_BYTES,
@@ -118,12 +120,14 @@ mod tests {
                 last_seq: Some(7),
                 thread_id: Some("t".into()),
                 user_env: UserEnv::from([("KEY".to_string(), "value".to_string())]),
+                chat_profile: Some("Support".into()),
             },
             ClientEvent::Hello {
                 session_id: None,
                 last_seq: None,
                 thread_id: None,
                 user_env: Default::default(),
+                chat_profile: None,
             },
             ClientEvent::Send {
                 content: "hi".into(),
@@ -176,6 +180,7 @@ mod tests {
                 last_seq: None,
                 thread_id: None,
                 user_env: Default::default(),
+                chat_profile: None,
             }
         );
     }

@@ -1,8 +1,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Ask, ChatSettings, Command, Cot, Element, FileRules, Millis, SettingsLocation, Starter, Step,
-    ThreadSummary,
+    Ask, ChatProfile, ChatSettings, Command, Cot, Element, FileRules, Millis, SettingsLocation,
+    Starter, Step, ThreadSummary,
 };
 
 /// A server event with its per-session sequence number. `seq` is 0 for
@@ -119,6 +119,12 @@ pub struct UiConfig {
     /// Suggestions for the empty chat, for this user.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub starters: Vec<Starter>,
+    /// The chat profiles offered to this user (none: no picker).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<ChatProfile>,
+    /// The profile this page was rendered with (its overrides applied).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
 }
 
 /// The signed-in user as the page shows them (nothing of their metadata

@@ -118,6 +118,9 @@ pub struct FeaturesConfig {
     /// unless the app's on_shared_thread_view says otherwise.
     #[schemars(extend("env" = "LOQUAT_ALLOW_THREAD_SHARING"))]
     pub allow_thread_sharing: bool,
+    /// Tag each thread with the name of its chat profile (when the app
+    /// has profiles), so the history can be filtered by profile.
+    pub auto_tag_thread: bool,
 }
 
 impl Default for FeaturesConfig {
@@ -129,6 +132,7 @@ impl Default for FeaturesConfig {
             feedback: true,
             feedback_reasons: Vec::new(),
             allow_thread_sharing: false,
+            auto_tag_thread: true,
         }
     }
 }

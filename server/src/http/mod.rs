@@ -13,7 +13,7 @@ mod host_guard;
 mod login_page;
 mod oauth_routes;
 pub(crate) mod origin_policy;
-mod page_starters;
+mod page_context;
 #[cfg(test)]
 mod route_coverage;
 mod router;

@@ -22,7 +22,7 @@ use super::history::RuntimeHistory;
 use super::host_guard::refuse_unknown_hosts;
 use super::oauth_routes;
 use super::origin_policy::OriginPolicy;
-use super::page_starters::{with_starters, PageStarters};
+use super::page_context::{with_page_context, PageContext};
 use super::security_headers::add_security_headers;
 use super::shared_page;
 use super::static_files::files_or_not_found;
@@ -133,6 +133,8 @@ pub(crate) fn ui_config(runtime: &Runtime) -> UiConfig {
         user: None,
         settings_location: config.ui.chat_settings_location,
         starters: Vec::new(),
+        profiles: Vec::new(),
+        profile: None,
     }
 }
 
@@ -178,16 +180,29 @@ fn ui_for_request(ui: &UiConfig) -> UiConfig {
         .as_ref()
         .and_then(|parts| parts.extensions.get::<CurrentUser>().cloned())
         .and_then(|user| auth_routes::badge(&user));
-    let starters = parts
+    let page = parts
         .as_ref()
-        .and_then(|parts| parts.extensions.get::<PageStarters>().cloned())
-        .map(|s| s.0)
+        .and_then(|parts| parts.extensions.get::<PageContext>().cloned())
         .unwrap_or_default();
-    UiConfig {
+    let mut ui = UiConfig {
         user,
-        starters,
+        starters: page.starters,
+        profiles: page.profiles,
+        profile: page.profile.as_ref().map(|p| p.name.clone()),
         ..ui.clone()
+    };
+    // The picked profile's changes to the app's settings.
+    if let Some(overrides) = page.profile.map(|p| p.overrides) {
+        if let Some(name) = overrides.name {
+            ui.name = name;
+        }
+        if let Some(description) = overrides.description {
+            ui.description = description;
+        }
+        ui.edit_message = overrides.edit_message.unwrap_or(ui.edit_message);
+        ui.feedback = overrides.feedback.unwrap_or(ui.feedback);
     }
+    ui
 }
 
 /// The app: pages, server functions and the user routes behind the
@@ -235,7 +250,7 @@ pub(crate) fn router(
             let options = state.leptos.clone();
             move || shell(options.clone())
         })
-        .layer(from_fn_with_state(state.runtime.clone(), with_starters))
+        .layer(from_fn_with_state(state.runtime.clone(), with_page_context))
         .layer(from_fn_with_state(identity, identify));
     let public = public_routes()
         .into_iter()

@@ -289,8 +289,13 @@ fn parse_hello(
         last_seq,
         thread_id,
         user_env: env,
+        chat_profile: None,
     })
 }
+
+/// Longest chat profile name a `hello` may ask for (longer ones are
+/// ignored: no profile has such a name).
+const MAX_PROFILE_NAME_BYTES: usize = 256;
 
 async fn connection(
     socket: WebSocket,
@@ -315,9 +320,19 @@ async fn connection(
                 last_seq,
                 thread_id,
                 user_env,
+                chat_profile,
             }) => {
                 let wanted = &runtime.config.project.user_env;
-                break parse_hello(session_id, last_seq, thread_id, user_env, wanted);
+                break parse_hello(session_id, last_seq, thread_id, user_env, wanted).map(
+                    |hello| {
+                        Hello {
+                            // Checked against the user's profiles when a chat starts.
+                            chat_profile: chat_profile
+                                .filter(|name| name.len() <= MAX_PROFILE_NAME_BYTES),
+                            ..hello
+                        }
+                    },
+                );
             }
             Incoming::Event(_) => {
                 if !conn

@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use loquat_app::protocol::ErrorCode;
+use loquat_app::protocol::{pick_profile, ChatProfile, ErrorCode};
 
 use super::session::Session;
 use super::{Refusal, ResumeError, Runtime};
@@ -27,6 +27,8 @@ pub(crate) struct Hello {
     pub(crate) thread_id: Option<ThreadId>,
     /// The user's `[project] user_env` values (only the configured keys).
     pub(crate) user_env: std::collections::HashMap<String, String>,
+    /// The chat profile a new chat is to start with, as the browser asks.
+    pub(crate) chat_profile: Option<String>,
 }
 
 /// The session a client is attached to, and how to bring it up to date.
@@ -38,7 +40,37 @@ pub(crate) struct Attached {
     pub(crate) last_seq: Option<u64>,
 }
 
+/// Longest the app's `chat_profiles` hook may take.
+const PROFILES_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Runtime {
+    /// The chat profiles the app offers `user` (none without the hook, or
+    /// when it takes longer than 5 s).
+    pub(crate) async fn chat_profiles(&self, user: Option<&User>) -> Vec<ChatProfile> {
+        let Some(hook) = self.hooks.chat_profiles.clone() else {
+            return Vec::new();
+        };
+        match tokio::time::timeout(PROFILES_TIMEOUT, hook(user.cloned())).await {
+            Ok(profiles) => profiles,
+            Err(_) => {
+                tracing::warn!("the chat_profiles hook took longer than 5 s; none offered");
+                Vec::new()
+            }
+        }
+    }
+
+    /// The profile a new chat of `user` gets: the one asked for if it is
+    /// offered to them, else their default one (never one they are not
+    /// offered).
+    pub(crate) async fn chat_profile_for(
+        &self,
+        user: Option<&User>,
+        wanted: Option<&str>,
+    ) -> Option<ChatProfile> {
+        let offered = self.chat_profiles(user).await;
+        pick_profile(&offered, wanted).cloned()
+    }
+
     /// The session for `user`'s `hello` from `client`.
     pub(crate) async fn attach(
         self: &Arc<Self>,
@@ -53,6 +85,7 @@ impl Runtime {
             last_seq,
             thread_id,
             user_env,
+            chat_profile,
         } = hello;
         let existing = session_id
             .as_ref()
@@ -92,8 +125,11 @@ impl Runtime {
                 (opened?, false)
             }
             None => {
+                let chat_profile = self
+                    .chat_profile_for(profile.as_deref(), chat_profile.as_deref())
+                    .await;
                 let created = self
-                    .create_session(user, profile, client)
+                    .create_session(user, profile, client, chat_profile)
                     .map_err(|cap| Refusal::new(ErrorCode::TooManySessions, cap.to_string()));
                 (created?, named_session)
             }

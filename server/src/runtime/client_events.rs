@@ -62,7 +62,7 @@ impl Session {
                 Ok(Handled::Continue)
             }
             ClientEvent::EditMessage { id, content } => {
-                if !runtime.config.features.edit_message {
+                if !self.edit_message_on() {
                     return Err(Refusal::new(
                         ErrorCode::FeatureDisabled,
                         "editing messages is turned off",
@@ -135,7 +135,7 @@ impl Session {
                 Ok(Handled::Continue)
             }
             ClientEvent::Feedback { step_id, feedback } => {
-                if !runtime.config.features.feedback {
+                if !self.feedback_on() {
                     return Err(Refusal::new(
                         ErrorCode::FeatureDisabled,
                         "feedback is turned off",

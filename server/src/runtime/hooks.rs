@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use loquat_app::protocol::Starter;
+use loquat_app::protocol::{ChatProfile, Starter};
 
 use crate::data::{FeedbackRecord, ThreadRecord};
 use crate::error::HookResult;
@@ -26,6 +26,12 @@ pub(crate) type SharedViewHook = Arc<
         + Sync,
 >;
 pub(crate) type ResumeHook = ChatWith<ThreadRecord>;
+/// `chat_profiles`: the assistants a user (signed in or not) can pick.
+pub(crate) type ProfilesHook = Arc<
+    dyn Fn(Option<crate::User>) -> Pin<Box<dyn Future<Output = Vec<ChatProfile>> + Send>>
+        + Send
+        + Sync,
+>;
 /// `starters`: the suggestions on a user's empty chat (signed in or not;
 /// with the chat profile's name, once profiles exist).
 pub(crate) type StartersHook = Arc<
@@ -49,6 +55,7 @@ pub(crate) struct Hooks {
     pub(crate) on_settings_update: Option<SettingsHook>,
     pub(crate) on_shared_thread_view: Option<SharedViewHook>,
     pub(crate) starters: Option<StartersHook>,
+    pub(crate) chat_profiles: Option<ProfilesHook>,
     /// Action callbacks by action name.
     pub(crate) actions: HashMap<String, ActionHook>,
 }
@@ -86,4 +93,12 @@ where
     Fut: Future<Output = Vec<Starter>> + Send + 'static,
 {
     Arc::new(move |user, profile| Box::pin(f(user, profile)))
+}
+
+pub(crate) fn profiles_hook<F, Fut>(f: F) -> ProfilesHook
+where
+    F: Fn(Option<crate::User>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Vec<ChatProfile>> + Send + 'static,
+{
+    Arc::new(move |user| Box::pin(f(user)))
 }

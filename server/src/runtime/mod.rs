@@ -31,6 +31,8 @@ use runner::RunRequest;
 use session::Session;
 use thread::ThreadState;
 
+use loquat_app::protocol::ChatProfile;
+
 use crate::auth::User;
 use crate::config::Config;
 use crate::data::DataError;
@@ -124,15 +126,19 @@ impl Runtime {
         owner: &UserId,
         profile: Option<Arc<User>>,
         client: IpAddr,
+        chat_profile: Option<ChatProfile>,
     ) -> Result<Arc<Session>, SessionCap> {
         let thread = ThreadState::new(ThreadId::generate().into_string());
-        let persist = self
-            .persistence
-            .is_some()
-            .then(|| PersistState::new_thread(owner.to_string()));
+        let persist = self.persistence.is_some().then(|| {
+            let mut persist = PersistState::new_thread(owner.to_string());
+            if let Some(chat_profile) = &chat_profile {
+                persist.set_chat_profile(&chat_profile.name, self.config.features.auto_tag_thread);
+            }
+            persist
+        });
         self.start_session(
             owner,
-            profile,
+            (profile, chat_profile),
             client,
             thread,
             persist,
@@ -143,7 +149,7 @@ impl Runtime {
     fn start_session(
         self: &Arc<Self>,
         owner: &UserId,
-        profile: Option<Arc<User>>,
+        (profile, chat_profile): (Option<Arc<User>>, Option<ChatProfile>),
         client: IpAddr,
         thread: ThreadState,
         persist: Option<PersistState>,
@@ -154,7 +160,7 @@ impl Runtime {
         self.check_caps(&sessions, owner, client)?;
         let (session, queue) = Session::new(
             id.clone(),
-            (owner.clone(), profile),
+            (owner.clone(), profile, chat_profile),
             client,
             thread,
             persist,
@@ -234,9 +240,27 @@ impl Runtime {
         if let Some(settings) = persist.saved_chat_settings() {
             thread.restore_settings(settings);
         }
+        // The thread keeps the profile it was started with (as the app
+        // offers it now, else by name alone).
+        let chat_profile = match persist.saved_chat_profile() {
+            Some(name) => {
+                let offered = self.chat_profiles(profile.as_deref()).await;
+                Some(
+                    offered
+                        .into_iter()
+                        .find(|p| p.name == name)
+                        .unwrap_or_else(|| ChatProfile::new(name)),
+                )
+            }
+            None => None,
+        };
+        // Another request may have resumed it meanwhile.
+        if let Some(live) = self.live_session_of(user, thread_id) {
+            return Ok(live);
+        }
         Ok(self.start_session(
             user,
-            profile,
+            (profile, chat_profile),
             client,
             thread,
             Some(persist),

@@ -22,9 +22,12 @@ pub(crate) const USER_SESSION_KEY: &str = "user_session";
 /// values), restored when the thread is resumed.
 pub(crate) const CHAT_SETTINGS_KEY: &str = "chat_settings";
 
+/// The key of a thread's metadata that names its chat profile.
+pub(crate) const CHAT_PROFILE_KEY: &str = "chat_profile";
+
 /// Metadata keys the runtime keeps for itself: a hook's new metadata
 /// replaces everything else.
-const RESERVED_KEYS: [&str; 2] = [USER_SESSION_KEY, CHAT_SETTINGS_KEY];
+const RESERVED_KEYS: [&str; 3] = [USER_SESSION_KEY, CHAT_SETTINGS_KEY, CHAT_PROFILE_KEY];
 
 /// Longest automatic thread name, in characters.
 const NAME_CHARS: usize = 60;
@@ -159,6 +162,26 @@ impl PersistState {
     /// thread's record (at the next checkpoint).
     pub(crate) fn set_user_session(&mut self, values: serde_json::Map<String, serde_json::Value>) {
         self.set_reserved(USER_SESSION_KEY, serde_json::Value::Object(values));
+    }
+
+    /// A new thread's chat profile: named in its metadata, and among its
+    /// tags with `tag`.
+    pub(crate) fn set_chat_profile(&mut self, name: &str, tag: bool) {
+        self.metadata.insert(
+            CHAT_PROFILE_KEY.into(),
+            serde_json::Value::String(name.into()),
+        );
+        if tag && !self.tags.iter().any(|t| t == name) {
+            self.tags.push(name.to_string());
+        }
+    }
+
+    /// The chat profile a resumed thread was started with.
+    pub(crate) fn saved_chat_profile(&self) -> Option<String> {
+        self.metadata
+            .get(CHAT_PROFILE_KEY)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
     }
 
     /// The chat settings a resumed thread was stored with, if they still

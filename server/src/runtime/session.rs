@@ -5,7 +5,9 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use loquat_app::protocol::{Ask, AskAnswer, ChatSettings, Element, ServerEvent, SidePanel, Step};
+use loquat_app::protocol::{
+    Ask, AskAnswer, ChatProfile, ChatSettings, Element, ServerEvent, SidePanel, Step,
+};
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::AbortHandle;
@@ -96,6 +98,9 @@ pub(crate) struct Session {
     owner: UserId,
     /// Who signed in to create it (none without logins): `Chat::user`.
     user: Option<Arc<crate::auth::User>>,
+    /// The chat profile it was started with (boxed: most apps have none,
+    /// and an idle session stays small).
+    chat_profile: Option<Box<ChatProfile>>,
     /// The address it was created from (for the per-client cap).
     client: std::net::IpAddr,
     state: Mutex<SessionState>,
@@ -154,7 +159,7 @@ fn paged(steps: Vec<Step>) -> Vec<Vec<Step>> {
 impl Session {
     pub(crate) fn new(
         id: SessionId,
-        (owner, user): (UserId, Option<Arc<crate::auth::User>>),
+        (owner, user, chat_profile): (UserId, Option<Arc<crate::auth::User>>, Option<ChatProfile>),
         client: std::net::IpAddr,
         thread: ThreadState,
         persist: Option<PersistState>,
@@ -169,6 +174,7 @@ impl Session {
             id,
             owner,
             user,
+            chat_profile: chat_profile.map(Box::new),
             client,
             state: Mutex::new(SessionState {
                 log: EventLog::new(limits),
@@ -493,6 +499,32 @@ impl Session {
         if let Some(persist) = self.lock().persist.as_mut() {
             persist.set_user_session(values);
         }
+    }
+
+    /// The chat profile the session was started with.
+    pub(crate) fn chat_profile(&self) -> Option<&ChatProfile> {
+        self.chat_profile.as_deref()
+    }
+
+    /// The assistant's name: the profile's, else `[UI] name`.
+    pub(crate) fn assistant_name(&self) -> String {
+        self.chat_profile()
+            .and_then(|p| p.overrides.name.clone())
+            .unwrap_or_else(|| self.runtime.config.ui.name.clone())
+    }
+
+    /// `[features] edit_message`, as the session's profile may change it.
+    pub(crate) fn edit_message_on(&self) -> bool {
+        self.chat_profile()
+            .and_then(|p| p.overrides.edit_message)
+            .unwrap_or(self.runtime.config.features.edit_message)
+    }
+
+    /// `[features] feedback`, as the session's profile may change it.
+    pub(crate) fn feedback_on(&self) -> bool {
+        self.chat_profile()
+            .and_then(|p| p.overrides.feedback)
+            .unwrap_or(self.runtime.config.features.feedback)
     }
 
     /// The user the session belongs to.

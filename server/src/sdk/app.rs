@@ -290,6 +290,38 @@ impl Loquat {
         self
     }
 
+    /// The chat profiles a user can pick from in the header (none: no
+    /// picker): `profiles` gets the signed-in user (none without logins),
+    /// so each user can be offered their own. A new chat starts with the
+    /// profile the user picked, if they are offered it, else the default
+    /// one (else the first); picking another starts a new chat. Hooks read
+    /// it with [`Chat::profile`]; a profile's starters replace the app's,
+    /// and its overrides change the app's name, description and features
+    /// while it is picked. One that takes longer than 5 s offers none.
+    ///
+    /// ```no_run
+    /// use loquat::{ChatProfile, Loquat, Starter, User};
+    ///
+    /// Loquat::new().chat_profiles(|user: Option<User>| async move {
+    ///     let mut profiles = vec![ChatProfile::new("GPT-4o mini")
+    ///         .description("Fast and **cheap**.")
+    ///         .default()
+    ///         .starter(Starter::new("Say hello", "Hello!"))];
+    ///     if user.is_some_and(|u| u.identifier == "admin") {
+    ///         profiles.push(ChatProfile::new("GPT-4o").description("The large one."));
+    ///     }
+    ///     profiles
+    /// });
+    /// ```
+    pub fn chat_profiles<F, Fut>(mut self, profiles: F) -> Self
+    where
+        F: Fn(Option<crate::User>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Vec<crate::ChatProfile>> + Send + 'static,
+    {
+        self.hooks.chat_profiles = Some(crate::runtime::hooks::profiles_hook(profiles));
+        self
+    }
+
     /// The starters shown on a user's empty chat: suggestions that send
     /// their message when clicked (or fill the composer, with
     /// [`Starter::fill`](crate::Starter::fill)), in a grid. `starters` gets

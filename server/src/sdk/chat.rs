@@ -60,6 +60,22 @@ impl Chat {
         self.session.user()
     }
 
+    /// The name of the chat profile this chat was started with (see
+    /// [`Loquat::chat_profiles`](crate::Loquat::chat_profiles)); `None`
+    /// when the app has none.
+    ///
+    /// ```no_run
+    /// # async fn demo(chat: loquat::Chat) -> Result<(), loquat::BoxError> {
+    /// let model = match chat.profile() {
+    ///     Some("GPT-4o") => "gpt-4o",
+    ///     _ => "gpt-4o-mini",
+    /// };
+    /// # let _ = model; Ok(()) }
+    /// ```
+    pub fn profile(&self) -> Option<&str> {
+        self.session.chat_profile().map(|p| p.name.as_str())
+    }
+
     /// The values the user gave in the UI for the app's `[project]
     /// user_env` keys (kept in their browser, sent when it connects; the
     /// server holds them in memory for this session only).
@@ -161,7 +177,7 @@ impl Chat {
         } else if message.kind == MessageKind::User {
             "User".to_string()
         } else {
-            self.session.runtime.config.ui.name.clone()
+            self.session.assistant_name()
         };
         let id = crate::ids::new_id();
         let mut actions = message.actions;

@@ -294,6 +294,36 @@ impl Client {
         Ok(client)
     }
 
+    /// Like [`Client::connect_with`], asking for the chat profile `name`.
+    pub async fn connect_with_profile(
+        addr: SocketAddr,
+        headers: &[(&str, &str)],
+        name: &str,
+    ) -> Result<Client, u16> {
+        let mut client = Self::connect_raw_with(addr, headers).await?;
+        let ClientEvent::Hello {
+            session_id,
+            last_seq,
+            thread_id,
+            user_env,
+            ..
+        } = hello(None, None, None)
+        else {
+            unreachable!()
+        };
+        client
+            .send(&ClientEvent::Hello {
+                session_id,
+                last_seq,
+                thread_id,
+                user_env,
+                chat_profile: Some(name.to_string()),
+            })
+            .await;
+        client.wait_for(|c| !c.session_id.is_empty()).await;
+        Ok(client)
+    }
+
     /// Connects with extra headers and asks for a thread from history.
     pub async fn open_thread_with(
         addr: SocketAddr,
@@ -611,5 +641,6 @@ pub fn hello(
         last_seq,
         thread_id,
         user_env: Default::default(),
+        chat_profile: None,
     }
 }

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::{ThemeToggle, ThreadMenu, UserEnvDialog, UserMenu};
+use super::{ProfilePicker, ThemeToggle, ThreadMenu, UserEnvDialog, UserMenu};
 use crate::client::{self, ChatStore};
 use crate::components::history::SidebarToggle;
 use crate::components::icons::PLUS;
@@ -20,6 +20,7 @@ pub fn Header() -> impl IntoView {
                 <SidebarToggle/>
                 <span class="brand-mark" aria-hidden="true">{initial}</span>
                 <span class="brand-name" data-testid="app-name">{ui.name.clone()}</span>
+                {(!ui.profiles.is_empty()).then(|| view! { <ProfilePicker/> })}
             </div>
             <div class="header-actions">
                 <button

@@ -2,6 +2,7 @@
 
 mod header;
 mod not_found;
+mod profile_picker;
 mod share_panel;
 mod theme_toggle;
 mod thread_menu;
@@ -10,6 +11,7 @@ mod user_menu;
 
 pub use header::Header;
 pub use not_found::NotFound;
+pub use profile_picker::ProfilePicker;
 pub use theme_toggle::ThemeToggle;
 pub use thread_menu::ThreadMenu;
 pub use user_env_dialog::UserEnvDialog;
