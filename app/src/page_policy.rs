@@ -15,6 +15,11 @@ pub struct PagePolicy {
     /// cargo-leptos's watch mode injects a live-reload script without a
     /// nonce: inline scripts are allowed then (development only).
     live_reload: bool,
+    /// Origins of the app's own stylesheets and script (` https://…`).
+    extra_styles: String,
+    extra_scripts: String,
+    /// The app's theme loads web fonts: fonts from any https origin.
+    web_fonts: bool,
 }
 
 impl Default for PagePolicy {
@@ -41,7 +46,31 @@ impl PagePolicy {
             self_framing_only: sources == ["'self'"],
             frame_ancestors: sources.join(" "),
             live_reload,
+            extra_styles: String::new(),
+            extra_scripts: String::new(),
+            web_fonts: false,
         }
+    }
+
+    /// Also allows what the app's look loads from other sites: its
+    /// stylesheets' and script's origins, and web fonts when it has
+    /// stylesheets from elsewhere (a font service's, say).
+    pub fn allowing(mut self, head: &crate::branding::PageHead) -> PagePolicy {
+        let origin = |url: &str| -> Option<String> {
+            let rest = url.strip_prefix("https://")?;
+            let host = rest.split(['/', '?', '#']).next()?;
+            (!host.is_empty()).then(|| format!(" https://{host}"))
+        };
+        for sheet in &head.stylesheets {
+            if let Some(o) = origin(sheet).filter(|o| !self.extra_styles.contains(o.as_str())) {
+                self.extra_styles.push_str(&o);
+                self.web_fonts = true;
+            }
+        }
+        if let Some(o) = head.script.as_ref().and_then(|s| origin(&s.src)) {
+            self.extra_scripts.push_str(&o);
+        }
+        self
     }
 
     /// True when only the app's own pages may frame it.
@@ -51,21 +80,30 @@ impl PagePolicy {
 
     /// The policy for a response; without a nonce no inline script runs.
     pub fn csp(&self, nonce: Option<&str>) -> String {
+        let extra = &self.extra_scripts;
         let scripts = match nonce {
-            _ if self.live_reload => "script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'".into(),
-            Some(nonce) => format!("script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'"),
-            None => "script-src 'self' 'wasm-unsafe-eval'".into(),
+            _ if self.live_reload => {
+                format!("script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'{extra}")
+            }
+            Some(nonce) => format!("script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'{extra}"),
+            None => format!("script-src 'self' 'wasm-unsafe-eval'{extra}"),
+        };
+        let styles = format!("style-src 'self' 'unsafe-inline'{}", self.extra_styles);
+        let fonts = if self.web_fonts {
+            "font-src 'self' data: https:"
+        } else {
+            "font-src 'self' data:"
         };
         [
             "default-src 'self'",
             &scripts,
             // Leptos and the elements set style attributes.
-            "style-src 'self' 'unsafe-inline'",
+            &styles,
             // Elements and markdown show media from anywhere; the server
             // never fetches them.
             "img-src * data: blob:",
             "media-src * data: blob:",
-            "font-src 'self' data:",
+            fonts,
             // Same-origin requests and the WebSocket.
             "connect-src 'self'",
             "frame-src 'self'",

@@ -2,6 +2,7 @@ use leptos::context::Provider;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 
+use crate::branding::PageHead;
 use crate::build_id::build_id;
 use crate::client::{self, ChatStore};
 use crate::components::elements::{ElementPage, SidePanelView};
@@ -21,7 +22,7 @@ use crate::ui_config::{self, CONFIG_ELEMENT_ID};
 /// message (and command) in the composer, marked likewise unless the
 /// starter only fills it (the composer's draft reads the marks and the text
 /// when it hydrates; see `Draft`).
-const EARLY_SCRIPT: &str = "try{var t=localStorage.getItem('loquat.theme');if(t)document.documentElement.dataset.theme=t}catch(e){}\
+const EARLY_SCRIPT: &str = "try{var r=document.documentElement,t=localStorage.getItem('loquat.theme')||r.dataset.defaultTheme;if(t)r.dataset.theme=t}catch(e){}\
 document.addEventListener('keydown',function(e){var x=e.target;\
 if(e.key!=='Enter'||e.shiftKey||e.isComposing||!x||!x.getAttribute||x.getAttribute('data-testid')!=='composer-input'||document.documentElement.dataset.hydrated)return;\
 e.preventDefault();if(x.value.trim())x.setAttribute('data-pending-send','')},true);\
@@ -47,20 +48,26 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         let json = ui_config::embed_json(&data.0);
         view! { <script type="application/json" id=ELEMENT_DATA_ID inner_html=json></script> }
     });
+    let head = use_context::<PageHead>().unwrap_or_else(|| PageHead {
+        favicon: "/favicon.svg".into(),
+        ..Default::default()
+    });
+    let default_theme = head.default_theme.clone();
     view! {
         <!DOCTYPE html>
-        <html lang="en" data-not-found=missing data-loquat-build=build_id()>
+        <html lang="en" data-not-found=missing data-loquat-build=build_id() data-default-theme=default_theme>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <meta name="description" content=ui.description.clone()/>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <script nonce=nonce inner_html=EARLY_SCRIPT></script>
+                <link rel="icon" href=head.favicon.clone()/>
+                <script nonce=nonce.clone() inner_html=EARLY_SCRIPT></script>
                 <script type="application/json" id=CONFIG_ELEMENT_ID inner_html=config_json></script>
                 {element_json}
                 <AutoReload options/>
                 <BundleTags/>
+                {head_tags(&head, nonce)}
                 <MetaTags/>
             </head>
             <body>
@@ -70,12 +77,38 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The app's own look in `<head>`, after Loquat's stylesheet so that it
+/// wins: the theme's variables, its fonts and the app's stylesheet, and
+/// the app's script.
+fn head_tags(head: &PageHead, nonce: Option<leptos::nonce::Nonce>) -> impl IntoView {
+    let theme = head
+        .theme_css
+        .clone()
+        .map(|css| view! { <style nonce=nonce.clone() inner_html=css></style> });
+    let sheets = head
+        .stylesheets
+        .iter()
+        .map(|href| view! { <link rel="stylesheet" href=href.clone()/> })
+        .collect_view();
+    let script = head.script.clone().map(|script| {
+        let element = leptos::html::script().attr("src", script.src);
+        script
+            .attributes
+            .into_iter()
+            .fold(element.into_any(), |el, (name, value)| {
+                el.attr(name, value.unwrap_or_default()).into_any()
+            })
+    });
+    (theme, sheets, script)
+}
+
 /// The app: header, feed and composer, connected to the server.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let ui = ui_config::current();
     let title = ui.name.clone();
+    let wide = ui.branding.wide;
     provide_context(ui);
     let store = ChatStore::new();
     provide_context(store);
@@ -110,7 +143,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Title text=title/>
         <Provider value=SidebarOpen::new()>
-            <div class="app">
+            <div class="app" class:layout-wide=wide>
                 <HistorySidebar/>
                 <div class="app-main">
                     <Header/>

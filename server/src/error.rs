@@ -68,6 +68,8 @@ pub enum ServeError {
     Data(#[from] crate::data::DataError),
     #[error("no browser bundle to serve: {0}")]
     Site(#[from] crate::site::SiteError),
+    #[error("the app's look: {0}")]
+    Branding(#[from] crate::site::branding::BrandingError),
     #[error("who may use the app: {0}")]
     Policy(#[from] crate::http::PolicyError),
     #[error("cannot create the app: {0}")]

@@ -125,6 +125,9 @@ pub struct UiConfig {
     /// The profile this page was rendered with (its overrides applied).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// The app's logo, avatars and layout.
+    #[serde(default)]
+    pub branding: crate::branding::Branding,
 }
 
 /// The signed-in user as the page shows them (nothing of their metadata

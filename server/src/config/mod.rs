@@ -37,8 +37,8 @@ use std::path::Path;
 pub use env::{config_env_vars, OTHER_ENV_VARS};
 pub use error::{ConfigError, ConfigWarning};
 pub use sections::{
-    AuthSection, Config, CookieSameSite, Cot, FeaturesConfig, LimitsSection, ProjectConfig,
-    UiSection, UploadConfig,
+    AuthSection, Config, CookieSameSite, Cot, DefaultTheme, FeaturesConfig, Layout, LimitsSection,
+    ProjectConfig, SettingsLocation, UiSection, UploadConfig,
 };
 
 /// Name of the config file inside the data directory.

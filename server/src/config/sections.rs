@@ -193,6 +193,55 @@ pub struct UiSection {
     /// "composer" puts their button in the composer and opens a dialog,
     /// "sidebar" puts it in the header and opens a panel at the side.
     pub chat_settings_location: SettingsLocation,
+    /// The theme until the user picks one with the header's toggle:
+    /// "system" follows the device, "light" or "dark" fixes it.
+    pub default_theme: DefaultTheme,
+    /// "wide" lets the chat use the whole width of the window; "default"
+    /// keeps it to a readable column.
+    pub layout: Layout,
+    /// The logo's URL (a path under public/ or an https:// URL), for both
+    /// themes; without it, public/logo_light.* and public/logo_dark.* are
+    /// used when present, else the app's initial.
+    #[schemars(example = "/logo.svg")]
+    pub logo: Option<String>,
+    /// The favicon's URL; without it, public/favicon.* (svg, png or ico).
+    #[schemars(example = "/favicon.png")]
+    pub favicon: Option<String>,
+    /// A stylesheet of the app's own, loaded after Loquat's (a path under
+    /// public/ or an https:// URL).
+    #[schemars(example = "/custom.css")]
+    pub custom_css: Option<String>,
+    /// A script of the app's own, loaded by every page (a path under
+    /// public/ or an https:// URL).
+    #[schemars(example = "/custom.js")]
+    pub custom_js: Option<String>,
+    /// Attributes of the custom_js script tag: ["defer"], ["async"],
+    /// ["type=module"].
+    pub custom_js_attributes: Vec<String>,
+}
+
+/// `[UI] default_theme`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DefaultTheme {
+    /// Follow the device's setting.
+    #[default]
+    System,
+    /// Light until the user picks dark.
+    Light,
+    /// Dark until the user picks light.
+    Dark,
+}
+
+/// `[UI] layout`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    /// A readable column in the middle.
+    #[default]
+    Default,
+    /// The whole width of the window.
+    Wide,
 }
 
 impl Default for UiSection {
@@ -204,6 +253,13 @@ impl Default for UiSection {
             default_collapse_content: true,
             reactions: vec!["favorite".to_string()],
             chat_settings_location: SettingsLocation::Composer,
+            default_theme: DefaultTheme::System,
+            layout: Layout::Default,
+            logo: None,
+            favicon: None,
+            custom_css: None,
+            custom_js: None,
+            custom_js_attributes: Vec::new(),
         }
     }
 }

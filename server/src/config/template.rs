@@ -72,7 +72,10 @@ fn section_markdown(out: &mut String, section: &Section) {
     for key in &section.keys {
         let default = match &key.default {
             Some(value) => format!("`{value}`"),
-            None => "the app's".to_string(),
+            // Unset: `[limits]` keeps the app's own value; elsewhere the
+            // key is simply not used.
+            None if section.name() == "limits" => "the app's".to_string(),
+            None => "unset".to_string(),
         };
         let _ = writeln!(
             out,

@@ -106,7 +106,7 @@ pub(crate) fn leptos_options() -> LeptosOptions {
     options
 }
 
-pub(crate) fn ui_config(runtime: &Runtime) -> UiConfig {
+pub(crate) fn ui_config(runtime: &Runtime, branding: &loquat_app::branding::Branding) -> UiConfig {
     let config = &runtime.config;
     UiConfig {
         name: config.ui.name.clone(),
@@ -135,6 +135,7 @@ pub(crate) fn ui_config(runtime: &Runtime) -> UiConfig {
         starters: Vec::new(),
         profiles: Vec::new(),
         profile: None,
+        branding: branding.clone(),
     }
 }
 
@@ -217,18 +218,21 @@ pub(crate) fn router(
     auth: Option<Arc<Auth>>,
 ) -> Router {
     let leptos = leptos_options();
-    let ui = ui_config(&runtime);
+    let ui = ui_config(&runtime, site.branding());
+    let head = site.head().clone();
     let routes = generate_route_list(App);
     let history: HistoryService = Arc::new(RuntimeHistory(runtime.clone()));
     let assets = site.assets();
     let live_reload = std::env::var_os("LEPTOS_WATCH").is_some();
-    let page_policy = PagePolicy::new(&runtime.config.project.frame_ancestors, live_reload);
+    let page_policy =
+        PagePolicy::new(&runtime.config.project.frame_ancestors, live_reload).allowing(site.head());
     let pages = page_policy.clone();
     let context: ContextFn = Arc::new(move || {
         provide_context(ui_for_request(&ui));
         provide_context(history.clone());
         provide_context(assets.clone());
         provide_context(pages.clone());
+        provide_context(head.clone());
     });
     let bodies = runtime.limits.bodies;
     let state = AppState {

@@ -526,7 +526,8 @@ impl Loquat {
             .files
             .unwrap_or_else(|| Arc::new(LocalFileStorage::new(options.data_dir.join(FILES_DIR))));
         let runtime = Runtime::new(self.hooks, Arc::new(config), limits, persistence, files);
-        let site = Site::new(Bundle::from_env()?, options.public_dir.clone());
+        let site = Site::new(Bundle::from_env()?, options.public_dir.clone())
+            .with_look(&runtime.config.ui)?;
         let addr = format!("{}:{}", options.host, options.port);
         let listener = tokio::net::TcpListener::bind(&addr)
             .await

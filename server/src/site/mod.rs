@@ -9,12 +9,15 @@
 //! app's custom elements (`public/elements/<name>.js`) and branding files
 //! sit next to the bundle and can replace its files (e.g. `favicon.svg`).
 
+pub(crate) mod branding;
 #[cfg(feature = "embedded-site")]
 mod embedded;
 #[cfg(feature = "embedded-site")]
 mod response;
 
 use std::path::{Path, PathBuf};
+
+use loquat_app::branding::{Branding, PageHead};
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, Uri};
@@ -84,11 +87,41 @@ impl Bundle {
 pub(crate) struct Site {
     bundle: Bundle,
     public_dir: PathBuf,
+    /// The app's look (Loquat's own until [`Site::with_look`]).
+    branding: Branding,
+    head: PageHead,
 }
 
 impl Site {
     pub(crate) fn new(bundle: Bundle, public_dir: PathBuf) -> Self {
-        Site { bundle, public_dir }
+        Site {
+            bundle,
+            public_dir,
+            branding: Branding::default(),
+            head: PageHead {
+                favicon: "/favicon.svg".into(),
+                ..Default::default()
+            },
+        }
+    }
+
+    /// Reads the app's look from its public directory and `[UI]`.
+    pub(crate) fn with_look(
+        mut self,
+        ui: &crate::config::UiSection,
+    ) -> Result<Self, branding::BrandingError> {
+        let (branding, head) = branding::load(ui, &self.public_dir)?;
+        self.branding = branding;
+        self.head = head;
+        Ok(self)
+    }
+
+    pub(crate) fn branding(&self) -> &Branding {
+        &self.branding
+    }
+
+    pub(crate) fn head(&self) -> &PageHead {
+        &self.head
     }
 
     /// The URLs the page loads the bundle from.

@@ -62,7 +62,10 @@ pub fn MessageView(model: StepModel) -> impl IntoView {
             data-streaming=streaming
             data-step-id=step.id.clone()
         >
-            <div class="avatar" style=avatar_style aria-hidden="true">{initial}</div>
+            {match expect_context::<UiConfig>().branding.avatar_of(&author) {
+                Some(src) => view! { <img class="avatar avatar-image" src=src.to_string() alt="" data-testid="avatar"/> }.into_any(),
+                None => view! { <div class="avatar" style=avatar_style data-testid="avatar" aria-hidden="true">{initial}</div> }.into_any(),
+            }}
             <div class="message-body">
                 <header class="message-meta">
                     <span class="author">{author.clone()}</span>

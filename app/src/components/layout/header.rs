@@ -18,7 +18,9 @@ pub fn Header() -> impl IntoView {
         <header class="header">
             <div class="brand">
                 <SidebarToggle/>
-                <span class="brand-mark" aria-hidden="true">{initial}</span>
+                {logo(&ui.branding).unwrap_or_else(|| {
+                    view! { <span class="brand-mark" aria-hidden="true">{initial}</span> }.into_any()
+                })}
                 <span class="brand-name" data-testid="app-name">{ui.name.clone()}</span>
                 {(!ui.profiles.is_empty()).then(|| view! { <ProfilePicker/> })}
             </div>
@@ -42,5 +44,23 @@ pub fn Header() -> impl IntoView {
                 {ui.user.clone().map(|user| view! { <UserMenu user/> })}
             </div>
         </header>
+    }
+}
+
+/// The app's logo: one image, or one per theme when both are given.
+fn logo(branding: &crate::branding::Branding) -> Option<AnyView> {
+    let image = |src: String, class: &'static str| {
+        view! { <img class=class src=src alt="" height="30" data-testid="logo"/> }
+    };
+    match (branding.logo_light.clone(), branding.logo_dark.clone()) {
+        (Some(light), Some(dark)) if light != dark => Some(
+            view! {
+                {image(light, "brand-logo logo-light")}
+                {image(dark, "brand-logo logo-dark")}
+            }
+            .into_any(),
+        ),
+        (Some(one), _) | (None, Some(one)) => Some(image(one, "brand-logo").into_any()),
+        (None, None) => None,
     }
 }

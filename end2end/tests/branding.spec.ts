@@ -1,0 +1,79 @@
+/**
+ * The app's own look, read at run time from its public/ directory and
+ * `[UI]` (no rebuild): theme.json's variables for light and dark, a
+ * custom stylesheet, the logo, the favicon, an author's avatar, the wide
+ * layout and the default theme — all allowed by the page's CSP (a
+ * violation fails the test).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test, expect, assistantMessages, sendMessage, waitReady } from './support/fixtures';
+import { LoquatServer } from './support/server';
+
+/** A small but real PNG (1×1 pixel). */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==',
+  'base64',
+);
+const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="30" height="30"><circle cx="15" cy="15" r="14" fill="teal"/></svg>';
+
+let server: LoquatServer;
+let appDir: string;
+
+test.beforeAll(async () => {
+  appDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loquat-e2e-look-'));
+  const publicDir = path.join(appDir, 'public');
+  fs.mkdirSync(path.join(publicDir, 'avatars'), { recursive: true });
+  fs.writeFileSync(
+    path.join(publicDir, 'theme.json'),
+    JSON.stringify({
+      variables: {
+        light: { '--accent': 'rgb(10, 120, 90)' },
+        dark: { '--accent': 'rgb(200, 50, 50)' },
+      },
+    }),
+  );
+  fs.writeFileSync(path.join(publicDir, 'custom.css'), '.brand-name{letter-spacing:3px}');
+  fs.writeFileSync(path.join(publicDir, 'logo_light.svg'), SVG);
+  fs.writeFileSync(path.join(publicDir, 'favicon.png'), PNG);
+  fs.writeFileSync(path.join(publicDir, 'avatars', 'loquat.svg'), SVG);
+  const dataDir = path.join(appDir, 'data');
+  fs.mkdirSync(dataDir);
+  fs.writeFileSync(
+    path.join(dataDir, 'config.toml'),
+    '[UI]\ncustom_css = "/custom.css"\ndefault_theme = "dark"\nlayout = "wide"\n',
+  );
+  server = await LoquatServer.start({ cwd: appDir, dataDir });
+});
+
+test.afterAll(async () => {
+  await server.dispose();
+  fs.rmSync(appDir, { recursive: true, force: true });
+});
+
+test("the app's theme, stylesheet, logo, favicon, avatars and layout", async ({ page }) => {
+  await page.goto(server.url);
+  await waitReady(page);
+  const accent = () =>
+    page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--accent').trim());
+  // Dark by default, with the theme's dark accent; the toggle gives light.
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  expect(await accent()).toBe('rgb(200, 50, 50)');
+  await page.getByTestId('theme-toggle').click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  expect(await accent()).toBe('rgb(10, 120, 90)');
+
+  await expect(page.getByTestId('app-name')).toHaveCSS('letter-spacing', '3px');
+  await expect(page.getByTestId('logo')).toHaveAttribute('src', '/logo_light.svg');
+  await expect(page.getByTestId('logo')).toBeVisible();
+  await expect(page.locator('.brand-mark')).toHaveCount(0);
+  await expect(page.locator('link[rel="icon"]')).toHaveAttribute('href', '/favicon.png');
+  expect((await page.request.get(`${server.url}/favicon.png`)).status()).toBe(200);
+  await expect(page.locator('.app')).toHaveClass(/layout-wide/);
+  await expect(page.locator('.feed-inner')).toHaveCSS('max-width', 'none');
+
+  await sendMessage(page, '/help');
+  const avatar = assistantMessages(page).last().getByTestId('avatar');
+  await expect(avatar).toHaveAttribute('src', '/avatars/loquat.svg');
+});
