@@ -109,6 +109,7 @@ pub fn App() -> impl IntoView {
     let ui = ui_config::current();
     let title = ui.name.clone();
     let wide = ui.branding.wide;
+    let interface = ui.interface.clone();
     provide_context(ui);
     let store = ChatStore::new();
     provide_context(store);
@@ -143,7 +144,8 @@ pub fn App() -> impl IntoView {
     view! {
         <Title text=title/>
         <Provider value=SidebarOpen::new()>
-            <div class="app" class:layout-wide=wide>
+            <div class="app" class:layout-wide=wide class:no-avatars=!interface.avatars
+                class:no-authors=!interface.authors class:no-timestamps=!interface.timestamps>
                 <HistorySidebar/>
                 <div class="app-main">
                     <Header/>

@@ -2,8 +2,9 @@
  * The app's own look, read at run time from its public/ directory and
  * `[UI]` (no rebuild): theme.json's variables for light and dark, a
  * custom stylesheet, the logo, the favicon, an author's avatar, the wide
- * layout and the default theme — all allowed by the page's CSP (a
- * violation fails the test).
+ * layout, the default theme and the interface options (placeholder,
+ * conversation buttons, timestamps, open steps) — all allowed by the
+ * page's CSP (a violation fails the test).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -42,7 +43,17 @@ test.beforeAll(async () => {
   fs.mkdirSync(dataDir);
   fs.writeFileSync(
     path.join(dataDir, 'config.toml'),
-    '[UI]\ncustom_css = "/custom.css"\ndefault_theme = "dark"\nlayout = "wide"\n',
+    [
+      '[UI]',
+      'custom_css = "/custom.css"',
+      'default_theme = "dark"',
+      'layout = "wide"',
+      'composer_placeholder = "Ask the loquat…"',
+      'conversation_buttons = ["clear"]',
+      'show_timestamps = false',
+      'default_expand_messages = true',
+      '',
+    ].join('\n'),
   );
   server = await LoquatServer.start({ cwd: appDir, dataDir });
 });
@@ -73,7 +84,14 @@ test("the app's theme, stylesheet, logo, favicon, avatars and layout", async ({ 
   await expect(page.locator('.app')).toHaveClass(/layout-wide/);
   await expect(page.locator('.feed-inner')).toHaveCSS('max-width', 'none');
 
-  await sendMessage(page, '/help');
-  const avatar = assistantMessages(page).last().getByTestId('avatar');
-  await expect(avatar).toHaveAttribute('src', '/avatars/loquat.svg');
+  await expect(page.getByTestId('composer-input')).toHaveAttribute('placeholder', 'Ask the loquat…');
+  await sendMessage(page, 'hello');
+  const reply = assistantMessages(page).last();
+  await expect(reply.getByTestId('avatar')).toHaveAttribute('src', '/avatars/loquat.svg');
+  // Steps start open; times are hidden; only the clear button shows.
+  await expect(reply.locator('[data-testid="step"][data-step-name="Plan"] .step-body').first()).toBeVisible();
+  await expect(reply.locator('.message-meta time')).toBeHidden();
+  await expect(page.getByTestId('clear')).toBeVisible();
+  await expect(page.getByTestId('rerun')).toHaveCount(0);
+  await expect(page.getByTestId('undo')).toHaveCount(0);
 });

@@ -27,8 +27,8 @@ pub use form::{
 };
 pub use profile::{pick_profile, ChatProfile, ProfileOverrides};
 pub use server_event::{
-    Envelope, ErrorCode, RunOutcome, ServerEvent, SidePanel, SignedInUser, UiConfig,
-    DEFAULT_MAX_FRAME_BYTES,
+    ConversationButton, Envelope, ErrorCode, Interface, RunOutcome, ServerEvent, SidePanel,
+    SignedInUser, UiConfig, DEFAULT_MAX_FRAME_BYTES,
 };
 pub use settings::{ChatSettings, SettingsLocation, SettingsTab};
 pub use starter::{command_id_ok, matching_commands, Command, Starter, MAX_COMMAND_CHARS};

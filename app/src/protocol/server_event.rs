@@ -128,6 +128,56 @@ pub struct UiConfig {
     /// The app's logo, avatars and layout.
     #[serde(default)]
     pub branding: crate::branding::Branding,
+    /// How the feed and the composer look (`[UI]`).
+    #[serde(default)]
+    pub interface: Interface,
+}
+
+/// How the feed and the composer look: which parts of a message show,
+/// which conversation buttons, the composer's placeholder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Interface {
+    pub expand_steps: bool,
+    pub placeholder: String,
+    pub buttons: Vec<ConversationButton>,
+    pub avatars: bool,
+    pub authors: bool,
+    pub timestamps: bool,
+}
+
+impl Default for Interface {
+    fn default() -> Self {
+        Interface {
+            expand_steps: false,
+            placeholder: "Message…".into(),
+            buttons: ConversationButton::ALL.to_vec(),
+            avatars: true,
+            authors: true,
+            timestamps: true,
+        }
+    }
+}
+
+/// A conversation button of the composer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationButton {
+    /// Answer the last message again.
+    Rerun,
+    /// Take the last message and its answer back.
+    Undo,
+    /// Remove every message.
+    Clear,
+}
+
+impl ConversationButton {
+    pub const ALL: [ConversationButton; 3] = [
+        ConversationButton::Rerun,
+        ConversationButton::Undo,
+        ConversationButton::Clear,
+    ];
 }
 
 /// The signed-in user as the page shows them (nothing of their metadata

@@ -218,7 +218,24 @@ pub struct UiSection {
     /// Attributes of the custom_js script tag: ["defer"], ["async"],
     /// ["type=module"].
     pub custom_js_attributes: Vec<String>,
+    /// Open intermediate steps by default (else they start collapsed and
+    /// open while they run).
+    pub default_expand_messages: bool,
+    /// The composer's placeholder text.
+    pub composer_placeholder: String,
+    /// Which conversation buttons the composer shows: any of "rerun",
+    /// "undo" and "clear" (send and stop always show).
+    pub conversation_buttons: Vec<ConversationButton>,
+    /// Show each message's avatar.
+    pub show_avatars: bool,
+    /// Show each message's author.
+    pub show_authors: bool,
+    /// Show each message's time.
+    pub show_timestamps: bool,
 }
+
+/// A conversation button of the composer (`[UI] conversation_buttons`).
+pub use loquat_app::protocol::ConversationButton;
 
 /// `[UI] default_theme`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -260,6 +277,12 @@ impl Default for UiSection {
             custom_css: None,
             custom_js: None,
             custom_js_attributes: Vec::new(),
+            default_expand_messages: false,
+            composer_placeholder: "Message…".to_string(),
+            conversation_buttons: ConversationButton::ALL.to_vec(),
+            show_avatars: true,
+            show_authors: true,
+            show_timestamps: true,
         }
     }
 }

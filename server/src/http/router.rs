@@ -136,6 +136,14 @@ pub(crate) fn ui_config(runtime: &Runtime, branding: &loquat_app::branding::Bran
         profiles: Vec::new(),
         profile: None,
         branding: branding.clone(),
+        interface: loquat_app::protocol::Interface {
+            expand_steps: config.ui.default_expand_messages,
+            placeholder: config.ui.composer_placeholder.clone(),
+            buttons: config.ui.conversation_buttons.clone(),
+            avatars: config.ui.show_avatars,
+            authors: config.ui.show_authors,
+            timestamps: config.ui.show_timestamps,
+        },
     }
 }
 

@@ -28,7 +28,9 @@ pub fn Composer() -> impl IntoView {
     let input = NodeRef::<Textarea>::new();
     let picker = NodeRef::<leptos::html::Input>::new();
     let files = expect_context::<ComposerFiles>().0;
-    let uploads = expect_context::<UiConfig>().uploads;
+    let ui = expect_context::<UiConfig>();
+    let uploads = ui.uploads;
+    let placeholder = ui.interface.placeholder;
     let can_attach = uploads.is_some();
     let accept = uploads.map(|r| r.accept.join(",")).unwrap_or_default();
     let connected = move || store.connection.get() == ConnectionState::Connected;
@@ -209,7 +211,7 @@ pub fn Composer() -> impl IntoView {
                     node_ref=input
                     data-testid="composer-input"
                     rows="1"
-                    placeholder=move || if answering() { "Your answer…" } else { "Message…" }
+                    placeholder=move || if answering() { "Your answer…".to_string() } else { placeholder.clone() }
                     aria-label="Message"
                     prop:value=move || text.get()
                     on:input=move |ev| {

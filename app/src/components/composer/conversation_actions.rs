@@ -2,10 +2,11 @@ use leptos::prelude::*;
 
 use crate::client::{self, ChatStore, ConnectionState};
 use crate::components::icons::{CLEAR, RERUN, UNDO};
-use crate::protocol::ClientEvent;
+use crate::protocol::{ClientEvent, ConversationButton, UiConfig};
 
-/// Rerun, undo and clear (as in Panel's ChatInterface), shown once the
-/// conversation has messages. Each stops an active run first.
+/// Rerun, undo and clear (as in Panel's ChatInterface; `[UI]
+/// conversation_buttons` picks which), shown once the conversation has
+/// messages. Each stops an active run first.
 #[component]
 pub fn ConversationActions() -> impl IntoView {
     let store = expect_context::<ChatStore>();
@@ -31,13 +32,18 @@ pub fn ConversationActions() -> impl IntoView {
             </button>
         }
     };
+    let shown = expect_context::<UiConfig>().interface.buttons;
+    let buttons = shown
+        .into_iter()
+        .map(|b| match b {
+            ConversationButton::Rerun => button("rerun", "Rerun", RERUN, ClientEvent::Rerun),
+            ConversationButton::Undo => button("undo", "Undo", UNDO, ClientEvent::Undo),
+            ConversationButton::Clear => button("clear", "Clear", CLEAR, ClientEvent::Clear),
+        })
+        .collect_view();
     view! {
         <Show when=visible>
-            <div class="conversation-actions">
-                {button("rerun", "Rerun", RERUN, ClientEvent::Rerun)}
-                {button("undo", "Undo", UNDO, ClientEvent::Undo)}
-                {button("clear", "Clear", CLEAR, ClientEvent::Clear)}
-            </div>
+            <div class="conversation-actions">{buttons.clone()}</div>
         </Show>
     }
 }

@@ -12,7 +12,11 @@ use crate::markdown;
 pub fn StepView(model: StepModel) -> impl IntoView {
     let step = model.step.get_untracked();
     let step_type = step.step_type;
-    let open = RwSignal::new(false);
+    let open = RwSignal::new(
+        expect_context::<crate::protocol::UiConfig>()
+            .interface
+            .expand_steps,
+    );
     let auto_opened = StoredValue::new(false);
     Effect::new(move |_| {
         let has_children = model.children.with(|c| !c.is_empty());
