@@ -89,7 +89,8 @@ test("the app's theme, stylesheet, logo, favicon, avatars and layout", async ({ 
   const reply = assistantMessages(page).last();
   await expect(reply.getByTestId('avatar')).toHaveAttribute('src', '/avatars/loquat.svg');
   // Steps start open; times are hidden; only the clear button shows.
-  await expect(reply.locator('[data-testid="step"][data-step-name="Plan"] .step-body').first()).toBeVisible();
+  const plan = page.locator('[data-testid="step"][data-step-name="Plan"]');
+  await expect(plan.getByTestId('step-toggle').first()).toHaveAttribute('aria-expanded', 'true');
   await expect(reply.locator('.message-meta time')).toBeHidden();
   await expect(page.getByTestId('clear')).toBeVisible();
   await expect(page.getByTestId('rerun')).toHaveCount(0);
