@@ -36,6 +36,7 @@ test.beforeAll(async () => {
     }),
   );
   fs.writeFileSync(path.join(publicDir, 'custom.css'), '.brand-name{letter-spacing:3px}');
+  fs.writeFileSync(path.join(publicDir, 'custom.js'), "document.documentElement.dataset.custom = 'ran';");
   fs.writeFileSync(path.join(publicDir, 'logo_light.svg'), SVG);
   fs.writeFileSync(path.join(publicDir, 'favicon.png'), PNG);
   fs.writeFileSync(path.join(publicDir, 'avatars', 'loquat.svg'), SVG);
@@ -46,6 +47,8 @@ test.beforeAll(async () => {
     [
       '[UI]',
       'custom_css = "/custom.css"',
+      'custom_js = "/custom.js"',
+      'custom_js_attributes = ["defer"]',
       'default_theme = "dark"',
       'layout = "wide"',
       'composer_placeholder = "Ask the loquat…"',
@@ -76,6 +79,8 @@ test("the app's theme, stylesheet, logo, favicon, avatars and layout", async ({ 
   expect(await accent()).toBe('rgb(10, 120, 90)');
 
   await expect(page.getByTestId('app-name')).toHaveCSS('letter-spacing', '3px');
+  await expect(page.locator('html')).toHaveAttribute('data-custom', 'ran');
+  await expect(page.locator('script[src="/custom.js"]')).toHaveAttribute('defer', '');
   await expect(page.getByTestId('logo')).toHaveAttribute('src', '/logo_light.svg');
   await expect(page.getByTestId('logo')).toBeVisible();
   await expect(page.locator('.brand-mark')).toHaveCount(0);
