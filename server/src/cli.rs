@@ -21,6 +21,10 @@ pub enum Command {
     Run(ServeOptions),
     /// Write a new app crate (Cargo.toml, src/main.rs, README.md) into DIR.
     New(NewOptions),
+    /// Write the files that make an app look its own into DIR (default:
+    /// here): .loquat/config.toml, public/theme.json, public/README.md;
+    /// files that exist are kept.
+    Init(crate::starter::InitOptions),
     /// Manage the built-in password users ([auth] password_users).
     #[command(subcommand)]
     Users(UsersCommand),

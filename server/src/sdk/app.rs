@@ -452,6 +452,7 @@ impl Loquat {
         let options = match Cli::command() {
             Command::Run(options) => options,
             Command::New(options) => return new_app(&options),
+            Command::Init(options) => return init_app(&options),
             Command::CreateSecret => {
                 println!("{}", crate::auth::create_secret());
                 return Ok(());
@@ -605,6 +606,18 @@ impl Server {
 }
 
 /// `new <DIR>`: writes the app crate and says what to do next.
+fn init_app(options: &crate::starter::InitOptions) -> Result<(), ServeError> {
+    let done = crate::starter::init(options)?;
+    for path in &done.written {
+        println!("wrote {}", path.display());
+    }
+    for path in &done.kept {
+        println!("kept  {} (it exists)", path.display());
+    }
+    println!("\nEdit them and restart the server: nothing needs a rebuild (see docs/look.md and docs/config.md).");
+    Ok(())
+}
+
 fn new_app(options: &crate::starter::NewOptions) -> Result<(), ServeError> {
     let created = crate::starter::create(options)?;
     println!(

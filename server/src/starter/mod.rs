@@ -6,6 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
+mod init;
+
+pub use init::{init, InitOptions, Initialized};
+
 /// Where `loquat` was when this binary was compiled.
 const BUILT_FROM: &str = env!("CARGO_MANIFEST_DIR");
 
