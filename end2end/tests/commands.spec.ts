@@ -42,7 +42,8 @@ test('clicking a starter sends its message; a filling starter only fills the com
 test('a starter clicked before the app is ready is sent once it is', async ({ page }) => {
   let release!: () => void;
   const arrived = new Promise<void>((resolve) => (release = resolve));
-  await page.route('**/*.wasm', async (route) => {
+  // The bundle's URL has a version query (`loquat.wasm?v=…`).
+  await page.route((url) => url.pathname.endsWith('.wasm'), async (route) => {
     await arrived;
     await route.continue();
   });

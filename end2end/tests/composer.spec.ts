@@ -28,7 +28,8 @@ async function openOnSlowLink(page: Page): Promise<() => Promise<void>> {
   await cdp.send('Network.emulateNetworkConditions', SLOW_LINK);
   let release!: () => void;
   const arrived = new Promise<void>((resolve) => (release = resolve));
-  await page.route('**/*.wasm', async (route) => {
+  // The bundle's URL has a version query (`loquat.wasm?v=…`).
+  await page.route((url) => url.pathname.endsWith('.wasm'), async (route) => {
     await arrived;
     await route.continue();
   });

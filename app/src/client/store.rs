@@ -83,6 +83,9 @@ pub struct ChatStore {
     pub settings: RwSignal<Option<ChatSettings>>,
     /// The commands the user can pick.
     pub commands: RwSignal<Vec<Command>>,
+    /// The thread has a message of the user's (the starters show until
+    /// it does, even under the app's greeting).
+    pub has_user_message: RwSignal<bool>,
 }
 
 /// What applying a frame asks of the connection.
@@ -122,6 +125,7 @@ impl ChatStore {
             ask: RwSignal::new(None),
             settings: RwSignal::new(None),
             commands: RwSignal::new(Vec::new()),
+            has_user_message: RwSignal::new(false),
         }
     }
 
@@ -138,6 +142,7 @@ impl ChatStore {
         self.ask.set(None);
         self.settings.set(None);
         self.commands.set(Vec::new());
+        self.has_user_message.set(false);
         self.running.set(false);
         self.thinking.set(false);
         self.applied.set_value(0);
@@ -190,6 +195,7 @@ impl ChatStore {
                 self.ask.set(ask);
                 self.settings.set(settings);
                 self.commands.set(commands);
+                self.has_user_message.set(false);
                 self.steps.update_value(|m| m.clear());
                 self.clear_elements();
                 let mut roots = Vec::new();
@@ -242,7 +248,23 @@ impl ChatStore {
                     model.step.set(step);
                 }
             }
-            ServerEvent::StepRemoved { id } => self.remove(&id),
+            ServerEvent::StepRemoved { id } => {
+                self.remove(&id);
+                // Undo and clear can take the user's messages away (rare:
+                // a scan of the top level is fine).
+                let any = self.roots.with_untracked(|roots| {
+                    roots.iter().any(|id| {
+                        self.get(id).is_some_and(|m| {
+                            m.step.with_untracked(|s| {
+                                s.step_type == crate::protocol::StepType::UserMessage
+                            })
+                        })
+                    })
+                });
+                if any != self.has_user_message.get_untracked() {
+                    self.has_user_message.set(any);
+                }
+            }
             ServerEvent::ElementSet { element } => {
                 self.last_progress.set_value(now);
                 self.set_element(element);
@@ -345,6 +367,12 @@ impl ChatStore {
     /// Adds a step; returns its id when it is a root (no known parent).
     fn insert(&self, step: Step) -> Option<String> {
         let id = step.id.clone();
+        if step.parent_id.is_none()
+            && step.step_type == crate::protocol::StepType::UserMessage
+            && !self.has_user_message.get_untracked()
+        {
+            self.has_user_message.set(true);
+        }
         let parent = step.parent_id.clone().and_then(|p| self.get(&p));
         let model = StepModel::new(step);
         self.steps.update_value(|m| {

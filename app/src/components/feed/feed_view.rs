@@ -1,7 +1,7 @@
 use leptos::html::Div;
 use leptos::prelude::*;
 
-use super::{StepNode, Thinking, Welcome};
+use super::{Starters, StepNode, Thinking, Welcome};
 use crate::client::ChatStore;
 
 /// Distance from the bottom (px) within which the feed keeps following new
@@ -121,6 +121,7 @@ pub fn Feed() -> impl IntoView {
                 <For each=visible key=|id| id.clone() let:id>
                     <StepNode id/>
                 </For>
+                <Starters/>
                 <Show when=move || store.thinking.get()>
                     <Thinking/>
                 </Show>

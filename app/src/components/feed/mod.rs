@@ -22,4 +22,4 @@ pub use step_children::StepChildren;
 pub use step_node::StepNode;
 pub use step_view::StepView;
 pub use thinking::Thinking;
-pub use welcome::Welcome;
+pub use welcome::{Starters, Welcome};

@@ -17,6 +17,18 @@ pub fn SettingsControl(place: SettingsLocation) -> impl IntoView {
     let store = expect_context::<ChatStore>();
     let here = expect_context::<UiConfig>().settings_location == place;
     let open = RwSignal::new(false);
+    let dialog = NodeRef::<leptos::html::Form>::new();
+    // The dialog takes the focus when it opens, so Escape (and Tab) work
+    // in it at once.
+    Effect::new(move |_| {
+        if open.get() {
+            request_animation_frame(move || {
+                if let Some(form) = dialog.get_untracked() {
+                    let _ = form.focus();
+                }
+            });
+        }
+    });
     let declared = move || here && store.settings.with(Option::is_some);
     // What the user is editing: the values when the panel opened.
     let draft = RwSignal::new(Map::<String, Value>::new());
@@ -91,6 +103,7 @@ pub fn SettingsControl(place: SettingsLocation) -> impl IntoView {
         view! {
             <div class="settings-backdrop" on:click=move |_| open.set(false)></div>
             <form class=class role="dialog" aria-label="Chat settings" data-testid="settings-panel"
+                node_ref=dialog tabindex="-1"
                 on:submit=save
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                     if ev.key() == "Escape" {
