@@ -78,6 +78,8 @@ pub struct PageHead {
     /// `[UI] default_theme`: "light" or "dark" until the user picks one
     /// (none: follow the system).
     pub default_theme: Option<String>,
+    /// `[UI] login_page_image`: shown beside the sign-in form.
+    pub login_image: Option<String>,
 }
 
 /// A script of the app's own.

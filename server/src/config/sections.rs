@@ -218,6 +218,10 @@ pub struct UiSection {
     /// Attributes of the custom_js script tag: ["defer"], ["async"],
     /// ["type=module"].
     pub custom_js_attributes: Vec<String>,
+    /// An image shown beside the sign-in form (a path under public/ or an
+    /// https:// URL).
+    #[schemars(example = "/login.jpg")]
+    pub login_page_image: Option<String>,
     /// Open intermediate steps by default (else they start collapsed and
     /// open while they run).
     pub default_expand_messages: bool,
@@ -277,6 +281,7 @@ impl Default for UiSection {
             custom_css: None,
             custom_js: None,
             custom_js_attributes: Vec::new(),
+            login_page_image: None,
             default_expand_messages: false,
             composer_placeholder: "Message…".to_string(),
             conversation_buttons: ConversationButton::ALL.to_vec(),

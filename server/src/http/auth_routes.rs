@@ -121,6 +121,9 @@ pub(crate) async fn login_page(
     let page = LoginPage {
         app_name: state.runtime.config.ui.name.clone(),
         css_href: state.site.assets().css,
+        look: state.site.head().clone(),
+        logo: state.site.branding().logo_light.clone(),
+        image: state.site.head().login_image.clone(),
         password: auth.parts.password.is_some(),
         header: auth.parts.header.is_some(),
         providers: auth

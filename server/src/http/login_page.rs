@@ -6,7 +6,9 @@
 
 use leptos::prelude::*;
 
-use super::standalone_page::standalone_page;
+use loquat_app::branding::PageHead;
+
+use super::standalone_page::{standalone_page, Frame};
 
 /// An OAuth provider's button.
 #[derive(Clone, Debug)]
@@ -27,6 +29,12 @@ pub(crate) struct LoginPage {
     pub(crate) status: Option<String>,
     /// A local path to return to after signing in.
     pub(crate) next: String,
+    /// The app's look (theme, stylesheets, favicon).
+    pub(crate) look: PageHead,
+    /// The app's logo, instead of its initial.
+    pub(crate) logo: Option<String>,
+    /// `[UI] login_page_image`: shown beside the form.
+    pub(crate) image: Option<String>,
 }
 
 /// The text shown for a status code; `None` for codes it does not know.
@@ -59,8 +67,12 @@ impl LoginPage {
             providers,
             status,
             next,
+            look,
+            logo,
+            image,
         } = self;
         let initial = app_name.chars().next().unwrap_or('L').to_string();
+        let with_image = image.is_some();
         let title = format!("Sign in · {app_name}");
         let notice = status.as_deref().and_then(message).map(|(text, is_error)| {
             if is_error {
@@ -116,10 +128,14 @@ impl LoginPage {
             }
         });
         let body = view! {
-            <main class="login-page">
+            <main class="login-page" class:with-image=with_image>
+                {image.map(|src| view! { <img class="login-image" src=src alt="" data-testid="login-image"/> })}
                 <section class="login" data-testid="login-page">
                     <div class="login-brand">
-                        <span class="brand-mark" aria-hidden="true">{initial}</span>
+                        {match logo {
+                            Some(src) => view! { <img class="brand-logo" src=src alt="" height="30" data-testid="logo"/> }.into_any(),
+                            None => view! { <span class="brand-mark" aria-hidden="true">{initial}</span> }.into_any(),
+                        }}
                         <h1 data-testid="login-app-name">{app_name}</h1>
                     </div>
                     {notice}
@@ -129,7 +145,11 @@ impl LoginPage {
                 </section>
             </main>
         };
-        standalone_page(title, &css_href, body)
+        let frame = Frame {
+            css_href: &css_href,
+            look: &look,
+        };
+        standalone_page(title, &frame, body)
     }
 }
 
@@ -184,5 +204,30 @@ mod tests {
             "{html}"
         );
         assert!(!html.contains("login-form"), "{html}");
+    }
+
+    #[test]
+    fn the_apps_look_logo_and_image_are_on_the_page() {
+        let html = LoginPage {
+            app_name: "Bot".into(),
+            password: true,
+            look: PageHead {
+                favicon: "/favicon.png".into(),
+                theme_css: Some(":root{--accent:#0a7;}".into()),
+                ..PageHead::default()
+            },
+            logo: Some("/logo_light.svg".into()),
+            image: Some("/login.jpg".into()),
+            ..LoginPage::default()
+        }
+        .render();
+        assert!(
+            html.contains(r#"<img src="/login.jpg" alt="" data-testid="login-image""#),
+            "{html}"
+        );
+        assert!(html.contains(r#"src="/logo_light.svg""#), "{html}");
+        assert!(html.contains(":root{--accent:#0a7;}"), "{html}");
+        assert!(html.contains(r#"href="/favicon.png""#), "{html}");
+        assert!(!html.contains("brand-mark"), "{html}");
     }
 }

@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use loquat_app::protocol::{Step, StepType};
 
 use super::router::AppState;
-use super::standalone_page::standalone_page;
+use super::standalone_page::{standalone_page, Frame};
 use super::Identify;
 use crate::data::ThreadRecord;
 
@@ -40,9 +40,13 @@ pub(crate) async fn shared_page(
 ) -> Response {
     let runtime = &state.runtime;
     let css = state.site.assets().css;
+    let frame = Frame {
+        css_href: &css,
+        look: state.site.head(),
+    };
     let name = runtime.config.ui.name.clone();
     let not_found =
-        || private((StatusCode::NOT_FOUND, Html(missing_page(&name, &css))).into_response());
+        || private((StatusCode::NOT_FOUND, Html(missing_page(&name, &frame))).into_response());
     let Some(persistence) = runtime
         .persistence
         .as_ref()
@@ -77,10 +81,16 @@ pub(crate) async fn shared_page(
         }
     }
     let allow_html = runtime.config.features.unsafe_allow_html;
-    private(Html(page(&name, &css, &thread, &steps, allow_html)).into_response())
+    private(Html(page(&name, &frame, &thread, &steps, allow_html)).into_response())
 }
 
-fn page(app: &str, css: &str, thread: &ThreadRecord, steps: &[Step], allow_html: bool) -> String {
+fn page(
+    app: &str,
+    frame: &Frame<'_>,
+    thread: &ThreadRecord,
+    steps: &[Step],
+    allow_html: bool,
+) -> String {
     let name = thread.name.clone().unwrap_or_else(|| "Conversation".into());
     let messages = steps
         .iter()
@@ -114,10 +124,10 @@ fn page(app: &str, css: &str, thread: &ThreadRecord, steps: &[Step], allow_html:
             <section class="feed shared-feed">{messages}</section>
         </main>
     };
-    standalone_page(format!("{name} · {app}"), css, body)
+    standalone_page(format!("{name} · {app}"), frame, body)
 }
 
-fn missing_page(app: &str, css: &str) -> String {
+fn missing_page(app: &str, frame: &Frame<'_>) -> String {
     let body = view! {
         <main class="login-page">
             <section class="login" data-testid="shared-not-found">
@@ -128,7 +138,7 @@ fn missing_page(app: &str, css: &str) -> String {
             </section>
         </main>
     };
-    standalone_page(format!("Not found · {app}"), css, body)
+    standalone_page(format!("Not found · {app}"), frame, body)
 }
 
 #[cfg(test)]

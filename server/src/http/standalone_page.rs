@@ -3,17 +3,36 @@
 //! engines.
 
 use leptos::prelude::*;
+use loquat_app::branding::PageHead;
 
-/// A complete HTML document: the head (title, the app's stylesheet, the
-/// favicon) and `body`.
-pub(crate) fn standalone_page(title: String, css_href: &str, body: impl RenderHtml) -> String {
+/// The stylesheet and the app's look the page's head carries.
+pub(crate) struct Frame<'a> {
+    pub(crate) css_href: &'a str,
+    pub(crate) look: &'a PageHead,
+}
+
+/// A complete HTML document: the head (title, Loquat's stylesheet, the
+/// app's theme, stylesheets and favicon) and `body`.
+pub(crate) fn standalone_page(title: String, frame: &Frame<'_>, body: impl RenderHtml) -> String {
+    let look = frame.look;
+    let theme = look
+        .theme_css
+        .clone()
+        .map(|css| view! { <style inner_html=css></style> });
+    let sheets = look
+        .stylesheets
+        .iter()
+        .map(|href| view! { <link rel="stylesheet" href=href.clone()/> })
+        .collect::<Vec<_>>();
     let head = view! {
         <meta charset="utf-8"/>
         <meta name="viewport" content="width=device-width, initial-scale=1"/>
         <meta name="robots" content="noindex"/>
         <title>{title}</title>
-        <link rel="stylesheet" href=css_href.to_string()/>
-        <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+        <link rel="stylesheet" href=frame.css_href.to_string()/>
+        {theme}
+        {sheets}
+        <link rel="icon" href=look.favicon.clone()/>
     };
     Owner::new().with(|| {
         format!(

@@ -82,6 +82,7 @@ pub(crate) fn load(
         .unwrap_or_else(|| "/favicon.svg".to_string());
     let custom_css = checked("custom_css", &ui.custom_css)?;
     let custom_js = checked("custom_js", &ui.custom_js)?;
+    let login_image = checked("login_page_image", &ui.login_page_image)?;
 
     let (avatars, default_avatar) = avatars(&public_dir.join("avatars"));
     let branding = Branding {
@@ -112,6 +113,7 @@ pub(crate) fn load(
                 .filter_map(|a| attribute(a))
                 .collect(),
         }),
+        login_image,
         default_theme: match ui.default_theme {
             DefaultTheme::System => None,
             DefaultTheme::Light => Some("light".into()),
@@ -273,6 +275,7 @@ mod tests {
             custom_js_attributes: vec!["defer".into(), "type=module".into(), "onload=x".into()],
             default_theme: DefaultTheme::Dark,
             layout: Layout::Wide,
+            login_page_image: Some("/login.jpg".into()),
             ..Default::default()
         };
         let (branding, head) = load(&ui, dir.path()).expect("look");
@@ -304,6 +307,7 @@ mod tests {
             ]
         );
         assert_eq!(head.default_theme.as_deref(), Some("dark"));
+        assert_eq!(head.login_image.as_deref(), Some("/login.jpg"));
     }
 
     #[test]
