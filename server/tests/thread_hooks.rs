@@ -90,3 +90,32 @@ async fn hooks_name_tag_and_annotate_threads_and_resume_gets_them_back() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn author_rename_names_the_users_and_the_apps_messages() {
+    let app = TestApp::start(
+        Loquat::new()
+            .author_rename(|author: String| async move {
+                match author.as_str() {
+                    "User" => "You".to_string(),
+                    "planner" => "Planning agent".to_string(),
+                    _ => author,
+                }
+            })
+            .on_message(|chat: Chat, _msg: Message| async move {
+                chat.send(Message::assistant("plan ready").author("planner"))
+                    .await?;
+                chat.send(Message::assistant("done")).await?;
+                Ok(())
+            }),
+    )
+    .await;
+    let mut client = app.client().await;
+    client.say("go").await;
+    client
+        .wait_for(|c| c.steps.iter().any(|s| s.output == "done"))
+        .await;
+    let names: Vec<&str> = client.steps.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["You", "Planning agent", "Loquat"]);
+    app.stop().await;
+}

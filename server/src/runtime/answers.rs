@@ -211,10 +211,11 @@ pub(crate) async fn post(
     metadata: serde_json::Map<String, serde_json::Value>,
 ) -> Option<Message> {
     let now = now_millis();
+    let name = session.shown_author("User".into()).await;
     let step = Step {
         id: crate::ids::new_id(),
         thread_id: session.thread_id(),
-        name: "User".into(),
+        name,
         step_type: StepType::UserMessage,
         output: content,
         metadata,

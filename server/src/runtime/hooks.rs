@@ -32,6 +32,9 @@ pub(crate) type ProfilesHook = Arc<
         + Send
         + Sync,
 >;
+/// `author_rename`: the name a message's author is shown (and kept) with.
+pub(crate) type RenameHook =
+    Arc<dyn Fn(String) -> Pin<Box<dyn Future<Output = String> + Send>> + Send + Sync>;
 /// `starters`: the suggestions on a user's empty chat (signed in or not;
 /// with the chat profile's name, once profiles exist).
 pub(crate) type StartersHook = Arc<
@@ -56,6 +59,7 @@ pub(crate) struct Hooks {
     pub(crate) on_shared_thread_view: Option<SharedViewHook>,
     pub(crate) starters: Option<StartersHook>,
     pub(crate) chat_profiles: Option<ProfilesHook>,
+    pub(crate) author_rename: Option<RenameHook>,
     /// Action callbacks by action name.
     pub(crate) actions: HashMap<String, ActionHook>,
 }
@@ -101,4 +105,12 @@ where
     Fut: Future<Output = Vec<ChatProfile>> + Send + 'static,
 {
     Arc::new(move |user| Box::pin(f(user)))
+}
+
+pub(crate) fn rename_hook<F, Fut>(f: F) -> RenameHook
+where
+    F: Fn(String) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = String> + Send + 'static,
+{
+    Arc::new(move |author| Box::pin(f(author)))
 }

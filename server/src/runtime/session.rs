@@ -506,6 +506,15 @@ impl Session {
         self.chat_profile.as_deref()
     }
 
+    /// The name `author` is shown with: the app's `author_rename`, if any,
+    /// bounded like a thread name.
+    pub(crate) async fn shown_author(&self, author: String) -> String {
+        match &self.runtime.hooks.author_rename {
+            Some(rename) => rename(author).await.chars().take(200).collect(),
+            None => author,
+        }
+    }
+
     /// The assistant's name: the profile's, else `[UI] name`.
     pub(crate) fn assistant_name(&self) -> String {
         self.chat_profile()

@@ -322,6 +322,30 @@ impl Loquat {
         self
     }
 
+    /// Renames messages' authors before they are shown and stored (the
+    /// user's messages are by "User", the assistant's by `[UI] name`): a
+    /// display name for an agent, a team's name for "User".
+    ///
+    /// ```no_run
+    /// use loquat::Loquat;
+    ///
+    /// Loquat::new().author_rename(|author: String| async move {
+    ///     match author.as_str() {
+    ///         "User" => "You".to_string(),
+    ///         "planner" => "Planning agent".to_string(),
+    ///         _ => author,
+    ///     }
+    /// });
+    /// ```
+    pub fn author_rename<F, Fut>(mut self, rename: F) -> Self
+    where
+        F: Fn(String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = String> + Send + 'static,
+    {
+        self.hooks.author_rename = Some(crate::runtime::hooks::rename_hook(rename));
+        self
+    }
+
     /// The starters shown on a user's empty chat: suggestions that send
     /// their message when clicked (or fill the composer, with
     /// [`Starter::fill`](crate::Starter::fill)), in a grid. `starters` gets

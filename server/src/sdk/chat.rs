@@ -179,6 +179,7 @@ impl Chat {
         } else {
             self.session.assistant_name()
         };
+        let author = self.session.shown_author(author).await;
         let id = crate::ids::new_id();
         let mut actions = message.actions;
         for action in &mut actions {
