@@ -25,6 +25,22 @@ pub struct Branding {
     /// `[UI] layout = "wide"`: the chat uses the whole width.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub wide: bool,
+    /// `[[UI.header_links]]`: links in the header (docs, support, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub header_links: Vec<HeaderLink>,
+}
+
+/// A link in the header (`[[UI.header_links]]`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct HeaderLink {
+    /// Its text.
+    pub name: String,
+    /// Where it goes: a path on the site or an https:// URL.
+    pub url: String,
+    /// An image shown before the text (a path or an https:// URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon: Option<String>,
 }
 
 impl Branding {

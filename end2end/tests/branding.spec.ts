@@ -55,6 +55,7 @@ test.beforeAll(async () => {
       'conversation_buttons = ["clear"]',
       'show_timestamps = false',
       'default_expand_messages = true',
+      'header_links = [{ name = "Docs", url = "https://example.com/docs" }]',
       '',
     ].join('\n'),
   );
@@ -84,6 +85,10 @@ test("the app's theme, stylesheet, logo, favicon, avatars and layout", async ({ 
   await expect(page.getByTestId('logo')).toHaveAttribute('src', '/logo_light.svg');
   await expect(page.getByTestId('logo')).toBeVisible();
   await expect(page.locator('.brand-mark')).toHaveCount(0);
+  const docs = page.getByTestId('header-link');
+  await expect(docs).toHaveText('Docs');
+  await expect(docs).toHaveAttribute('href', 'https://example.com/docs');
+  await expect(docs).toHaveAttribute('rel', 'noopener noreferrer');
   await expect(page.locator('link[rel="icon"]')).toHaveAttribute('href', '/favicon.png');
   expect((await page.request.get(`${server.url}/favicon.png`)).status()).toBe(200);
   await expect(page.locator('.app')).toHaveClass(/layout-wide/);

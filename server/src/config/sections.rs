@@ -222,6 +222,10 @@ pub struct UiSection {
     /// https:// URL).
     #[schemars(example = "/login.jpg")]
     pub login_page_image: Option<String>,
+    /// Links in the header, each with a name, a url (a path or an
+    /// https:// URL) and an optional icon:
+    /// [{ name = "Docs", url = "https://example.com/docs" }].
+    pub header_links: Vec<loquat_app::branding::HeaderLink>,
     /// Open intermediate steps by default (else they start collapsed and
     /// open while they run).
     pub default_expand_messages: bool,
@@ -282,6 +286,7 @@ impl Default for UiSection {
             custom_js: None,
             custom_js_attributes: Vec::new(),
             login_page_image: None,
+            header_links: Vec::new(),
             default_expand_messages: false,
             composer_placeholder: "Message…".to_string(),
             conversation_buttons: ConversationButton::ALL.to_vec(),

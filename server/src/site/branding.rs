@@ -84,6 +84,14 @@ pub(crate) fn load(
     let custom_js = checked("custom_js", &ui.custom_js)?;
     let login_image = checked("login_page_image", &ui.login_page_image)?;
 
+    for link in &ui.header_links {
+        url_ok(&link.url)
+            .and_then(|()| link.icon.as_deref().map_or(Ok(()), url_ok))
+            .map_err(|reason| BrandingError::Url {
+                key: "header_links",
+                reason,
+            })?;
+    }
     let (avatars, default_avatar) = avatars(&public_dir.join("avatars"));
     let branding = Branding {
         logo_light: logo
@@ -93,6 +101,7 @@ pub(crate) fn load(
         avatars,
         default_avatar,
         wide: ui.layout == Layout::Wide,
+        header_links: ui.header_links.clone(),
     };
     let mut stylesheets = Vec::new();
     let mut theme_css = None;
@@ -276,6 +285,11 @@ mod tests {
             default_theme: DefaultTheme::Dark,
             layout: Layout::Wide,
             login_page_image: Some("/login.jpg".into()),
+            header_links: vec![loquat_app::branding::HeaderLink {
+                name: "Docs".into(),
+                url: "https://example.com/docs".into(),
+                icon: None,
+            }],
             ..Default::default()
         };
         let (branding, head) = load(&ui, dir.path()).expect("look");
@@ -308,6 +322,7 @@ mod tests {
         );
         assert_eq!(head.default_theme.as_deref(), Some("dark"));
         assert_eq!(head.login_image.as_deref(), Some("/login.jpg"));
+        assert_eq!(branding.header_links[0].name, "Docs");
     }
 
     #[test]

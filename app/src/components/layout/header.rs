@@ -39,6 +39,13 @@ pub fn Header() -> impl IntoView {
                     <ThreadMenu/>
                 </Show>
                 {(!ui.user_env.is_empty()).then(|| view! { <div class="menu"><UserEnvDialog/></div> })}
+                {ui.branding.header_links.iter().cloned().map(|link| view! {
+                    <a class="btn btn-ghost header-link" data-testid="header-link" href=link.url
+                        target="_blank" rel="noopener noreferrer">
+                        {link.icon.map(|src| view! { <img class="header-link-icon" src=src alt="" width="16" height="16"/> })}
+                        <span>{link.name}</span>
+                    </a>
+                }).collect_view()}
                 <SettingsControl place=SettingsLocation::Sidebar/>
                 <ThemeToggle/>
                 {ui.user.clone().map(|user| view! { <UserMenu user/> })}
