@@ -80,26 +80,23 @@ pub(crate) async fn load_script(src: &str, module: bool) -> Result<(), String> {
         .map_err(|_| format!("{src} could not be loaded"))
 }
 
-/// Local "HH:MM" of a timestamp (UTC on the server, which never renders
-/// live messages).
-pub(crate) fn format_time(millis: u64) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(millis as f64));
-        format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let minutes = millis / 60_000;
-        format!("{:02}:{:02}", (minutes / 60) % 24, minutes % 60)
-    }
+/// A moment's calendar and clock fields.
+struct Moment {
+    year: i64,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    /// 0 = Sunday.
+    weekday: u32,
 }
 
-/// ISO-8601 UTC of a timestamp, for `<time datetime>`.
-pub(crate) fn iso_time(millis: u64) -> String {
+/// The fields of `millis` in UTC.
+fn utc(millis: u64) -> Moment {
     let secs = millis / 1000;
     let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
+    let rem = (secs % 86_400) as u32;
     // Civil-from-days (proleptic Gregorian), for dates after 1970.
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -107,14 +104,90 @@ pub(crate) fn iso_time(millis: u64) -> String {
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    Moment {
+        year: yoe + era * 400 + i64::from(month <= 2),
+        month,
+        day,
+        hour: rem / 3600,
+        minute: (rem / 60) % 60,
+        second: rem % 60,
+        // 1970-01-01 was a Thursday.
+        weekday: ((days + 4).rem_euclid(7)) as u32,
+    }
+}
+
+/// The fields of `millis` in the browser's time zone (UTC on the server,
+/// which never renders live messages).
+fn local(millis: u64) -> Moment {
+    #[cfg(feature = "hydrate")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(millis as f64));
+        Moment {
+            year: i64::from(date.get_full_year()),
+            month: date.get_month() + 1,
+            day: date.get_date(),
+            hour: date.get_hours(),
+            minute: date.get_minutes(),
+            second: date.get_seconds(),
+            weekday: date.get_day(),
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    utc(millis)
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+/// A message's time in `format` (`[UI] timestamp_format`, strftime's
+/// `%H %M %S %I %p %d %e %m %b %a %Y %y %%`; anything else is kept as is).
+pub(crate) fn format_time(millis: u64, format: &str) -> String {
+    render_time(&local(millis), format)
+}
+
+fn render_time(t: &Moment, format: &str) -> String {
+    let mut out = String::with_capacity(format.len() + 8);
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let hour12 = if t.hour % 12 == 0 { 12 } else { t.hour % 12 };
+        match chars.next() {
+            Some('H') => out.push_str(&format!("{:02}", t.hour)),
+            Some('M') => out.push_str(&format!("{:02}", t.minute)),
+            Some('S') => out.push_str(&format!("{:02}", t.second)),
+            Some('I') => out.push_str(&format!("{hour12:02}")),
+            Some('p') => out.push_str(if t.hour < 12 { "AM" } else { "PM" }),
+            Some('d') => out.push_str(&format!("{:02}", t.day)),
+            Some('e') => out.push_str(&t.day.to_string()),
+            Some('m') => out.push_str(&format!("{:02}", t.month)),
+            Some('b') => out.push_str(MONTHS[(t.month as usize + 11) % 12]),
+            Some('a') => out.push_str(DAYS[t.weekday as usize % 7]),
+            Some('Y') => out.push_str(&t.year.to_string()),
+            Some('y') => out.push_str(&format!("{:02}", t.year.rem_euclid(100))),
+            Some('%') => out.push('%'),
+            Some(other) => {
+                out.push('%');
+                out.push(other);
+            }
+            None => out.push('%'),
+        }
+    }
+    out
+}
+
+/// ISO-8601 UTC of a timestamp, for `<time datetime>`.
+pub(crate) fn iso_time(millis: u64) -> String {
+    let t = utc(millis);
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
     )
 }
 
@@ -124,5 +197,15 @@ mod tests {
     fn iso_time_formats_utc() {
         assert_eq!(super::iso_time(0), "1970-01-01T00:00:00Z");
         assert_eq!(super::iso_time(1_795_000_000_000), "2026-11-18T11:06:40Z");
+    }
+
+    #[test]
+    fn timestamps_follow_the_format() {
+        let t = super::utc(1_795_000_000_000);
+        assert_eq!(super::render_time(&t, "%H:%M"), "11:06");
+        assert_eq!(
+            super::render_time(&t, "%a %e %b %Y, %I:%M:%S %p (%y-%m-%d) 100%% %q"),
+            "Wed 18 Nov 2026, 11:06:40 AM (26-11-18) 100% %q"
+        );
     }
 }

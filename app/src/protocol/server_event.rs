@@ -144,6 +144,8 @@ pub struct Interface {
     pub avatars: bool,
     pub authors: bool,
     pub timestamps: bool,
+    /// strftime-style (`%H:%M`).
+    pub timestamp_format: String,
 }
 
 impl Default for Interface {
@@ -155,6 +157,7 @@ impl Default for Interface {
             avatars: true,
             authors: true,
             timestamps: true,
+            timestamp_format: "%H:%M".into(),
         }
     }
 }

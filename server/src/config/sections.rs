@@ -240,6 +240,10 @@ pub struct UiSection {
     pub show_authors: bool,
     /// Show each message's time.
     pub show_timestamps: bool,
+    /// How a message's time is shown, in the browser's time zone:
+    /// strftime's %H %M %S %I %p %d %e %m %b %a %Y %y ("%H:%M" is 14:05,
+    /// "%e %b, %I:%M %p" is 5 Mar, 02:05 PM).
+    pub timestamp_format: String,
 }
 
 /// A conversation button of the composer (`[UI] conversation_buttons`).
@@ -293,6 +297,7 @@ impl Default for UiSection {
             show_avatars: true,
             show_authors: true,
             show_timestamps: true,
+            timestamp_format: "%H:%M".to_string(),
         }
     }
 }

@@ -143,6 +143,7 @@ pub(crate) fn ui_config(runtime: &Runtime, branding: &loquat_app::branding::Bran
             avatars: config.ui.show_avatars,
             authors: config.ui.show_authors,
             timestamps: config.ui.show_timestamps,
+            timestamp_format: config.ui.timestamp_format.clone(),
         },
     }
 }

@@ -69,7 +69,7 @@ pub fn MessageView(model: StepModel) -> impl IntoView {
             <div class="message-body">
                 <header class="message-meta">
                     <span class="author">{author.clone()}</span>
-                    <time datetime=iso_time(step.created_at)>{format_time(step.created_at)}</time>
+                    <time datetime=iso_time(step.created_at)>{format_time(step.created_at, &expect_context::<UiConfig>().interface.timestamp_format)}</time>
                 </header>
                 {(kind == StepType::UserMessage)
                     .then(|| step.metadata.get(COMMAND_KEY).and_then(|c| c.as_str()).map(str::to_string))
