@@ -157,7 +157,11 @@ fn render_time(t: &Moment, format: &str) -> String {
             out.push(c);
             continue;
         }
-        let hour12 = if t.hour % 12 == 0 { 12 } else { t.hour % 12 };
+        let hour12 = if t.hour.is_multiple_of(12) {
+            12
+        } else {
+            t.hour % 12
+        };
         match chars.next() {
             Some('H') => out.push_str(&format!("{:02}", t.hour)),
             Some('M') => out.push_str(&format!("{:02}", t.minute)),
