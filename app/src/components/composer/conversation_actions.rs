@@ -32,18 +32,21 @@ pub fn ConversationActions() -> impl IntoView {
             </button>
         }
     };
-    let shown = expect_context::<UiConfig>().interface.buttons;
-    let buttons = shown
-        .into_iter()
-        .map(|b| match b {
-            ConversationButton::Rerun => button("rerun", "Rerun", RERUN, ClientEvent::Rerun),
-            ConversationButton::Undo => button("undo", "Undo", UNDO, ClientEvent::Undo),
-            ConversationButton::Clear => button("clear", "Clear", CLEAR, ClientEvent::Clear),
-        })
-        .collect_view();
+    let shown = StoredValue::new(expect_context::<UiConfig>().interface.buttons);
+    let buttons = move || {
+        shown
+            .get_value()
+            .into_iter()
+            .map(|b| match b {
+                ConversationButton::Rerun => button("rerun", "Rerun", RERUN, ClientEvent::Rerun),
+                ConversationButton::Undo => button("undo", "Undo", UNDO, ClientEvent::Undo),
+                ConversationButton::Clear => button("clear", "Clear", CLEAR, ClientEvent::Clear),
+            })
+            .collect_view()
+    };
     view! {
         <Show when=visible>
-            <div class="conversation-actions">{buttons.clone()}</div>
+            <div class="conversation-actions">{buttons()}</div>
         </Show>
     }
 }
