@@ -26,8 +26,35 @@ fn repo() -> PathBuf {
 }
 
 /// Starts a provider script; its ready line (JSON). Its log goes to a file
-/// that a failure shows.
+/// that a failure shows. A provider that says nothing for half the deadline
+/// is killed and started once more: on a loaded CI machine one start in
+/// three runs hung silently (after Node's "unsupported runtime" warning),
+/// while the next start is ready in about a second.
 fn provider(script: &str, redirect_uris: &[String]) -> (Proc, serde_json::Value) {
+    match start_provider(script, redirect_uris, DEADLINE / 2) {
+        Ok(started) => started,
+        Err(said) => {
+            eprintln!(
+                "{script} was not ready in {:?}; starting it again. It said:\n{said}",
+                DEADLINE / 2
+            );
+            start_provider(script, redirect_uris, DEADLINE / 2).unwrap_or_else(|said| {
+                panic!(
+                    "{script} was not ready in {:?}, twice; it said:\n{said}",
+                    DEADLINE / 2
+                )
+            })
+        }
+    }
+}
+
+/// One start of a provider script; what it logged when it is not ready in
+/// `wait`.
+fn start_provider(
+    script: &str,
+    redirect_uris: &[String],
+    wait: Duration,
+) -> Result<(Proc, serde_json::Value), String> {
     let log = std::env::temp_dir().join(format!(
         "loquat-idp-{}-{}.log",
         std::process::id(),
@@ -57,23 +84,25 @@ fn provider(script: &str, redirect_uris: &[String]) -> (Proc, serde_json::Value)
         let _ = BufReader::new(stdout).read_line(&mut line);
         let _ = tx.send(line);
     });
-    let line = rx.recv_timeout(DEADLINE).unwrap_or_else(|_| {
+    let Ok(line) = rx.recv_timeout(wait) else {
         let _ = child.kill();
+        let _ = child.wait();
         let said = std::fs::read_to_string(&log).unwrap_or_default();
-        panic!("{script} was not ready in {DEADLINE:?}; it said:\n{said}")
-    });
+        let _ = std::fs::remove_file(&log);
+        return Err(said);
+    };
     let ready = serde_json::from_str(&line).unwrap_or_else(|_| {
         let said = std::fs::read_to_string(&log).unwrap_or_default();
         panic!("{script}: ready line {line:?}; it said:\n{said}")
     });
     let _ = std::fs::remove_file(&log);
-    (
+    Ok((
         Proc {
             child,
             _stdin: stdin,
         },
         ready,
-    )
+    ))
 }
 
 /// A browser stand-in: follows redirects by hand, keeps every cookie by
