@@ -11,6 +11,7 @@ import {
   test,
   expect,
   assistantMessages,
+  holdWasm,
   openChat,
   sendMessage,
   userMessages,
@@ -40,13 +41,7 @@ test('clicking a starter sends its message; a filling starter only fills the com
 });
 
 test('a starter clicked before the app is ready is sent once it is', async ({ page }) => {
-  let release!: () => void;
-  const arrived = new Promise<void>((resolve) => (release = resolve));
-  // The bundle's URL has a version query (`loquat.wasm?v=…`).
-  await page.route((url) => url.pathname.endsWith('.wasm'), async (route) => {
-    await arrived;
-    await route.continue();
-  });
+  const release = await holdWasm(page);
   await page.goto('/', { waitUntil: 'domcontentloaded' });
   await page.getByTestId('starter').filter({ hasText: 'A 10,000-row table' }).click();
   await expect(page.locator('html')).not.toHaveAttribute('data-hydrated', 'true');

@@ -4,6 +4,7 @@ import {
   expect,
   DEMO,
   assistantMessages,
+  holdWasm,
   sendMessage,
   openChat,
   userMessages,
@@ -26,13 +27,7 @@ async function openOnSlowLink(page: Page): Promise<() => Promise<void>> {
   const cdp: CDPSession = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
   await cdp.send('Network.emulateNetworkConditions', SLOW_LINK);
-  let release!: () => void;
-  const arrived = new Promise<void>((resolve) => (release = resolve));
-  // The bundle's URL has a version query (`loquat.wasm?v=…`).
-  await page.route((url) => url.pathname.endsWith('.wasm'), async (route) => {
-    await arrived;
-    await route.continue();
-  });
+  const release = await holdWasm(page);
   await page.goto('/', { waitUntil: 'domcontentloaded' });
   return async () => {
     await cdp.send('Network.emulateNetworkConditions', {

@@ -300,10 +300,14 @@ impl std::error::Error for FormError {}
 ///     Err(FormError::UnknownField("hdd".into()))
 /// );
 /// ```
-pub fn check_values(fields: &[FormField], values: &Map<String, Value>) -> Result<(), FormError> {
+pub fn check_values<'a, F>(fields: F, values: &Map<String, Value>) -> Result<(), FormError>
+where
+    F: IntoIterator<Item = &'a FormField> + Clone,
+{
     for (id, value) in values {
         let field = fields
-            .iter()
+            .clone()
+            .into_iter()
             .find(|f| &f.id == id)
             .ok_or_else(|| FormError::UnknownField(id.clone()))?;
         if !field.input.accepts(value) {

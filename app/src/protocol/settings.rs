@@ -64,7 +64,7 @@ impl ChatSettings {
     }
 
     /// Every input, tab after tab.
-    pub fn fields(&self) -> impl Iterator<Item = &FormField> {
+    pub fn fields(&self) -> impl Iterator<Item = &FormField> + Clone {
         self.tabs.iter().flat_map(|tab| tab.fields.iter())
     }
 
@@ -107,8 +107,7 @@ impl ChatSettings {
     /// assert_eq!(settings.values["temperature"], 0.3);
     /// ```
     pub fn update(&mut self, values: &Map<String, Value>) -> Result<(), FormError> {
-        let fields: Vec<FormField> = self.fields().cloned().collect();
-        check_values(&fields, values)?;
+        check_values(self.fields(), values)?;
         self.values
             .extend(values.iter().map(|(k, v)| (k.clone(), v.clone())));
         Ok(())

@@ -213,3 +213,18 @@ export const DEMO = {
 export function occurrences(haystack: string, needle: string): number {
   return haystack.split(needle).length - 1;
 }
+
+/**
+ * Holds the page's WASM bundle until the returned function is called: until
+ * then the user has the server's page, not the app. (The bundle's URL has a
+ * version query, `loquat.wasm?v=…`, so the route matches the path.)
+ */
+export async function holdWasm(page: Page): Promise<() => void> {
+  let release!: () => void;
+  const arrived = new Promise<void>((resolve) => (release = resolve));
+  await page.route((url) => url.pathname.endsWith('.wasm'), async (route) => {
+    await arrived;
+    await route.continue();
+  });
+  return release;
+}

@@ -200,10 +200,7 @@ impl Session {
         })?;
         let all = settings.values.clone();
         if self.runtime.hooks.on_settings_update.is_some() && !self.has_queue_room() {
-            return Err(Refusal::new(
-                ErrorCode::RateLimited,
-                "too many requests are waiting in this chat; try again when it is done",
-            ));
+            return Err(queue_full());
         }
         self.set_settings(Some(settings))
             .map_err(|_| Refusal::new(ErrorCode::SessionExpired, "the chat has ended"))?;
@@ -216,10 +213,7 @@ impl Session {
     /// Queues a run a client asked for, refused when too many wait.
     fn enqueue_for_client(&self, request: RunRequest) -> Result<(), Refusal> {
         self.enqueue(request).map_err(|err| match err {
-            ChatError::QueueFull => Refusal::new(
-                ErrorCode::RateLimited,
-                "too many requests are waiting in this chat; try again when it is done",
-            ),
+            ChatError::QueueFull => queue_full(),
             _ => Refusal::new(ErrorCode::UnknownAction, "the chat has ended"),
         })
     }
@@ -338,4 +332,12 @@ fn set_reaction(step: &mut loquat_app::protocol::Step, reaction: &str, active: b
         step.metadata
             .insert(REACTIONS_KEY.into(), serde_json::json!(reactions));
     }
+}
+
+/// The refusal of a run a client asked for while the session's queue is full.
+fn queue_full() -> Refusal {
+    Refusal::new(
+        ErrorCode::RateLimited,
+        "too many requests are waiting in this chat; try again when it is done",
+    )
 }
