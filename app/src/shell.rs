@@ -1,4 +1,5 @@
 use leptos::context::Provider;
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 
@@ -151,11 +152,11 @@ pub fn App() -> impl IntoView {
                     <Header/>
                     {move || {
                         if store.not_found.get() {
-                            view! { <NotFound/> }.into_any()
+                            EitherOf3::A(view! { <NotFound/> })
                         } else if let Some(element) = element.clone() {
-                            view! { <ElementPage element/> }.into_any()
+                            EitherOf3::B(view! { <ElementPage element/> })
                         } else {
-                            view! { <ChatPage/> }.into_any()
+                            EitherOf3::C(view! { <ChatPage/> })
                         }
                     }}
                 </div>

@@ -23,5 +23,4 @@ pub fn ChatPage() -> impl IntoView {
             <Composer/>
         </main>
     }
-    .into_any()
 }
