@@ -9,6 +9,7 @@ mod build_id;
 pub mod client;
 pub mod components;
 pub mod history;
+pub mod i18n;
 pub mod markdown;
 #[cfg(feature = "ssr")]
 pub mod page_policy;

@@ -10,6 +10,7 @@ use crate::components::elements::{ElementPage, SidePanelView};
 use crate::components::history::{HistorySidebar, SidebarOpen};
 use crate::components::layout::{Header, NotFound};
 use crate::components::ChatPage;
+use crate::i18n::I18n;
 use crate::route::{
     current_page, page_element, ElementPageData, Page, ThreadMissing, ELEMENT_DATA_ID,
 };
@@ -56,7 +57,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let default_theme = head.default_theme.clone();
     view! {
         <!DOCTYPE html>
-        <html lang="en" data-not-found=missing data-loquat-build=build_id() data-default-theme=default_theme>
+        <html lang=ui.translations.lang.clone() dir=ui.translations.dir() data-not-found=missing data-loquat-build=build_id() data-default-theme=default_theme>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -111,6 +112,7 @@ pub fn App() -> impl IntoView {
     let title = ui.name.clone();
     let wide = ui.branding.wide;
     let interface = ui.interface.clone();
+    provide_context(I18n(std::sync::Arc::new(ui.translations.clone())));
     provide_context(ui);
     let store = ChatStore::new();
     provide_context(store);

@@ -30,6 +30,19 @@ pub enum Command {
     Users(UsersCommand),
     /// Print a new random LOQUAT_AUTH_SECRET.
     CreateSecret,
+    /// Check the app's translation files against the English one: name
+    /// each missing and unknown key; exit non-zero when there is any.
+    LintTranslations(LintOptions),
+}
+
+/// Where `loquat lint-translations` looks.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LintOptions {
+    /// The directory of translation files (default: DATA_DIR/translations).
+    pub dir: Option<PathBuf>,
+    /// Directory for config.toml and data.
+    #[arg(long, env = "LOQUAT_DATA_DIR", default_value = ".loquat")]
+    pub data_dir: PathBuf,
 }
 
 /// `loquat users …`: the built-in users, kept in the data directory's

@@ -70,6 +70,10 @@ pub enum ServeError {
     Site(#[from] crate::site::SiteError),
     #[error("the app's look: {0}")]
     Branding(#[from] crate::site::branding::BrandingError),
+    #[error("the translations: {0}")]
+    Translations(#[from] crate::i18n::I18nError),
+    #[error("the translations have problems:\n{0}")]
+    TranslationsLint(String),
     #[error("who may use the app: {0}")]
     Policy(#[from] crate::http::PolicyError),
     #[error("cannot create the app: {0}")]

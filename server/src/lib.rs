@@ -29,6 +29,7 @@ pub mod demo;
 mod error;
 pub mod files;
 mod http;
+pub mod i18n;
 mod ids;
 pub mod llm;
 mod runtime;
@@ -41,6 +42,7 @@ pub use auth::User;
 pub use cli::ServeOptions;
 pub use error::{BoxError, ChatError, HookResult, ServeError};
 pub use http::{BodyLimits, ConnectionLimits, PolicyError};
+pub use i18n::{lint_translations, I18nError, LintReport};
 pub use ids::{ElementId, MalformedId, SessionId, ThreadId, UserId};
 pub use loquat_app::protocol;
 pub use loquat_app::protocol::{

@@ -131,6 +131,9 @@ pub struct UiConfig {
     /// How the feed and the composer look (`[UI]`).
     #[serde(default)]
     pub interface: Interface,
+    /// The interface's strings in this page's language.
+    #[serde(default)]
+    pub translations: crate::i18n::Translations,
 }
 
 /// How the feed and the composer look: which parts of a message show,

@@ -229,8 +229,15 @@ pub struct UiSection {
     /// Open intermediate steps by default (else they start collapsed and
     /// open while they run).
     pub default_expand_messages: bool,
-    /// The composer's placeholder text.
-    pub composer_placeholder: String,
+    /// The composer's placeholder text; unset, the page language's own
+    /// ("Message…" in English).
+    #[schemars(example = "Ask me anything…")]
+    pub composer_placeholder: Option<String>,
+    /// Show every page in this language (a tag such as "fr-FR", or "fr"
+    /// for the closest one there is); unset, each browser's preference
+    /// (Accept-Language) picks among the translation files, else en-US.
+    #[schemars(example = "fr-FR")]
+    pub language: Option<String>,
     /// Which conversation buttons the composer shows: any of "rerun",
     /// "undo" and "clear" (send and stop always show).
     pub conversation_buttons: Vec<ConversationButton>,
@@ -292,7 +299,8 @@ impl Default for UiSection {
             login_page_image: None,
             header_links: Vec::new(),
             default_expand_messages: false,
-            composer_placeholder: "Message…".to_string(),
+            composer_placeholder: None,
+            language: None,
             conversation_buttons: ConversationButton::ALL.to_vec(),
             show_avatars: true,
             show_authors: true,

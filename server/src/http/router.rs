@@ -31,6 +31,7 @@ use super::transfer;
 use super::upload;
 use super::ws::ws_handler;
 use crate::auth::Auth;
+use crate::i18n::Catalog;
 use crate::runtime::Runtime;
 use crate::site::Site;
 
@@ -138,13 +139,15 @@ pub(crate) fn ui_config(runtime: &Runtime, branding: &loquat_app::branding::Bran
         branding: branding.clone(),
         interface: loquat_app::protocol::Interface {
             expand_steps: config.ui.default_expand_messages,
-            placeholder: config.ui.composer_placeholder.clone(),
+            // Unset: the page language's own (see `ui_for_request`).
+            placeholder: config.ui.composer_placeholder.clone().unwrap_or_default(),
             buttons: config.ui.conversation_buttons.clone(),
             avatars: config.ui.show_avatars,
             authors: config.ui.show_authors,
             timestamps: config.ui.show_timestamps,
             timestamp_format: config.ui.timestamp_format.clone(),
         },
+        translations: Default::default(),
     }
 }
 
@@ -182,10 +185,18 @@ pub(crate) fn public_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     ]
 }
 
+/// The composer's placeholder when `[UI] composer_placeholder` is unset.
+const PLACEHOLDER_KEY: &str = "composer.placeholder";
+
 /// The UI settings of one render: the app's, with the user the identity
 /// layer found for the request.
-fn ui_for_request(ui: &UiConfig) -> UiConfig {
+fn ui_for_request(ui: &UiConfig, languages: &Catalog) -> UiConfig {
     let parts = use_context::<axum::http::request::Parts>();
+    let accept_language = parts
+        .as_ref()
+        .and_then(|parts| parts.headers.get(axum::http::header::ACCEPT_LANGUAGE))
+        .and_then(|value| value.to_str().ok());
+    let translations = languages.for_request(accept_language);
     let user = parts
         .as_ref()
         .and_then(|parts| parts.extensions.get::<CurrentUser>().cloned())
@@ -201,6 +212,10 @@ fn ui_for_request(ui: &UiConfig) -> UiConfig {
         profile: page.profile.as_ref().map(|p| p.name.clone()),
         ..ui.clone()
     };
+    if ui.interface.placeholder.is_empty() {
+        ui.interface.placeholder = translations.get(PLACEHOLDER_KEY).to_string();
+    }
+    ui.translations = (*translations).clone();
     // The picked profile's changes to the app's settings.
     if let Some(overrides) = page.profile.map(|p| p.overrides) {
         if let Some(name) = overrides.name {
@@ -229,6 +244,7 @@ pub(crate) fn router(
     let leptos = leptos_options();
     let ui = ui_config(&runtime, site.branding());
     let head = site.head().clone();
+    let languages = site.languages().clone();
     let routes = generate_route_list(App);
     let history: HistoryService = Arc::new(RuntimeHistory(runtime.clone()));
     let assets = site.assets();
@@ -237,7 +253,7 @@ pub(crate) fn router(
         PagePolicy::new(&runtime.config.project.frame_ancestors, live_reload).allowing(site.head());
     let pages = page_policy.clone();
     let context: ContextFn = Arc::new(move || {
-        provide_context(ui_for_request(&ui));
+        provide_context(ui_for_request(&ui, &languages));
         provide_context(history.clone());
         provide_context(assets.clone());
         provide_context(pages.clone());

@@ -477,6 +477,17 @@ impl Loquat {
             Command::Run(options) => options,
             Command::New(options) => return new_app(&options),
             Command::Init(options) => return init_app(&options),
+            Command::LintTranslations(options) => {
+                let dir = options
+                    .dir
+                    .unwrap_or_else(|| options.data_dir.join(crate::i18n::TRANSLATIONS_DIR));
+                let report = crate::i18n::lint_translations(&dir)?;
+                if !report.is_clean() {
+                    return Err(ServeError::TranslationsLint(report.to_string()));
+                }
+                print!("{report}");
+                return Ok(());
+            }
             Command::CreateSecret => {
                 println!("{}", crate::auth::create_secret());
                 return Ok(());
@@ -552,7 +563,11 @@ impl Loquat {
             .unwrap_or_else(|| Arc::new(LocalFileStorage::new(options.data_dir.join(FILES_DIR))));
         let runtime = Runtime::new(self.hooks, Arc::new(config), limits, persistence, files);
         let site = Site::new(Bundle::from_env()?, options.public_dir.clone())
-            .with_look(&runtime.config.ui)?;
+            .with_look(&runtime.config.ui)?
+            .with_languages(
+                &options.data_dir.join(crate::i18n::TRANSLATIONS_DIR),
+                runtime.config.ui.language.as_deref(),
+            )?;
         let addr = format!("{}:{}", options.host, options.port);
         let listener = tokio::net::TcpListener::bind(&addr)
             .await

@@ -90,6 +90,9 @@ pub(crate) struct Site {
     /// The app's look (Loquat's own until [`Site::with_look`]).
     branding: Branding,
     head: PageHead,
+    /// The interface's languages (the shipped ones until
+    /// [`Site::with_languages`]).
+    languages: crate::i18n::Catalog,
 }
 
 impl Site {
@@ -102,7 +105,23 @@ impl Site {
                 favicon: "/favicon.svg".into(),
                 ..Default::default()
             },
+            languages: crate::i18n::Catalog::default(),
         }
+    }
+
+    /// Reads the app's translation files from `dir`; `forced` is
+    /// `[UI] language`.
+    pub(crate) fn with_languages(
+        mut self,
+        dir: &std::path::Path,
+        forced: Option<&str>,
+    ) -> Result<Self, crate::i18n::I18nError> {
+        self.languages = crate::i18n::Catalog::load(dir, forced)?;
+        Ok(self)
+    }
+
+    pub(crate) fn languages(&self) -> &crate::i18n::Catalog {
+        &self.languages
     }
 
     /// Reads the app's look from its public directory and `[UI]`.

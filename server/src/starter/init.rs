@@ -69,11 +69,29 @@ Loquat looks here, when the server starts, for:
 See docs/look.md in the Loquat repository.
 ";
 
+/// What `.loquat/translations/README.md` says.
+const TRANSLATIONS_README: &str = "# Translations
+
+Each `<lang>.json` here (e.g. `pt-BR.json`, `fr-FR.json`) is read when the
+server starts. A file for a new language adds it; a file for a shipped one
+(en-US, fr-FR, de-DE, es-ES, zh-CN, ar-SA) changes only the strings it has.
+Keys are nested objects whose leaves are strings, as in the shipped
+`en-US.json`: `{\"composer\": {\"send\": \"Enviar\"}}`.
+
+Each browser gets the language it prefers (Accept-Language), else en-US;
+`[UI] language` in config.toml shows one to everyone. Check the files with:
+
+    loquat lint-translations
+
+See docs/translations.md in the Loquat repository.
+";
+
 /// Writes the files that are missing.
 pub fn init(options: &InitOptions) -> Result<Initialized, StarterError> {
     let config = crate::config::Config::default_toml();
-    let files: [(&str, &str); 5] = [
+    let files: [(&str, &str); 6] = [
         (".loquat/config.toml", &config),
+        (".loquat/translations/README.md", TRANSLATIONS_README),
         ("public/theme.json", THEME_JSON),
         ("public/README.md", PUBLIC_README),
         ("public/avatars/.gitkeep", ""),
@@ -117,7 +135,8 @@ mod tests {
         std::fs::write(dir.path().join("public/theme.json"), "{}").expect("theme");
         let done = init(&options).expect("init");
         assert_eq!(done.kept, vec![dir.path().join("public/theme.json")]);
-        assert_eq!(done.written.len(), 4);
+        assert_eq!(done.written.len(), 5);
+        assert!(dir.path().join(".loquat/translations/README.md").is_file());
         assert_eq!(
             std::fs::read_to_string(dir.path().join("public/theme.json")).expect("kept"),
             "{}"
@@ -127,7 +146,7 @@ mod tests {
         assert!(text.contains("[UI]"), "{text}");
         // Again: nothing is overwritten.
         let again = init(&options).expect("again");
-        assert!(again.written.is_empty() && again.kept.len() == 5);
+        assert!(again.written.is_empty() && again.kept.len() == 6);
     }
 
     #[test]

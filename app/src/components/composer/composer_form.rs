@@ -6,6 +6,7 @@ use super::{AttachmentList, ComposerFiles, ConversationActions, Draft};
 use crate::client::{self, ChatStore, ConnectionState};
 use crate::components::icons::ATTACH;
 use crate::components::settings::SettingsControl;
+use crate::i18n::t;
 use crate::protocol::{AskKind, ClientEvent, SettingsLocation, UiConfig};
 
 /// Tallest the textarea grows before it scrolls (px).
@@ -229,21 +230,21 @@ pub fn Composer() -> impl IntoView {
                             type="button"
                             class="btn btn-stop"
                             data-testid="composer-stop"
-                            title="Stop"
+                            title=t("composer.stop")
                             on:click=stop
                         >
                             <span class="stop-square" aria-hidden="true"></span>
-                            <span class="btn-label">"Stop"</span>
+                            <span class="btn-label">{t("composer.stop")}</span>
                         </button>
                     </Show>
                     <button
                         type="submit"
                         class="btn btn-primary"
                         data-testid="composer-send"
-                        title="Send (Enter)"
+                        title=t("composer.send_hint")
                         disabled=move || !can_send()
                     >
-                        "Send"
+                        {t("composer.send")}
                     </button>
                 </div>
             </div>
