@@ -56,8 +56,15 @@ test.describe('Arabic', () => {
     await expect(page.locator('html')).toHaveAttribute('lang', 'ar-SA');
     await waitReady(page);
     await expect(page.getByTestId('composer-send')).toHaveText('إرسال');
-    // The composer's text runs right to left too.
+    // The composer's text runs right to left too, and the layout is
+    // mirrored: the history sidebar is on the right, its border on its left.
     await expect(page.getByTestId('composer-input')).toHaveCSS('direction', 'rtl');
+    const sidebar = page.getByTestId('history-sidebar');
+    await expect(sidebar).toBeVisible();
+    const side = await sidebar.boundingBox();
+    const width = page.viewportSize()?.width ?? 0;
+    expect(side && side.x + side.width).toBeGreaterThan(width - 2);
+    await expect(sidebar).toHaveCSS('border-left-width', '1px');
   });
 });
 
