@@ -54,3 +54,66 @@ test('first load and reload, as Chromium downloads them', async ({ page }) => {
   expect(first).toBeGreaterThan(0);
   print('reload (cache kept)', await load(page));
 });
+
+/** Median of a list of numbers. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+test('time to hydrated and to the first token, empty cache', async ({ browser, server }) => {
+  const runs = 5;
+  const hydrated: number[] = [];
+  const firstToken: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // Times are read in the page, from the start of its navigation.
+    await page.addInitScript(() => {
+      const w = window as unknown as Record<string, number>;
+      new MutationObserver((_, observer) => {
+        if (document.documentElement.dataset.hydrated === 'true') {
+          w.__hydratedAt = performance.now();
+          observer.disconnect();
+        }
+        // The script runs before the parser made <html>: watch the document.
+      }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-hydrated'] });
+    });
+    await page.goto(server.url);
+    await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: 60_000 });
+    await expect(page.getByTestId('connection-status')).toBeHidden({ timeout: 15_000 });
+    hydrated.push(await page.evaluate(() => (window as unknown as Record<string, number>).__hydratedAt));
+    const input = page.getByTestId('composer-input');
+    await input.fill('hello');
+    // From the key press to the first text of the reply on screen.
+    await page.evaluate(() => {
+      const w = window as unknown as Record<string, number>;
+      const reply = () =>
+        document.querySelector('[data-testid="message"][data-type="assistant_message"] [data-testid="message-content"]');
+      const seen = () => (reply()?.textContent ?? '').trim().length > 0;
+      new MutationObserver((_, observer) => {
+        if (w.__sentAt !== undefined && seen()) {
+          w.__tokenAt = performance.now();
+          observer.disconnect();
+        }
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+      document.addEventListener('keydown', () => (w.__sentAt = performance.now()), { capture: true, once: true });
+    });
+    await input.press('Enter');
+    await expect(page.locator('[data-testid="message"][data-type="assistant_message"]').last()).not.toBeEmpty();
+    await page.waitForFunction(() => (window as unknown as Record<string, number>).__tokenAt !== undefined);
+    firstToken.push(
+      await page.evaluate(() => {
+        const w = window as unknown as Record<string, number>;
+        return w.__tokenAt - w.__sentAt;
+      }),
+    );
+    await context.close();
+  }
+  process.stdout.write(
+    `\nhydrated after ${hydrated.map((t) => t.toFixed(0)).join(', ')} ms (median ${median(hydrated).toFixed(0)} ms)\n` +
+      `first token after ${firstToken.map((t) => t.toFixed(0)).join(', ')} ms (median ${median(firstToken).toFixed(0)} ms)\n`,
+  );
+  expect(hydrated.every((t) => t > 0)).toBe(true);
+  expect(firstToken.every((t) => t > 0)).toBe(true);
+});
