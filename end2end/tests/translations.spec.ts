@@ -42,6 +42,7 @@ test.describe('French', () => {
     await waitReady(page);
     await expect(input).toHaveAttribute('placeholder', 'Écrivez un message…');
     await expect(page.getByTestId('composer-send')).toHaveText('Envoyer');
+    await expect(page.getByTestId('new-chat')).toHaveText('Nouvelle conversation');
     await sendMessage(page, 'bonjour');
     await expect(assistantMessages(page).last()).toContainText('bonjour');
   });

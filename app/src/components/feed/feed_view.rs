@@ -3,6 +3,7 @@ use leptos::prelude::*;
 
 use super::{Starters, StepNode, Thinking, Welcome};
 use crate::client::ChatStore;
+use crate::i18n::{t, t_with};
 
 /// Distance from the bottom (px) within which the feed keeps following new
 /// content.
@@ -115,7 +116,7 @@ pub fn Feed() -> impl IntoView {
                         data-testid="load-earlier"
                         on:click=move |_| show_earlier()
                     >
-                        {move || format!("Show earlier messages ({})", hidden.get())}
+                        {move || t_with("feed.show_earlier", &[("count", &hidden.get().to_string())])}
                     </button>
                 </Show>
                 <For each=visible key=|id| id.clone() let:id>
@@ -129,7 +130,7 @@ pub fn Feed() -> impl IntoView {
         </div>
         <Show when=move || !stick.get()>
             <button type="button" class="jump-latest" data-testid="jump-latest" on:click=jump>
-                "↓ Latest"
+                {t("feed.jump_latest")}
             </button>
         </Show>
     }

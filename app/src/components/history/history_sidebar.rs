@@ -8,6 +8,7 @@ use super::thread_list::ThreadList;
 use super::thread_search::ThreadSearch;
 use crate::client::ChatStore;
 use crate::components::icons::CLOSE;
+use crate::i18n::t;
 use crate::protocol::UiConfig;
 
 /// How long typing must pause before a search runs.
@@ -73,7 +74,7 @@ pub fn HistorySidebar() -> impl IntoView {
             id=SIDEBAR_ID
             class="sidebar"
             class:open=move || open.0.get()
-            aria-label="Conversation history"
+            aria-label=t("history.title")
             data-testid="history-sidebar"
             on:keydown=on_keydown
         >
@@ -82,8 +83,8 @@ pub fn HistorySidebar() -> impl IntoView {
                 <button
                     type="button"
                     class="icon-btn sidebar-close"
-                    title="Close history"
-                    aria-label="Close history"
+                    title=t("history.close")
+                    aria-label=t("history.close")
                     on:click=move |_| open.close()
                     inner_html=CLOSE
                 ></button>

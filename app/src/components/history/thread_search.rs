@@ -3,6 +3,7 @@ use leptos::prelude::*;
 
 use crate::components::icons::SEARCH;
 use crate::history::MAX_SEARCH_CHARS;
+use crate::i18n::t;
 
 /// The search box above the list. It only edits `query`; the sidebar runs
 /// the search once typing pauses (and focuses `input` when the overlay
@@ -23,8 +24,8 @@ pub fn ThreadSearch(query: RwSignal<String>, input: NodeRef<Input>) -> impl Into
                 node_ref=input
                 type="search"
                 data-testid="thread-search"
-                placeholder="Search conversations"
-                aria-label="Search conversations"
+                placeholder=t("history.search")
+                aria-label=t("history.search")
                 autocomplete="off"
                 spellcheck="false"
                 maxlength=MAX_SEARCH_CHARS.to_string()

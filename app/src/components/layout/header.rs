@@ -5,6 +5,7 @@ use crate::client::{self, ChatStore};
 use crate::components::history::SidebarToggle;
 use crate::components::icons::PLUS;
 use crate::components::settings::SettingsControl;
+use crate::i18n::t;
 use crate::protocol::{SettingsLocation, UiConfig};
 
 /// History toggle (narrow screens), app name, new chat, theme toggle and,
@@ -29,11 +30,11 @@ pub fn Header() -> impl IntoView {
                     type="button"
                     class="btn btn-ghost"
                     data-testid="new-chat"
-                    title="Start a new chat"
+                    title=t("header.new_chat_hint")
                     on:click=move |_| client::new_chat(store)
                 >
                     <span class="btn-icon-svg" inner_html=PLUS></span>
-                    <span class="btn-label">"New chat"</span>
+                    <span class="btn-label">{t("header.new_chat")}</span>
                 </button>
                 <Show when=move || ui.history>
                     <ThreadMenu/>

@@ -4,6 +4,7 @@ use serde_json::{Map, Value};
 use crate::client::{self, ChatStore, ConnectionState};
 use crate::components::form::field_view;
 use crate::components::icons::{CLOSE, SETTINGS};
+use crate::i18n::t;
 use crate::protocol::{ClientEvent, SettingsLocation, SettingsTab, UiConfig};
 
 /// The settings button and, once opened, the settings panel: a dialog over
@@ -49,15 +50,15 @@ pub fn SettingsControl(place: SettingsLocation) -> impl IntoView {
             open.set(false);
         }
     });
+    // Read here: the handler runs outside the component's context.
+    let not_saved = StoredValue::new(t("settings.not_saved"));
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let values = draft.get_untracked();
         if client::send(ClientEvent::UpdateSettings { values }) {
             open.set(false);
         } else {
-            store
-                .notice
-                .set(Some("Not connected: the settings were not saved".into()));
+            store.notice.set(Some(not_saved.get_value()));
         }
     };
     let offline = move || store.connection.get() != ConnectionState::Connected;
@@ -102,7 +103,7 @@ pub fn SettingsControl(place: SettingsLocation) -> impl IntoView {
             .collect_view();
         view! {
             <div class="settings-backdrop" on:click=move |_| open.set(false)></div>
-            <form class=class role="dialog" aria-label="Chat settings" data-testid="settings-panel"
+            <form class=class role="dialog" aria-label=t("settings.dialog") data-testid="settings-panel"
                 node_ref=dialog tabindex="-1"
                 on:submit=save
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| {
@@ -111,17 +112,17 @@ pub fn SettingsControl(place: SettingsLocation) -> impl IntoView {
                     }
                 }>
                 <div class="settings-head">
-                    <h2>"Settings"</h2>
-                    <button type="button" class="icon-btn" aria-label="Close" title="Close"
+                    <h2>{t("settings.title")}</h2>
+                    <button type="button" class="icon-btn" aria-label=t("common.close") title=t("common.close")
                         on:click=move |_| open.set(false) inner_html=CLOSE></button>
                 </div>
                 {tab_buttons}
                 <div class="settings-body">{pages}</div>
                 <div class="settings-actions">
                     <button type="button" class="btn btn-ghost btn-small" data-testid="settings-cancel"
-                        on:click=move |_| open.set(false)>"Cancel"</button>
+                        on:click=move |_| open.set(false)>{t("common.cancel")}</button>
                     <button type="submit" class="btn btn-primary btn-small" data-testid="settings-save"
-                        disabled=offline>"Save"</button>
+                        disabled=offline>{t("settings.save")}</button>
                 </div>
             </form>
         }
@@ -129,7 +130,7 @@ pub fn SettingsControl(place: SettingsLocation) -> impl IntoView {
     view! {
         <Show when=declared>
             <button type="button" class="icon-btn settings-open" data-testid="settings-open"
-                title="Settings" aria-label="Settings" aria-haspopup="dialog"
+                title=t("settings.title") aria-label=t("settings.title") aria-haspopup="dialog"
                 on:click=show inner_html=SETTINGS></button>
         </Show>
         <Show when=move || open.get()>{panel}</Show>
