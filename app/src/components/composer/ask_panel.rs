@@ -9,6 +9,7 @@ use super::{AskFiles, AttachmentList};
 use crate::client::{self, ChatStore};
 use crate::components::elements::action_button;
 use crate::components::form::field_view;
+use crate::i18n::t;
 use crate::protocol::{Action, Ask, AskAnswer, AskKind, ClientEvent, FormField, FormRule};
 
 fn answer(id: &str, answer: AskAnswer) {
@@ -42,7 +43,7 @@ fn ask_view(ask: Ask) -> AnyView {
     };
     let body = match ask.kind.clone() {
         AskKind::Text => view! {
-            <p class="ask-hint">"The assistant is waiting for your answer below."</p>
+            <p class="ask-hint">{t("ask.waiting")}</p>
         }
         .into_any(),
         AskKind::Action { actions } => choice_view(ask.id.clone(), actions),
@@ -86,7 +87,7 @@ fn file_view(id: String, accept: String) -> AnyView {
     let on_pick = move |_| super::file_drop::take_picked(picker);
     view! {
         <div class="ask-files" on:dragover=super::on_drag_over on:drop=super::on_drop>
-            <p class="ask-hint">"Drop files here, or"</p>
+            <p class="ask-hint">{t("ask.drop_files")}</p>
             <button
                 type="button"
                 class="btn btn-small"

@@ -5,6 +5,7 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::t;
 use crate::protocol::FileRules;
 use crate::units::human_size;
 
@@ -233,8 +234,8 @@ pub fn AttachmentList(attachments: Attachments) -> impl IntoView {
                                     type="button"
                                     class="icon-btn"
                                     data-testid="attachment-remove"
-                                    title="Remove"
-                                    aria-label="Remove"
+                                    title=t("composer.remove")
+                                    aria-label=t("composer.remove")
                                     on:click=move |_| attachments.remove(key)
                                 >
                                     "×"

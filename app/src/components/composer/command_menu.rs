@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use crate::client::ChatStore;
+use crate::i18n::t;
 use crate::protocol::{matching_commands, Command};
 
 /// The commands whose id starts with what follows a leading `/`, while the
@@ -55,7 +56,7 @@ pub(crate) fn command_menu(
             })
             .collect_view()
     };
-    view! { <ul class="command-menu" role="listbox" aria-label="Commands" data-testid="command-menu">{options}</ul> }
+    view! { <ul class="command-menu" role="listbox" aria-label=t("composer.commands") data-testid="command-menu">{options}</ul> }
 }
 
 /// The picked command, with a button that drops it.
@@ -65,7 +66,7 @@ pub(crate) fn command_chip(command: RwSignal<Option<String>>) -> impl IntoView {
             view! {
                 <span class="command-chip" data-testid="command-chip" data-command=id.clone()>
                     {format!("/{id}")}
-                    <button type="button" class="command-chip-remove" aria-label="Drop the command"
+                    <button type="button" class="command-chip-remove" aria-label=t("composer.drop_command")
                         on:click=move |_| command.set(None)>"×"</button>
                 </span>
             }

@@ -188,8 +188,8 @@ pub fn Composer() -> impl IntoView {
                         type="button"
                         class="icon-btn attach"
                         data-testid="attach"
-                        title="Attach files"
-                        aria-label="Attach files"
+                        title=t("composer.attach")
+                        aria-label=t("composer.attach")
                         on:click=move |_| {
                             if let Some(el) = picker.get_untracked() {
                                 el.click();
@@ -213,7 +213,7 @@ pub fn Composer() -> impl IntoView {
                     data-testid="composer-input"
                     rows="1"
                     placeholder=move || if answering() { "Your answer…".to_string() } else { placeholder.clone() }
-                    aria-label="Message"
+                    aria-label=t("composer.message")
                     prop:value=move || text.get()
                     on:input=move |ev| {
                         text.set(event_target_value(&ev));

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use serde_json::Value;
 
+use crate::i18n::t;
 use crate::protocol::Element;
 
 /// Rows per page.
@@ -136,8 +137,8 @@ pub fn DataframeView(element: Element) -> impl IntoView {
             <div class="dataframe-foot">
                 <span data-testid="dataframe-status">{status}</span>
                 {move || error.get().map(|e| view! { <span class="dataframe-error">{e}</span> })}
-                <button type="button" class="btn btn-small" data-testid="dataframe-prev" disabled=at_start on:click=move |_| go(-1)>"Previous"</button>
-                <button type="button" class="btn btn-small" data-testid="dataframe-next" disabled=at_end on:click=move |_| go(1)>"Next"</button>
+                <button type="button" class="btn btn-small" data-testid="dataframe-prev" disabled=at_start on:click=move |_| go(-1)>{t("element.previous")}</button>
+                <button type="button" class="btn btn-small" data-testid="dataframe-next" disabled=at_end on:click=move |_| go(1)>{t("element.next")}</button>
             </div>
     }
     .into_any();

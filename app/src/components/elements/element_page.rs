@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use super::ElementView;
+use crate::i18n::t;
 use crate::protocol::Element;
 
 /// `/element/<id>`: one element on a page of its own.
@@ -14,7 +15,7 @@ pub fn ElementPage(element: Element) -> impl IntoView {
     view! {
         <main class="element-page" data-testid="element-page">
             <header class="element-page-head">
-                <a class="btn btn-ghost btn-small" href=back data-testid="element-page-back">"Back to the chat"</a>
+                <a class="btn btn-ghost btn-small" href=back data-testid="element-page-back">{t("element.back")}</a>
                 <h1>{element.name.clone()}</h1>
             </header>
             <ElementView element/>

@@ -4,6 +4,7 @@ use super::element_view::render_key;
 use super::ElementView;
 use crate::client::ChatStore;
 use crate::components::icons::CLOSE;
+use crate::i18n::t;
 
 /// The side panel: elements the app put there, or the side element whose
 /// link the user clicked.
@@ -22,15 +23,15 @@ pub fn SidePanelView() -> impl IntoView {
     };
     view! {
         <Show when=move || store.side_panel.with(|p| p.is_some())>
-            <aside class="side-panel" data-testid="side-panel" aria-label="Elements">
+            <aside class="side-panel" data-testid="side-panel" aria-label=t("element.panel")>
                 <header class="side-panel-head">
                     <h2 class="side-panel-title">{title}</h2>
                     <button
                         type="button"
                         class="icon-btn"
                         data-testid="side-panel-close"
-                        title="Close"
-                        aria-label="Close"
+                        title=t("common.close")
+                        aria-label=t("common.close")
                         on:click=move |_| store.side_panel.set(None)
                         inner_html=CLOSE
                     ></button>

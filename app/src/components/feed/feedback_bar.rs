@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use crate::client::{self, ChatStore, StepModel};
 use crate::components::icons::{THUMB_DOWN, THUMB_UP};
+use crate::i18n::t;
 use crate::protocol::{ClientEvent, Feedback, UiConfig, MAX_FEEDBACK_COMMENT_CHARS};
 
 /// Thumbs up and down under an assistant reply. A vote is sent at once;
@@ -93,7 +94,7 @@ pub fn FeedbackBar(model: StepModel) -> impl IntoView {
             <form class="feedback-form" on:submit=submit>
                 <textarea
                     data-testid="feedback-comment"
-                    placeholder="Tell us more (optional)"
+                    placeholder=t("feedback.comment")
                     maxlength=MAX_FEEDBACK_COMMENT_CHARS.to_string()
                     rows="2"
                     prop:value=move || comment.get()

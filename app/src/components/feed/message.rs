@@ -5,6 +5,7 @@ use crate::client::StepModel;
 use crate::components::dom::{copy_to_clipboard, format_time, iso_time};
 use crate::components::elements::{ActionBar, MessageElements};
 use crate::components::icons::{COPY, EDIT_MESSAGE};
+use crate::i18n::t;
 use crate::protocol::{StepType, UiConfig, COMMAND_KEY};
 
 /// Content longer than this starts collapsed when `default_collapse_content`
@@ -116,8 +117,8 @@ pub fn MessageView(model: StepModel) -> impl IntoView {
                         type="button"
                         class="icon-btn"
                         data-testid="copy-message"
-                        title="Copy message"
-                        aria-label="Copy message"
+                        title=t("message.copy")
+                        aria-label=t("message.copy")
                         on:click=copy
                         inner_html=COPY
                     ></button>
@@ -126,8 +127,8 @@ pub fn MessageView(model: StepModel) -> impl IntoView {
                             type="button"
                             class="icon-btn"
                             data-testid="message-edit"
-                            title="Edit message"
-                            aria-label="Edit message"
+                            title=t("message.edit")
+                            aria-label=t("message.edit")
                             on:click=move |_| editing.set(true)
                             inner_html=EDIT_MESSAGE
                         ></button>

@@ -2,6 +2,7 @@ use leptos::html::Textarea;
 use leptos::prelude::*;
 
 use crate::client::{self, StepModel};
+use crate::i18n::t;
 use crate::protocol::ClientEvent;
 
 /// Edits a user message in place. Saving sends the new text: the server
@@ -45,7 +46,7 @@ pub fn MessageEditor(model: StepModel, editing: RwSignal<bool>) -> impl IntoView
             <textarea
                 node_ref=input
                 data-testid="message-edit-input"
-                aria-label="Edit message"
+                aria-label=t("message.edit")
                 rows="3"
                 prop:value=move || text.get()
                 on:input=move |ev| text.set(event_target_value(&ev))

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use super::{MarkdownView, StepChildren};
 use crate::client::StepModel;
 use crate::components::icons::step_icon;
+use crate::i18n::t;
 use crate::markdown;
 
 /// A step of the chain of thought: a header that toggles a body with the
@@ -78,7 +79,7 @@ pub fn StepView(model: StepModel) -> impl IntoView {
             <div class="step-body" hidden=move || !open.get()>
                 <Show when=show_input>
                     <div class="step-input">
-                        <div class="step-label">"Input"</div>
+                        <div class="step-label">{t("step.input")}</div>
                         <div class="markdown" inner_html=input_html></div>
                     </div>
                 </Show>

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use serde_json::{Map, Value};
 
+use crate::i18n::t;
 use crate::protocol::{number_value, Choice, FormField, FormInput};
 
 /// A typed number as JSON; empty or invalid is null.
@@ -245,7 +246,7 @@ fn tags_view(
     view! {
         <div class="form-tags" data-testid=test_id data-field=id>
             {chips}
-            <input type="text" class="form-tag-input" placeholder="Add…" aria-label="Add a tag"
+            <input type="text" class="form-tag-input" placeholder=t("form.add_tag_placeholder") aria-label=t("form.add_tag")
                 prop:value=move || draft.get()
                 on:input=move |ev| {
                     draft.set(event_target_value(&ev));

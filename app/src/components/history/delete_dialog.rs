@@ -5,6 +5,7 @@ use leptos::task::spawn_local;
 use super::state::{describe, HistoryState};
 use crate::client::{self, ChatStore};
 use crate::history::delete_thread;
+use crate::i18n::t;
 use crate::protocol::ThreadSummary;
 
 /// Asks before deleting a thread. Focus starts on the confirm button and
@@ -95,7 +96,7 @@ pub fn DeleteDialog(thread: ThreadSummary, state: HistoryState) -> impl IntoView
                 on:click=|ev| ev.stop_propagation()
                 on:keydown=on_keydown
             >
-                <h2 id="delete-thread-title" class="dialog-title">"Delete conversation?"</h2>
+                <h2 id="delete-thread-title" class="dialog-title">{t("history.delete_title")}</h2>
                 <p id="delete-thread-text" class="dialog-text">
                     "“" <strong>{thread.name.clone()}</strong> "” and all its messages will be deleted. "
                     "This cannot be undone."

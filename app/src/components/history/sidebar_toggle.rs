@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use super::history_sidebar::{SIDEBAR_ID, TOGGLE_ID};
 use super::sidebar_open::SidebarOpen;
 use crate::components::icons::SIDEBAR;
+use crate::i18n::t;
 use crate::protocol::UiConfig;
 
 /// The header button that opens the history overlay (shown on narrow
@@ -19,8 +20,8 @@ pub fn SidebarToggle() -> impl IntoView {
             id=TOGGLE_ID
             class="btn btn-ghost btn-icon sidebar-toggle"
             data-testid="sidebar-toggle"
-            title="Conversation history"
-            aria-label="Conversation history"
+            title=t("history.title")
+            aria-label=t("history.title")
             aria-controls=SIDEBAR_ID
             aria-expanded=move || open.get().to_string()
             on:click=move |_| open.update(|o| *o = !*o)

@@ -5,6 +5,7 @@ use super::state::HistoryState;
 use super::thread_name_editor::ThreadNameEditor;
 use crate::client::{self, ChatStore};
 use crate::components::icons::{DELETE, RENAME};
+use crate::i18n::t;
 use crate::protocol::ThreadSummary;
 use crate::route::thread_path;
 
@@ -53,7 +54,7 @@ pub fn ThreadItem(thread: ThreadSummary, state: HistoryState) -> impl IntoView {
                         type="button"
                         class="icon-btn"
                         data-testid="thread-rename"
-                        title="Rename"
+                        title=t("history.rename")
                         aria-label=format!("Rename “{name}”")
                         on:click=move |_| editing.set(true)
                         inner_html=RENAME
@@ -62,7 +63,7 @@ pub fn ThreadItem(thread: ThreadSummary, state: HistoryState) -> impl IntoView {
                         type="button"
                         class="icon-btn thread-delete"
                         data-testid="thread-delete"
-                        title="Delete"
+                        title=t("history.delete")
                         aria-label=format!("Delete “{name}”")
                         aria-haspopup="dialog"
                         on:click=move |_| state.pending_delete.set(Some(thread.clone()))

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use super::day_group::{group_threads, today};
 use super::state::{HistoryState, ListStatus};
 use super::thread_group::ThreadGroup;
+use crate::i18n::t;
 
 /// Distance (px) from the bottom of the list within which the next page is
 /// fetched.
@@ -65,7 +66,7 @@ pub fn ThreadList(state: HistoryState) -> impl IntoView {
             ListStatus::Failed(reason) => Some(
                 view! {
                     <div class="thread-list-error" role="alert" data-testid="thread-list-error">
-                        <p>"Could not load conversations: " {reason}</p>
+                        <p>{t("history.load_failed")} {reason}</p>
                         <button
                             type="button"
                             class="btn btn-small"
@@ -83,7 +84,7 @@ pub fn ThreadList(state: HistoryState) -> impl IntoView {
         state.more_error.get().map(|reason| {
             view! {
                 <div class="thread-list-error" role="alert">
-                    <p>"Could not load more: " {reason}</p>
+                    <p>{t("history.load_more_failed")} {reason}</p>
                     <button type="button" class="btn btn-small" on:click=move |_| state.retry_more()>
                         "Retry"
                     </button>
@@ -97,7 +98,7 @@ pub fn ThreadList(state: HistoryState) -> impl IntoView {
             class="thread-list"
             node_ref=list
             data-testid="thread-list"
-            aria-label="Conversations"
+            aria-label=t("history.list")
             aria-busy=busy
             on:scroll=move |_| check_end()
         >

@@ -4,6 +4,7 @@ use leptos::task::spawn_local;
 
 use super::state::{describe, HistoryState};
 use crate::history::{rename_thread, MAX_NAME_CHARS};
+use crate::i18n::t;
 
 /// The name of a thread being renamed: Enter or leaving the field saves,
 /// Escape cancels; a refused name stays in the field with the reason.
@@ -84,7 +85,7 @@ pub fn ThreadNameEditor(
                 node_ref=input
                 class="thread-rename-input"
                 data-testid="thread-rename-input"
-                aria-label="Conversation name"
+                aria-label=t("history.name")
                 aria-invalid=move || error.with(Option::is_some).to_string()
                 maxlength=MAX_NAME_CHARS.to_string()
                 readonly=move || saving.get()

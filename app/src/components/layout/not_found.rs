@@ -1,3 +1,4 @@
+use crate::i18n::t;
 use leptos::prelude::*;
 
 /// Shown for any unknown address.
@@ -9,9 +10,9 @@ pub fn NotFound() -> impl IntoView {
     }
     view! {
         <main class="not-found" data-testid="not-found">
-            <h1>"Not found"</h1>
-            <p>"There is nothing at this address."</p>
-            <a href="/" class="btn">"Start a chat"</a>
+            <h1>{t("not_found.title")}</h1>
+            <p>{t("not_found.text")}</p>
+            <a href="/" class="btn">{t("not_found.start")}</a>
         </main>
     }
 }

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use crate::client::{self, ChatStore};
+use crate::i18n::t;
 use crate::protocol::{ChatProfile, UiConfig};
 
 /// The chat profiles offered to the user, when the app has some: the
@@ -28,7 +29,7 @@ pub fn ProfilePicker() -> impl IntoView {
                 <span>{current.clone()}</span>
                 <span aria-hidden="true">"▾"</span>
             </button>
-            <ul class="profile-options" role="listbox" aria-label="Chat profiles" hidden=move || !open.get()>
+            <ul class="profile-options" role="listbox" aria-label=t("header.profiles") hidden=move || !open.get()>
                 {options}
             </ul>
         </div>

@@ -3,6 +3,7 @@ use leptos::task::spawn_local;
 
 use crate::client::ChatStore;
 use crate::history::{share_thread, unshare_thread};
+use crate::i18n::t;
 
 /// What the share panel shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -80,10 +81,10 @@ pub fn SharePanel(state: RwSignal<Sharing>) -> impl IntoView {
     let body = move || {
         match state.get() {
         Sharing::Closed => None,
-        Sharing::Working => Some(view! { <p>"Making a link…"</p> }.into_any()),
+        Sharing::Working => Some(view! { <p>{t("share.making")}</p> }.into_any()),
         Sharing::Link { url, .. } => Some(
             view! {
-                <p>"Anyone with this link can read the conversation:"</p>
+                <p>{t("share.anyone")}</p>
                 <input class="share-link" data-testid="share-link" readonly value=url
                     on:focus=|ev| {
                         #[cfg(feature = "hydrate")]
@@ -103,13 +104,13 @@ pub fn SharePanel(state: RwSignal<Sharing>) -> impl IntoView {
             }
             .into_any(),
         ),
-        Sharing::Revoked => Some(view! { <p data-testid="share-revoked">"The link no longer works."</p> }.into_any()),
+        Sharing::Revoked => Some(view! { <p data-testid="share-revoked">{t("share.revoked")}</p> }.into_any()),
         Sharing::Failed(why) => Some(view! { <p role="alert">{format!("Sharing failed: {why}")}</p> }.into_any()),
     }
     };
     view! {
         <Show when=move || state.get() != Sharing::Closed>
-            <div class="share-panel" role="dialog" aria-label="Share the conversation" data-testid="share-panel">
+            <div class="share-panel" role="dialog" aria-label=t("share.title") data-testid="share-panel">
                 {body}
                 <button type="button" class="btn btn-ghost btn-small" on:click=move |_| state.set(Sharing::Closed)>
                     "Close"

@@ -1,3 +1,4 @@
+use crate::i18n::t;
 use leptos::prelude::*;
 
 /// Switches between light and dark. Until the user chooses, the page follows
@@ -30,8 +31,8 @@ pub fn ThemeToggle() -> impl IntoView {
             type="button"
             class="btn btn-ghost btn-icon"
             data-testid="theme-toggle"
-            title="Toggle light/dark theme"
-            aria-label="Toggle light/dark theme"
+            title=t("header.theme")
+            aria-label=t("header.theme")
             on:click=toggle
         >
             <span class="theme-icon" aria-hidden="true"></span>

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use super::share_panel::{share, SharePanel, Sharing};
 use crate::client::ChatStore;
 use crate::components::icons::{DOWNLOAD, MORE, UPLOAD};
+use crate::i18n::t;
 use crate::protocol::UiConfig;
 
 /// Download the conversation (JSON with every detail, or JSONL for
@@ -33,8 +34,8 @@ pub fn ThreadMenu() -> impl IntoView {
                 type="button"
                 class="btn btn-ghost btn-icon"
                 data-testid="thread-menu"
-                title="Download or import a conversation"
-                aria-label="Download or import a conversation"
+                title=t("header.thread_menu")
+                aria-label=t("header.thread_menu")
                 aria-haspopup="menu"
                 aria-expanded=move || open.get().to_string()
                 on:click=move |_| open.update(|o| *o = !*o)

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use crate::client::{user_env, ChatStore};
+use crate::i18n::t;
 use crate::protocol::{UiConfig, UserEnv};
 
 /// The values the app asks each user for (`[project] user_env`, API keys
@@ -56,13 +57,13 @@ pub fn UserEnvDialog() -> impl IntoView {
             type="button"
             class="btn btn-ghost"
             data-testid="user-env-open"
-            title="Your keys for this app"
+            title=t("keys.hint")
             on:click=move |_| open.update(|o| *o = !*o)
         >
             "Keys"
         </button>
         <Show when=move || open.get()>
-            <form class="share-panel user-env" role="dialog" aria-label="Your keys" on:submit=save>
+            <form class="share-panel user-env" role="dialog" aria-label=t("keys.title") on:submit=save>
                 <p>"The app needs these. They stay in this browser and are sent only to this app's server, which does not store them."</p>
                 {fields}
                 <button type="submit" class="btn btn-primary btn-small" data-testid="user-env-save">

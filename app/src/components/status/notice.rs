@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use crate::client::ChatStore;
+use crate::i18n::t;
 
 /// A dismissible message from the server (a refused frame, an expired
 /// session).
@@ -19,7 +20,7 @@ pub fn Notice() -> impl IntoView {
                             <button
                                 type="button"
                                 class="icon-btn"
-                                aria-label="Dismiss"
+                                aria-label=t("status.dismiss")
                                 on:click=move |_| store.notice.set(None)
                             >
                                 "×"
