@@ -57,22 +57,48 @@ impl Translations {
 }
 
 /// The page's strings, in context (cheap to clone).
+///
+/// Code that runs outside the component tree — after an `await`, in a
+/// callback of the browser — takes it with [`i18n`] while the component is
+/// built, and looks its strings up later.
 #[derive(Clone, Debug, Default)]
 pub struct I18n(pub Arc<Translations>);
 
+impl I18n {
+    /// The text of `key` (see [`Translations::get`]).
+    pub fn t(&self, key: &str) -> String {
+        self.0.get(key).to_string()
+    }
+
+    /// [`I18n::t`] with `{name}` placeholders filled in.
+    ///
+    /// ```
+    /// use loquat_app::i18n::{I18n, Translations};
+    /// let mut tr = Translations::default();
+    /// tr.strings.insert("feed.show_earlier".into(), "Show earlier ({count})".into());
+    /// let i18n = I18n(tr.into());
+    /// assert_eq!(i18n.t_with("feed.show_earlier", &[("count", "3")]), "Show earlier (3)");
+    /// ```
+    pub fn t_with(&self, key: &str, values: &[(&str, &str)]) -> String {
+        let mut text = self.t(key);
+        for (name, value) in values {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+}
+
+/// The page's strings (English keys only, outside an app).
+pub fn i18n() -> I18n {
+    leptos::prelude::use_context::<I18n>().unwrap_or_default()
+}
+
 /// The text of `key` in the page's language.
 pub fn t(key: &str) -> String {
-    match leptos::prelude::use_context::<I18n>() {
-        Some(i18n) => i18n.0.get(key).to_string(),
-        None => key.to_string(),
-    }
+    i18n().t(key)
 }
 
 /// [`t`] with `{name}` placeholders filled in.
 pub fn t_with(key: &str, values: &[(&str, &str)]) -> String {
-    let mut text = t(key);
-    for (name, value) in values {
-        text = text.replace(&format!("{{{name}}}"), value);
-    }
-    text
+    i18n().t_with(key, values)
 }

@@ -112,7 +112,14 @@ pub fn App() -> impl IntoView {
     let title = ui.name.clone();
     let wide = ui.branding.wide;
     let interface = ui.interface.clone();
+    let markdown = crate::markdown::Markdown {
+        allow_html: ui.unsafe_allow_html,
+        latex: ui.latex,
+        ..Default::default()
+    }
+    .translated(&ui.translations);
     provide_context(I18n(std::sync::Arc::new(ui.translations.clone())));
+    provide_context(std::sync::Arc::new(markdown));
     provide_context(ui);
     let store = ChatStore::new();
     provide_context(store);

@@ -8,7 +8,7 @@
  * before it starts); each test signs in its own user or in its own browser
  * context, so the tests do not depend on each other. The server allows 30
  * sign-in attempts a minute from one address and 10 for one account; one
- * run of the file makes 15 (alice 4), so `--repeat-each 2` still fits.
+ * run of the file makes 16 (alice 4), so `--repeat-each 2` still fits.
  */
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import {
@@ -61,7 +61,7 @@ async function signInFromHome(page: Page, user: TestUser): Promise<void> {
 }
 
 /** A second browser (own cookies) on the shared server. */
-async function otherBrowser(browser: Browser, options: { javaScriptEnabled?: boolean } = {}) {
+async function otherBrowser(browser: Browser, options: { javaScriptEnabled?: boolean; locale?: string } = {}) {
   const context = await browser.newContext({ baseURL: site().url, ...options });
   const page = await context.newPage();
   return { context, page, errors: watchErrors(page) };
@@ -338,6 +338,28 @@ test('with JavaScript off the login page is complete and signs in and out', asyn
     expect((await noJs.context.request.get('/auth/user')).status()).toBe(401);
   } finally {
     await noJs.context.close();
+  }
+});
+
+test('a French browser gets the login page, its errors and the signed-in page in French', async ({ browser }) => {
+  const dave = site().user('dave');
+  const french = await otherBrowser(browser, { locale: 'fr-FR' });
+  try {
+    const { page } = french;
+    await page.goto('/');
+    await expectLoginPage(page, '/');
+    await expect(page.locator('html')).toHaveAttribute('lang', 'fr-FR');
+    await expect(page).toHaveTitle('Connexion · Loquat');
+    await expect(page.getByTestId('login-submit')).toHaveText('Se connecter');
+    await expect(page.getByText('Mot de passe')).toBeVisible();
+    // Where a refused sign-in lands (without spending an attempt on it).
+    await page.goto('/login?error=bad_credentials&next=/');
+    await expect(page.getByTestId('login-error')).toHaveText('Le nom d’utilisateur ou le mot de passe est incorrect.');
+    await signIn(page, dave);
+    await waitReady(page);
+    await expect(page.getByTestId('logout')).toHaveText('Se déconnecter');
+  } finally {
+    await french.context.close();
   }
 });
 

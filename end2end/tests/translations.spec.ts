@@ -22,6 +22,8 @@ test.beforeAll(async () => {
     path.join(dataDir, 'translations', 'pt-BR.json'),
     JSON.stringify({ composer: { placeholder: 'Escreva uma mensagem…' } }),
   );
+  // The app's description in French, instead of [UI] description.
+  fs.writeFileSync(path.join(dataDir, 'translations', 'description.fr-FR.md'), 'Un assistant **hors ligne**.\n');
   server = await LoquatServer.start({ dataDir });
 });
 
@@ -43,8 +45,19 @@ test.describe('French', () => {
     await expect(input).toHaveAttribute('placeholder', 'Écrivez un message…');
     await expect(page.getByTestId('composer-send')).toHaveText('Envoyer');
     await expect(page.getByTestId('new-chat')).toHaveText('Nouvelle conversation');
+    await expect(page.getByTestId('welcome')).toContainText('Un assistant hors ligne.');
+    await expect(page.getByTestId('welcome').locator('strong')).toHaveText('hors ligne');
+    await expect(page.getByTestId('composer-hint')).toHaveText('Entrée pour envoyer · Maj+Entrée pour un saut de ligne');
     await sendMessage(page, 'bonjour');
     await expect(assistantMessages(page).last()).toContainText('bonjour');
+    // The reply's code block has its copy button in French too.
+    const copy = assistantMessages(page).last().locator('.code-copy');
+    await expect(copy).toHaveText('Copier');
+    await expect(copy).toHaveAttribute('title', 'Copier le code');
+    // The history files the new thread under today's heading, in French,
+    // and its buttons name it in French.
+    await expect(page.getByRole('heading', { name: 'Aujourd’hui' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Renommer « bonjour »' })).toHaveCount(1);
   });
 });
 
@@ -78,6 +91,7 @@ test.describe("the app's own language", () => {
     await expect(page.locator('html')).toHaveAttribute('lang', 'pt-BR');
     await expect(page.getByTestId('composer-input')).toHaveAttribute('placeholder', 'Escreva uma mensagem…');
     await expect(page.getByTestId('composer-send')).toHaveText('Send');
+    await expect(page.getByTestId('welcome')).not.toContainText('hors ligne');
   });
 });
 

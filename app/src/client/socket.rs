@@ -23,6 +23,8 @@ thread_local! {
     static GENERATION: Cell<u32> = const { Cell::new(0) };
     /// The server's frame limit, and the store that shows a refusal.
     static LIMIT: Cell<(usize, Option<ChatStore>)> = const { Cell::new((usize::MAX, None)) };
+    /// The refusal's text in the page's language (`{size}`, `{limit}`).
+    static TOO_LONG: RefCell<String> = const { RefCell::new(String::new()) };
     /// Set once the page sends its sign-out form: it is going away.
     static SIGNING_OUT: Cell<bool> = const { Cell::new(false) };
 }
@@ -57,11 +59,12 @@ pub(super) fn send(event: &ClientEvent) -> bool {
     let (limit, store) = LIMIT.get();
     if text.len() > limit {
         if let Some(store) = store {
-            store.notice.set(Some(format!(
-                "This is too long to send ({}; the limit is {}).",
-                crate::units::human_size(text.len() as u64),
-                crate::units::human_size(limit as u64)
-            )));
+            let message = TOO_LONG.with_borrow(|template| {
+                template
+                    .replace("{size}", &crate::units::human_size(text.len() as u64))
+                    .replace("{limit}", &crate::units::human_size(limit as u64))
+            });
+            store.notice.set(Some(message));
         }
         return false;
     }
@@ -73,6 +76,7 @@ pub(super) fn send(event: &ClientEvent) -> bool {
 
 pub(super) fn start(store: ChatStore, thread_id: Option<String>) {
     LIMIT.set((crate::ui_config::current().max_frame_bytes, Some(store)));
+    TOO_LONG.set(crate::i18n::t("composer.too_long"));
     store.thread_id.set(thread_id);
     // Follow the server-assigned session id into sessionStorage so a reload
     // of this tab reattaches to the same session.

@@ -144,12 +144,35 @@ const MONTHS: [&str; 12] = [
 const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 /// A message's time in `format` (`[UI] timestamp_format`, strftime's
-/// `%H %M %S %I %p %d %e %m %b %a %Y %y %%`; anything else is kept as is).
+/// `%H %M %S %I %p %d %e %m %b %a %Y %y %%`; anything else is kept as is),
+/// with month and day names in the page's language (`time.months`,
+/// `time.days`: twelve and seven names separated by spaces).
 pub(crate) fn format_time(millis: u64, format: &str) -> String {
-    render_time(&local(millis), format)
+    let (months, days) = (crate::i18n::t("time.months"), crate::i18n::t("time.days"));
+    let names = Names {
+        months: names_of(&months, &MONTHS),
+        days: names_of(&days, &DAYS),
+    };
+    render_time(&local(millis), format, &names)
 }
 
-fn render_time(t: &Moment, format: &str) -> String {
+/// Month and day names to write.
+struct Names<'a> {
+    months: Vec<&'a str>,
+    days: Vec<&'a str>,
+}
+
+/// The names in `list` if it has as many as `english`, else the English ones.
+fn names_of<'a>(list: &'a str, english: &[&'static str]) -> Vec<&'a str> {
+    let names: Vec<&str> = list.split_whitespace().collect();
+    if names.len() == english.len() {
+        names
+    } else {
+        english.to_vec()
+    }
+}
+
+fn render_time(t: &Moment, format: &str, names: &Names) -> String {
     let mut out = String::with_capacity(format.len() + 8);
     let mut chars = format.chars();
     while let Some(c) = chars.next() {
@@ -171,8 +194,8 @@ fn render_time(t: &Moment, format: &str) -> String {
             Some('d') => out.push_str(&format!("{:02}", t.day)),
             Some('e') => out.push_str(&t.day.to_string()),
             Some('m') => out.push_str(&format!("{:02}", t.month)),
-            Some('b') => out.push_str(MONTHS[(t.month as usize + 11) % 12]),
-            Some('a') => out.push_str(DAYS[t.weekday as usize % 7]),
+            Some('b') => out.push_str(names.months[(t.month as usize + 11) % 12]),
+            Some('a') => out.push_str(names.days[t.weekday as usize % 7]),
             Some('Y') => out.push_str(&t.year.to_string()),
             Some('y') => out.push_str(&format!("{:02}", t.year.rem_euclid(100))),
             Some('%') => out.push('%'),
@@ -206,10 +229,30 @@ mod tests {
     #[test]
     fn timestamps_follow_the_format() {
         let t = super::utc(1_795_000_000_000);
-        assert_eq!(super::render_time(&t, "%H:%M"), "11:06");
+        let english = super::Names {
+            months: super::MONTHS.to_vec(),
+            days: super::DAYS.to_vec(),
+        };
+        assert_eq!(super::render_time(&t, "%H:%M", &english), "11:06");
         assert_eq!(
-            super::render_time(&t, "%a %e %b %Y, %I:%M:%S %p (%y-%m-%d) 100%% %q"),
+            super::render_time(&t, "%a %e %b %Y, %I:%M:%S %p (%y-%m-%d) 100%% %q", &english),
             "Wed 18 Nov 2026, 11:06:40 AM (26-11-18) 100% %q"
+        );
+    }
+
+    #[test]
+    fn month_and_day_names_come_from_the_language() {
+        let t = super::utc(1_795_000_000_000);
+        let months = "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.";
+        let french = super::Names {
+            months: super::names_of(months, &super::MONTHS),
+            days: super::names_of("dim. lun. mar. mer. jeu. ven. sam.", &super::DAYS),
+        };
+        assert_eq!(super::render_time(&t, "%a %e %b", &french), "mer. 18 nov.");
+        // A list of the wrong length falls back to English.
+        assert_eq!(
+            super::names_of("a b c", &super::MONTHS),
+            super::MONTHS.to_vec()
         );
     }
 }

@@ -1,19 +1,18 @@
 //! Markdown → HTML for message and step content, shared by server and
 //! browser. Raw HTML is escaped unless the app allows it; code blocks get a
-//! language label and a copy button; dangerous link schemes are neutralised.
+//! language label and a copy button; dangerous link schemes are neutralised;
+//! `$…$` and `$$…$$` become MathML when the app turns LaTeX on.
 
 mod blocks;
 mod highlight;
+mod math;
+mod options;
 
 pub use blocks::BlockSplitter;
 pub use highlight::highlight;
+pub use options::{for_page, Markdown};
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
-
-/// Renders `source` to HTML.
-pub fn render(source: &str, allow_html: bool) -> String {
-    render_linked(source, allow_html, &[])
-}
 
 /// A side or page element, linked wherever its name appears in the text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,62 +23,83 @@ pub struct ElementLink {
     pub page: bool,
 }
 
-/// Renders `source` to HTML, turning the names of `links` in plain text
-/// (not in code or existing links) into element links.
-pub fn render_linked(source: &str, allow_html: bool, links: &[ElementLink]) -> String {
-    let mut options = Options::empty();
-    options.insert(Options::ENABLE_TABLES);
-    options.insert(Options::ENABLE_STRIKETHROUGH);
-    options.insert(Options::ENABLE_TASKLISTS);
-    let parser = Parser::new_ext(source, options);
-    let mut out = String::with_capacity(source.len() * 3 / 2 + 16);
-    // Longest names first, so "chart 2" wins over "chart".
-    let mut links: Vec<&ElementLink> = links.iter().filter(|l| !l.name.is_empty()).collect();
-    links.sort_by_key(|l| std::cmp::Reverse(l.name.len()));
-    let mut plain_depth = 0_i32;
-    // A code block of a known language, collected to be highlighted whole.
-    let mut code: Option<(String, String)> = None;
-    let events = parser.flat_map(|event| {
-        if let Some((_, text)) = code.as_mut() {
-            return match event {
-                Event::Text(chunk) => {
-                    text.push_str(&chunk);
-                    Vec::new()
+impl Markdown {
+    /// Renders `source` to HTML.
+    pub fn render(&self, source: &str) -> String {
+        self.render_linked(source, &[])
+    }
+
+    /// Renders `code` as a fenced block in `language` (for step input and
+    /// output, and code elements).
+    pub fn render_code(&self, code: &str, language: &str) -> String {
+        let fence = if code.contains("```") { "~~~~" } else { "```" };
+        let plain = Markdown {
+            latex: false,
+            ..self.clone()
+        };
+        plain.render(&format!("{fence}{language}\n{code}\n{fence}\n"))
+    }
+
+    /// Renders `source` to HTML, turning the names of `links` in plain text
+    /// (not in code or existing links) into element links.
+    pub fn render_linked(&self, source: &str, links: &[ElementLink]) -> String {
+        let mut options = Options::empty();
+        options.insert(Options::ENABLE_TABLES);
+        options.insert(Options::ENABLE_STRIKETHROUGH);
+        options.insert(Options::ENABLE_TASKLISTS);
+        if self.latex {
+            options.insert(Options::ENABLE_MATH);
+        }
+        let parser = Parser::new_ext(source, options);
+        let mut out = String::with_capacity(source.len() * 3 / 2 + 16);
+        // Longest names first, so "chart 2" wins over "chart".
+        let mut links: Vec<&ElementLink> = links.iter().filter(|l| !l.name.is_empty()).collect();
+        links.sort_by_key(|l| std::cmp::Reverse(l.name.len()));
+        let mut plain_depth = 0_i32;
+        // A code block of a known language, collected to be highlighted whole.
+        let mut code: Option<(String, String)> = None;
+        let events = parser.flat_map(|event| {
+            if let Some((_, text)) = code.as_mut() {
+                return match event {
+                    Event::Text(chunk) => {
+                        text.push_str(&chunk);
+                        Vec::new()
+                    }
+                    Event::End(TagEnd::CodeBlock) => {
+                        let (language, text) = code.take().unwrap_or_default();
+                        let body = highlight(&text, &language).unwrap_or_else(|| escape(&text));
+                        vec![Event::Html(format!("{body}</code></pre></div>").into())]
+                    }
+                    other => vec![other],
+                };
+            }
+            if let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = &event {
+                let language = info.split_whitespace().next().unwrap_or("");
+                if highlight::knows(language) {
+                    let open = format!(
+                        "{}<pre><code class=\"language-{}\">",
+                        self.code_head(language),
+                        escape(language)
+                    );
+                    code = Some((language.to_string(), String::new()));
+                    return vec![Event::Html(open.into())];
                 }
-                Event::End(TagEnd::CodeBlock) => {
-                    let (language, text) = code.take().unwrap_or_default();
-                    let body = highlight(&text, &language).unwrap_or_else(|| escape(&text));
-                    vec![Event::Html(format!("{body}</code></pre></div>").into())]
+            }
+            match &event {
+                Event::Start(Tag::CodeBlock(_) | Tag::Link { .. } | Tag::Image { .. }) => {
+                    plain_depth += 1
                 }
-                other => vec![other],
-            };
-        }
-        if let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = &event {
-            let language = info.split_whitespace().next().unwrap_or("");
-            if highlight::knows(language) {
-                let open = format!(
-                    "{}<pre><code class=\"language-{}\">",
-                    code_head(language),
-                    escape(language)
-                );
-                code = Some((language.to_string(), String::new()));
-                return vec![Event::Html(open.into())];
+                Event::End(TagEnd::CodeBlock | TagEnd::Link | TagEnd::Image) => plain_depth -= 1,
+                Event::Text(text) if plain_depth == 0 && !links.is_empty() => {
+                    return link_names(text, &links);
+                }
+                _ => {}
             }
-        }
-        match &event {
-            Event::Start(Tag::CodeBlock(_) | Tag::Link { .. } | Tag::Image { .. }) => {
-                plain_depth += 1
-            }
-            Event::End(TagEnd::CodeBlock | TagEnd::Link | TagEnd::Image) => plain_depth -= 1,
-            Event::Text(text) if plain_depth == 0 && !links.is_empty() => {
-                return link_names(text, &links);
-            }
-            _ => {}
-        }
-        transform(event, allow_html)
-    });
-    pulldown_cmark::html::push_html(&mut out, events);
-    out
+            self.transform(event)
+        });
+        pulldown_cmark::html::push_html(&mut out, events);
+        out
+    }
 }
 
 /// `text` with every occurrence of a link's name made an element link.
@@ -127,66 +147,69 @@ data-element-id=\"{}\" data-display=\"{}\" href=\"{href}\"{target}>{}</a>",
     events
 }
 
-/// Renders `code` as a fenced block in `language` (for step input/output).
-pub fn render_code(code: &str, language: &str) -> String {
-    let fence = if code.contains("```") { "~~~~" } else { "```" };
-    render(&format!("{fence}{language}\n{code}\n{fence}\n"), false)
-}
-
-fn transform(event: Event<'_>, allow_html: bool) -> Vec<Event<'_>> {
-    match event {
-        Event::Html(html) | Event::InlineHtml(html) if !allow_html => vec![Event::Text(html)],
-        Event::Start(Tag::CodeBlock(kind)) => {
-            let language = match &kind {
-                CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or(""),
-                CodeBlockKind::Indented => "",
-            };
-            let label = if language.is_empty() {
-                "text"
-            } else {
-                language
-            };
-            vec![
-                Event::Html(code_head(label).into()),
-                Event::Start(Tag::CodeBlock(kind)),
-            ]
+impl Markdown {
+    fn transform<'a>(&self, event: Event<'a>) -> Vec<Event<'a>> {
+        match event {
+            Event::Html(html) | Event::InlineHtml(html) if !self.allow_html => {
+                vec![Event::Text(html)]
+            }
+            Event::InlineMath(tex) => vec![Event::InlineHtml(math::to_mathml(&tex, false).into())],
+            Event::DisplayMath(tex) => vec![Event::InlineHtml(math::to_mathml(&tex, true).into())],
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let language = match &kind {
+                    CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or(""),
+                    CodeBlockKind::Indented => "",
+                };
+                let label = if language.is_empty() {
+                    "text"
+                } else {
+                    language
+                };
+                vec![
+                    Event::Html(self.code_head(label).into()),
+                    Event::Start(Tag::CodeBlock(kind)),
+                ]
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                vec![Event::End(TagEnd::CodeBlock), Event::Html("</div>".into())]
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => vec![Event::Start(Tag::Link {
+                link_type,
+                dest_url: safe_url(dest_url),
+                title,
+                id,
+            })],
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => vec![Event::Start(Tag::Image {
+                link_type,
+                dest_url: safe_url(dest_url),
+                title,
+                id,
+            })],
+            other => vec![other],
         }
-        Event::End(TagEnd::CodeBlock) => {
-            vec![Event::End(TagEnd::CodeBlock), Event::Html("</div>".into())]
-        }
-        Event::Start(Tag::Link {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => vec![Event::Start(Tag::Link {
-            link_type,
-            dest_url: safe_url(dest_url),
-            title,
-            id,
-        })],
-        Event::Start(Tag::Image {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => vec![Event::Start(Tag::Image {
-            link_type,
-            dest_url: safe_url(dest_url),
-            title,
-            id,
-        })],
-        other => vec![other],
     }
-}
 
-/// The opening of a code block: its language label and copy button.
-fn code_head(label: &str) -> String {
-    format!(
-        "<div class=\"code-block\"><div class=\"code-head\"><span class=\"code-lang\">{}</span>\
-<button type=\"button\" class=\"code-copy\" data-copy-code=\"\" title=\"Copy code\">Copy</button></div>",
-        escape(label)
-    )
+    /// The opening of a code block: its language label and copy button.
+    fn code_head(&self, label: &str) -> String {
+        format!(
+            "<div class=\"code-block\"><div class=\"code-head\"><span class=\"code-lang\">{}</span>\
+    <button type=\"button\" class=\"code-copy\" data-copy-code=\"\" data-copied=\"{}\" title=\"{}\">{}</button></div>",
+            escape(label),
+            escape(&self.copied),
+            escape(&self.copy_title),
+            escape(&self.copy),
+        )
+    }
 }
 
 /// Link and image targets by allowlist: `http`, `https` and `mailto`
@@ -239,6 +262,90 @@ pub fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn render(source: &str, allow_html: bool) -> String {
+        Markdown {
+            allow_html,
+            ..Markdown::default()
+        }
+        .render(source)
+    }
+
+    fn render_linked(source: &str, allow_html: bool, links: &[ElementLink]) -> String {
+        Markdown {
+            allow_html,
+            ..Markdown::default()
+        }
+        .render_linked(source, links)
+    }
+
+    fn latex() -> Markdown {
+        Markdown {
+            latex: true,
+            ..Markdown::default()
+        }
+    }
+
+    #[test]
+    fn dollars_are_math_only_when_latex_is_on() {
+        let source = "The area is $\\pi r^2$.\n\n$$\\sum_{i=1}^n i$$\n";
+        let off = render(source, false);
+        assert!(!off.contains("<math"), "{off}");
+        assert!(off.contains("$\\pi r^2$"), "{off}");
+        let on = latex().render(source);
+        assert_eq!(on.matches("<math").count(), 2, "{on}");
+        assert!(on.contains("math-inline"), "{on}");
+        assert!(on.contains("math-display"), "{on}");
+        assert!(on.contains("display=\"block\""), "{on}");
+        assert!(on.contains("<mi>π</mi>") || on.contains(">π<"), "{on}");
+        // Prices stay prices, even with LaTeX on.
+        let prices = latex().render("It costs $5 and $10.");
+        assert!(!prices.contains("<math"), "{prices}");
+    }
+
+    #[test]
+    fn math_cannot_smuggle_markup() {
+        for source in [
+            "$\\text{<img src=x onerror=alert(1)>}$",
+            "$x</annotation></semantics></math><img src=x onerror=alert(1)>$",
+            "$\\color{red\" onload=\"alert(1)}{x}$",
+            "$\\unknowncommand{<b>}$",
+            "$\\frac{<img src=x onerror=alert(1)>$",
+            "$a<b$",
+            "$a<img src=x onerror=alert(1)>$",
+            "$\\operatorname{<b>}$",
+            "$\\mathrm{<b>x}$",
+        ] {
+            let html = latex().render(source);
+            assert!(!html.contains("<img"), "{source} -> {html}");
+            assert!(!html.contains("<b>"), "{source} -> {html}");
+            assert!(!html.contains("onload=\""), "{source} -> {html}");
+        }
+        let bad = latex().render("$\\unknowncommand{<b>}$");
+        assert!(bad.contains("math-error"), "{bad}");
+        assert!(bad.contains("\\unknowncommand{&lt;b&gt;}"), "{bad}");
+    }
+
+    #[test]
+    fn code_is_never_math() {
+        let html = latex().render("`$x$`\n\n```\n$$y$$\n```\n");
+        assert!(!html.contains("<math"), "{html}");
+        assert!(!latex().render_code("$x$", "python").contains("<math"));
+    }
+
+    #[test]
+    fn the_copy_button_speaks_the_pages_language() {
+        let md = Markdown {
+            copy: "Copier".into(),
+            copy_title: "Copier le code".into(),
+            copied: "Copié".into(),
+            ..Markdown::default()
+        };
+        let html = md.render("```\nx\n```\n");
+        assert!(html.contains(">Copier</button>"), "{html}");
+        assert!(html.contains("title=\"Copier le code\""), "{html}");
+        assert!(html.contains("data-copied=\"Copié\""), "{html}");
+    }
 
     #[test]
     fn raw_html_is_escaped_unless_allowed() {

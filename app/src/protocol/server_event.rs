@@ -80,6 +80,9 @@ pub struct UiConfig {
     pub cot: Cot,
     pub default_collapse_content: bool,
     pub unsafe_allow_html: bool,
+    /// `$…$` and `$$…$$` are rendered as math.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub latex: bool,
     /// Conversations are persisted: show the history sidebar.
     #[serde(default)]
     pub history: bool,

@@ -100,6 +100,11 @@ pub struct FeaturesConfig {
     /// message.
     #[schemars(extend("env" = "LOQUAT_UNSAFE_ALLOW_HTML"))]
     pub unsafe_allow_html: bool,
+    /// Render LaTeX math in messages, steps and text elements: `$…$`
+    /// inline and `$$…$$` on its own line, as MathML. Off by default
+    /// because `$` is also money.
+    #[schemars(extend("env" = "LOQUAT_LATEX"))]
+    pub latex: bool,
     /// Let users edit their earlier messages; the conversation re-runs from
     /// there.
     #[schemars(extend("env" = "LOQUAT_EDIT_MESSAGE"))]
@@ -127,6 +132,7 @@ impl Default for FeaturesConfig {
     fn default() -> Self {
         FeaturesConfig {
             unsafe_allow_html: false,
+            latex: false,
             edit_message: true,
             spontaneous_file_upload: UploadConfig::default(),
             feedback: true,

@@ -24,6 +24,7 @@ const HELP: &str = "Try one of these:\n\n\
 - `/table`: a 10,000-row table, sortable and paged\n\
 - `/plot`: an interactive Plotly chart\n\
 - `/tasks`: a live task list\n\
+- `/math`: LaTeX in a step, a streamed reply and a text element (with `[features] latex`)\n\
 - `/custom`: a custom element from `public/elements/counter.js`\n\
 - `/actions`: buttons that run server callbacks\n\
 - `/ask`, `/choose`, `/upload`, `/form`: the assistant asks you something and waits\n\
@@ -44,6 +45,7 @@ pub async fn run(chat: &Chat, content: &str, pace: Option<Duration>) -> Option<H
         "table" => table(chat).await,
         "plot" => plot(chat).await,
         "tasks" => tasks(chat, pace).await,
+        "math" => math(chat, pace).await,
         "custom" => custom(chat).await,
         "actions" => actions(chat).await,
         "ask" => ask_name(chat).await,
@@ -201,6 +203,35 @@ async fn tasks(chat: &Chat, pace: Option<Duration>) -> HookResult {
         .await?;
     list.link(titles.len() - 1, done.id());
     shown.update(Element::tasklist(&list)).await?;
+    Ok(())
+}
+
+/// The reply of `/math`, streamed a word at a time.
+const MATH_REPLY: &str = "The roots of $ax^2 + bx + c = 0$ are\n\n\
+$$x = \\frac{-b \\pm \\sqrt{b^2 - 4ac}}{2a}$$\n\n\
+and a loquat costs $2, or $3 when ripe.";
+
+async fn math(chat: &Chat, pace: Option<Duration>) -> HookResult {
+    let step = chat
+        .step("integrate")
+        .kind(crate::StepType::Tool)
+        .start()
+        .await?;
+    step.finish_with("$\\int_0^1 x^2\\,dx = \\tfrac{1}{3}$")
+        .await?;
+    let reply = chat
+        .stream(
+            Message::assistant("").element(Element::text("identity", "Euler: $e^{i\\pi} + 1 = 0$")),
+        )
+        .await?;
+    let mut ticker = pace.map(tokio::time::interval);
+    for token in super::offline::tokens(MATH_REPLY) {
+        if let Some(ticker) = ticker.as_mut() {
+            ticker.tick().await;
+        }
+        reply.token(token).await?;
+    }
+    reply.finish().await?;
     Ok(())
 }
 

@@ -138,6 +138,7 @@ pub(crate) async fn login_page(
             .collect(),
         status,
         next,
+        translations: state.site.languages().for_headers(&parts.headers),
     };
     let mut response = Html(page.render()).into_response();
     response

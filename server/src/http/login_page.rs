@@ -4,9 +4,12 @@
 //! message for the error code it was sent back with (never text from the
 //! URL).
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 
 use loquat_app::branding::PageHead;
+use loquat_app::i18n::Translations;
 
 use super::standalone_page::{standalone_page, Frame};
 
@@ -18,7 +21,7 @@ pub(crate) struct ProviderButton {
 }
 
 /// What the page shows.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct LoginPage {
     pub(crate) app_name: String,
     pub(crate) css_href: String,
@@ -35,24 +38,43 @@ pub(crate) struct LoginPage {
     pub(crate) logo: Option<String>,
     /// `[UI] login_page_image`: shown beside the form.
     pub(crate) image: Option<String>,
+    /// The page's language (from the request's `Accept-Language`).
+    pub(crate) translations: Arc<Translations>,
 }
 
-/// The text shown for a status code; `None` for codes it does not know.
-fn message(code: &str) -> Option<(&'static str, bool)> {
-    let error = |text| Some((text, true));
-    match code {
-        "signed_out" => Some(("You have signed out.", false)),
-        "bad_credentials" => error("The username or password is not right."),
-        "too_many_attempts" => error("Too many sign-in attempts. Wait a minute and try again."),
-        "unavailable" => error("Signing in is not possible right now. Try again later."),
-        "not_enabled" => error("That way of signing in is not enabled."),
-        "bad_token" => error("The sign-in token is not valid or has expired."),
-        "oauth_failed" => error("The sign-in with the provider failed. Try again."),
-        "oauth_denied" => error("The provider did not let you sign in."),
-        "oauth_expired" => {
-            error("The sign-in took too long or was started in another tab. Try again.")
+impl Default for LoginPage {
+    fn default() -> Self {
+        LoginPage {
+            app_name: String::new(),
+            css_href: String::new(),
+            password: false,
+            header: false,
+            providers: Vec::new(),
+            status: None,
+            next: String::new(),
+            look: PageHead::default(),
+            logo: None,
+            image: None,
+            translations: crate::i18n::english(),
         }
-        "oauth_timeout" => error("The provider did not answer in time. Try again."),
+    }
+}
+
+/// The translation key of the text shown for a status code, and whether it
+/// is an error; `None` for codes it does not know.
+fn message(code: &str) -> Option<(&'static str, bool)> {
+    let error = |key| Some((key, true));
+    match code {
+        "signed_out" => Some(("login.signed_out", false)),
+        "bad_credentials" => error("login.bad_credentials"),
+        "too_many_attempts" => error("login.too_many_attempts"),
+        "unavailable" => error("login.unavailable"),
+        "not_enabled" => error("login.not_enabled"),
+        "bad_token" => error("login.bad_token"),
+        "oauth_failed" => error("login.oauth_failed"),
+        "oauth_denied" => error("login.oauth_denied"),
+        "oauth_expired" => error("login.oauth_expired"),
+        "oauth_timeout" => error("login.oauth_timeout"),
         _ => None,
     }
 }
@@ -70,11 +92,14 @@ impl LoginPage {
             look,
             logo,
             image,
+            translations,
         } = self;
+        let tr = |key: &str| translations.get(key).to_string();
         let initial = app_name.chars().next().unwrap_or('L').to_string();
         let with_image = image.is_some();
-        let title = format!("Sign in · {app_name}");
-        let notice = status.as_deref().and_then(message).map(|(text, is_error)| {
+        let title = tr("login.title").replace("{app}", &app_name);
+        let notice = status.as_deref().and_then(message).map(|(key, is_error)| {
+            let text = tr(key);
             if is_error {
                 view! { <p class="login-error" role="alert" data-testid="login-error">{text}</p> }
                     .into_any()
@@ -94,28 +119,28 @@ impl LoginPage {
                 );
                 view! {
                     <a class="btn btn-block" href=href data-testid=format!("oauth-{}", p.id)>
-                        {format!("Continue with {}", p.label)}
+                        {tr("login.continue_with").replace("{provider}", &p.label)}
                     </a>
                 }
             })
             .collect::<Vec<_>>();
         let form = password.then(|| {
             view! {
-                {has_providers.then(|| view! { <div class="login-divider">"or"</div> })}
+                {has_providers.then(|| view! { <div class="login-divider">{tr("login.or")}</div> })}
                 <form class="login-form" method="post" action="/auth/login" data-testid="login-form">
                     <label>
-                        "Username"
+                        {tr("login.username")}
                         <input name="username" autocomplete="username" required
                             maxlength="256" data-testid="login-username"/>
                     </label>
                     <label>
-                        "Password"
+                        {tr("login.password")}
                         <input name="password" type="password" autocomplete="current-password"
                             required maxlength="1024" data-testid="login-password"/>
                     </label>
                     <input type="hidden" name="next" value=next.clone()/>
                     <button type="submit" class="btn btn-primary btn-block" data-testid="login-submit">
-                        "Sign in"
+                        {tr("login.submit")}
                     </button>
                 </form>
             }
@@ -123,7 +148,7 @@ impl LoginPage {
         let proxy_only = (header && !password && !has_providers).then(|| {
             view! {
                 <p class="login-notice">
-                    "Sign in through your organisation's sign-in page, then open the app again."
+                    {tr("login.proxy_only")}
                 </p>
             }
         });
@@ -148,6 +173,7 @@ impl LoginPage {
         let frame = Frame {
             css_href: &css_href,
             look: &look,
+            translations: &translations,
         };
         standalone_page(title, &frame, body)
     }

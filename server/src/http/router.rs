@@ -115,6 +115,7 @@ pub(crate) fn ui_config(runtime: &Runtime, branding: &loquat_app::branding::Bran
         cot: config.ui.cot,
         default_collapse_content: config.ui.default_collapse_content,
         unsafe_allow_html: config.features.unsafe_allow_html,
+        latex: config.features.latex,
         history: runtime.persistence.is_some(),
         edit_message: config.features.edit_message,
         reactions: config.ui.reactions.clone(),
@@ -214,6 +215,9 @@ fn ui_for_request(ui: &UiConfig, languages: &Catalog) -> UiConfig {
     };
     if ui.interface.placeholder.is_empty() {
         ui.interface.placeholder = translations.get(PLACEHOLDER_KEY).to_string();
+    }
+    if let Some(description) = languages.description(&translations.lang) {
+        ui.description = description.to_string();
     }
     ui.translations = (*translations).clone();
     // The picked profile's changes to the app's settings.

@@ -10,6 +10,7 @@ use axum::http::header::{CACHE_CONTROL, REFERRER_POLICY};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use leptos::prelude::*;
+use loquat_app::markdown::Markdown;
 use loquat_app::protocol::{Step, StepType};
 
 use super::router::AppState;
@@ -40,9 +41,11 @@ pub(crate) async fn shared_page(
 ) -> Response {
     let runtime = &state.runtime;
     let css = state.site.assets().css;
+    let translations = state.site.languages().for_headers(request.headers());
     let frame = Frame {
         css_href: &css,
         look: state.site.head(),
+        translations: &translations,
     };
     let name = runtime.config.ui.name.clone();
     let not_found =
@@ -80,8 +83,13 @@ pub(crate) async fn shared_page(
             return not_found();
         }
     }
-    let allow_html = runtime.config.features.unsafe_allow_html;
-    private(Html(page(&name, &frame, &thread, &steps, allow_html)).into_response())
+    let markdown = Markdown {
+        allow_html: runtime.config.features.unsafe_allow_html,
+        latex: runtime.config.features.latex,
+        ..Markdown::default()
+    }
+    .translated(frame.translations);
+    private(Html(page(&name, &frame, &thread, &steps, &markdown)).into_response())
 }
 
 fn page(
@@ -89,14 +97,15 @@ fn page(
     frame: &Frame<'_>,
     thread: &ThreadRecord,
     steps: &[Step],
-    allow_html: bool,
+    markdown: &Markdown,
 ) -> String {
-    let name = thread.name.clone().unwrap_or_else(|| "Conversation".into());
+    let tr = |key: &str| frame.translations.get(key).to_string();
+    let name = thread.name.clone().unwrap_or_else(|| tr("shared.untitled"));
     let messages = steps
         .iter()
         .filter(|s| s.parent_id.is_none() && s.step_type.is_message() && !s.output.is_empty())
         .map(|step| {
-            let html = loquat_app::markdown::render(&step.output, allow_html);
+            let html = markdown.render(&step.output);
             view! {
                 <article
                     class="message"
@@ -119,7 +128,7 @@ fn page(
             <header class="shared-header">
                 <span class="brand-name">{app.to_string()}</span>
                 <h1 data-testid="shared-thread-name">{name.clone()}</h1>
-                <p class="shared-note">"A shared conversation, read-only."</p>
+                <p class="shared-note">{tr("shared.note")}</p>
             </header>
             <section class="feed shared-feed">{messages}</section>
         </main>
@@ -128,17 +137,18 @@ fn page(
 }
 
 fn missing_page(app: &str, frame: &Frame<'_>) -> String {
+    let tr = |key: &str| frame.translations.get(key).to_string();
     let body = view! {
         <main class="login-page">
             <section class="login" data-testid="shared-not-found">
-                <h1>"This link does not work"</h1>
+                <h1>{tr("shared.missing_title")}</h1>
                 <p class="login-notice">
-                    "The conversation is not shared (any more), or the link is mistyped."
+                    {tr("shared.missing_text")}
                 </p>
             </section>
         </main>
     };
-    standalone_page(format!("Not found · {app}"), frame, body)
+    standalone_page(format!("{} · {app}", tr("not_found.title")), frame, body)
 }
 
 #[cfg(test)]

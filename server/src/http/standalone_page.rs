@@ -4,11 +4,14 @@
 
 use leptos::prelude::*;
 use loquat_app::branding::PageHead;
+use loquat_app::i18n::Translations;
 
-/// The stylesheet and the app's look the page's head carries.
+/// The stylesheet and the app's look the page's head carries, and the
+/// language it is written in.
 pub(crate) struct Frame<'a> {
     pub(crate) css_href: &'a str,
     pub(crate) look: &'a PageHead,
+    pub(crate) translations: &'a Translations,
 }
 
 /// A complete HTML document: the head (title, Loquat's stylesheet, the
@@ -34,9 +37,12 @@ pub(crate) fn standalone_page(title: String, frame: &Frame<'_>, body: impl Rende
         {sheets}
         <link rel="icon" href=look.favicon.clone()/>
     };
+    let lang = frame.translations.lang.clone();
+    let dir = frame.translations.dir();
     Owner::new().with(|| {
         format!(
-            "<!DOCTYPE html><html lang=\"en\"><head>{}</head><body>{}</body></html>",
+            "<!DOCTYPE html><html lang=\"{}\" dir=\"{dir}\"><head>{}</head><body>{}</body></html>",
+            loquat_app::markdown::escape(&lang),
             head.to_html(),
             body.to_html()
         )

@@ -20,6 +20,9 @@ pub struct FileReport {
     pub missing: Vec<String>,
     /// Keys the interface does not have (a typo, or a string since removed).
     pub unknown: Vec<String>,
+    /// Keys whose `{placeholders}` differ from the English string's (a
+    /// value the interface fills in would be lost, or shown raw).
+    pub placeholders: Vec<String>,
     /// Why the file could not be read at all.
     pub error: Option<String>,
 }
@@ -27,10 +30,56 @@ pub struct FileReport {
 impl LintReport {
     /// No file has a problem.
     pub fn is_clean(&self) -> bool {
-        self.files
-            .iter()
-            .all(|f| f.missing.is_empty() && f.unknown.is_empty() && f.error.is_none())
+        self.files.iter().all(|f| f.is_clean())
     }
+}
+
+impl FileReport {
+    fn is_clean(&self) -> bool {
+        self.missing.is_empty()
+            && self.unknown.is_empty()
+            && self.placeholders.is_empty()
+            && self.error.is_none()
+    }
+}
+
+/// The `{name}` placeholders of a string, in order of first use.
+fn placeholders(text: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('}') else { break };
+        let name = &after[..end];
+        if !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !names.contains(&name)
+        {
+            names.push(name);
+        }
+        rest = &after[end + 1..];
+    }
+    names
+}
+
+/// Keys of `strings` whose placeholders are not those of `reference`.
+pub(super) fn placeholder_mismatches(
+    reference: &std::collections::BTreeMap<String, String>,
+    strings: &std::collections::BTreeMap<String, String>,
+) -> Vec<String> {
+    strings
+        .iter()
+        .filter(|(key, text)| {
+            reference.get(*key).is_some_and(|english| {
+                let mut want = placeholders(english);
+                let mut have = placeholders(text);
+                want.sort_unstable();
+                have.sort_unstable();
+                want != have
+            })
+        })
+        .map(|(key, _)| key.clone())
+        .collect()
 }
 
 /// Checks every `<lang>.json` of `dir` against the shipped en-US keys.
@@ -76,6 +125,7 @@ pub fn lint_translations(dir: &Path) -> Result<LintReport, I18nError> {
                     .filter(|key| !reference.contains_key(*key))
                     .cloned()
                     .collect(),
+                placeholders: placeholder_mismatches(&reference, &strings),
                 error: None,
                 lang,
             },
@@ -83,6 +133,7 @@ pub fn lint_translations(dir: &Path) -> Result<LintReport, I18nError> {
                 lang,
                 missing: Vec::new(),
                 unknown: Vec::new(),
+                placeholders: Vec::new(),
                 error: Some(err.to_string()),
             },
         };
@@ -98,7 +149,7 @@ impl fmt::Display for LintReport {
                 writeln!(f, "{}: {error}", file.lang)?;
                 continue;
             }
-            if file.missing.is_empty() && file.unknown.is_empty() {
+            if file.is_clean() {
                 writeln!(f, "{}: ok", file.lang)?;
                 continue;
             }
@@ -107,6 +158,9 @@ impl fmt::Display for LintReport {
             }
             for key in &file.unknown {
                 writeln!(f, "{}: unknown key {key}", file.lang)?;
+            }
+            for key in &file.placeholders {
+                writeln!(f, "{}: placeholders of {key} differ from en-US", file.lang)?;
             }
         }
         if self.files.is_empty() {
@@ -122,6 +176,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn placeholders_are_the_named_braces() {
+        assert_eq!(
+            placeholders("Rows {first}–{last} of {total}, {first} {} {a b}"),
+            ["first", "last", "total"]
+        );
+        assert!(placeholders("no { braces").is_empty());
+    }
+
+    #[test]
     fn a_missing_and_an_unknown_key_are_named() {
         let dir = tempfile::tempdir().unwrap();
         let english = SHIPPED.iter().find(|(l, _)| *l == "en-US").unwrap().1;
@@ -134,6 +197,7 @@ mod tests {
             nested.insert(key.clone(), value.clone().into());
         }
         nested.insert("composer.sned".into(), "Envoyer".into());
+        nested.insert("table.rows".into(), "Lignes {first}–{dernier}".into());
         std::fs::write(
             dir.path().join("fr-FR.json"),
             serde_json::to_string(&nested).unwrap(),
@@ -148,5 +212,9 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("fr-FR: unknown key composer.sned"), "{text}");
+        assert!(
+            text.contains("fr-FR: placeholders of table.rows differ from en-US"),
+            "{text}"
+        );
     }
 }

@@ -36,6 +36,9 @@ const RIGHT_TO_LEFT: &[&str] = &["ar", "ckb", "dv", "fa", "he", "ps", "sd", "ug"
 /// The directory of the app's translation files, in its data directory.
 pub const TRANSLATIONS_DIR: &str = "translations";
 
+/// How a description file's name starts (`description.fr-FR.md`).
+const DESCRIPTION_PREFIX: &str = "description.";
+
 /// Largest translation file read.
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
@@ -52,6 +55,9 @@ pub enum I18nError {
 #[derive(Debug, Clone)]
 pub(crate) struct Catalog {
     languages: BTreeMap<String, Arc<Translations>>,
+    /// The app's description per language (`description.<lang>.md` beside
+    /// the strings), instead of `[UI] description` on that language's pages.
+    descriptions: BTreeMap<String, Arc<str>>,
     /// `[UI] language`: every page in this one.
     forced: Option<String>,
 }
@@ -67,6 +73,10 @@ impl Catalog {
                 reason,
             })?;
             strings.insert((*lang).to_string(), parsed);
+        }
+        let mut descriptions = BTreeMap::new();
+        for (lang, path) in description_files(dir)? {
+            descriptions.insert(lang, Arc::from(read(&path)?.trim()));
         }
         for (lang, path) in app_files(dir)? {
             let text = read(&path)?;
@@ -106,7 +116,11 @@ impl Catalog {
                 }
             }
         };
-        Ok(Catalog { languages, forced })
+        Ok(Catalog {
+            languages,
+            descriptions,
+            forced,
+        })
     }
 
     /// The strings for a request with this `Accept-Language`.
@@ -122,6 +136,19 @@ impl Catalog {
             .unwrap_or_else(|| Arc::new(Translations::default()))
     }
 
+    /// The app's own description in `lang`, if it wrote one.
+    pub(crate) fn description(&self, lang: &str) -> Option<&str> {
+        self.descriptions.get(lang).map(|text| &**text)
+    }
+
+    /// The strings for a request with these headers.
+    pub(crate) fn for_headers(&self, headers: &axum::http::HeaderMap) -> Arc<Translations> {
+        let accept_language = headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok());
+        self.for_request(accept_language)
+    }
+
     /// The languages, by tag.
     #[cfg(test)]
     pub(crate) fn tags(&self) -> Vec<&str> {
@@ -134,9 +161,18 @@ impl Default for Catalog {
     fn default() -> Self {
         Catalog::load(Path::new(""), None).unwrap_or(Catalog {
             languages: BTreeMap::new(),
+            descriptions: BTreeMap::new(),
             forced: None,
         })
     }
+}
+
+/// The shipped English strings (parsed once).
+pub(crate) fn english() -> Arc<Translations> {
+    static ENGLISH: std::sync::OnceLock<Arc<Translations>> = std::sync::OnceLock::new();
+    ENGLISH
+        .get_or_init(|| Catalog::default().for_request(None))
+        .clone()
 }
 
 fn is_right_to_left(tag: &str) -> bool {
@@ -144,24 +180,45 @@ fn is_right_to_left(tag: &str) -> bool {
     RIGHT_TO_LEFT.contains(&language.as_str())
 }
 
-/// The `<lang>.json` files of `dir`, by tag; none when it does not exist.
-fn app_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, I18nError> {
+/// The `description.<lang>.md` files of `dir`, by tag (other files are
+/// not descriptions: a README stays a README).
+fn description_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, I18nError> {
+    let mut files = Vec::new();
+    for path in entries(dir)? {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let tag = name
+            .strip_prefix(DESCRIPTION_PREFIX)
+            .and_then(|rest| rest.strip_suffix(".md"));
+        if let Some(tag) = tag.filter(|tag| is_tag(tag)) {
+            files.push((tag.to_string(), path));
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The paths in `dir`; none when it does not exist.
+fn entries(dir: &Path) -> Result<Vec<PathBuf>, I18nError> {
     if dir.as_os_str().is_empty() {
         return Ok(Vec::new());
     }
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(err) => {
-            return Err(I18nError::File {
-                path: dir.to_path_buf(),
-                reason: err.to_string(),
-            })
-        }
-    };
+    match std::fs::read_dir(dir) {
+        Ok(entries) => Ok(entries.flatten().map(|entry| entry.path()).collect()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(err) => Err(I18nError::File {
+            path: dir.to_path_buf(),
+            reason: err.to_string(),
+        }),
+    }
+}
+
+/// The `<lang>.json` files of `dir`, by tag; none when it does not exist.
+fn app_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, I18nError> {
     let mut files = Vec::new();
-    for entry in entries.flatten() {
-        let path = entry.path();
+    for path in entries(dir)? {
         if path.extension().and_then(|e| e.to_str()) != Some("json") {
             continue;
         }
@@ -249,9 +306,10 @@ mod tests {
             let own = parse(text).unwrap();
             let missing: Vec<_> = english.keys().filter(|k| !own.contains_key(*k)).collect();
             let unknown: Vec<_> = own.keys().filter(|k| !english.contains_key(*k)).collect();
+            let placeholders = lint::placeholder_mismatches(&english, &own);
             assert!(
-                missing.is_empty() && unknown.is_empty(),
-                "{lang}: missing {missing:?}, unknown {unknown:?}"
+                missing.is_empty() && unknown.is_empty() && placeholders.is_empty(),
+                "{lang}: missing {missing:?}, unknown {unknown:?}, placeholders differ in {placeholders:?}"
             );
         }
     }
@@ -285,6 +343,17 @@ mod tests {
         let fr = catalog.for_request(Some("fr"));
         assert_eq!(fr.get("composer.send"), "Expédier");
         assert_ne!(fr.get(other), english.get(other), "the rest stays French");
+    }
+
+    #[test]
+    fn a_description_file_is_the_apps_description_in_its_language() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("description.fr-FR.md"), "Un **robot**.\n").unwrap();
+        std::fs::write(dir.path().join("README.md"), "# Not a language").unwrap();
+        let catalog = Catalog::load(dir.path(), None).unwrap();
+        assert_eq!(catalog.description("fr-FR"), Some("Un **robot**."));
+        assert_eq!(catalog.description("en-US"), None);
+        assert!(!catalog.tags().contains(&"README"));
     }
 
     #[test]

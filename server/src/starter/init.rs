@@ -77,6 +77,8 @@ server starts. A file for a new language adds it; a file for a shipped one
 (en-US, fr-FR, de-DE, es-ES, zh-CN, ar-SA) changes only the strings it has.
 Keys are nested objects whose leaves are strings, as in the shipped
 `en-US.json`: `{\"composer\": {\"send\": \"Enviar\"}}`.
+A `description.<lang>.md` (e.g. `description.fr-FR.md`) is the app's
+welcome text in that language, in markdown.
 
 Each browser gets the language it prefers (Accept-Language), else en-US;
 `[UI] language` in config.toml shows one to everyone. Check the files with:

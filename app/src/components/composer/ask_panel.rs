@@ -20,7 +20,7 @@ fn answer(id: &str, answer: AskAnswer) {
     if !sent {
         expect_context::<ChatStore>()
             .notice
-            .set(Some("Not connected: the answer was not sent".into()));
+            .set(Some(t("ask.not_sent")));
     }
 }
 
@@ -98,13 +98,13 @@ fn file_view(id: String, accept: String) -> AnyView {
                     }
                 }
             >
-                "Choose files"
+                {t("ask.choose_files")}
             </button>
             <input node_ref=picker type="file" multiple=true hidden=true accept=accept data-testid="ask-input" on:change=on_pick/>
         </div>
         <AttachmentList attachments=files/>
         <button type="button" class="btn btn-primary btn-small" data-testid="ask-submit" disabled=move || !ready() on:click=submit>
-            "Send files"
+            {t("ask.send_files")}
         </button>
     }
     .into_any()
@@ -133,7 +133,7 @@ fn form_view(id: String, fields: Vec<FormField>, rules: Vec<FormRule>) -> AnyVie
         <form class="ask-form" on:submit=submit>
             {inputs}
             <button type="submit" class="btn btn-primary btn-small" data-testid="ask-submit" disabled=move || !valid()>
-                "Submit"
+                {t("ask.submit")}
             </button>
         </form>
     }

@@ -129,7 +129,9 @@ impl Attachments {
                     .filter(|a| a.state.get_untracked() != AttachmentState::Refused)
                     .count()
             });
-            let refused = precheck(rules, &file.name(), size, &file.type_(), waiting + 1).err();
+            let refused = precheck(rules, &file.name(), size, &file.type_(), waiting + 1)
+                .err()
+                .map(|refusal| refusal.message(&crate::i18n::i18n()));
             let attachment = self.push(file.name(), size, refused.clone());
             if refused.is_some() {
                 continue;
@@ -165,15 +167,12 @@ pub fn precheck(
     size: u64,
     mime: &str,
     count: usize,
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
     if count > rules.max_files as usize {
-        return Err(format!("at most {} files", rules.max_files));
+        return Err(Refusal::TooMany(rules.max_files));
     }
     if size > rules.max_size_bytes {
-        return Err(format!(
-            "larger than the limit of {}",
-            human_size(rules.max_size_bytes)
-        ));
+        return Err(Refusal::TooLarge(rules.max_size_bytes));
     }
     let extension = name
         .rsplit_once('.')
@@ -192,10 +191,35 @@ pub fn precheck(
     if accepted {
         Ok(())
     } else {
-        Err(format!(
-            "not an accepted type ({})",
-            rules.accept.join(", ")
-        ))
+        Err(Refusal::NotAccepted(rules.accept.join(", ")))
+    }
+}
+
+/// Why the browser refused a file before uploading it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// More files than the limit (the limit).
+    TooMany(u32),
+    /// Larger than the limit (the limit in bytes).
+    TooLarge(u64),
+    /// Not one of the accepted types (the accepted patterns, listed).
+    NotAccepted(String),
+}
+
+impl Refusal {
+    /// What the attachment shows, in the page's language.
+    pub fn message(&self, i18n: &crate::i18n::I18n) -> String {
+        match self {
+            Refusal::TooMany(max) => {
+                i18n.t_with("composer.too_many", &[("count", &max.to_string())])
+            }
+            Refusal::TooLarge(max) => {
+                i18n.t_with("composer.too_large", &[("size", &human_size(*max))])
+            }
+            Refusal::NotAccepted(types) => {
+                i18n.t_with("composer.not_accepted", &[("types", types)])
+            }
+        }
     }
 }
 
@@ -263,14 +287,31 @@ mod tests {
         };
         assert!(precheck(&rules, "a.png", 10, "image/png", 1).is_ok());
         assert!(precheck(&rules, "a.CSV", 10, "", 1).is_ok());
-        assert!(precheck(&rules, "a.pdf", 10, "application/pdf", 1)
-            .unwrap_err()
-            .contains("not an accepted type"));
-        assert!(precheck(&rules, "a.png", 2048, "image/png", 1)
-            .unwrap_err()
-            .contains("1 KB"));
-        assert!(precheck(&rules, "a.png", 10, "image/png", 3)
-            .unwrap_err()
-            .contains("at most 2"));
+        assert_eq!(
+            precheck(&rules, "a.pdf", 10, "application/pdf", 1),
+            Err(Refusal::NotAccepted("image/*, .csv".into()))
+        );
+        assert_eq!(
+            precheck(&rules, "a.png", 2048, "image/png", 1),
+            Err(Refusal::TooLarge(1024))
+        );
+        assert_eq!(
+            precheck(&rules, "a.png", 10, "image/png", 3),
+            Err(Refusal::TooMany(2))
+        );
+    }
+
+    #[test]
+    fn a_refusal_reads_in_the_page_language() {
+        let mut tr = crate::i18n::Translations::default();
+        tr.strings.insert(
+            "composer.too_large".into(),
+            "plus grand que la limite de {size}".into(),
+        );
+        let i18n = crate::i18n::I18n(tr.into());
+        assert_eq!(
+            Refusal::TooLarge(1024).message(&i18n),
+            "plus grand que la limite de 1 KB"
+        );
     }
 }

@@ -32,6 +32,7 @@ pub fn Composer() -> impl IntoView {
     let ui = expect_context::<UiConfig>();
     let uploads = ui.uploads;
     let placeholder = ui.interface.placeholder;
+    let answer_placeholder = t("composer.answer_placeholder");
     let can_attach = uploads.is_some();
     let accept = uploads.map(|r| r.accept.join(",")).unwrap_or_default();
     let connected = move || store.connection.get() == ConnectionState::Connected;
@@ -212,7 +213,7 @@ pub fn Composer() -> impl IntoView {
                     node_ref=input
                     data-testid="composer-input"
                     rows="1"
-                    placeholder=move || if answering() { "Your answer…".to_string() } else { placeholder.clone() }
+                    placeholder=move || if answering() { answer_placeholder.clone() } else { placeholder.clone() }
                     aria-label=t("composer.message")
                     prop:value=move || text.get()
                     on:input=move |ev| {
@@ -252,9 +253,9 @@ pub fn Composer() -> impl IntoView {
             <p class="composer-hint" data-testid="composer-hint" class:pending=move || pending.get()>
                 {move || {
                     if pending.get() {
-                        "Connecting… your message will be sent when ready"
+                        t("composer.pending")
                     } else {
-                        "Enter to send · Shift+Enter for a new line"
+                        t("composer.hint")
                     }
                 }}
             </p>

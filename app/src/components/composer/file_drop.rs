@@ -25,7 +25,7 @@ pub fn take_files(files: Vec<web_sys::File>) {
     let Some(session) = store.session_id.get_untracked() else {
         store
             .notice
-            .set(Some("Not connected yet: try again in a moment".into()));
+            .set(Some(crate::i18n::t("composer.not_connected")));
         return;
     };
     let ask = store.ask.get_untracked();
@@ -43,7 +43,7 @@ pub fn take_files(files: Vec<web_sys::File>) {
             .add(&session, files, &rules, None),
         None => store
             .notice
-            .set(Some("Attaching files is turned off in this app".into())),
+            .set(Some(crate::i18n::t("composer.uploads_off"))),
     }
 }
 

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use crate::client::{self, ChatStore, StepModel};
 use crate::components::icons::action_icon;
+use crate::i18n::t;
 use crate::protocol::{Action, ClientEvent};
 
 /// A message's action buttons. A click names the action; the server runs
@@ -22,7 +23,7 @@ pub fn ActionBar(model: StepModel) -> impl IntoView {
                                 action_id: action_id.clone(),
                             });
                             if !sent {
-                                store.notice.set(Some("Not connected: the action was not sent".into()));
+                                store.notice.set(Some(t("element.action_not_sent")));
                             }
                         };
                         action_button(&action, click)

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use serde_json::Value;
 
-use crate::i18n::t;
+use crate::i18n::{t, t_with};
 use crate::protocol::Element;
 
 /// Rows per page.
@@ -91,11 +91,18 @@ pub fn DataframeView(element: Element) -> impl IntoView {
     let status = move || {
         page.with(|p| {
             if p.total == 0 {
-                "No rows".to_string()
+                t("table.no_rows")
             } else {
                 let first = p.offset + 1;
                 let last = (p.offset + p.rows.len()).max(first);
-                format!("Rows {first}–{last} of {}", p.total)
+                t_with(
+                    "table.rows",
+                    &[
+                        ("first", &first.to_string()),
+                        ("last", &last.to_string()),
+                        ("total", &p.total.to_string()),
+                    ],
+                )
             }
         })
     };
@@ -159,6 +166,7 @@ fn cell_text(value: &Value) -> String {
 
 #[cfg(feature = "hydrate")]
 fn load(url: String, page: RwSignal<Page>, error: RwSignal<Option<String>>) {
+    let i18n = crate::i18n::i18n();
     leptos::task::spawn_local(async move {
         let loaded = crate::components::dom::fetch_text(&url)
             .await
@@ -168,7 +176,7 @@ fn load(url: String, page: RwSignal<Page>, error: RwSignal<Option<String>>) {
                 error.set(None);
                 page.set(p);
             }
-            Err(e) => error.set(Some(format!("Could not load rows: {e}"))),
+            Err(e) => error.set(Some(i18n.t_with("table.load_failed", &[("reason", &e)]))),
         }
     });
 }

@@ -45,9 +45,14 @@ pub fn ElementView(element: Element) -> impl IntoView {
 /// Markdown, or code in `props.language`.
 fn text_view(element: &Element) -> AnyView {
     let content = element.prop_str("content").unwrap_or_default();
+    // An element's text is the app's data: never raw HTML.
+    let md = markdown::Markdown {
+        allow_html: false,
+        ..markdown::for_page()
+    };
     let html = match element.prop_str("language") {
-        Some(language) => markdown::render_code(content, language),
-        None => markdown::render(content, false),
+        Some(language) => md.render_code(content, language),
+        None => md.render(content),
     };
     view! {
         <figcaption class="element-name">{element.name.clone()}</figcaption>

@@ -33,12 +33,13 @@ fn draw(
     state: RwSignal<&'static str>,
     error: RwSignal<Option<String>>,
 ) {
+    let i18n = crate::i18n::i18n();
     leptos::task::spawn_local(async move {
         match plot(&div, &url).await {
             Ok(()) => state.set("ready"),
             Err(e) => {
                 state.set("failed");
-                error.set(Some(format!("The plot could not be shown: {e}")));
+                error.set(Some(i18n.t_with("element.plot_failed", &[("reason", &e)])));
             }
         }
     });

@@ -172,7 +172,10 @@ fn on_content_click(store: ChatStore, event: leptos::ev::MouseEvent) {
             .and_then(|code| code.text_content());
         if let Some(code) = code {
             crate::components::dom::copy_to_clipboard(&code);
-            button.set_text_content(Some("Copied"));
+            // The word comes with the button, in the page's language.
+            if let Some(copied) = button.get_attribute("data-copied") {
+                button.set_text_content(Some(&copied));
+            }
         }
     }
     #[cfg(not(feature = "hydrate"))]

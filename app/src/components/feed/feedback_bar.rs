@@ -27,9 +27,7 @@ pub fn FeedbackBar(model: StepModel) -> impl IntoView {
             feedback,
         });
         if !sent {
-            store
-                .notice
-                .set(Some("Not connected: try again in a moment".into()));
+            store.notice.set(Some(t("composer.not_connected")));
         }
     };
     let vote = move |value: u8| {
@@ -87,8 +85,8 @@ pub fn FeedbackBar(model: StepModel) -> impl IntoView {
     };
     view! {
         <span class="feedback">
-            {thumb(1, "feedback-up", "Good answer", THUMB_UP, voted, vote)}
-            {thumb(0, "feedback-down", "Bad answer", THUMB_DOWN, voted, vote)}
+            {thumb(1, "feedback-up", t("feedback.good"), THUMB_UP, voted, vote)}
+            {thumb(0, "feedback-down", t("feedback.bad"), THUMB_DOWN, voted, vote)}
         </span>
         <Show when=move || open.get()>
             <form class="feedback-form" on:submit=submit>
@@ -102,7 +100,7 @@ pub fn FeedbackBar(model: StepModel) -> impl IntoView {
                 ></textarea>
                 <div class="feedback-reasons">{reason_boxes}</div>
                 <button type="submit" class="btn btn-small" data-testid="feedback-submit">
-                    "Send feedback"
+                    {t("feedback.send")}
                 </button>
             </form>
         </Show>
@@ -120,12 +118,13 @@ pub fn FeedbackBar(model: StepModel) -> impl IntoView {
 fn thumb(
     value: u8,
     test_id: &'static str,
-    label: &'static str,
+    label: String,
     icon: &'static str,
     voted: RwSignal<Option<u8>>,
     vote: impl Fn(u8) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let on = move || voted.get() == Some(value);
+    let title = label.clone();
     view! {
         <button
             type="button"
@@ -133,7 +132,7 @@ fn thumb(
             class:on=on
             data-testid=test_id
             aria-pressed=move || on().to_string()
-            title=label
+            title=title
             aria-label=label
             on:click=move |_| vote(value)
             inner_html=icon

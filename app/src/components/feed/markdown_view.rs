@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 
 use crate::client::StepModel;
-use crate::markdown::{self, BlockSplitter, ElementLink};
-use crate::protocol::{Display, UiConfig};
+use crate::markdown::{self, BlockSplitter, ElementLink, Markdown};
+use crate::protocol::Display;
 
 /// Rendered blocks: (key, html). Keys change when a block's html changes.
 type Blocks = Vec<(u64, String)>;
@@ -14,6 +14,7 @@ struct Renderer {
     final_render: bool,
     /// The element links the final render was made with.
     links: Vec<ElementLink>,
+    markdown: Markdown,
 }
 
 /// A step's output rendered as markdown. While it streams, finished blocks
@@ -27,7 +28,6 @@ pub fn MarkdownView(
     #[prop(default = "message-content")]
     testid: &'static str,
 ) -> impl IntoView {
-    let allow_html = expect_context::<UiConfig>().unsafe_allow_html;
     let blocks = RwSignal::new(Blocks::new());
     let tail = RwSignal::new(String::new());
     let state = StoredValue::new(Renderer {
@@ -36,6 +36,7 @@ pub fn MarkdownView(
         next_key: 0,
         final_render: false,
         links: Vec::new(),
+        markdown: markdown::for_page(),
     });
     // Side and page elements are linked where their names appear.
     let links = Memo::new(move |_| {
@@ -67,7 +68,7 @@ pub fn MarkdownView(
                 if let Some(language) = language.as_deref() {
                     // Code output: one block, rendered as a whole.
                     r.next_key += 1;
-                    blocks.set(vec![(r.next_key, markdown::render_code(text, language))]);
+                    blocks.set(vec![(r.next_key, r.markdown.render_code(text, language))]);
                     return;
                 }
                 if !streaming {
@@ -76,7 +77,7 @@ pub fn MarkdownView(
                         r.final_render = true;
                         r.links = links.get();
                         r.next_key += 1;
-                        let html = markdown::render_linked(text, allow_html, &r.links);
+                        let html = r.markdown.render_linked(text, &r.links);
                         blocks.set(vec![(r.next_key, html)]);
                         tail.set(String::new());
                     }
@@ -88,14 +89,11 @@ pub fn MarkdownView(
                     blocks.update(|b| {
                         for range in finished {
                             r.next_key += 1;
-                            b.push((r.next_key, markdown::render(&text[range], allow_html)));
+                            b.push((r.next_key, r.markdown.render(&text[range])));
                         }
                     });
                 }
-                tail.set(markdown::render(
-                    &text[r.splitter.stable_end()..],
-                    allow_html,
-                ));
+                tail.set(r.markdown.render(&text[r.splitter.stable_end()..]));
             });
         });
     };

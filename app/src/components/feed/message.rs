@@ -37,6 +37,11 @@ pub fn MessageView(model: StepModel) -> impl IntoView {
     let is_error = move || model.step.with(|s| s.is_error);
     let copy = move |_| model.output.with_untracked(|text| copy_to_clipboard(text));
     let collapse_long = expect_context::<UiConfig>().default_collapse_content;
+    // Footers are the app's text: never raw HTML.
+    let footer_markdown = crate::markdown::Markdown {
+        allow_html: false,
+        ..crate::markdown::for_page()
+    };
     let expanded = RwSignal::new(false);
     let editable = kind == StepType::UserMessage
         && step.parent_id.is_none()
@@ -94,11 +99,11 @@ pub fn MessageView(model: StepModel) -> impl IntoView {
                         data-testid="message-expand"
                         on:click=move |_| expanded.update(|e| *e = !*e)
                     >
-                        {move || if expanded.get() { "Show less" } else { "Show more" }}
+                        {move || if expanded.get() { t("message.show_less") } else { t("message.show_more") }}
                     </button>
                 </Show>
                 {move || {
-                    model.step.with(|s| s.footer().map(|f| crate::markdown::render(f, false))).map(|html| {
+                    model.step.with(|s| s.footer().map(|f| footer_markdown.render(f))).map(|html| {
                         view! { <div class="message-footer markdown" data-testid="message-footer" inner_html=html></div> }
                     })
                 }}

@@ -54,7 +54,7 @@ pub fn MessageEditor(model: StepModel, editing: RwSignal<bool>) -> impl IntoView
             ></textarea>
             <div class="message-editor-actions">
                 <button type="button" class="btn btn-ghost btn-small" on:click=move |_| editing.set(false)>
-                    "Cancel"
+                    {t("common.cancel")}
                 </button>
                 <button
                     type="button"
@@ -63,7 +63,7 @@ pub fn MessageEditor(model: StepModel, editing: RwSignal<bool>) -> impl IntoView
                     disabled=move || text.with(|t| t.trim().is_empty())
                     on:click=move |_| save_on_click()
                 >
-                    "Save & rerun"
+                    {t("message.save_rerun")}
                 </button>
             </div>
         </div>

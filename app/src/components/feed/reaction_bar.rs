@@ -25,10 +25,10 @@ pub fn ReactionBar(model: StepModel) -> impl IntoView {
                 if !sent {
                     store
                         .notice
-                        .set(Some("Not connected: try again in a moment".into()));
+                        .set(Some(crate::i18n::t("composer.not_connected")));
                 }
             };
-            let label = format!("React: {reaction}");
+            let label = crate::i18n::t_with("message.react", &[("reaction", &reaction)]);
             let icon = reaction_icon(&reaction)
                 .map(str::to_string)
                 .unwrap_or_else(|| crate::markdown::escape(&reaction));

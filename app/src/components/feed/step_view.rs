@@ -30,13 +30,14 @@ pub fn StepView(model: StepModel) -> impl IntoView {
     let status = move || model.step.with(|s| s.status());
     let name = move || model.step.with(|s| s.name.clone());
     let show_input = move || model.step.with(|s| s.show_input.is_shown());
+    let md = StoredValue::new(markdown::for_page());
     let input_html = move || {
         let language = model
             .step
             .with(|s| s.show_input.language().unwrap_or("text").to_string());
         model
             .input
-            .with(|input| markdown::render_code(input, &language))
+            .with(|input| md.with_value(|md| md.render_code(input, &language)))
     };
     let duration = move || {
         model.step.with(|s| match (s.start, s.end) {
@@ -69,8 +70,8 @@ pub fn StepView(model: StepModel) -> impl IntoView {
                 <span class="step-name">{name}</span>
                 <span class="step-state">
                     {move || match status() {
-                        "running" => view! { <span class="spinner" aria-label="running"></span> }.into_any(),
-                        "error" => view! { <span class="step-error-mark">"failed"</span> }.into_any(),
+                        "running" => view! { <span class="spinner" aria-label=t("step.running")></span> }.into_any(),
+                        "error" => view! { <span class="step-error-mark">{t("step.failed")}</span> }.into_any(),
                         _ => view! { <span class="step-duration">{duration}</span> }.into_any(),
                     }}
                 </span>

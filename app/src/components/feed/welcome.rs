@@ -3,20 +3,28 @@ use leptos::prelude::*;
 use crate::components::composer::Draft;
 use crate::protocol::{Starter, UiConfig};
 
-/// Shown while the thread is empty: the app's name and description.
+/// Shown while the thread is empty: the app's name and description
+/// (markdown, without HTML).
 #[component]
 pub fn Welcome() -> impl IntoView {
     let ui = expect_context::<UiConfig>();
     let description = if ui.description.is_empty() {
-        "Ask anything to start the conversation.".to_string()
+        format!(
+            "<p>{}</p>",
+            crate::markdown::escape(&crate::i18n::t("feed.welcome"))
+        )
     } else {
-        ui.description.clone()
+        crate::markdown::Markdown {
+            allow_html: false,
+            ..crate::markdown::for_page()
+        }
+        .render(&ui.description)
     };
     view! {
         <div class="welcome" data-testid="welcome">
             <div class="welcome-mark" aria-hidden="true">{ui.name.chars().next().unwrap_or('L').to_string()}</div>
             <h1>{ui.name.clone()}</h1>
-            <p>{description}</p>
+            <div class="welcome-description markdown" inner_html=description></div>
         </div>
     }
 }

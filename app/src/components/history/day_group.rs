@@ -16,14 +16,14 @@ pub(super) enum DayGroup {
 }
 
 impl DayGroup {
-    /// The heading shown.
-    pub(super) fn label(self) -> &'static str {
+    /// The translation key of the heading shown.
+    pub(super) fn label_key(self) -> &'static str {
         match self {
-            DayGroup::Today => "Today",
-            DayGroup::Yesterday => "Yesterday",
-            DayGroup::Previous7Days => "Previous 7 days",
-            DayGroup::Previous30Days => "Previous 30 days",
-            DayGroup::Older => "Older",
+            DayGroup::Today => "history.today",
+            DayGroup::Yesterday => "history.yesterday",
+            DayGroup::Previous7Days => "history.previous_7_days",
+            DayGroup::Previous30Days => "history.previous_30_days",
+            DayGroup::Older => "history.older",
         }
     }
 

@@ -5,7 +5,7 @@ use leptos::task::spawn_local;
 use super::state::{describe, HistoryState};
 use crate::client::{self, ChatStore};
 use crate::history::delete_thread;
-use crate::i18n::t;
+use crate::i18n::{i18n, t};
 use crate::protocol::ThreadSummary;
 
 /// Asks before deleting a thread. Focus starts on the confirm button and
@@ -57,6 +57,7 @@ pub fn DeleteDialog(thread: ThreadSummary, state: HistoryState) -> impl IntoView
         _ => {}
     };
     let id = thread.id.clone();
+    let i18n = StoredValue::new(i18n());
     let delete = move |_| {
         if pending.get_untracked() {
             return;
@@ -78,12 +79,19 @@ pub fn DeleteDialog(thread: ThreadSummary, state: HistoryState) -> impl IntoView
                 }
                 Err(reason) => {
                     let _ = pending.try_set(false);
-                    let _ = error.try_set(Some(format!("Could not delete: {}", describe(&reason))));
+                    let _ = error.try_set(Some(
+                        i18n.get_value()
+                            .t_with("history.delete_failed", &[("reason", &describe(&reason))]),
+                    ));
                 }
             }
         });
     };
 
+    // The name is shown in bold inside the translated sentence.
+    let text = t("history.delete_text");
+    let (before, after) = text.split_once("{name}").unwrap_or((text.as_str(), ""));
+    let (before, after) = (before.to_string(), after.to_string());
     view! {
         <div class="dialog-backdrop" on:click=move |_| close()>
             <div
@@ -98,8 +106,7 @@ pub fn DeleteDialog(thread: ThreadSummary, state: HistoryState) -> impl IntoView
             >
                 <h2 id="delete-thread-title" class="dialog-title">{t("history.delete_title")}</h2>
                 <p id="delete-thread-text" class="dialog-text">
-                    "“" <strong>{thread.name.clone()}</strong> "” and all its messages will be deleted. "
-                    "This cannot be undone."
+                    {before} <strong>{thread.name.clone()}</strong> {after}
                 </p>
                 {move || {
                     error.get().map(|reason| view! { <p class="dialog-error" role="alert">{reason}</p> })
@@ -112,7 +119,7 @@ pub fn DeleteDialog(thread: ThreadSummary, state: HistoryState) -> impl IntoView
                         node_ref=cancel
                         on:click=move |_| close()
                     >
-                        "Cancel"
+                        {t("common.cancel")}
                     </button>
                     <button
                         type="button"
@@ -122,7 +129,7 @@ pub fn DeleteDialog(thread: ThreadSummary, state: HistoryState) -> impl IntoView
                         aria-busy=move || pending.get().to_string()
                         on:click=delete
                     >
-                        {move || if pending.get() { "Deleting…" } else { "Delete" }}
+                        {move || if pending.get() { t("history.deleting") } else { t("history.delete") }}
                     </button>
                 </div>
             </div>

@@ -21,7 +21,7 @@ pub fn ThreadGroup(
     };
     view! {
         <section class="thread-group" data-testid="thread-group">
-            <h3 class="thread-group-title">{group.label()}</h3>
+            <h3 class="thread-group-title">{crate::i18n::t(group.label_key())}</h3>
             <ul class="thread-items">
                 // Keyed by name too: a renamed thread is drawn anew.
                 <For each=threads key=|t| (t.id.clone(), t.name.clone()) let:thread>

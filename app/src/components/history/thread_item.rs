@@ -5,7 +5,7 @@ use super::state::HistoryState;
 use super::thread_name_editor::ThreadNameEditor;
 use crate::client::{self, ChatStore};
 use crate::components::icons::{DELETE, RENAME};
-use crate::i18n::t;
+use crate::i18n::{t, t_with};
 use crate::protocol::ThreadSummary;
 use crate::route::thread_path;
 
@@ -55,7 +55,7 @@ pub fn ThreadItem(thread: ThreadSummary, state: HistoryState) -> impl IntoView {
                         class="icon-btn"
                         data-testid="thread-rename"
                         title=t("history.rename")
-                        aria-label=format!("Rename “{name}”")
+                        aria-label=t_with("history.rename_named", &[("name", &name)])
                         on:click=move |_| editing.set(true)
                         inner_html=RENAME
                     ></button>
@@ -64,7 +64,7 @@ pub fn ThreadItem(thread: ThreadSummary, state: HistoryState) -> impl IntoView {
                         class="icon-btn thread-delete"
                         data-testid="thread-delete"
                         title=t("history.delete")
-                        aria-label=format!("Delete “{name}”")
+                        aria-label=t_with("history.delete_named", &[("name", &name)])
                         aria-haspopup="dialog"
                         on:click=move |_| state.pending_delete.set(Some(thread.clone()))
                         inner_html=DELETE

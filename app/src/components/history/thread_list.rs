@@ -50,16 +50,16 @@ pub fn ThreadList(state: HistoryState) -> impl IntoView {
                 view! {
                     <p class="thread-empty" data-testid="thread-loading">
                         <span class="spinner" aria-hidden="true"></span>
-                        "Loading…"
+                        {t("history.loading")}
                     </p>
                 }
                 .into_any()
             }),
             ListStatus::Ready => empty.then(|| {
                 let text = if state.search.with(String::is_empty) {
-                    "No conversations yet"
+                    t("history.empty")
                 } else {
-                    "No matches"
+                    t("history.no_matches")
                 };
                 view! { <p class="thread-empty" data-testid="thread-empty">{text}</p> }.into_any()
             }),
@@ -72,7 +72,7 @@ pub fn ThreadList(state: HistoryState) -> impl IntoView {
                             class="btn btn-small"
                             on:click=move |_| state.reload(&state.search.get_untracked())
                         >
-                            "Retry"
+                            {t("common.retry")}
                         </button>
                     </div>
                 }
@@ -86,7 +86,7 @@ pub fn ThreadList(state: HistoryState) -> impl IntoView {
                 <div class="thread-list-error" role="alert">
                     <p>{t("history.load_more_failed")} {reason}</p>
                     <button type="button" class="btn btn-small" on:click=move |_| state.retry_more()>
-                        "Retry"
+                        {t("common.retry")}
                     </button>
                 </div>
             }
@@ -109,7 +109,7 @@ pub fn ThreadList(state: HistoryState) -> impl IntoView {
             <Show when=move || state.loading_more.get()>
                 <p class="thread-list-more" data-testid="thread-loading-more">
                     <span class="spinner" aria-hidden="true"></span>
-                    "Loading…"
+                    {t("history.loading")}
                 </p>
             </Show>
             {more_error}

@@ -4,7 +4,7 @@ use leptos::task::spawn_local;
 
 use super::state::{describe, HistoryState};
 use crate::history::{rename_thread, MAX_NAME_CHARS};
-use crate::i18n::t;
+use crate::i18n::{i18n, t};
 
 /// The name of a thread being renamed: Enter or leaving the field saves,
 /// Escape cancels; a refused name stays in the field with the reason.
@@ -44,6 +44,7 @@ pub fn ThreadNameEditor(
         saving.set(true);
         error.set(None);
         let id = id.clone();
+        let i18n = i18n();
         spawn_local(async move {
             match rename_thread(id.clone(), new_name.clone()).await {
                 Ok(()) => {
@@ -52,7 +53,9 @@ pub fn ThreadNameEditor(
                 }
                 Err(reason) => {
                     let _ = saving.try_set(false);
-                    let _ = error.try_set(Some(format!("Could not rename: {}", describe(&reason))));
+                    let _ = error.try_set(Some(
+                        i18n.t_with("history.rename_failed", &[("reason", &describe(&reason))]),
+                    ));
                 }
             }
         });

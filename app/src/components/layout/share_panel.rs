@@ -3,7 +3,7 @@ use leptos::task::spawn_local;
 
 use crate::client::ChatStore;
 use crate::history::{share_thread, unshare_thread};
-use crate::i18n::t;
+use crate::i18n::{t, t_with};
 
 /// What the share panel shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -99,13 +99,13 @@ pub fn SharePanel(state: RwSignal<Sharing>) -> impl IntoView {
                     }
                 />
                 <button type="button" class="btn btn-small" data-testid="share-revoke" on:click=revoke>
-                    "Stop sharing"
+                    {t("share.stop")}
                 </button>
             }
             .into_any(),
         ),
         Sharing::Revoked => Some(view! { <p data-testid="share-revoked">{t("share.revoked")}</p> }.into_any()),
-        Sharing::Failed(why) => Some(view! { <p role="alert">{format!("Sharing failed: {why}")}</p> }.into_any()),
+        Sharing::Failed(why) => Some(view! { <p role="alert">{t_with("share.failed", &[("reason", &why)])}</p> }.into_any()),
     }
     };
     view! {
@@ -113,7 +113,7 @@ pub fn SharePanel(state: RwSignal<Sharing>) -> impl IntoView {
             <div class="share-panel" role="dialog" aria-label=t("share.title") data-testid="share-panel">
                 {body}
                 <button type="button" class="btn btn-ghost btn-small" on:click=move |_| state.set(Sharing::Closed)>
-                    "Close"
+                    {t("common.close")}
                 </button>
             </div>
         </Show>

@@ -46,22 +46,22 @@ pub fn ThreadMenu() -> impl IntoView {
                     <Show when=has_messages>
                         <a class="menu-item" role="menuitem" data-testid="download-json" href=move || href("json") download="">
                             <span class="btn-icon-svg" inner_html=DOWNLOAD></span>
-                            "Download as JSON"
+                            {t("menu.download_json")}
                         </a>
                         <a class="menu-item" role="menuitem" data-testid="download-jsonl" href=move || href("jsonl") download="">
                             <span class="btn-icon-svg" inner_html=DOWNLOAD></span>
-                            "Download as JSONL (fine-tuning)"
+                            {t("menu.download_jsonl")}
                         </a>
                         {sharing_on.then(|| view! {
                             <button type="button" class="menu-item" role="menuitem" data-testid="share"
                                 on:click=move |_| share(store, sharing)>
-                                "Share a read-only link…"
+                                {t("menu.share")}
                             </button>
                         })}
                     </Show>
                     <label class="menu-item" role="menuitem" on:click=move |ev| ev.stop_propagation()>
                         <span class="btn-icon-svg" inner_html=UPLOAD></span>
-                        "Import a JSON conversation…"
+                        {t("menu.import")}
                         <input
                             type="file"
                             accept="application/json,.json"
@@ -92,16 +92,19 @@ fn import_selected(store: ChatStore, ev: leptos::ev::Event) {
         return;
     };
     input.set_value("");
+    let i18n = crate::i18n::i18n();
     leptos::task::spawn_local(async move {
-        match upload(&file).await {
+        match upload(&file, &i18n).await {
             Ok(thread_id) => crate::client::open_thread(store, thread_id),
-            Err(message) => store.notice.set(Some(format!("Import failed: {message}"))),
+            Err(message) => store.notice.set(Some(
+                i18n.t_with("menu.import_failed", &[("reason", &message)]),
+            )),
         }
     });
 }
 
 #[cfg(feature = "hydrate")]
-async fn upload(file: &web_sys::File) -> Result<String, String> {
+async fn upload(file: &web_sys::File, i18n: &crate::i18n::I18n) -> Result<String, String> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
 
@@ -119,14 +122,14 @@ async fn upload(file: &web_sys::File) -> Result<String, String> {
     init.set_headers(&headers);
     let response = JsFuture::from(window().fetch_with_str_and_init("/api/threads/import", &init))
         .await
-        .map_err(|_| "the server could not be reached".to_string())?;
+        .map_err(|_| i18n.t("menu.unreachable"))?;
     let response: web_sys::Response = response
         .dyn_into()
-        .map_err(|_| "unexpected reply".to_string())?;
+        .map_err(|_| i18n.t_with("menu.unexpected", &[("status", "?")]))?;
     let text = JsFuture::from(
         response
             .text()
-            .map_err(|_| "unreadable reply".to_string())?,
+            .map_err(|_| i18n.t_with("menu.unexpected", &[("status", "?")]))?,
     )
     .await
     .ok()
@@ -134,14 +137,20 @@ async fn upload(file: &web_sys::File) -> Result<String, String> {
     .unwrap_or_default();
     let reply: Reply = serde_json::from_str(&text).map_err(|_| {
         if response.status() == 413 {
-            "the file is too large".to_string()
+            i18n.t("menu.too_large")
         } else {
-            format!("unexpected reply (status {})", response.status())
+            i18n.t_with(
+                "menu.unexpected",
+                &[("status", &response.status().to_string())],
+            )
         }
     })?;
     match (reply.thread_id, reply.error) {
         (Some(id), _) if response.ok() => Ok(id),
         (_, Some(error)) => Err(error),
-        _ => Err(format!("unexpected reply (status {})", response.status())),
+        _ => Err(i18n.t_with(
+            "menu.unexpected",
+            &[("status", &response.status().to_string())],
+        )),
     }
 }

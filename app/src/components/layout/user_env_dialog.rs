@@ -60,14 +60,14 @@ pub fn UserEnvDialog() -> impl IntoView {
             title=t("keys.hint")
             on:click=move |_| open.update(|o| *o = !*o)
         >
-            "Keys"
+            {t("keys.open")}
         </button>
         <Show when=move || open.get()>
             <form class="share-panel user-env" role="dialog" aria-label=t("keys.title") on:submit=save>
-                <p>"The app needs these. They stay in this browser and are sent only to this app's server, which does not store them."</p>
+                <p>{t("keys.explain")}</p>
                 {fields}
                 <button type="submit" class="btn btn-primary btn-small" data-testid="user-env-save">
-                    "Save"
+                    {t("common.save")}
                 </button>
             </form>
         </Show>

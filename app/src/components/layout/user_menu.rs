@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use crate::i18n::t;
 use crate::protocol::SignedInUser;
 
 /// The signed-in user in the header: avatar (or initial), name, and a
@@ -31,7 +32,7 @@ pub fn UserMenu(user: SignedInUser) -> impl IntoView {
                 on:submit=|_| crate::client::signing_out()
             >
                 <button type="submit" class="btn btn-ghost" data-testid="logout">
-                    "Sign out"
+                    {t("header.sign_out")}
                 </button>
             </form>
         </div>

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use crate::client::{ChatStore, ConnectionState};
+use crate::i18n::t;
 
 /// Visible whenever the streaming connection is not up.
 #[component]
@@ -12,8 +13,8 @@ pub fn ConnectionStatus() -> impl IntoView {
             <div class="connection-status" data-testid="connection-status" role="status">
                 <span class="spinner" aria-hidden="true"></span>
                 {move || match state() {
-                    ConnectionState::Reconnecting => "Connection lost. Reconnecting…",
-                    _ => "Connecting…",
+                    ConnectionState::Reconnecting => t("status.reconnecting"),
+                    _ => t("status.connecting"),
                 }}
             </div>
         </Show>
