@@ -149,3 +149,33 @@ fn lint_translations_names_missing_and_unknown_keys_and_fails() {
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("fr-FR: ok"));
 }
+
+#[tokio::test]
+async fn pages_say_they_vary_with_the_language_and_the_bundle_does_not() {
+    let app = TestApp::start(Loquat::new()).await;
+    let client = reqwest::Client::new();
+    let page = client
+        .get(app.url("/"))
+        .header("accept-language", "fr-FR")
+        .send()
+        .await
+        .unwrap();
+    let vary: Vec<String> = page
+        .headers()
+        .get_all("vary")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(',').map(|s| s.trim().to_ascii_lowercase()))
+        .collect();
+    assert!(vary.iter().any(|v| v == "accept-language"), "{vary:?}");
+    let css = client.get(app.url("/pkg/loquat.css")).send().await.unwrap();
+    assert_eq!(css.status(), 200);
+    let css_vary: Vec<_> = css.headers().get_all("vary").iter().collect();
+    assert!(
+        !css_vary
+            .iter()
+            .any(|v| v.to_str().unwrap_or("").contains("accept-language")),
+        "{css_vary:?}"
+    );
+    app.stop().await;
+}
