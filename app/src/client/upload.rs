@@ -42,6 +42,8 @@ pub fn upload(
     if let Some(ask) = ask {
         url.push_str(&format!("&ask={}", encode(ask)));
     }
+    // XMLHttpRequest, not fetch (nor gloo-net, which wraps fetch): only it
+    // reports an upload's progress.
     let Ok(xhr) = web_sys::XmlHttpRequest::new() else {
         done(Err("the browser cannot upload files".into()));
         return;

@@ -15,26 +15,17 @@ pub(crate) fn copy_to_clipboard(text: &str) {
 /// is a sentence for the user.
 #[cfg(feature = "hydrate")]
 pub(crate) async fn fetch_text(url: &str) -> Result<String, String> {
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen_futures::JsFuture;
-
-    let response = JsFuture::from(leptos::prelude::window().fetch_with_str(url))
+    let response = gloo_net::http::Request::get(url)
+        .send()
         .await
         .map_err(|_| "the server could not be reached".to_string())?;
-    let response: web_sys::Response = response
-        .dyn_into()
-        .map_err(|_| "unexpected reply".to_string())?;
     if !response.ok() {
         return Err(format!("the server answered {}", response.status()));
     }
-    let text = response
+    response
         .text()
-        .map_err(|_| "unreadable reply".to_string())?;
-    JsFuture::from(text)
         .await
-        .ok()
-        .and_then(|t| t.as_string())
-        .ok_or_else(|| "unreadable reply".to_string())
+        .map_err(|_| "unreadable reply".to_string())
 }
 
 /// Loads a script once per page (a module when `module`); resolves when it

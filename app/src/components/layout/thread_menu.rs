@@ -105,36 +105,20 @@ fn import_selected(store: ChatStore, ev: leptos::ev::Event) {
 
 #[cfg(feature = "hydrate")]
 async fn upload(file: &web_sys::File, i18n: &crate::i18n::I18n) -> Result<String, String> {
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen_futures::JsFuture;
-
     #[derive(serde::Deserialize)]
     struct Reply {
         thread_id: Option<String>,
         error: Option<String>,
     }
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_body(file);
     // The server takes JSON only (a form or text/plain post is refused).
-    let headers = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&headers, &"content-type".into(), &"application/json".into());
-    init.set_headers(&headers);
-    let response = JsFuture::from(window().fetch_with_str_and_init("/api/threads/import", &init))
+    let response = gloo_net::http::Request::post("/api/threads/import")
+        .header("content-type", "application/json")
+        .body(file.clone())
+        .map_err(|_| i18n.t("menu.unreachable"))?
+        .send()
         .await
         .map_err(|_| i18n.t("menu.unreachable"))?;
-    let response: web_sys::Response = response
-        .dyn_into()
-        .map_err(|_| i18n.t_with("menu.unexpected", &[("status", "?")]))?;
-    let text = JsFuture::from(
-        response
-            .text()
-            .map_err(|_| i18n.t_with("menu.unexpected", &[("status", "?")]))?,
-    )
-    .await
-    .ok()
-    .and_then(|t| t.as_string())
-    .unwrap_or_default();
+    let text = response.text().await.unwrap_or_default();
     let reply: Reply = serde_json::from_str(&text).map_err(|_| {
         if response.status() == 413 {
             i18n.t("menu.too_large")
