@@ -16,13 +16,14 @@ use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-/// The open connection's queue of frames to send.
-type Outbox = futures::channel::mpsc::UnboundedSender<String>;
-
 use super::store::Applied;
 use super::{ChatStore, ConnectionState, ThreadChange};
+use crate::i18n::I18n;
 use crate::protocol::{ClientEvent, Envelope, CLOSE_SIGNED_OUT, WS_PATH};
 use crate::route::{current_path, page_for, thread_path, Page};
+
+/// The open connection's queue of frames to send.
+type Outbox = futures::channel::mpsc::UnboundedSender<String>;
 
 const SESSION_KEY: &str = "loquat.session";
 const MAX_BACKOFF_MS: i32 = 5_000;
@@ -34,8 +35,9 @@ thread_local! {
     static GENERATION: Cell<u32> = const { Cell::new(0) };
     /// The server's frame limit, and the store that shows a refusal.
     static LIMIT: Cell<(usize, Option<ChatStore>)> = const { Cell::new((usize::MAX, None)) };
-    /// The refusal's text in the page's language (`{size}`, `{limit}`).
-    static TOO_LONG: RefCell<String> = const { RefCell::new(String::new()) };
+    /// The page's strings, for the refusal (socket code runs outside the
+    /// component tree).
+    static I18N: RefCell<I18n> = RefCell::new(I18n::default());
     /// Set once the page sends its sign-out form: it is going away.
     static SIGNING_OUT: Cell<bool> = const { Cell::new(false) };
 }
@@ -70,10 +72,14 @@ pub(super) fn send(event: &ClientEvent) -> bool {
     let (limit, store) = LIMIT.get();
     if text.len() > limit {
         if let Some(store) = store {
-            let message = TOO_LONG.with_borrow(|template| {
-                template
-                    .replace("{size}", &crate::units::human_size(text.len() as u64))
-                    .replace("{limit}", &crate::units::human_size(limit as u64))
+            let message = I18N.with_borrow(|i18n| {
+                i18n.t_with(
+                    "composer.too_long",
+                    &[
+                        ("size", &crate::units::human_size(text.len() as u64)),
+                        ("limit", &crate::units::human_size(limit as u64)),
+                    ],
+                )
             });
             store.notice.set(Some(message));
         }
@@ -87,7 +93,7 @@ pub(super) fn send(event: &ClientEvent) -> bool {
 
 pub(super) fn start(store: ChatStore, thread_id: Option<String>) {
     LIMIT.set((crate::ui_config::current().max_frame_bytes, Some(store)));
-    TOO_LONG.set(crate::i18n::t("composer.too_long"));
+    I18N.set(crate::i18n::i18n());
     store.thread_id.set(thread_id);
     // Follow the server-assigned session id into sessionStorage so a reload
     // of this tab reattaches to the same session.

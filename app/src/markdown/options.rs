@@ -40,6 +40,15 @@ impl Default for Markdown {
 }
 
 impl Markdown {
+    /// The same, with raw HTML shown as text whatever the app allows: for
+    /// the app's own texts (welcome, footers, elements, profiles).
+    pub fn without_html(self) -> Self {
+        Markdown {
+            allow_html: false,
+            ..self
+        }
+    }
+
     /// The copy button's words from `translations`.
     pub fn translated(mut self, translations: &crate::i18n::Translations) -> Self {
         self.copy = translations.get("markdown.copy").to_string();

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use loquat_app::branding::PageHead;
-use loquat_app::i18n::Translations;
+use loquat_app::i18n::{I18n, Translations};
 
 use super::standalone_page::{standalone_page, Frame};
 
@@ -94,10 +94,11 @@ impl LoginPage {
             image,
             translations,
         } = self;
-        let tr = |key: &str| translations.get(key).to_string();
+        let i18n = I18n(translations.clone());
+        let tr = |key: &str| i18n.t(key);
         let initial = app_name.chars().next().unwrap_or('L').to_string();
         let with_image = image.is_some();
-        let title = tr("login.title").replace("{app}", &app_name);
+        let title = i18n.t_with("login.title", &[("app", &app_name)]);
         let notice = status.as_deref().and_then(message).map(|(key, is_error)| {
             let text = tr(key);
             if is_error {
@@ -119,7 +120,7 @@ impl LoginPage {
                 );
                 view! {
                     <a class="btn btn-block" href=href data-testid=format!("oauth-{}", p.id)>
-                        {tr("login.continue_with").replace("{provider}", &p.label)}
+                        {i18n.t_with("login.continue_with", &[("provider", &p.label)])}
                     </a>
                 }
             })

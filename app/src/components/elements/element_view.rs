@@ -46,10 +46,7 @@ pub fn ElementView(element: Element) -> impl IntoView {
 fn text_view(element: &Element) -> AnyView {
     let content = element.prop_str("content").unwrap_or_default();
     // An element's text is the app's data: never raw HTML.
-    let md = markdown::Markdown {
-        allow_html: false,
-        ..markdown::for_page()
-    };
+    let md = markdown::for_page().without_html();
     let html = match element.prop_str("language") {
         Some(language) => md.render_code(content, language),
         None => md.render(content),

@@ -38,10 +38,7 @@ pub fn MessageView(model: StepModel) -> impl IntoView {
     let copy = move |_| model.output.with_untracked(|text| copy_to_clipboard(text));
     let collapse_long = expect_context::<UiConfig>().default_collapse_content;
     // Footers are the app's text: never raw HTML.
-    let footer_markdown = crate::markdown::Markdown {
-        allow_html: false,
-        ..crate::markdown::for_page()
-    };
+    let footer_markdown = crate::markdown::for_page().without_html();
     let expanded = RwSignal::new(false);
     let editable = kind == StepType::UserMessage
         && step.parent_id.is_none()

@@ -14,11 +14,9 @@ pub fn Welcome() -> impl IntoView {
             crate::markdown::escape(&crate::i18n::t("feed.welcome"))
         )
     } else {
-        crate::markdown::Markdown {
-            allow_html: false,
-            ..crate::markdown::for_page()
-        }
-        .render(&ui.description)
+        crate::markdown::for_page()
+            .without_html()
+            .render(&ui.description)
     };
     view! {
         <div class="welcome" data-testid="welcome">

@@ -44,11 +44,9 @@ fn option_view(
 ) -> impl IntoView {
     let selected = profile.name == current;
     let name = StoredValue::new(profile.name.clone());
-    let description = crate::markdown::Markdown {
-        allow_html: false,
-        ..crate::markdown::for_page()
-    }
-    .render(&profile.description);
+    let description = crate::markdown::for_page()
+        .without_html()
+        .render(&profile.description);
     view! {
         <li role="option" class="profile-option" data-testid="profile-option" data-profile=profile.name.clone()
             aria-selected=selected.to_string()

@@ -119,22 +119,22 @@ async fn upload(file: &web_sys::File, i18n: &crate::i18n::I18n) -> Result<String
         .await
         .map_err(|_| i18n.t("menu.unreachable"))?;
     let text = response.text().await.unwrap_or_default();
+    let unexpected = || {
+        i18n.t_with(
+            "menu.unexpected",
+            &[("status", &response.status().to_string())],
+        )
+    };
     let reply: Reply = serde_json::from_str(&text).map_err(|_| {
         if response.status() == 413 {
             i18n.t("menu.too_large")
         } else {
-            i18n.t_with(
-                "menu.unexpected",
-                &[("status", &response.status().to_string())],
-            )
+            unexpected()
         }
     })?;
     match (reply.thread_id, reply.error) {
         (Some(id), _) if response.ok() => Ok(id),
         (_, Some(error)) => Err(error),
-        _ => Err(i18n.t_with(
-            "menu.unexpected",
-            &[("status", &response.status().to_string())],
-        )),
+        _ => Err(unexpected()),
     }
 }
