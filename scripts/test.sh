@@ -5,7 +5,10 @@
 #   fmt                   cargo fmt --all --check
 #   clippy ssr/hydrate    cargo clippy, warnings denied, server and browser builds
 #   cargo test            loquat-app (ssr) and loquat: unit, integration,
-#                         doc tests; compiles the examples and the benchmark
+#                         doc tests; compiles the examples and the benchmark;
+#                         the data-layer suites run on SQLite and on a
+#                         throwaway PostgreSQL (scripts/services.sh starts
+#                         it before and stops it on exit)
 #   e2e typecheck         tsc --noEmit in end2end/
 #   build                 cargo build of the default app and the examples, as
 #                         a developer builds them (browser bundle embedded)
@@ -111,7 +114,15 @@ run_step fmt cargo fmt --all --check || true
 # same features as the server build below, so nothing is compiled twice.
 run_step "clippy ssr" cargo clippy -p loquat-app -p loquat --features loquat-app/ssr --all-targets -- -D warnings || true
 run_step "clippy hydrate" cargo clippy -p loquat-frontend --target wasm32-unknown-unknown -- -D warnings || true
-run_step "cargo test" cargo test -p loquat-app -p loquat --features loquat-app/ssr || true
+# shellcheck source=scripts/services.sh
+source "$LOQUAT_ROOT/scripts/services.sh"
+trap stop_services EXIT
+if run_step services start_services; then
+  run_step "cargo test" cargo test -p loquat-app -p loquat --features loquat-app/ssr || true
+else
+  skip_step "cargo test" "the test services did not start"
+fi
+stop_services
 run_step "e2e typecheck" e2e_typecheck || true
 # `cargo run -p loquat [--example NAME]` builds exactly these.
 if run_step build cargo build -p loquat --bins --examples; then
