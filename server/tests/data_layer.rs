@@ -1164,6 +1164,94 @@ async fn concurrent_writers_do_not_fail(place: Place) {
     }
 }
 
+/// Sign-ins and built-in password users, as `AuthStore` keeps them.
+async fn sign_ins_and_password_users_are_kept(place: Place) {
+    use loquat::auth::{AuthStore, LoginSession};
+    let data = place.open().await;
+    let store: Arc<dyn AuthStore> = match &data {
+        support::stores::Store::Sqlite(d) => Arc::new(d.clone()),
+        support::stores::Store::Postgres(d) => Arc::new(d.clone()),
+    };
+    let mut user = loquat::User::new("alice");
+    user.display_name = Some("Alice A.".into());
+    let login = LoginSession {
+        key_hash: "k1".into(),
+        user_id: "u-alice".into(),
+        user: user.clone(),
+        provider: "password".into(),
+        created_at: 1_000,
+        expires_at: 5_000,
+    };
+    store.create_login(&login).await.unwrap();
+    assert_eq!(store.login("k1", 2_000).await.unwrap(), Some(login.clone()));
+    // Expired, or unknown: no sign-in.
+    assert_eq!(store.login("k1", 5_000).await.unwrap(), None);
+    assert_eq!(store.login("k2", 2_000).await.unwrap(), None);
+
+    assert!(store
+        .set_password("alice", Some("Alice"), "$argon2id$1")
+        .await
+        .unwrap());
+    assert!(!store
+        .set_password("alice", None, "$argon2id$2")
+        .await
+        .unwrap());
+    let stored = store.password_user("alice").await.unwrap().unwrap();
+    assert_eq!(stored.hash, "$argon2id$2");
+    assert_eq!(stored.display_name.as_deref(), Some("Alice"));
+    let users = store.password_users().await.unwrap();
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].identifier, "alice");
+
+    // Removing the password ends the user's sign-ins and voids earlier tokens.
+    assert!(store.remove_password("alice", 3_000).await.unwrap());
+    assert_eq!(store.login("k1", 2_000).await.unwrap(), None);
+    assert_eq!(store.tokens_valid_after("alice").await.unwrap(), 3_000);
+    assert_eq!(store.tokens_valid_after("bob").await.unwrap(), 0);
+    assert!(store.password_user("alice").await.unwrap().is_none());
+    assert!(!store.remove_password("alice", 4_000).await.unwrap());
+    assert!(store.password_users().await.unwrap().is_empty());
+    data.close().await;
+}
+
+/// A share link names its thread for anyone; only the owner makes or ends it.
+async fn share_links_open_only_their_thread(place: Place) {
+    let data = place.open().await;
+    let alice = data.get_or_create_user("alice").await.unwrap();
+    let bob = data.get_or_create_user("bob").await.unwrap();
+    data.write(WriteBatch {
+        threads: vec![thread("t", &alice.id, 10)],
+        steps: rich_steps("t"),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert!(!data
+        .share_thread(&uid(&bob.id), &tid("t"), "h1")
+        .await
+        .unwrap());
+    assert!(data.shared_thread("h1").await.unwrap().is_none());
+    assert!(data
+        .share_thread(&uid(&alice.id), &tid("t"), "h1")
+        .await
+        .unwrap());
+    let (record, steps, _) = data.shared_thread("h1").await.unwrap().unwrap();
+    assert_eq!(record.id, "t");
+    assert_eq!(steps, rich_steps("t"));
+    // A new link replaces the old one.
+    assert!(data
+        .share_thread(&uid(&alice.id), &tid("t"), "h2")
+        .await
+        .unwrap());
+    assert!(data.shared_thread("h1").await.unwrap().is_none());
+    assert!(!data.unshare_thread(&uid(&bob.id), &tid("t")).await.unwrap());
+    assert!(data
+        .unshare_thread(&uid(&alice.id), &tid("t"))
+        .await
+        .unwrap());
+    assert!(data.shared_thread("h2").await.unwrap().is_none());
+}
+
 both_backends!(
     users_are_created_once,
     a_batch_reads_back_identical_and_in_order,
@@ -1177,4 +1265,6 @@ both_backends!(
     search_matches_names_and_messages_literally,
     everything_survives_reopening,
     concurrent_writers_do_not_fail,
+    sign_ins_and_password_users_are_kept,
+    share_links_open_only_their_thread,
 );
