@@ -38,7 +38,7 @@ pub use env::{config_env_vars, OTHER_ENV_VARS};
 pub use error::{ConfigError, ConfigWarning};
 pub use sections::{
     AuthSection, Config, CookieSameSite, Cot, DefaultTheme, FeaturesConfig, Layout, LimitsSection,
-    ProjectConfig, SettingsLocation, UiSection, UploadConfig,
+    ProjectConfig, SettingsLocation, StorageKind, StorageSection, UiSection, UploadConfig,
 };
 
 /// Name of the config file inside the data directory.
@@ -57,7 +57,8 @@ impl Config {
     /// [`ConfigError::Io`] if the file exists but cannot be read,
     /// [`ConfigError::Parse`] if it is not valid TOML, and
     /// [`ConfigError::InvalidValue`] if a known key or variable has a value of
-    /// the wrong type or out of range.
+    /// the wrong type or out of range, or keys do not go together (see
+    /// [`StorageSection::check`]).
     pub fn load(
         data_dir: &Path,
         env: impl IntoIterator<Item = (String, String)>,
@@ -74,6 +75,7 @@ impl Config {
         // environment value replacing a whole section of the file.
         let config = file::deserialize(document, |_| {})
             .map_err(|(key, message)| ConfigError::InvalidValue { key, message })?;
+        config.storage.check()?;
         Ok((config, warnings))
     }
 
