@@ -198,8 +198,9 @@ fn app() -> Loquat {
     })
 }
 
+/// Sends a message (with uploads) and waits until its run has ended.
 async fn say_and_wait(client: &mut Client, text: &str, files: Vec<String>) {
-    let replies = client.finished_replies().len();
+    let runs = client.run_ends().len();
     client
         .send(&ClientEvent::Send {
             content: text.into(),
@@ -207,9 +208,7 @@ async fn say_and_wait(client: &mut Client, text: &str, files: Vec<String>) {
             command: None,
         })
         .await;
-    client
-        .wait_for(|c| c.finished_replies().len() > replies)
-        .await;
+    client.wait_for(|c| c.run_ends().len() > runs).await;
 }
 
 /// Uploads `body` as `name`; the upload's id.
