@@ -33,7 +33,9 @@ pub struct Config {
     /// `loquat create-secret` prints one.
     pub auth: AuthSection,
     /// Where the bytes of elements and uploads are kept (see
-    /// docs/deploy.md).
+    /// docs/deploy.md). With kind = "s3", the credentials come from the
+    /// environment only: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and
+    /// AWS_SESSION_TOKEN), or the machine's role.
     pub storage: StorageSection,
 }
 
@@ -416,9 +418,8 @@ pub enum CookieSameSite {
     None,
 }
 
-/// The `[storage]` section. With "s3", the credentials come from the
-/// environment only: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and
-/// AWS_SESSION_TOKEN), or a role the machine has.
+/// The `[storage]` section: files in the data directory, or objects in
+/// an S3 bucket (see [`crate::files::S3FileStorage`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct StorageSection {
