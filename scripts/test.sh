@@ -5,7 +5,7 @@
 #   fmt                   cargo fmt --all --check
 #   clippy ssr/hydrate    cargo clippy, warnings denied, server and browser builds
 #   s3 server             scripts/services/s3.sh: an S3-protocol server on
-#                         loopback for the storage tests (stopped on exit)
+#                         loopback for the storage tests (stopped after them)
 #   cargo test            loquat-app (ssr) and loquat: unit, integration,
 #                         doc tests; compiles the examples and the benchmark
 #   e2e typecheck         tsc --noEmit in end2end/
@@ -120,6 +120,7 @@ run_step "clippy hydrate" cargo clippy -p loquat-frontend --target wasm32-unknow
 # Without it the S3 tests fail and say so (they are never skipped).
 run_step "s3 server" start_s3 || true
 run_step "cargo test" cargo test -p loquat-app -p loquat --features loquat-app/ssr || true
+stop_s3
 run_step "e2e typecheck" e2e_typecheck || true
 # `cargo run -p loquat [--example NAME]` builds exactly these.
 if run_step build cargo build -p loquat --bins --examples; then
