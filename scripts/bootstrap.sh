@@ -7,6 +7,7 @@
 #   - wasm-bindgen-cli, same version as the wasm-bindgen  (cargo install)
 #     crate in Cargo.lock
 #   - Chromium for the browser tests                       (apt-get)
+#   - PostgreSQL for the data-layer tests                  (apt-get)
 #   - moto's S3 server (moto_server) for the S3 storage    (pip)
 #     tests, started by scripts/services/s3.sh
 #   - end2end/node_modules: Playwright (runner only, no   (npm ci)
@@ -32,7 +33,6 @@ NODE_MIN_MAJOR=20
 
 START=$SECONDS
 STEP_START=$SECONDS
-APT_UPDATED=0
 
 step() {
   STEP_START=$SECONDS
@@ -40,25 +40,6 @@ step() {
 }
 step_done() {
   printf '    %s (%s)\n' "$1" "$(fmt_duration $((SECONDS - STEP_START)))" >&2
-}
-
-as_root() {
-  if [[ $(id -u) -eq 0 ]]; then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo "$@"
-  else
-    die "need root (or sudo) to run: $*"
-  fi
-}
-
-apt_install() {
-  command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install these by hand: $*"
-  if [[ $APT_UPDATED -eq 0 ]]; then
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update
-    APT_UPDATED=1
-  fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"
 }
 
 # The wasm-bindgen version pinned in Cargo.lock (the CLI must match it exactly).
@@ -124,6 +105,18 @@ if command -v chromium >/dev/null 2>&1; then
 else
   apt_install chromium
   step_done "installed $(command -v chromium || echo chromium)"
+fi
+
+# --- PostgreSQL ----------------------------------------------------------------
+# The data-layer suites run against a throwaway cluster too (scripts/services.sh).
+step "PostgreSQL (integration tests)"
+# shellcheck source=scripts/services/postgres.sh
+source "$LOQUAT_ROOT/scripts/services/postgres.sh"
+if [[ -n "$(postgres_bin_dir)" ]]; then
+  step_done "already installed: $(postgres_bin_dir)"
+else
+  install_postgres
+  step_done "installed $(postgres_bin_dir)"
 fi
 
 # --- moto (S3-protocol server for the tests) --------------------------------------

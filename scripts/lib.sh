@@ -71,3 +71,30 @@ resolve_paths() {
   TARGET_DIR="${paths%%$'\t'*}"
   SITE_ROOT="${paths#*$'\t'}"
 }
+
+# Runs a command as root (directly, or through sudo).
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    die "need root (or sudo) to run: $*"
+  fi
+}
+
+# Installs Debian packages (running `apt-get update` once per shell first).
+APT_UPDATED=0
+apt_install() {
+  command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install these by hand: $*"
+  if [[ $APT_UPDATED -eq 0 ]]; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update
+    APT_UPDATED=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"
+}
+
+# A TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}

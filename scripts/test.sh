@@ -4,8 +4,9 @@
 #   bootstrap             scripts/bootstrap.sh (tools, node packages)
 #   fmt                   cargo fmt --all --check
 #   clippy ssr/hydrate    cargo clippy, warnings denied, server and browser builds
-#   s3 server             scripts/services/s3.sh: an S3-protocol server on
-#                         loopback for the storage tests (stopped after them)
+#   services              scripts/services.sh: PostgreSQL and an S3-protocol
+#                         server on loopback for the integration tests
+#                         (stopped after them)
 #   cargo test            loquat-app (ssr) and loquat: unit, integration,
 #                         doc tests; compiles the examples and the benchmark
 #   e2e typecheck         tsc --noEmit in end2end/
@@ -32,11 +33,11 @@ set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-# shellcheck source=scripts/services/s3.sh
-source "$(dirname "${BASH_SOURCE[0]}")/services/s3.sh"
+# shellcheck source=scripts/services.sh
+source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
 cd "$LOQUAT_ROOT"
 # The test services go with the run, however it ends.
-trap stop_s3 EXIT
+trap stop_services EXIT
 
 START=$SECONDS
 SUMMARY=()
@@ -117,10 +118,10 @@ run_step fmt cargo fmt --all --check || true
 # same features as the server build below, so nothing is compiled twice.
 run_step "clippy ssr" cargo clippy -p loquat-app -p loquat --features loquat-app/ssr --all-targets -- -D warnings || true
 run_step "clippy hydrate" cargo clippy -p loquat-frontend --target wasm32-unknown-unknown -- -D warnings || true
-# Without it the S3 tests fail and say so (they are never skipped).
-run_step "s3 server" start_s3 || true
+# Without them the tests that need them fail and say so (never skipped).
+run_step services start_services || true
 run_step "cargo test" cargo test -p loquat-app -p loquat --features loquat-app/ssr || true
-stop_s3
+stop_services
 run_step "e2e typecheck" e2e_typecheck || true
 # `cargo run -p loquat [--example NAME]` builds exactly these.
 if run_step build cargo build -p loquat --bins --examples; then

@@ -4,7 +4,8 @@
 //! concurrent writers.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+mod support;
+
 use std::sync::Arc;
 
 use loquat::data::{
@@ -14,43 +15,7 @@ use loquat::data::{
 use loquat::protocol::{Display, Element, ElementKind, ElementSize, ThreadSummary};
 use loquat::{ElementId, ShowInput, Step, StepType, ThreadId, UserId};
 use serde_json::json;
-
-/// A unique directory under the system temp dir, removed on drop.
-struct TempDir {
-    path: PathBuf,
-}
-
-impl TempDir {
-    fn new() -> TempDir {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static N: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let path = std::env::temp_dir().join(format!(
-            "loquat-data-layer-{}-{}-{nanos}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir { path }
-    }
-
-    fn db(&self) -> PathBuf {
-        self.path.join("loquat.db")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
-}
-
-async fn open(dir: &TempDir) -> SqliteDataLayer {
-    SqliteDataLayer::open(dir.db()).await.unwrap()
-}
+use support::stores::Place;
 
 fn thread(id: &str, user_id: &str, updated_at: u64) -> ThreadRecord {
     ThreadRecord {
@@ -193,7 +158,7 @@ fn ids(steps: &[Step]) -> Vec<&str> {
     steps.iter().map(|s| s.id.as_str()).collect()
 }
 
-async fn steps_of(data: &SqliteDataLayer, user_id: &str, thread_id: &str) -> Vec<Step> {
+async fn steps_of(data: &dyn DataLayer, user_id: &str, thread_id: &str) -> Vec<Step> {
     data.thread_with_steps(&uid(user_id), &tid(thread_id))
         .await
         .unwrap()
@@ -201,7 +166,7 @@ async fn steps_of(data: &SqliteDataLayer, user_id: &str, thread_id: &str) -> Vec
         .1
 }
 
-async fn list(data: &SqliteDataLayer, user_id: &str, search: Option<&str>) -> Vec<ThreadSummary> {
+async fn list(data: &dyn DataLayer, user_id: &str, search: Option<&str>) -> Vec<ThreadSummary> {
     let mut all = Vec::new();
     let mut cursor = None;
     loop {
@@ -224,7 +189,7 @@ async fn list(data: &SqliteDataLayer, user_id: &str, search: Option<&str>) -> Ve
     }
 }
 
-async fn search_ids(data: &SqliteDataLayer, user_id: &str, search: &str) -> Vec<String> {
+async fn search_ids(data: &dyn DataLayer, user_id: &str, search: &str) -> Vec<String> {
     let mut found: Vec<String> = list(data, user_id, Some(search))
         .await
         .into_iter()
@@ -236,11 +201,11 @@ async fn search_ids(data: &SqliteDataLayer, user_id: &str, search: &str) -> Vec<
 
 #[tokio::test]
 async fn open_creates_directories_and_sets_pragmas() {
-    let dir = TempDir::new();
-    let path = dir.path.join("nested").join("deeper").join("chat.db");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested").join("deeper").join("chat.db");
     let data = SqliteDataLayer::open(&path).await.unwrap();
-    assert_eq!(data.path(), path.as_path());
     assert!(path.is_file());
+    data.close().await;
 
     // The journal mode is a property of the file: check it from outside.
     let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path);
@@ -265,19 +230,20 @@ async fn open_creates_directories_and_sets_pragmas() {
 
 #[tokio::test]
 async fn open_fails_cleanly_on_a_directory() {
-    let dir = TempDir::new();
+    let dir = tempfile::Builder::new()
+        .prefix("loquat-data-layer")
+        .tempdir()
+        .unwrap();
     // The path is an existing directory: not a database file.
-    match SqliteDataLayer::open(&dir.path).await {
+    match SqliteDataLayer::open(dir.path()).await {
         Err(DataError::Open { path, .. }) => assert!(path.contains("loquat-data-layer")),
         Err(other) => panic!("expected Open, got {other:?}"),
         Ok(_) => panic!("opened a directory as a database"),
     }
 }
 
-#[tokio::test]
-async fn users_are_created_once() {
-    let dir = TempDir::new();
-    let data = open(&dir).await;
+async fn users_are_created_once(place: Place) {
+    let data = place.open().await;
     let alice = data.get_or_create_user("alice@example.com").await.unwrap();
     assert_eq!(alice.identifier, "alice@example.com");
     assert!(uuid_shaped(&alice.id), "{}", alice.id);
@@ -308,10 +274,8 @@ fn uuid_shaped(id: &str) -> bool {
     id.len() == 36 && id.chars().filter(|c| *c == '-').count() == 4
 }
 
-#[tokio::test]
-async fn a_batch_reads_back_identical_and_in_order() {
-    let dir = TempDir::new();
-    let data = open(&dir).await;
+async fn a_batch_reads_back_identical_and_in_order(place: Place) {
+    let data = place.open().await;
     let user = data.get_or_create_user("alice").await.unwrap();
     let mut upsert = thread("t1", &user.id, 1_700_000_000_000);
     upsert.name = Some("First chat".into());
@@ -374,10 +338,8 @@ async fn a_batch_reads_back_identical_and_in_order() {
     data.write(WriteBatch::default()).await.unwrap();
 }
 
-#[tokio::test]
-async fn a_large_batch_keeps_its_order() {
-    let dir = TempDir::new();
-    let data = open(&dir).await;
+async fn a_large_batch_keeps_its_order(place: Place) {
+    let data = place.open().await;
     let user = data.get_or_create_user("alice").await.unwrap();
     // Ids deliberately not in insertion order.
     let steps: Vec<Step> = (0..500)
@@ -394,13 +356,11 @@ async fn a_large_batch_keeps_its_order() {
     })
     .await
     .unwrap();
-    assert_eq!(steps_of(&data, &user.id, "big").await, steps);
+    assert_eq!(steps_of(&*data, &user.id, "big").await, steps);
 }
 
-#[tokio::test]
-async fn upserts_keep_position_and_new_steps_go_last() {
-    let dir = TempDir::new();
-    let data = open(&dir).await;
+async fn upserts_keep_position_and_new_steps_go_last(place: Place) {
+    let data = place.open().await;
     let user = data.get_or_create_user("alice").await.unwrap();
     let a = message("a", "t", StepType::UserMessage, "one");
     let b = message("b", "t", StepType::AssistantMessage, "");
@@ -445,7 +405,7 @@ async fn upserts_keep_position_and_new_steps_go_last() {
     })
     .await
     .unwrap();
-    let stored = steps_of(&data, &user.id, "t").await;
+    let stored = steps_of(&*data, &user.id, "t").await;
     assert_eq!(stored, vec![a2.clone(), b2.clone(), c3.clone(), d.clone()]);
 
     // Deleting the last step does not let a new one take an old place.
@@ -455,7 +415,7 @@ async fn upserts_keep_position_and_new_steps_go_last() {
     })
     .await
     .unwrap();
-    assert_eq!(ids(&steps_of(&data, &user.id, "t").await), ["a", "c"]);
+    assert_eq!(ids(&steps_of(&*data, &user.id, "t").await), ["a", "c"]);
     let e = message("e", "t", StepType::UserMessage, "five");
     data.write(WriteBatch {
         steps: vec![e.clone(), b.clone()],
@@ -464,7 +424,7 @@ async fn upserts_keep_position_and_new_steps_go_last() {
     .await
     .unwrap();
     assert_eq!(
-        steps_of(&data, &user.id, "t").await,
+        steps_of(&*data, &user.id, "t").await,
         vec![a2, c3, e, b.clone()]
     );
 
@@ -477,7 +437,7 @@ async fn upserts_keep_position_and_new_steps_go_last() {
     })
     .await
     .unwrap();
-    assert_eq!(steps_of(&data, &user.id, "t").await.len(), 4);
+    assert_eq!(steps_of(&*data, &user.id, "t").await.len(), 4);
 
     // Upsert, then delete, in one batch: deletions come last.
     let f = message("f", "t", StepType::UserMessage, "six");
@@ -488,13 +448,11 @@ async fn upserts_keep_position_and_new_steps_go_last() {
     })
     .await
     .unwrap();
-    assert_eq!(ids(&steps_of(&data, &user.id, "t").await), ["a", "c", "e"]);
+    assert_eq!(ids(&steps_of(&*data, &user.id, "t").await), ["a", "c", "e"]);
 }
 
-#[tokio::test]
-async fn thread_upserts_fill_the_name_and_move_forward() {
-    let dir = TempDir::new();
-    let data = open(&dir).await;
+async fn thread_upserts_fill_the_name_and_move_forward(place: Place) {
+    let data = place.open().await;
     let user = data.get_or_create_user("alice").await.unwrap();
     data.write(WriteBatch {
         threads: vec![thread("t", &user.id, 100)],
@@ -550,10 +508,8 @@ async fn thread_upserts_fill_the_name_and_move_forward() {
     assert!(record.metadata.is_empty());
 }
 
-#[tokio::test]
-async fn a_failing_batch_writes_nothing() {
-    let dir = TempDir::new();
-    let data = open(&dir).await;
+async fn a_failing_batch_writes_nothing(place: Place) {
+    let data = place.open().await;
     let alice = data.get_or_create_user("alice").await.unwrap();
     let bob = data.get_or_create_user("bob").await.unwrap();
     let before = message("kept", "t", StepType::UserMessage, "before");
@@ -588,7 +544,7 @@ async fn a_failing_batch_writes_nothing() {
         data.thread(&uid(&alice.id), &tid("new")).await.unwrap(),
         None
     );
-    assert_eq!(steps_of(&data, &alice.id, "t").await, vec![before.clone()]);
+    assert_eq!(steps_of(&*data, &alice.id, "t").await, vec![before.clone()]);
 
     // A thread of another user, after changes that would have succeeded.
     let mut bumped = thread("t", &alice.id, 30);
@@ -621,7 +577,7 @@ async fn a_failing_batch_writes_nothing() {
         .unwrap();
     assert_eq!(record.name, None);
     assert_eq!(record.updated_at, 10);
-    assert_eq!(steps_of(&data, &alice.id, "t").await, vec![before.clone()]);
+    assert_eq!(steps_of(&*data, &alice.id, "t").await, vec![before.clone()]);
 
     // A thread of a user that does not exist.
     let err = data
@@ -641,15 +597,13 @@ async fn a_failing_batch_writes_nothing() {
     .await
     .unwrap();
     assert_eq!(
-        ids(&steps_of(&data, &alice.id, "t").await),
+        ids(&steps_of(&*data, &alice.id, "t").await),
         ["kept", "later"]
     );
 }
 
-#[tokio::test]
-async fn another_users_thread_is_missing() {
-    let dir = TempDir::new();
-    let data = open(&dir).await;
+async fn another_users_thread_is_missing(place: Place) {
+    let data = place.open().await;
     let alice = data.get_or_create_user("alice").await.unwrap();
     let bob = data.get_or_create_user("bob").await.unwrap();
     let mut upsert = thread("t", &alice.id, 10);
@@ -675,9 +629,9 @@ async fn another_users_thread_is_missing() {
         .await
         .unwrap());
     assert!(!data.delete_thread(&uid(&bob.id), &tid("t")).await.unwrap());
-    assert!(list(&data, &bob.id, None).await.is_empty());
-    assert!(list(&data, &bob.id, Some("Alice")).await.is_empty());
-    assert!(list(&data, &bob.id, Some("Hello")).await.is_empty());
+    assert!(list(&*data, &bob.id, None).await.is_empty());
+    assert!(list(&*data, &bob.id, Some("Alice")).await.is_empty());
+    assert!(list(&*data, &bob.id, Some("Hello")).await.is_empty());
 
     let record = data
         .thread(&uid(&alice.id), &tid("t"))
@@ -685,7 +639,7 @@ async fn another_users_thread_is_missing() {
         .unwrap()
         .unwrap();
     assert_eq!(record.name.as_deref(), Some("Alice's"));
-    assert_eq!(steps_of(&data, &alice.id, "t").await, rich_steps("t"));
+    assert_eq!(steps_of(&*data, &alice.id, "t").await, rich_steps("t"));
 
     // Missing threads answer the same.
     assert!(!data
@@ -726,7 +680,7 @@ async fn another_users_thread_is_missing() {
     })
     .await
     .unwrap();
-    assert_eq!(steps_of(&data, &alice.id, "t2").await, rich_steps("t2"));
+    assert_eq!(steps_of(&*data, &alice.id, "t2").await, rich_steps("t2"));
 }
 
 fn element(id: &str, thread_id: &str) -> Element {
@@ -746,10 +700,8 @@ fn element(id: &str, thread_id: &str) -> Element {
     }
 }
 
-#[tokio::test]
-async fn elements_and_feedback_follow_their_thread() {
-    let dir = TempDir::new();
-    let data = open(&dir).await;
+async fn elements_and_feedback_follow_their_thread(place: Place) {
+    let data = place.open().await;
     let alice = data.get_or_create_user("alice").await.unwrap();
     let bob = data.get_or_create_user("bob").await.unwrap();
     data.write(WriteBatch {
@@ -825,25 +777,13 @@ async fn elements_and_feedback_follow_their_thread() {
         None
     );
     assert!(!data.delete_feedback(&uid(&alice.id), "f1").await.unwrap());
-    let pool = sqlx::SqlitePool::connect_with(
-        sqlx::sqlite::SqliteConnectOptions::new().filename(dir.db()),
-    )
-    .await
-    .unwrap();
     for table in ["steps", "elements", "feedbacks"] {
-        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        assert_eq!(n, 0, "{table}");
+        assert_eq!(place.count_rows(table).await, 0, "{table}");
     }
-    pool.close().await;
 }
 
-#[tokio::test]
-async fn history_pages_without_gaps_or_repeats() {
-    let dir = TempDir::new();
-    let data = open(&dir).await;
+async fn history_pages_without_gaps_or_repeats(place: Place) {
+    let data = place.open().await;
     let alice = data.get_or_create_user("alice").await.unwrap();
     let bob = data.get_or_create_user("bob").await.unwrap();
     // 25 threads; groups of them share an updated_at, so the id decides.
@@ -967,7 +907,7 @@ async fn history_pages_without_gaps_or_repeats() {
     assert!(page.threads.is_empty());
     assert_eq!(page.next_cursor, None);
     let carol = data.get_or_create_user("carol").await.unwrap();
-    assert!(list(&data, &carol.id, None).await.is_empty());
+    assert!(list(&*data, &carol.id, None).await.is_empty());
 
     // Activity moves a thread to the top.
     data.write(WriteBatch {
@@ -976,13 +916,11 @@ async fn history_pages_without_gaps_or_repeats() {
     })
     .await
     .unwrap();
-    assert_eq!(list(&data, &alice.id, None).await[0].id, "t00");
+    assert_eq!(list(&*data, &alice.id, None).await[0].id, "t00");
 }
 
-#[tokio::test]
-async fn search_matches_names_and_messages_literally() {
-    let dir = TempDir::new();
-    let data = open(&dir).await;
+async fn search_matches_names_and_messages_literally(place: Place) {
+    let data = place.open().await;
     let alice = data.get_or_create_user("alice").await.unwrap();
     let bob = data.get_or_create_user("bob").await.unwrap();
     let named = |id: &str, name: &str, at: u64| {
@@ -1045,37 +983,42 @@ async fn search_matches_names_and_messages_literally() {
     .await
     .unwrap();
 
-    assert_eq!(search_ids(&data, &alice.id, "pasta").await, ["recipes"]);
-    assert_eq!(search_ids(&data, &alice.id, "recipe").await, ["recipes"]);
-    assert_eq!(search_ids(&data, &alice.id, "SOURDOUGH").await, ["unnamed"]);
-    assert_eq!(search_ids(&data, &alice.id, "levain").await, ["unnamed"]);
+    assert_eq!(search_ids(&*data, &alice.id, "pasta").await, ["recipes"]);
+    assert_eq!(search_ids(&*data, &alice.id, "recipe").await, ["recipes"]);
     assert_eq!(
-        search_ids(&data, &alice.id, "system note").await,
+        search_ids(&*data, &alice.id, "SOURDOUGH").await,
         ["unnamed"]
     );
-    assert!(search_ids(&data, &alice.id, "secret tool").await.is_empty());
+    assert_eq!(search_ids(&*data, &alice.id, "levain").await, ["unnamed"]);
+    assert_eq!(
+        search_ids(&*data, &alice.id, "system note").await,
+        ["unnamed"]
+    );
+    assert!(search_ids(&*data, &alice.id, "secret tool")
+        .await
+        .is_empty());
     // Wildcards and the escape character are literal.
-    assert_eq!(search_ids(&data, &alice.id, "%").await, ["percent"]);
-    assert_eq!(search_ids(&data, &alice.id, "50%").await, ["percent"]);
-    assert!(search_ids(&data, &alice.id, "5%Q").await.is_empty());
-    assert_eq!(search_ids(&data, &alice.id, "_").await, ["under"]);
-    assert!(search_ids(&data, &alice.id, "a_e").await.is_empty());
-    assert_eq!(search_ids(&data, &alice.id, "\\").await, ["slash"]);
-    assert_eq!(search_ids(&data, &alice.id, ":\\users\\").await, ["slash"]);
-    assert!(search_ids(&data, &alice.id, "\\%").await.is_empty());
-    assert!(search_ids(&data, &alice.id, "'; DROP TABLE threads; --")
+    assert_eq!(search_ids(&*data, &alice.id, "%").await, ["percent"]);
+    assert_eq!(search_ids(&*data, &alice.id, "50%").await, ["percent"]);
+    assert!(search_ids(&*data, &alice.id, "5%Q").await.is_empty());
+    assert_eq!(search_ids(&*data, &alice.id, "_").await, ["under"]);
+    assert!(search_ids(&*data, &alice.id, "a_e").await.is_empty());
+    assert_eq!(search_ids(&*data, &alice.id, "\\").await, ["slash"]);
+    assert_eq!(search_ids(&*data, &alice.id, ":\\users\\").await, ["slash"]);
+    assert!(search_ids(&*data, &alice.id, "\\%").await.is_empty());
+    assert!(search_ids(&*data, &alice.id, "'; DROP TABLE threads; --")
         .await
         .is_empty());
     // Other users' threads never match.
-    assert_eq!(search_ids(&data, &bob.id, "pasta").await, ["bobs"]);
-    assert!(search_ids(&data, &alice.id, "bob").await.is_empty());
+    assert_eq!(search_ids(&*data, &bob.id, "pasta").await, ["bobs"]);
+    assert!(search_ids(&*data, &alice.id, "bob").await.is_empty());
     // The unnamed thread is listed as "New chat" (the placeholder is not
     // itself searchable: it is not stored).
-    let found = list(&data, &alice.id, Some("levain")).await;
+    let found = list(&*data, &alice.id, Some("levain")).await;
     assert_eq!(found[0].name, "New chat");
-    assert!(search_ids(&data, &alice.id, "new chat").await.is_empty());
+    assert!(search_ids(&*data, &alice.id, "new chat").await.is_empty());
     // Blank searches list everything.
-    assert_eq!(list(&data, &alice.id, Some("")).await.len(), 6);
+    assert_eq!(list(&*data, &alice.id, Some("")).await.len(), 6);
 
     // Search pages too.
     let many: Vec<ThreadRecord> = (0..12)
@@ -1100,15 +1043,13 @@ async fn search_matches_names_and_messages_literally() {
         .unwrap();
     assert_eq!(first.threads.len(), 5);
     assert_eq!(first.threads[0].id, "m11");
-    assert_eq!(list(&data, &alice.id, Some("match")).await.len(), 12);
+    assert_eq!(list(&*data, &alice.id, Some("match")).await.len(), 12);
 }
 
-#[tokio::test]
-async fn everything_survives_reopening() {
-    let dir = TempDir::new();
+async fn everything_survives_reopening(place: Place) {
     let steps = rich_steps("t");
     let user = {
-        let data = open(&dir).await;
+        let data = place.open().await;
         let user = data.get_or_create_user("alice").await.unwrap();
         let mut upsert = thread("t", &user.id, 10);
         upsert.name = Some("Persistent".into());
@@ -1125,22 +1066,22 @@ async fn everything_survives_reopening() {
         // Dropped without close(): the WAL may still hold the commits.
     };
     for _ in 0..2 {
-        let data = open(&dir).await;
+        let data = place.open().await;
         assert_eq!(data.get_or_create_user("alice").await.unwrap(), user);
-        assert_eq!(steps_of(&data, &user.id, "t").await, steps);
+        assert_eq!(steps_of(&*data, &user.id, "t").await, steps);
         assert_eq!(
             data.element(&uid(&user.id), &eid("e1")).await.unwrap(),
             Some(element("e1", "t"))
         );
-        let listed = list(&data, &user.id, None).await;
+        let listed = list(&*data, &user.id, None).await;
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].name, "Persistent");
         data.close().await;
     }
 
     // Two layers on one file at once, and migrations applied exactly once.
-    let first = open(&dir).await;
-    let second = open(&dir).await;
+    let first = place.open().await;
+    let second = place.open().await;
     first
         .write(WriteBatch {
             steps: vec![message("more", "t", StepType::UserMessage, "more")],
@@ -1149,24 +1090,14 @@ async fn everything_survives_reopening() {
         .await
         .unwrap();
     assert_eq!(
-        steps_of(&second, &user.id, "t").await.len(),
+        steps_of(&*second, &user.id, "t").await.len(),
         steps.len() + 1
     );
-    let pool = sqlx::SqlitePool::connect_with(
-        sqlx::sqlite::SqliteConnectOptions::new().filename(dir.db()),
-    )
-    .await
-    .unwrap();
-    let versions: Vec<i64> =
-        sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    let versions = place.migration_versions().await;
     let mut unique = versions.clone();
     unique.dedup();
     assert_eq!(versions, unique);
     assert_eq!(versions.first(), Some(&1));
-    pool.close().await;
 }
 
 /// Writers on several connections at once, as the runtime's persister and
@@ -1177,10 +1108,8 @@ async fn everything_survives_reopening() {
 /// transaction the upgrade to a write lock fails at once with SQLITE_BUSY,
 /// without waiting out `busy_timeout`, when another connection wrote since
 /// the read. The transaction must begin with `BEGIN IMMEDIATE`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_writers_do_not_fail() {
-    let dir = TempDir::new();
-    let data = Arc::new(open(&dir).await);
+async fn concurrent_writers_do_not_fail(place: Place) {
+    let data = Arc::new(place.open().await);
     let user = data.get_or_create_user("alice").await.unwrap();
     let threads = 8;
     let rounds = 40;
@@ -1230,7 +1159,22 @@ async fn concurrent_writers_do_not_fail() {
     }
     assert!(failures.is_empty(), "{failures:?}");
     for t in 0..threads {
-        let steps = steps_of(&data, &user.id, &format!("t{t}")).await;
+        let steps = steps_of(&**data, &user.id, &format!("t{t}")).await;
         assert_eq!(steps.len(), (rounds * 5) as usize);
     }
 }
+
+both_backends!(
+    users_are_created_once,
+    a_batch_reads_back_identical_and_in_order,
+    a_large_batch_keeps_its_order,
+    upserts_keep_position_and_new_steps_go_last,
+    thread_upserts_fill_the_name_and_move_forward,
+    a_failing_batch_writes_nothing,
+    another_users_thread_is_missing,
+    elements_and_feedback_follow_their_thread,
+    history_pages_without_gaps_or_repeats,
+    search_matches_names_and_messages_literally,
+    everything_survives_reopening,
+    concurrent_writers_do_not_fail,
+);

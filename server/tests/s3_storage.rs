@@ -4,12 +4,10 @@
 //! upload goes up in parts while the server's memory stays flat, a cut-off
 //! upload leaves nothing behind, and deleting a thread deletes its objects.
 //!
-//! Run through `scripts/test.sh`, or by hand:
+//! Run through `scripts/test.sh`, or with the test services by hand:
 //!
 //! ```sh
-//! source scripts/services/s3.sh && start_s3
-//! cargo test -p loquat --features loquat-app/ssr --test s3_storage
-//! stop_s3
+//! scripts/services.sh cargo test -p loquat --features loquat-app/ssr --test s3_storage
 //! ```
 //!
 //! Its own test binary: the memory test reads this process's resident
@@ -45,10 +43,9 @@ impl S3Server {
             Ok(value) if !value.trim().is_empty() => value,
             _ => panic!(
                 "{name} is not set: these tests need an S3-protocol server. Run them \
-                 through scripts/test.sh, or start one first: \
-                 `source scripts/services/s3.sh && start_s3`, then \
-                 `cargo test -p loquat --features loquat-app/ssr --test s3_storage`, \
-                 then `stop_s3`"
+                 through scripts/test.sh, or with the one scripts/services/s3.sh \
+                 starts: `scripts/services.sh cargo test -p loquat \
+                 --features loquat-app/ssr --test s3_storage`"
             ),
         };
         S3Server {

@@ -1,14 +1,17 @@
 //! `loquat users add|passwd|remove|list` and `loquat create-secret`: the
-//! built-in users, managed in the data directory's database. The server
-//! may be running: SQLite takes both, and a removed user's sign-ins end on
-//! their next request.
+//! built-in users, managed in the database the data directory's
+//! configuration names (`database_url`, else its loquat.db). The server
+//! may be running: the database takes both, and a removed user's sign-ins
+//! end on their next request.
 
 use std::io::{BufRead, IsTerminal};
+use std::sync::Arc;
 
 use super::password::{hash_password, PasswordError};
 use super::store::AuthStore;
 use crate::cli::{UsersCommand, UsersOptions};
-use crate::data::{DataError, SqliteDataLayer};
+use crate::config::{Config, ConfigError};
+use crate::data::DataError;
 use crate::sdk::DATABASE_FILE;
 use crate::time::now_millis;
 
@@ -17,6 +20,8 @@ use crate::time::now_millis;
 pub enum UsersError {
     #[error(transparent)]
     Data(#[from] DataError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     #[error(transparent)]
     Password(#[from] PasswordError),
     #[error("`{0}` cannot be a user's name (1 to 256 bytes, no control characters)")]
@@ -97,8 +102,16 @@ pub async fn run(command: UsersCommand) -> Result<String, UsersError> {
     }
 }
 
-async fn open(options: &UsersOptions) -> Result<SqliteDataLayer, UsersError> {
-    Ok(SqliteDataLayer::open(options.data_dir.join(DATABASE_FILE)).await?)
+async fn open(options: &UsersOptions) -> Result<Arc<dyn AuthStore>, UsersError> {
+    let (config, _) = Config::from_env(&options.data_dir)?;
+    let data = crate::data::open(
+        config.project.database_url.as_deref(),
+        &options.data_dir.join(DATABASE_FILE),
+    )
+    .await?;
+    // Loquat's own data layers always keep sign-ins and users.
+    data.auth_store()
+        .ok_or(UsersError::Data(DataError::Unsupported("built-in users")))
 }
 
 fn check_identifier(identifier: &str) -> Result<(), UsersError> {

@@ -71,6 +71,11 @@ pub struct ProjectConfig {
     /// history.
     #[schemars(extend("env" = "LOQUAT_PERSISTENCE"))]
     pub persistence: bool,
+    /// Keep conversations in this database instead of loquat.db:
+    /// "postgres://user:password@host:5432/loquat" (several nodes share
+    /// one; `?sslmode=require` for TLS) or "sqlite:///var/lib/chat/loquat.db".
+    #[schemars(extend("env" = "DATABASE_URL"))]
+    pub database_url: Option<String>,
     /// Seconds a sign-in lasts (with logins configured; default 15 days).
     #[serde(with = "seconds")]
     #[schemars(with = "u64", extend("env" = "LOQUAT_USER_SESSION_TIMEOUT"))]
@@ -91,6 +96,7 @@ impl Default for ProjectConfig {
             frame_ancestors: vec!["'self'".to_string()],
             debug: false,
             persistence: true,
+            database_url: None,
             user_session_timeout: Duration::from_secs(15 * 24 * 3600),
             user_env: Vec::new(),
         }

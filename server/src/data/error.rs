@@ -20,6 +20,11 @@ pub enum DataError {
     /// This data layer does not keep what was asked for (e.g. share links).
     #[error("this data layer does not support {0}")]
     Unsupported(&'static str),
+    /// `database_url` names a database Loquat does not store in.
+    #[error(
+        "unsupported database URL ({0}): use postgres://user:password@host/db or sqlite:///path/loquat.db"
+    )]
+    UnsupportedUrl(String),
     /// A write named a thread that belongs to another user.
     #[error("thread {0} belongs to another user")]
     NotOwner(String),
@@ -27,3 +32,17 @@ pub enum DataError {
 
 /// Result of a data layer call.
 pub type DataResult<T> = Result<T, DataError>;
+
+impl From<sqlx::Error> for DataError {
+    /// A row that does not decode is damage in the store; anything else is
+    /// the query failing.
+    fn from(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::ColumnDecode { .. }
+            | sqlx::Error::Decode(_)
+            | sqlx::Error::ColumnNotFound(_)
+            | sqlx::Error::ColumnIndexOutOfBounds { .. } => DataError::Corrupt(err.to_string()),
+            err => DataError::Query(Box::new(err)),
+        }
+    }
+}

@@ -1,25 +1,28 @@
 //! Persistence: the [`DataLayer`] trait the runtime writes threads, steps,
-//! elements and feedback through, and its embedded SQLite implementation.
+//! elements and feedback through, and its SQL implementation on the
+//! embedded SQLite file (the default) or PostgreSQL (for several nodes).
 //!
 //! Every read and write that names a thread also names the user, and the
 //! implementation checks ownership in the query itself: a thread of another
 //! user is indistinguishable from one that does not exist.
 
 mod error;
+mod open;
+mod postgres;
 mod records;
-mod sqlite_auth;
-mod sqlite_elements;
-mod sqlite_shares;
-mod sqlite_store;
-mod sqlite_write;
+mod sql;
+mod sqlite;
 pub mod transfer;
 
 pub use error::{DataError, DataResult};
+pub use open::open;
+pub use postgres::PostgresDataLayer;
 pub use records::{
     FeedbackRecord, ThreadCursor, ThreadFilter, ThreadRecord, ThreadUpdate, UserRecord, WriteBatch,
     LOCAL_USER,
 };
-pub use sqlite_store::SqliteDataLayer;
+pub use sql::{Backend, SqlStore};
+pub use sqlite::SqliteDataLayer;
 
 use loquat_app::protocol::{Element, Step, ThreadPage};
 

@@ -7,7 +7,7 @@ use crate::auth::{
 };
 use crate::cli::{Cli, Command, ServeOptions};
 use crate::config::Config;
-use crate::data::{DataError, DataLayer, SqliteDataLayer, LOCAL_USER};
+use crate::data::{DataError, DataLayer, LOCAL_USER};
 use crate::error::{HookResult, ServeError};
 use crate::files::FileStorage;
 use crate::http::origin_policy::PUBLIC_URL_ENV;
@@ -541,9 +541,13 @@ impl Loquat {
             Storage::Off => None,
             Storage::Custom(data) => Some(data),
             Storage::Embedded if !config.project.persistence => None,
-            Storage::Embedded => Some(Arc::new(
-                SqliteDataLayer::open(options.data_dir.join(DATABASE_FILE)).await?,
-            )),
+            Storage::Embedded => Some(
+                crate::data::open(
+                    config.project.database_url.as_deref(),
+                    &options.data_dir.join(DATABASE_FILE),
+                )
+                .await?,
+            ),
         };
         let public_url = std::env::var(PUBLIC_URL_ENV)
             .ok()

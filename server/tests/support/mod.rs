@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod process;
+pub mod stores;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

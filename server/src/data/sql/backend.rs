@@ -1,0 +1,44 @@
+//! What differs between the SQL databases Loquat stores in: the little
+//! dialect the shared queries need, and the sqlx capabilities they use.
+//!
+//! Every query is written once, with `$1`-style parameters (which both
+//! PostgreSQL and SQLite read), and only the bits below vary per backend.
+
+use sqlx::Database;
+
+/// A database the shared [`super::SqlStore`] runs on.
+pub trait Backend: Database {
+    /// Name in messages ("SQLite", "PostgreSQL").
+    const NAME: &'static str;
+
+    /// Opens a write transaction. SQLite's `BEGIN IMMEDIATE` takes the write
+    /// lock up front (waiting out the busy timeout) instead of failing when
+    /// a read must later upgrade to a write.
+    const BEGIN_WRITE: &'static str;
+
+    /// Case-insensitive `LIKE`: SQLite's `LIKE` already ignores ASCII case.
+    const LIKE: &'static str;
+
+    /// Rows a statement changed (sqlx has no trait for it).
+    fn rows_affected(result: &Self::QueryResult) -> u64;
+}
+
+impl Backend for sqlx::Sqlite {
+    const NAME: &'static str = "SQLite";
+    const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
+    const LIKE: &'static str = "LIKE";
+
+    fn rows_affected(result: &Self::QueryResult) -> u64 {
+        result.rows_affected()
+    }
+}
+
+impl Backend for sqlx::Postgres {
+    const NAME: &'static str = "PostgreSQL";
+    const BEGIN_WRITE: &'static str = "BEGIN";
+    const LIKE: &'static str = "ILIKE";
+
+    fn rows_affected(result: &Self::QueryResult) -> u64 {
+        result.rows_affected()
+    }
+}
