@@ -1,6 +1,7 @@
 //! Persistence through a real server, a real WebSocket and a real SQLite
 //! file: history, resume, ownership, conversation operations, export and
-//! import, and a server killed with SIGKILL mid-reply.
+//! import, and a server killed with SIGKILL mid-reply. The restart and the
+//! SIGKILL run on PostgreSQL too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -12,6 +13,7 @@ use loquat::config::Config;
 use loquat::data::{DataLayer, SqliteDataLayer, ThreadRecord, WriteBatch};
 use loquat::protocol::{ClientEvent, ErrorCode, RunOutcome, Step, StepType, ThreadPage};
 use loquat::{Chat, Loquat, Message, ThreadId, UserId, DATABASE_FILE};
+use support::stores::Place;
 use support::{Client, TempDir, TestApp, DEADLINE};
 
 /// Replies "echo: <text> (n earlier)" where n counts the messages the hook
@@ -61,6 +63,21 @@ async fn stored(dir: &std::path::Path, thread_id: &str) -> Option<Vec<Step>> {
     let data = SqliteDataLayer::open(dir.join(DATABASE_FILE))
         .await
         .unwrap();
+    let found = thread_steps(&data, thread_id).await;
+    data.close().await;
+    found
+}
+
+/// [`stored`], wherever the place keeps its data.
+async fn stored_at(place: &Place, thread_id: &str) -> Option<Vec<Step>> {
+    let data = place.open().await;
+    let found = thread_steps(&*data, thread_id).await;
+    data.close().await;
+    found
+}
+
+/// The local user's thread, as the data layer has it.
+async fn thread_steps(data: &dyn DataLayer, thread_id: &str) -> Option<Vec<Step>> {
     let user = data
         .get_or_create_user(loquat::data::LOCAL_USER)
         .await
@@ -70,14 +87,11 @@ async fn stored(dir: &std::path::Path, thread_id: &str) -> Option<Vec<Step>> {
         .thread_with_steps(&user, &ThreadId::parse(thread_id).unwrap())
         .await
         .unwrap();
-    data.close().await;
     found.map(|(_, steps)| steps)
 }
 
-#[tokio::test]
-async fn a_conversation_is_listed_and_resumed_with_its_context_after_a_restart() {
-    let dir = TempDir::new();
-    let app = TestApp::start_in(echo_app(), Config::default(), &dir.path).await;
+async fn a_conversation_is_listed_and_resumed_with_its_context_after_a_restart(place: Place) {
+    let app = TestApp::start_in(echo_app(), place.config(), place.data_dir()).await;
     let mut client = app.client().await;
     converse(&mut client, "first question").await;
     converse(&mut client, "second").await;
@@ -86,7 +100,7 @@ async fn a_conversation_is_listed_and_resumed_with_its_context_after_a_restart()
     client.drop_connection().await;
     app.stop().await;
 
-    let app = TestApp::start_in(echo_app(), Config::default(), &dir.path).await;
+    let app = TestApp::start_in(echo_app(), place.config(), place.data_dir()).await;
     let page = list(&app, None).await;
     assert_eq!(page.threads.len(), 1);
     assert_eq!(page.threads[0].id, thread_id);
@@ -108,7 +122,7 @@ async fn a_conversation_is_listed_and_resumed_with_its_context_after_a_restart()
     let last = client.finished_replies().last().unwrap().output.clone();
     assert_eq!(last, "echo: third (5 earlier)");
     // And it is all in the database.
-    let steps = stored(&dir.path, &thread_id).await.unwrap();
+    let steps = stored_at(&place, &thread_id).await.unwrap();
     assert_eq!(steps.len(), client.steps.len());
 }
 
@@ -597,11 +611,13 @@ async fn without_persistence_there_is_no_history() {
 }
 
 /// Spawns the real binary (the offline demo) and returns it with its address.
-fn spawn_binary(dir: &std::path::Path) -> (std::process::Child, std::net::SocketAddr) {
+fn spawn_binary(place: &Place) -> (std::process::Child, std::net::SocketAddr) {
     use std::io::{BufRead, BufReader};
+    let dir = place.data_dir();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_loquat"))
         .args(["run", "--port", "0", "--data-dir"])
         .arg(dir)
+        .envs(place.env())
         .env("LOQUAT_DEMO_TOKENS_PER_SEC", "80")
         .env_remove("OPENAI_API_KEY")
         .env_remove("LOQUAT_LLM_BASE_URL")
@@ -621,10 +637,8 @@ fn spawn_binary(dir: &std::path::Path) -> (std::process::Child, std::net::Socket
     (child, addr)
 }
 
-#[tokio::test]
-async fn sigkill_mid_reply_loses_at_most_the_unfinished_tail() {
-    let dir = TempDir::new();
-    let (mut child, addr) = spawn_binary(&dir.path);
+async fn sigkill_mid_reply_loses_at_most_the_unfinished_tail(place: Place) {
+    let (mut child, addr) = spawn_binary(&place);
     let mut client = Client::connect(addr, None, None).await;
     client.say("first").await;
     client
@@ -653,7 +667,7 @@ async fn sigkill_mid_reply_loses_at_most_the_unfinished_tail() {
     let _ = child.wait();
 
     let seen = client.steps.clone();
-    let steps = stored(&dir.path, &client.thread_id).await.unwrap();
+    let steps = stored_at(&place, &client.thread_id).await.unwrap();
     let in_flight = seen.last().unwrap();
     for step in &seen {
         let saved = steps.iter().find(|s| s.id == step.id);
@@ -675,7 +689,7 @@ async fn sigkill_mid_reply_loses_at_most_the_unfinished_tail() {
         "no checkpoint of the streaming reply"
     );
     // The server comes back and resumes the thread, the tail closed.
-    let (mut child, addr) = spawn_binary(&dir.path);
+    let (mut child, addr) = spawn_binary(&place);
     let mut client2 = Client::connect_raw_pub(addr).await;
     client2.hello_thread(&client.thread_id).await;
     client2
@@ -685,3 +699,8 @@ async fn sigkill_mid_reply_loses_at_most_the_unfinished_tail() {
     child.kill().unwrap();
     let _ = child.wait();
 }
+
+both_backends!(
+    a_conversation_is_listed_and_resumed_with_its_context_after_a_restart,
+    sigkill_mid_reply_loses_at_most_the_unfinished_tail,
+);

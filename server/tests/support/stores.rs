@@ -13,8 +13,10 @@ use loquat::data::{DataLayer, PostgresDataLayer, SqliteDataLayer};
 /// Where a test's data lives; [`Place::open`] opens it (again, for tests of
 /// restarts).
 pub enum Place {
+    /// The data dir; the database is its `loquat.db`, as a server keeps it.
     Sqlite(tempfile::TempDir),
-    Postgres { url: String },
+    /// A database of its own, and a data dir for everything else.
+    Postgres { url: String, dir: tempfile::TempDir },
 }
 
 /// The PostgreSQL server the tests use; a missing one fails the test (the
@@ -65,17 +67,42 @@ impl Place {
         url.set_path(&name);
         Place::Postgres {
             url: url.to_string(),
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// The data dir a server started on this place uses.
+    pub fn data_dir(&self) -> &std::path::Path {
+        match self {
+            Place::Sqlite(dir) | Place::Postgres { dir, .. } => dir.path(),
+        }
+    }
+
+    /// The configuration of a server keeping its data here.
+    pub fn config(&self) -> loquat::config::Config {
+        let mut config = loquat::config::Config::default();
+        if let Place::Postgres { url, .. } = self {
+            config.project.database_url = Some(url.clone());
+        }
+        config
+    }
+
+    /// The environment of a `loquat` process keeping its data here.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Place::Sqlite(_) => Vec::new(),
+            Place::Postgres { url, .. } => vec![("DATABASE_URL", url.clone())],
         }
     }
 
     pub async fn open(&self) -> Store {
         match self {
             Place::Sqlite(dir) => Store::Sqlite(
-                SqliteDataLayer::open(dir.path().join("loquat.db"))
+                SqliteDataLayer::open(dir.path().join(loquat::DATABASE_FILE))
                     .await
                     .unwrap(),
             ),
-            Place::Postgres { url } => {
+            Place::Postgres { url, .. } => {
                 Store::Postgres(PostgresDataLayer::connect(url).await.unwrap())
             }
         }
