@@ -74,7 +74,10 @@ pub struct ProjectConfig {
     /// Keep conversations in this database instead of loquat.db:
     /// "postgres://user:password@host:5432/loquat" (several nodes share
     /// one; `?sslmode=require` for TLS) or "sqlite:///var/lib/chat/loquat.db".
-    #[schemars(extend("env" = "DATABASE_URL"))]
+    #[schemars(
+        extend("env" = "DATABASE_URL"),
+        example = "postgres://loquat@db.internal:5432/loquat"
+    )]
     pub database_url: Option<String>,
     /// Seconds a sign-in lasts (with logins configured; default 15 days).
     #[serde(with = "seconds")]
