@@ -8,13 +8,15 @@
 #     crate in Cargo.lock
 #   - Chromium for the browser tests                       (apt-get)
 #   - PostgreSQL for the data-layer tests                  (apt-get)
+#   - moto's S3 server (moto_server) for the S3 storage    (pip)
+#     tests, started by scripts/services/s3.sh
 #   - end2end/node_modules: Playwright (runner only, no   (npm ci)
 #     browser download), TypeScript, binaryen's wasm-opt
 #     that release builds need, and plotly.js (copied to
 #     public/plotly/, loaded only when a plot is shown)
 #
-# Needs: rustup + cargo (stable), Node.js >= 20 with npm, and apt-get (as root
-# or with sudo) when Chromium is missing.
+# Needs: rustup + cargo (stable), Node.js >= 20 with npm, Python 3 with pip,
+# and apt-get (as root or with sudo) when Chromium is missing.
 #
 # CARGO_TARGET_DIR: the project's builds honour it (see serve.sh/test.sh);
 # `cargo install` here deliberately ignores it so tool builds never land in
@@ -25,6 +27,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CARGO_LEPTOS_VERSION="0.3.4"
+MOTO_VERSION="5.2.5"
 WASM_TARGET="wasm32-unknown-unknown"
 NODE_MIN_MAJOR=20
 
@@ -114,6 +117,21 @@ if [[ -n "$(postgres_bin_dir)" ]]; then
 else
   install_postgres
   step_done "installed $(postgres_bin_dir)"
+fi
+
+# --- moto (S3-protocol server for the tests) --------------------------------------
+step "moto $MOTO_VERSION (S3 server for the storage tests)"
+have_moto="$(python3 -c 'import importlib.metadata as m; print(m.version("moto"))' 2>/dev/null || true)"
+if [[ "$have_moto" == "$MOTO_VERSION" ]] && command -v moto_server >/dev/null 2>&1; then
+  step_done "already installed"
+else
+  command -v python3 >/dev/null 2>&1 || die "python3 not found: install Python 3 with pip"
+  [[ -n "$have_moto" ]] && printf '    replacing moto %s\n' "$have_moto" >&2
+  python3 -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  # pyenv finds a new script's command only after a rehash.
+  if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
+  command -v moto_server >/dev/null 2>&1 || die "moto_server is not on PATH after pip install"
+  step_done "installed moto $MOTO_VERSION"
 fi
 
 # --- Node packages (end2end) -----------------------------------------------------

@@ -4,6 +4,7 @@
 # in a temp dir (scripts/services/*.sh):
 #
 #   PostgreSQL   LOQUAT_TEST_POSTGRES_URL
+#   S3 (moto)    LOQUAT_TEST_S3_ENDPOINT, LOQUAT_TEST_S3_BUCKET, AWS_*
 #
 # Run a command with them, stopping them afterwards whatever it does:
 #
@@ -21,9 +22,11 @@ done
 
 start_services() {
   start_postgres
+  start_s3
 }
 
 stop_services() {
+  stop_s3
   stop_postgres
 }
 

@@ -7,8 +7,9 @@
 #   cargo test            loquat-app (ssr) and loquat: unit, integration,
 #                         doc tests; compiles the examples and the benchmark;
 #                         the data-layer suites run on SQLite and on a
-#                         throwaway PostgreSQL (scripts/services.sh starts
-#                         it before and stops it on exit)
+#                         throwaway PostgreSQL, the S3 storage suite on a
+#                         throwaway S3 server (scripts/services.sh starts
+#                         them before and stops them on exit)
 #   e2e typecheck         tsc --noEmit in end2end/
 #   build                 cargo build of the default app and the examples, as
 #                         a developer builds them (browser bundle embedded)

@@ -82,6 +82,8 @@ pub enum ServeError {
     Users(#[from] crate::auth::UsersError),
     #[error("cannot set up logins: {0}")]
     Auth(#[from] crate::auth::AuthSetupError),
+    #[error("cannot set up file storage: {0}")]
+    Files(#[from] crate::files::FileError),
 }
 
 /// The first error of type `T` in `err`'s chain of causes (`err` itself

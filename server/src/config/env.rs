@@ -29,6 +29,10 @@ pub const OTHER_ENV_VARS: &[&str] = &[
 
 const PREFIX: &str = "LOQUAT_";
 
+/// Variables of the test harness and its services (`scripts/services/`):
+/// the server never reads them, and they are not typos of its own.
+const TEST_PREFIX: &str = "LOQUAT_TEST_";
+
 /// The environment variables that override keys of `config.toml`, in file
 /// order.
 pub fn config_env_vars() -> impl Iterator<Item = &'static str> {
@@ -46,7 +50,10 @@ pub(super) fn apply(
     let declaration = Declaration::get();
     for (name, raw) in vars {
         let Some((section, key)) = declaration.keys().find(|(_, key)| key.env == name) else {
-            if name.starts_with(PREFIX) && !OTHER_ENV_VARS.contains(&name.as_str()) {
+            if name.starts_with(PREFIX)
+                && !name.starts_with(TEST_PREFIX)
+                && !OTHER_ENV_VARS.contains(&name.as_str())
+            {
                 warnings.push(unknown(name));
             }
             continue;
@@ -270,6 +277,7 @@ mod tests {
             ("LOQUAT_FROBNICATE", "1"),
             ("LOQUAT_PORT", "8080"),
             ("LOQUAT_LOG", "debug"),
+            ("LOQUAT_TEST_S3_ENDPOINT", "http://127.0.0.1:9000"),
             ("PATH", "/bin"),
             ("loquat_debug", "1"),
         ])

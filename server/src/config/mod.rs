@@ -38,7 +38,7 @@ pub use env::{config_env_vars, OTHER_ENV_VARS};
 pub use error::{ConfigError, ConfigWarning};
 pub use sections::{
     AuthSection, Config, CookieSameSite, Cot, DefaultTheme, FeaturesConfig, Layout, LimitsSection,
-    ProjectConfig, SettingsLocation, UiSection, UploadConfig,
+    ProjectConfig, SettingsLocation, StorageKind, StorageSection, UiSection, UploadConfig,
 };
 
 /// Name of the config file inside the data directory.
@@ -57,7 +57,8 @@ impl Config {
     /// [`ConfigError::Io`] if the file exists but cannot be read,
     /// [`ConfigError::Parse`] if it is not valid TOML, and
     /// [`ConfigError::InvalidValue`] if a known key or variable has a value of
-    /// the wrong type or out of range.
+    /// the wrong type or out of range, or keys do not go together (see
+    /// [`StorageSection::check`]).
     pub fn load(
         data_dir: &Path,
         env: impl IntoIterator<Item = (String, String)>,
@@ -74,6 +75,7 @@ impl Config {
         // environment value replacing a whole section of the file.
         let config = file::deserialize(document, |_| {})
             .map_err(|(key, message)| ConfigError::InvalidValue { key, message })?;
+        config.storage.check()?;
         Ok((config, warnings))
     }
 
@@ -280,6 +282,97 @@ pub(crate) mod tests {
             matches!(&err, ConfigError::InvalidValue { key, .. } if key == "LOQUAT_COT"),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn storage_is_local_unless_s3_is_asked_for_with_a_bucket() {
+        let dir = TempDir::new("storage");
+        let (config, _) = Config::load(dir.path(), vars(&[])).unwrap();
+        assert_eq!(config.storage.kind, StorageKind::Local);
+
+        dir.write_config(
+            "[storage]\nkind = \"s3\"\nbucket = \"chat-files\"\n\
+             endpoint = \"http://127.0.0.1:9000/\"\nprefix = \"/chat/prod/\"\n",
+        );
+        let (config, warnings) = Config::load(dir.path(), vars(&[])).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let expected = StorageSection {
+            kind: StorageKind::S3,
+            bucket: Some("chat-files".into()),
+            endpoint: Some("http://127.0.0.1:9000".into()),
+            region: None,
+            prefix: Some("chat/prod".into()),
+        };
+        assert_eq!(config.storage, expected);
+
+        // The environment can say it all.
+        dir.write_config("");
+        let env = vars(&[
+            ("LOQUAT_STORAGE_KIND", "S3"),
+            ("LOQUAT_STORAGE_BUCKET", "other"),
+            ("LOQUAT_STORAGE_REGION", "eu-west-1"),
+            ("LOQUAT_STORAGE_ENDPOINT", "https://s3.example.com"),
+        ]);
+        let (config, warnings) = Config::load(dir.path(), env).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(config.storage.bucket.as_deref(), Some("other"));
+        assert_eq!(config.storage.region.as_deref(), Some("eu-west-1"));
+
+        // "s3" without a bucket stops the start, naming the key.
+        dir.write_config("[storage]\nkind = \"s3\"\n");
+        let err = Config::load(dir.path(), vars(&[])).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::InvalidValue { key, .. } if key == "storage.bucket"),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("needs the bucket's name"), "{err}");
+        let blank = vars(&[
+            ("LOQUAT_STORAGE_KIND", "s3"),
+            ("LOQUAT_STORAGE_BUCKET", " "),
+        ]);
+        dir.write_config("");
+        assert!(Config::load(dir.path(), blank).is_err());
+    }
+
+    #[test]
+    fn storage_endpoints_are_https_or_loopback_and_prefixes_are_paths() {
+        let dir = TempDir::new("storage-values");
+        for good in [
+            "https://s3.example.com",
+            "http://localhost:9000",
+            "http://[::1]:9000",
+            "http://127.0.0.2:9000",
+        ] {
+            let env = vars(&[("LOQUAT_STORAGE_ENDPOINT", good)]);
+            let (config, _) = Config::load(dir.path(), env).unwrap();
+            assert_eq!(config.storage.endpoint.as_deref(), Some(good));
+        }
+        for bad in [
+            "http://10.0.0.5:9000",
+            "ftp://s3.example.com",
+            "s3.example.com",
+        ] {
+            let env = vars(&[("LOQUAT_STORAGE_ENDPOINT", bad)]);
+            let err = Config::load(dir.path(), env).unwrap_err();
+            assert!(
+                matches!(&err, ConfigError::InvalidValue { key, .. } if key == "LOQUAT_STORAGE_ENDPOINT"),
+                "{bad}: {err:?}"
+            );
+        }
+        let (config, _) =
+            Config::load(dir.path(), vars(&[("LOQUAT_STORAGE_ENDPOINT", "")])).unwrap();
+        assert_eq!(config.storage.endpoint, None);
+        for bad in ["a//b", "../up", "a/./b", "a b", "é"] {
+            dir.write_config(&format!("[storage]\nprefix = {bad:?}\n"));
+            let err = Config::load(dir.path(), vars(&[])).unwrap_err();
+            assert!(
+                matches!(&err, ConfigError::InvalidValue { key, .. } if key == "storage.prefix"),
+                "{bad}: {err:?}"
+            );
+        }
+        dir.write_config("[storage]\nprefix = \"/\"\n");
+        let (config, _) = Config::load(dir.path(), vars(&[])).unwrap();
+        assert_eq!(config.storage.prefix, None);
     }
 
     #[test]

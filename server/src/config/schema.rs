@@ -221,7 +221,8 @@ mod tests {
                 "features.spontaneous_file_upload",
                 "UI",
                 "limits",
-                "auth"
+                "auth",
+                "storage"
             ]
         );
         let ui = declaration.section("UI").unwrap();

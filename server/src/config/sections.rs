@@ -11,7 +11,7 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::values::{positive, positive_opt, seconds};
+use super::values::{endpoint, key_prefix, positive, positive_opt, seconds};
 pub use loquat_app::protocol::{Cot, SettingsLocation};
 
 /// The whole app configuration.
@@ -32,6 +32,11 @@ pub struct Config {
     /// Logins (see docs/auth.md). Any login needs LOQUAT_AUTH_SECRET:
     /// `loquat create-secret` prints one.
     pub auth: AuthSection,
+    /// Where the bytes of elements and uploads are kept (see
+    /// docs/deploy.md). With kind = "s3", the credentials come from the
+    /// environment only: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and
+    /// AWS_SESSION_TOKEN), or the machine's role.
+    pub storage: StorageSection,
 }
 
 /// The `[project]` section.
@@ -69,7 +74,10 @@ pub struct ProjectConfig {
     /// Keep conversations in this database instead of loquat.db:
     /// "postgres://user:password@host:5432/loquat" (several nodes share
     /// one; `?sslmode=require` for TLS) or "sqlite:///var/lib/chat/loquat.db".
-    #[schemars(extend("env" = "DATABASE_URL"))]
+    #[schemars(
+        extend("env" = "DATABASE_URL"),
+        example = "postgres://loquat@db.internal:5432/loquat"
+    )]
     pub database_url: Option<String>,
     /// Seconds a sign-in lasts (with logins configured; default 15 days).
     #[serde(with = "seconds")]
@@ -417,4 +425,72 @@ pub enum CookieSameSite {
     /// Sent everywhere (always `Secure`): only for an app embedded in
     /// another site's frame.
     None,
+}
+
+/// The `[storage]` section: files in the data directory, or objects in
+/// an S3 bucket (see [`crate::files::S3FileStorage`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct StorageSection {
+    /// "local" keeps the files in files/ next to this file; "s3" keeps
+    /// them in a bucket of an S3-compatible service (AWS S3, MinIO, R2, …),
+    /// so that several servers share them.
+    pub kind: StorageKind,
+    /// The bucket (kind = "s3"; it must exist).
+    #[schemars(example = "chat-files")]
+    pub bucket: Option<String>,
+    /// The service's URL, for S3-compatible services other than AWS;
+    /// unset, AWS's own for the region. http:// only on loopback.
+    #[serde(deserialize_with = "endpoint")]
+    #[schemars(example = "https://s3.example.com")]
+    pub endpoint: Option<String>,
+    /// The bucket's region; unset, AWS_REGION (or AWS_DEFAULT_REGION),
+    /// else "us-east-1".
+    #[schemars(example = "eu-west-1")]
+    pub region: Option<String>,
+    /// Keys start with this path inside the bucket ("chat/prod"), so that
+    /// apps can share a bucket; unset, they are at its top.
+    #[serde(deserialize_with = "key_prefix")]
+    #[schemars(example = "chat/prod")]
+    pub prefix: Option<String>,
+}
+
+/// `[storage] kind`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageKind {
+    /// Files in the data directory.
+    #[default]
+    Local,
+    /// Objects in an S3-compatible bucket.
+    S3,
+}
+
+impl StorageSection {
+    /// Checks what single keys cannot: "s3" needs a bucket.
+    ///
+    /// ```
+    /// use loquat::config::{StorageKind, StorageSection};
+    ///
+    /// let section = StorageSection { kind: StorageKind::S3, ..Default::default() };
+    /// assert!(section.check().is_err());
+    /// let section = StorageSection { bucket: Some("chat-files".into()), ..section };
+    /// assert!(section.check().is_ok());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::InvalidValue`](super::ConfigError::InvalidValue)
+    /// naming `storage.bucket`.
+    pub fn check(&self) -> Result<(), super::ConfigError> {
+        let blank = self.bucket.as_deref().is_none_or(|b| b.trim().is_empty());
+        if self.kind == StorageKind::S3 && blank {
+            return Err(super::ConfigError::InvalidValue {
+                key: "storage.bucket".to_string(),
+                message: "kind = \"s3\" needs the bucket's name (or LOQUAT_STORAGE_BUCKET)"
+                    .to_string(),
+            });
+        }
+        Ok(())
+    }
 }

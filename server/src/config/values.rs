@@ -1,12 +1,13 @@
-//! Value types of `config.toml` that serde has no words for: whole seconds
-//! and counts that must be 1 or more. Their errors say what is expected in
-//! the user's terms ("a whole number of seconds, 0 or more").
+//! Value types of `config.toml` that serde has no words for: whole seconds,
+//! counts that must be 1 or more, a service's URL, a path inside a bucket.
+//! Their errors say what is expected in the user's terms ("a whole number
+//! of seconds, 0 or more").
 
 use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, Deserialize, Deserializer, Visitor};
 
 /// `Duration` as whole seconds (`session_timeout = 3600`).
 pub(super) mod seconds {
@@ -43,6 +44,67 @@ where
     D: Deserializer<'de>,
 {
     positive(deserializer).map(Some)
+}
+
+/// A service's base URL: https://, or http:// on loopback only (the bytes
+/// would cross the network unencrypted). Blank means unset.
+pub(super) fn endpoint<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    let text = text.trim().trim_end_matches('/');
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let url = url::Url::parse(text).map_err(|e| {
+        de::Error::custom(format!("expected an https:// URL, found {text:?} ({e})"))
+    })?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => Ok(Some(text.to_string())),
+        "http" if loopback => Ok(Some(text.to_string())),
+        "http" => Err(de::Error::custom(format!(
+            "http:// is only accepted on loopback (127.0.0.1, [::1], localhost), \
+             found {text:?}: use https://"
+        ))),
+        _ => Err(de::Error::custom(format!(
+            "expected an https:// URL, found {text:?}"
+        ))),
+    }
+}
+
+/// A path inside a bucket: segments of letters, digits, `-`, `_` and `.`
+/// (not `.` or `..` alone) separated by `/`; slashes around it are
+/// dropped, and blank means unset.
+pub(super) fn key_prefix<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    let path = text.trim().trim_matches('/');
+    if path.is_empty() {
+        return Ok(None);
+    }
+    let good = |segment: &str| {
+        !segment.is_empty()
+            && segment != "."
+            && segment != ".."
+            && segment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    };
+    if path.split('/').all(good) {
+        Ok(Some(path.to_string()))
+    } else {
+        Err(de::Error::custom(format!(
+            "expected a path such as \"chat/prod\" (letters, digits, `-`, `_` and `.` \
+             between slashes), found {text:?}"
+        )))
+    }
 }
 
 /// Takes an integer of at least `min` that fits `T`.

@@ -9,7 +9,7 @@ use crate::cli::{Cli, Command, ServeOptions};
 use crate::config::Config;
 use crate::data::{DataError, DataLayer, LOCAL_USER};
 use crate::error::{HookResult, ServeError};
-use crate::files::{FileStorage, LocalFileStorage};
+use crate::files::FileStorage;
 use crate::http::origin_policy::PUBLIC_URL_ENV;
 use crate::http::OriginPolicy;
 use crate::runtime::hooks::{chat_hook, chat_with_hook, shared_view_hook, Hooks};
@@ -450,8 +450,17 @@ impl Loquat {
         self
     }
 
-    /// Keeps element and upload bytes in `files` instead of
-    /// `<data-dir>/files`.
+    /// Keeps element and upload bytes in `files` instead of where
+    /// `[storage]` says (`<data-dir>/files` by default).
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use loquat::files::LocalFileStorage;
+    ///
+    /// let files = Arc::new(LocalFileStorage::new("/var/lib/chat/files"));
+    /// let app = loquat::Loquat::new().file_storage(files);
+    /// # let _ = app;
+    /// ```
     pub fn file_storage(mut self, files: Arc<dyn FileStorage>) -> Self {
         self.files = Some(files);
         self
@@ -562,9 +571,12 @@ impl Loquat {
             }
             None => None,
         };
-        let files = self
-            .files
-            .unwrap_or_else(|| Arc::new(LocalFileStorage::new(options.data_dir.join(FILES_DIR))));
+        // A configuration given in code skipped the checks of loading one.
+        config.storage.check()?;
+        let files = match self.files {
+            Some(files) => files,
+            None => crate::files::configured(&config.storage, options.data_dir.join(FILES_DIR))?,
+        };
         let runtime = Runtime::new(self.hooks, Arc::new(config), limits, persistence, files);
         let site = Site::new(Bundle::from_env()?, options.public_dir.clone())
             .with_look(&runtime.config.ui)?
