@@ -1,9 +1,11 @@
-//! Persistence throughput of the embedded SQLite data layer: steps per
-//! second for batched writes, and the time to load a long thread.
+//! Persistence throughput of the SQL data layer: steps per second for
+//! batched writes, and the time to load a long thread; on SQLite files, or
+//! with `--postgres URL` on fresh databases of that PostgreSQL server.
 //!
 //! ```sh
 //! cargo bench -p loquat --bench persistence
 //! cargo bench -p loquat --bench persistence -- --threads 100 --steps 100 --batches 1,50,500 --load 1000
+//! scripts/services.sh sh -c 'cargo bench -p loquat --bench persistence -- --postgres "$LOQUAT_TEST_POSTGRES_URL"'
 //! ```
 //!
 //! Each write scenario starts from an empty database file in a fresh temp
@@ -27,13 +29,15 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use loquat::data::{DataLayer, SqliteDataLayer, ThreadFilter, ThreadRecord, WriteBatch};
+use std::sync::Arc;
+
+use loquat::data::{DataLayer, ThreadFilter, ThreadRecord, WriteBatch};
 use loquat::{Step, StepType, ThreadId, UserId};
 
 #[derive(Debug, Parser)]
 #[command(
     name = "persistence",
-    about = "Measure the SQLite data layer's write and load speed"
+    about = "Measure the SQL data layer's write and load speed (SQLite, or PostgreSQL with --postgres)"
 )]
 struct Args {
     /// Threads written in each write scenario.
@@ -54,6 +58,10 @@ struct Args {
     /// Where to create the temp directory (default: the system temp dir).
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Measure PostgreSQL instead of SQLite: a server where this role may
+    /// create databases (each scenario gets a new one, dropped after).
+    #[arg(long)]
+    postgres: Option<String>,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -184,7 +192,7 @@ fn upsert(t: usize, user_id: &str, updated_at: u64) -> ThreadRecord {
 /// Writes `steps` in batches of `size`, each with an upsert of the threads
 /// it touches; returns the number of transactions.
 async fn write_batches(
-    data: &SqliteDataLayer,
+    data: &dyn DataLayer,
     user_id: &str,
     steps: &[(usize, Step)],
     size: usize,
@@ -215,6 +223,35 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times.get(times.len() / 2).copied().unwrap_or_default()
 }
 
+/// A new, empty store named `name`: a file in `dir`, or a database on the
+/// `--postgres` server (made anew).
+async fn open(args: &Args, dir: &TempDir, name: &str) -> Result<Arc<dyn DataLayer>, String> {
+    use sqlx::Connection;
+    let Some(admin) = &args.postgres else {
+        return loquat::data::open(None, &dir.0.join(format!("{name}.db")))
+            .await
+            .map_err(|e| e.to_string());
+    };
+    let database = format!("loquat_bench_{name}");
+    let mut conn = sqlx::PgConnection::connect(admin)
+        .await
+        .map_err(|e| format!("{admin}: {e}"))?;
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {database}"),
+        format!("CREATE DATABASE {database}"),
+    ] {
+        sqlx::query(&sql)
+            .execute(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let mut url = reqwest::Url::parse(admin).map_err(|e| e.to_string())?;
+    url.set_path(&database);
+    loquat::data::open(Some(url.as_str()), &dir.0.join("unused.db"))
+        .await
+        .map_err(|e| e.to_string())
+}
+
 async fn run(args: &Args) -> Result<Vec<Row>, String> {
     let base = args.dir.clone().unwrap_or_else(std::env::temp_dir);
     let dir = TempDir::new(&base)?;
@@ -224,15 +261,13 @@ async fn run(args: &Args) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
 
     for (n, &size) in args.batches.iter().enumerate() {
-        let data = SqliteDataLayer::open(dir.0.join(format!("write-{n}.db")))
-            .await
-            .map_err(|e| e.to_string())?;
+        let data = open(args, &dir, &format!("write_{n}")).await?;
         let user = data
             .get_or_create_user("bench")
             .await
             .map_err(|e| e.to_string())?;
         let started = Instant::now();
-        let transactions = write_batches(&data, &user.id, &all, size).await?;
+        let transactions = write_batches(&*data, &user.id, &all, size).await?;
         rows.push(Row {
             scenario: format!("insert, batches of {size}"),
             steps: all.len(),
@@ -241,7 +276,7 @@ async fn run(args: &Args) -> Result<Vec<Row>, String> {
         });
         if n + 1 == args.batches.len() {
             let started = Instant::now();
-            let transactions = write_batches(&data, &user.id, &all, 50).await?;
+            let transactions = write_batches(&*data, &user.id, &all, 50).await?;
             rows.push(Row {
                 scenario: "update, batches of 50".into(),
                 steps: all.len(),
@@ -249,21 +284,19 @@ async fn run(args: &Args) -> Result<Vec<Row>, String> {
                 time: started.elapsed(),
             });
             let user_id = UserId::parse(&user.id).ok_or("malformed user id")?;
-            history(args, &data, &user_id, &mut rows).await?;
+            history(args, &*data, &user_id, &mut rows).await?;
         }
-        data.close().await;
+        drop(data);
     }
 
     // One long thread.
-    let data = SqliteDataLayer::open(dir.0.join("load.db"))
-        .await
-        .map_err(|e| e.to_string())?;
+    let data = open(args, &dir, "load").await?;
     let user = data
         .get_or_create_user("bench")
         .await
         .map_err(|e| e.to_string())?;
     let long: Vec<(usize, Step)> = (0..args.load).map(|s| (0, step(0, s))).collect();
-    write_batches(&data, &user.id, &long, 500).await?;
+    write_batches(&*data, &user.id, &long, 500).await?;
     let user_id = UserId::parse(&user.id).ok_or("malformed user id")?;
     let long_thread = ThreadId::parse(&thread_id(0)).ok_or("malformed thread id")?;
     let mut times = Vec::with_capacity(args.runs);
@@ -285,14 +318,14 @@ async fn run(args: &Args) -> Result<Vec<Row>, String> {
         transactions: 1,
         time: median(times),
     });
-    data.close().await;
+    drop(data);
     Ok(rows)
 }
 
 /// The history sidebar over the threads just written.
 async fn history(
     args: &Args,
-    data: &SqliteDataLayer,
+    data: &dyn DataLayer,
     user_id: &UserId,
     rows: &mut Vec<Row>,
 ) -> Result<(), String> {
