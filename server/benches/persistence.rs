@@ -364,7 +364,12 @@ async fn history(
 
 fn table(args: &Args, rows: &[Row]) -> String {
     let mut out = format!(
-        "SQLite data layer: {} threads x {} steps ({} steps), one writer\n\n",
+        "{} data layer: {} threads x {} steps ({} steps), one writer\n\n",
+        if args.postgres.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        },
         args.threads,
         args.steps,
         args.threads * args.steps
