@@ -81,6 +81,12 @@ struct Args {
     /// Serve without persistence (to measure what persistence costs).
     #[arg(long)]
     no_persistence: bool,
+    /// Keep the server's data in PostgreSQL instead of SQLite: each server
+    /// started gets a new database on this server (a role that may create
+    /// databases), e.g. `--postgres "$LOQUAT_TEST_POSTGRES_URL"` under
+    /// scripts/services.sh.
+    #[arg(long)]
+    postgres: Option<String>,
     /// Every session signs in first (password login), then chats with its
     /// cookie; adds the sign-in → first token latency and the sign-ins a
     /// second.
@@ -108,13 +114,21 @@ fn main() -> ExitCode {
     NO_PERSISTENCE.store(args.no_persistence, std::sync::atomic::Ordering::Relaxed);
     PACE_MS.store(args.pace_ms, std::sync::atomic::Ordering::Relaxed);
     AUTH.store(args.auth, std::sync::atomic::Ordering::Relaxed);
+    if let Some(url) = &args.postgres {
+        let _ = POSTGRES.set(url.clone());
+    }
     if args.serve {
         let data_dir = args
             .data_dir
             .clone()
             .unwrap_or_else(|| std::env::temp_dir().join("loquat-chat-load"));
         let pace = Duration::from_millis(args.pace_ms);
-        return match server::serve(args.tokens, data_dir, !args.no_persistence, pace, args.auth) {
+        let persist = !args.no_persistence;
+        let store = server::Store {
+            persist,
+            postgres: args.postgres.clone(),
+        };
+        return match server::serve(args.tokens, data_dir, store, pace, args.auth) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("chat_load server: {e}");
@@ -265,14 +279,19 @@ async fn run(args: &Args) -> Result<Report, String> {
 static NO_PERSISTENCE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 /// `--auth`, for the servers and sessions this run starts.
 static AUTH: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// `--postgres`, for the servers this run starts.
+static POSTGRES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 /// `--pace-ms`, for the servers this run starts.
 static PACE_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 fn start_server(tokens: usize) -> Result<ServerProcess, String> {
-    let persist = !NO_PERSISTENCE.load(std::sync::atomic::Ordering::Relaxed);
+    let store = server::Store {
+        persist: !NO_PERSISTENCE.load(std::sync::atomic::Ordering::Relaxed),
+        postgres: POSTGRES.get().cloned(),
+    };
     let pace_ms = PACE_MS.load(std::sync::atomic::Ordering::Relaxed);
     let auth = AUTH.load(std::sync::atomic::Ordering::Relaxed);
-    tokio::task::block_in_place(|| ServerProcess::start(tokens, persist, pace_ms, auth))
+    tokio::task::block_in_place(|| ServerProcess::start(tokens, store, pace_ms, auth))
 }
 
 /// With `--auth`, signs in `n` users of their own (`prefix0`, …), before

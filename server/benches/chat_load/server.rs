@@ -29,12 +29,12 @@ pub fn reply_tokens(n: usize) -> Vec<String> {
 pub fn serve(
     tokens: usize,
     data_dir: PathBuf,
-    persist: bool,
+    store: Store,
     pace: Duration,
     auth: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let mut config = Config::default();
-    config.project.persistence = persist;
+    config.project.persistence = store.persist;
     if std::env::var_os("LOQUAT_LOG").is_some() {
         loquat::init_tracing();
     }
@@ -51,6 +51,9 @@ pub fn serve(
         .enable_all()
         .build()?;
     runtime.block_on(async move {
+        if let Some(admin) = &store.postgres {
+            config.project.database_url = Some(fresh_database(admin).await?);
+        }
         // Built once: the app's own work per token stays negligible, so the
         // CPU measured is the framework's.
         let tokens: Arc<[String]> = reply_tokens(tokens).into();
@@ -97,6 +100,32 @@ pub fn serve(
     })
 }
 
+/// Where a server keeps its conversations.
+#[derive(Clone, Debug)]
+pub struct Store {
+    /// False: no persistence at all.
+    pub persist: bool,
+    /// A PostgreSQL server to make the database on (else SQLite).
+    pub postgres: Option<String>,
+}
+
+/// A new database on the PostgreSQL server at `admin`, named for this
+/// process; its URL.
+async fn fresh_database(admin: &str) -> Result<String, Box<dyn std::error::Error>> {
+    use sqlx::Connection;
+    let name = format!("loquat_load_{}", std::process::id());
+    let mut conn = sqlx::PgConnection::connect(admin).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&mut conn)
+        .await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await?;
+    let mut url = reqwest::Url::parse(admin)?;
+    url.set_path(&name);
+    Ok(url.to_string())
+}
+
 /// A running server child. Dropping it stops the child and removes its data
 /// directory.
 pub struct ServerProcess {
@@ -111,7 +140,7 @@ impl ServerProcess {
     /// Starts `<this program> --serve` and waits until it listens.
     pub fn start(
         tokens: usize,
-        persist: bool,
+        store: Store,
         pace_ms: u64,
         auth: bool,
     ) -> Result<ServerProcess, String> {
@@ -124,8 +153,11 @@ impl ServerProcess {
         std::fs::create_dir_all(&data_dir)
             .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
         let mut command = Command::new(exe);
-        if !persist {
+        if !store.persist {
             command.arg("--no-persistence");
+        }
+        if let Some(url) = &store.postgres {
+            command.arg("--postgres").arg(url);
         }
         if auth {
             command.arg("--auth");

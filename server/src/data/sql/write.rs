@@ -16,7 +16,7 @@ use super::Backend;
 use crate::data::{DataError, DataResult, ThreadRecord};
 
 /// Chunk sizes, largest first; the largest bounds the parameters of one
-/// statement (64 rows × 18 values is far below both databases' limits).
+/// statement (64 rows × 19 values is far below both databases' limits).
 const CHUNKS: [usize; 7] = [64, 32, 16, 8, 4, 2, 1];
 
 /// Splits `len` rows into chunk sizes from [`CHUNKS`], in order.
@@ -28,32 +28,40 @@ fn chunk_sizes(mut len: usize) -> impl Iterator<Item = (usize, usize)> {
     })
 }
 
-/// A row of a multi-row statement: `row` with each `$n` (1-based within
-/// the row, `n` < 100) numbered after the `params` of the rows before it.
-fn number_row(row: &str, offset: usize, out: &mut String) {
-    let mut rest = row;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
-        let digits = rest[at + 1..]
-            .find(|c: char| !c.is_ascii_digit())
-            .map_or(rest.len() - at - 1, |n| n);
-        let n: usize = rest[at + 1..at + 1 + digits].parse().unwrap_or(0);
-        out.push('$');
-        out.push_str(&(n + offset).to_string());
-        rest = &rest[at + 1 + digits..];
+/// A row of a multi-row statement: `row` with its `?` placeholders, or
+/// with each numbered `$n` after the `offset` parameters of the rows
+/// before it when the backend numbers them.
+fn push_row(row: &str, numbered: bool, offset: usize, out: &mut String) {
+    if !numbered {
+        out.push_str(row);
+        return;
     }
-    out.push_str(rest);
+    let mut n = offset;
+    for (i, part) in row.split('?').enumerate() {
+        if i > 0 {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        }
+        out.push_str(part);
+    }
 }
 
-/// `head` followed by `rows` numbered copies of `row`, then `tail`.
-fn multi_row(head: &str, row: &str, params: usize, rows: usize, tail: &str) -> String {
-    let mut sql = String::with_capacity(head.len() + tail.len() + rows * (row.len() + 24));
+/// `head` followed by `rows` copies of `row`, then `tail`.
+fn multi_row(statement: &Statement, numbered: bool, rows: usize) -> String {
+    let Statement {
+        head,
+        row,
+        params,
+        tail,
+    } = statement;
+    let mut sql = String::with_capacity(head.len() + tail.len() + rows * (row.len() + 80));
     sql.push_str(head);
     for i in 0..rows {
         if i > 0 {
             sql.push_str(", ");
         }
-        number_row(row, i * params, &mut sql);
+        push_row(row, numbered, i * params, &mut sql);
     }
     sql.push_str(tail);
     sql
@@ -70,7 +78,7 @@ struct Statement {
 const THREADS: Statement = Statement {
     head: "INSERT INTO threads (id, user_id, name, created_at, updated_at, tags, metadata) \
            VALUES ",
-    row: "($1, $2, $3, $4, $5, $6, $7)",
+    row: "(?, ?, ?, ?, ?, ?, ?)",
     params: 7,
     // On update a name only fills a missing one (a rename wins),
     // `updated_at` only moves forward, and another user's thread is left
@@ -91,9 +99,9 @@ const STEPS: Statement = Statement {
     // the row's ordinal in the statement keeps the batch's own order
     // whether or not the database sees the statement's earlier rows when it
     // evaluates the subquery.
-    row: "($1, $2, (SELECT COALESCE(MAX(position), 0) FROM steps WHERE thread_id = $2) + $3, \
-          $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-    params: 18,
+    row: "(?, ?, (SELECT COALESCE(MAX(position), 0) FROM steps WHERE thread_id = ?) + ?, \
+          ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    params: 19,
     // Existing steps keep their place, and their thread: an id of another
     // thread's step is never touched.
     tail: " ON CONFLICT(id) DO UPDATE SET parent_id = excluded.parent_id, \
@@ -106,36 +114,45 @@ const STEPS: Statement = Statement {
            WHERE steps.thread_id = excluded.thread_id",
 };
 
-/// The statement for `CHUNKS[chunk]` rows, built once per process.
-fn cached(
-    cell: &'static OnceLock<Vec<String>>,
-    statement: &Statement,
-    chunk: usize,
-) -> &'static str {
-    &cell.get_or_init(|| {
-        CHUNKS
-            .iter()
-            .map(|&n| {
-                multi_row(
-                    statement.head,
-                    statement.row,
-                    statement.params,
-                    n,
-                    statement.tail,
-                )
-            })
-            .collect()
-    })[chunk]
+/// The texts of one statement for every chunk size, in both placeholder
+/// styles, built once per process.
+struct Texts {
+    numbered: OnceLock<Vec<String>>,
+    anonymous: OnceLock<Vec<String>>,
 }
 
-fn threads_sql(chunk: usize) -> &'static str {
-    static SQL: OnceLock<Vec<String>> = OnceLock::new();
-    cached(&SQL, &THREADS, chunk)
+impl Texts {
+    const fn new() -> Texts {
+        Texts {
+            numbered: OnceLock::new(),
+            anonymous: OnceLock::new(),
+        }
+    }
+
+    /// The statement for `CHUNKS[chunk]` rows.
+    fn get(&'static self, statement: &Statement, numbered: bool, chunk: usize) -> &'static str {
+        let cell = if numbered {
+            &self.numbered
+        } else {
+            &self.anonymous
+        };
+        &cell.get_or_init(|| {
+            CHUNKS
+                .iter()
+                .map(|&rows| multi_row(statement, numbered, rows))
+                .collect()
+        })[chunk]
+    }
 }
 
-fn steps_sql(chunk: usize) -> &'static str {
-    static SQL: OnceLock<Vec<String>> = OnceLock::new();
-    cached(&SQL, &STEPS, chunk)
+fn threads_sql(numbered: bool, chunk: usize) -> &'static str {
+    static TEXTS: Texts = Texts::new();
+    TEXTS.get(&THREADS, numbered, chunk)
+}
+
+fn steps_sql(numbered: bool, chunk: usize) -> &'static str {
+    static TEXTS: Texts = Texts::new();
+    TEXTS.get(&STEPS, numbered, chunk)
 }
 
 /// Creates or updates `threads`; fails with [`DataError::NotOwner`] when
@@ -158,7 +175,7 @@ where
     for (chunk, size) in chunk_sizes(threads.len()) {
         let (rows, tail) = rest.split_at(size);
         rest = tail;
-        let mut query = sqlx::query::<DB>(threads_sql(chunk));
+        let mut query = sqlx::query::<DB>(threads_sql(DB::NUMBERED_PARAMETERS, chunk));
         for thread in rows {
             query = query
                 .bind(thread.id.as_str())
@@ -219,10 +236,11 @@ where
     for (chunk, size) in chunk_sizes(steps.len()) {
         let (rows, tail) = rest.split_at(size);
         rest = tail;
-        let mut query = sqlx::query::<DB>(steps_sql(chunk));
+        let mut query = sqlx::query::<DB>(steps_sql(DB::NUMBERED_PARAMETERS, chunk));
         for (ordinal, step) in (1_i64..).zip(rows) {
             query = query
                 .bind(step.id.as_str())
+                .bind(step.thread_id.as_str())
                 .bind(step.thread_id.as_str())
                 .bind(ordinal)
                 .bind(step.parent_id.as_deref())
@@ -266,14 +284,18 @@ mod tests {
         );
     }
 
-    /// Every parameter a chunk binds appears in its text, numbered without
-    /// a gap, so a row can never read another row's values.
+    /// Every parameter a chunk binds appears in its text once, in order,
+    /// so a row can never read another row's values.
     #[test]
-    fn statements_number_every_bound_value_once_in_order() {
+    fn statements_have_one_placeholder_per_bound_value() {
         for statement in [&THREADS, &STEPS] {
             for &rows in &CHUNKS {
-                let sql = multi_row(statement.head, statement.row, statement.params, rows, "");
-                let mut seen: Vec<usize> = sql
+                let anonymous = multi_row(statement, false, rows);
+                assert_eq!(anonymous.matches('?').count(), statement.params * rows);
+                assert!(!anonymous.contains('$'));
+                let numbered = multi_row(statement, true, rows);
+                assert!(!numbered.contains('?'));
+                let seen: Vec<usize> = numbered
                     .split('$')
                     .skip(1)
                     .map(|s| {
@@ -281,8 +303,6 @@ mod tests {
                         digits.parse().unwrap_or(0)
                     })
                     .collect();
-                seen.sort_unstable();
-                seen.dedup();
                 assert_eq!(seen, (1..=statement.params * rows).collect::<Vec<_>>());
             }
         }
@@ -291,7 +311,10 @@ mod tests {
     #[test]
     fn rows_are_numbered_after_the_rows_before_them() {
         let mut out = String::new();
-        number_row("($1, $2, (x = $2) + $10)", 20, &mut out);
-        assert_eq!(out, "($21, $22, (x = $22) + $30)");
+        push_row("(?, ?, (x = ?) + ?)", true, 20, &mut out);
+        assert_eq!(out, "($21, $22, (x = $23) + $24)");
+        out.clear();
+        push_row("(?, ?)", false, 20, &mut out);
+        assert_eq!(out, "(?, ?)");
     }
 }
