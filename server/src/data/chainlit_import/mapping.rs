@@ -205,3 +205,85 @@ fn tags(text: Option<&str>) -> Result<Vec<String>, SkipReason> {
             .map_err(|_| SkipReason::Malformed("tags")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn element_row(url: Option<&str>, object_key: Option<&str>) -> ElementRow {
+        ElementRow {
+            id: "d0000000-0000-4000-8000-000000000001".into(),
+            thread_id: Some("t".into()),
+            for_id: Some("s".into()),
+            kind: Some("image".into()),
+            name: "map".into(),
+            display: Some("side".into()),
+            size: None,
+            mime: None,
+            url: url.map(Into::into),
+            object_key: object_key.map(Into::into),
+            language: None,
+            page: Some(3),
+            props: None,
+            created_at: None,
+        }
+    }
+
+    fn feedback_row(value: f64) -> FeedbackRow {
+        FeedbackRow {
+            id: "f".into(),
+            thread_id: Some("t".into()),
+            for_id: Some("s".into()),
+            value,
+            comment: Some("x".repeat(MAX_FEEDBACK_COMMENT_CHARS + 5)),
+        }
+    }
+
+    #[test]
+    fn an_element_comes_over_only_with_a_url_the_browser_may_load() {
+        let image = element(element_row(Some("https://example.com/a.png"), None)).unwrap();
+        assert_eq!(image.kind, ElementKind::Image);
+        assert_eq!(image.display, Display::Side);
+        assert_eq!(image.props["page"], 3);
+        assert_eq!(
+            element(element_row(None, Some("u/e/a.png"))),
+            Err(SkipReason::BytesInChainlitStorage("u/e/a.png".into()))
+        );
+        assert_eq!(element(element_row(None, None)), Err(SkipReason::NoContent));
+        assert_eq!(
+            element(element_row(Some("javascript:alert(1)"), None)),
+            Err(SkipReason::BadUrl)
+        );
+    }
+
+    #[test]
+    fn feedback_values_are_good_or_bad_and_comments_bounded() {
+        assert_eq!(feedback(feedback_row(1.0)).map(|f| f.value), Ok(1));
+        assert_eq!(feedback(feedback_row(0.0)).map(|f| f.value), Ok(0));
+        assert_eq!(feedback(feedback_row(-1.0)).map(|f| f.value), Ok(0));
+        assert_eq!(feedback(feedback_row(0.5)), Err(SkipReason::BadValue));
+        let kept = feedback(feedback_row(1.0)).unwrap();
+        assert_eq!(kept.id, "s", "one feedback per step, keyed by it");
+        assert_eq!(
+            kept.comment.map(|c| c.chars().count()),
+            Some(MAX_FEEDBACK_COMMENT_CHARS)
+        );
+    }
+
+    #[test]
+    fn show_input_and_json_columns_read_as_chainlit_writes_them() {
+        assert_eq!(show_input(None), ShowInput::Flag(false));
+        assert_eq!(show_input(Some("true")), ShowInput::Flag(true));
+        assert_eq!(show_input(Some("json")), ShowInput::Language("json".into()));
+        assert_eq!(step_type("tool"), StepType::Tool);
+        assert_eq!(step_type("something_new"), StepType::Undefined);
+        let twice = serde_json::to_string(r#"{"a":1}"#).unwrap();
+        assert_eq!(object(Some(&twice), "metadata").unwrap()["a"], 1);
+        assert_eq!(
+            object(Some("[1]"), "metadata"),
+            Err(SkipReason::Malformed("metadata"))
+        );
+        assert_eq!(tags(Some(r#"["a","b"]"#)).unwrap(), ["a", "b"]);
+        assert_eq!(tags(Some("null")).unwrap(), Vec::<String>::new());
+    }
+}
