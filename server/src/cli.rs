@@ -34,7 +34,7 @@ pub enum Command {
     /// each missing and unknown key; exit non-zero when there is any.
     LintTranslations(LintOptions),
     /// Import users, threads, steps, elements and feedback from a Chainlit
-    /// database (PostgreSQL, official or SQLAlchemy data layer) into this
+    /// database (official or SQLAlchemy data layer; PostgreSQL or SQLite) into this
     /// app's store; running it again changes nothing. Prints what was
     /// imported and what was skipped, and why.
     ImportChainlit(ImportChainlitOptions),
@@ -43,7 +43,8 @@ pub enum Command {
 /// What `loquat import-chainlit` reads and where it writes.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ImportChainlitOptions {
-    /// The Chainlit database: postgres://user:password@host/db.
+    /// The Chainlit database: postgres://user:password@host/db, or
+    /// sqlite:///path/chainlit.db for the SQLAlchemy layer on SQLite.
     pub source_url: String,
     /// Directory for config.toml and data (the store is the one it names).
     #[arg(long, env = "LOQUAT_DATA_DIR", default_value = ".loquat")]

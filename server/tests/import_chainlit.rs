@@ -1,6 +1,7 @@
 //! `loquat import-chainlit`: a real PostgreSQL loaded with each of
 //! Chainlit's schemas (the SQLAlchemy data layer's and the official one's,
-//! as Chainlit publishes them) and sample rows is imported into a fresh
+//! as Chainlit publishes them) and sample rows, and a SQLite file with the
+//! SQLAlchemy layer's, is imported into a fresh
 //! Loquat store on each backend; what cannot come over is reported with its
 //! reason, a second run (through the real binary) changes nothing, and an
 //! imported conversation resumes in the real server.
@@ -171,8 +172,11 @@ const REPORT: &str = "d0000000-0000-4000-8000-000000000002";
 const LIKED: &str = "e0000000-0000-4000-8000-000000000001";
 const DISLIKED: &str = "e0000000-0000-4000-8000-000000000002";
 
-/// The sample rows as the SQLAlchemy layer writes them.
-fn sqlalchemy_rows() -> String {
+/// The sample rows as the SQLAlchemy layer writes them; `array` writes a
+/// one-tag array as the database keeps it.
+fn sqlalchemy_rows(array: fn(&str) -> String) -> String {
+    let travel = array("travel");
+    let web = array("web");
     format!(
         r#"
 INSERT INTO users VALUES
@@ -180,7 +184,7 @@ INSERT INTO users VALUES
     ('{BOB}', 'bob@example.com', '{{"role": "admin"}}', '2024-05-01T09:00:00.000Z');
 INSERT INTO threads VALUES
     ('{TRIP}', '2024-05-01T10:00:00.000Z', 'Trip planning', '{LOCAL}', 'local',
-     ARRAY['travel'], '{{"chat_profile": "Planner"}}'),
+     {travel}, '{{"chat_profile": "Planner"}}'),
     ('{BOBS}', '2024-05-02T10:00:00.000Z', 'Bob asks', '{BOB}', 'bob@example.com',
      NULL, '{{}}'),
     ('{ORPHAN_THREAD}', '2024-05-03T10:00:00.000Z', 'Nobody''s', NULL, NULL, NULL, NULL);
@@ -194,7 +198,7 @@ INSERT INTO steps ("id", "name", "type", "threadId", "parentId", "streaming", "i
      '2024-05-01T10:00:01.000Z', '2024-05-01T10:00:01.000Z', '2024-05-01T10:00:05.000Z',
      'false', NULL),
     ('{SEARCH}', 'search', 'tool', '{TRIP}', '{RUN}', false, false, '{{"k": 3}}',
-     ARRAY['web'], '{{"q": "May destinations"}}', '3 results', '2024-05-01T10:00:02.000Z',
+     {web}, '{{"q": "May destinations"}}', '3 results', '2024-05-01T10:00:02.000Z',
      '2024-05-01T10:00:02.000Z', '2024-05-01T10:00:03.000Z', 'json', NULL),
     ('{ANSWER}', 'Assistant', 'assistant_message', '{TRIP}', '{RUN}', false, false, '{{}}',
      NULL, '', 'Lisbon is lovely in May.', '2024-05-01T10:00:04.000Z',
@@ -408,6 +412,23 @@ async fn imports_once_and_resumes(
     assert_eq!(outputs, ["Hello?", "Hi Bob."]);
     assert_eq!(bobs[1].feedback.as_ref().map(|f| f.value), Some(0));
     let trip = steps_of(&*store, "local", TRIP).await;
+    let local = store.get_or_create_user("local").await.unwrap();
+    let record = store
+        .thread(
+            &UserId::parse(&local.id).unwrap(),
+            &ThreadId::parse(TRIP).unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.name.as_deref(), Some("Trip planning"));
+    assert_eq!(record.tags, ["travel"]);
+    assert_eq!(
+        record.metadata.get("chat_profile"),
+        Some(&serde_json::json!("Planner"))
+    );
+    // 2024-05-01T10:00:00Z
+    assert_eq!(record.created_at, 1_714_557_600_000);
     let search = trip.iter().find(|s| s.id == SEARCH).expect("the tool step");
     assert_eq!(search.step_type, StepType::Tool);
     assert_eq!(search.parent_id.as_deref(), Some(RUN));
@@ -458,8 +479,40 @@ async fn imports_once_and_resumes(
     app.stop().await;
 }
 
+/// A PostgreSQL text array of one element.
+fn postgres_array(item: &str) -> String {
+    format!("ARRAY['{item}']")
+}
+
+/// A list as text in SQLite (which has no arrays).
+fn json_array(item: &str) -> String {
+    format!("'[\"{item}\"]'")
+}
+
 async fn a_sqlalchemy_layer_database_comes_over_once(place: Place) {
-    let (_source, url) = chainlit_database(SQLALCHEMY_SCHEMA, &sqlalchemy_rows()).await;
+    let rows = sqlalchemy_rows(postgres_array);
+    let (_source, url) = chainlit_database(SQLALCHEMY_SCHEMA, &rows).await;
+    imports_once_and_resumes(place, &url, common_skips()).await;
+}
+
+async fn a_sqlalchemy_layer_sqlite_file_comes_over_once(place: Place) {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chainlit.db");
+    let mut conn =
+        sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+            .await
+            .unwrap();
+    sqlx::raw_sql(SQLALCHEMY_SCHEMA)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::raw_sql(&sqlalchemy_rows(json_array))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let url = format!("sqlite://{}", path.display());
     imports_once_and_resumes(place, &url, common_skips()).await;
 }
 
@@ -481,11 +534,13 @@ async fn an_official_layer_database_comes_over_once(place: Place) {
 
 both_backends!(
     a_sqlalchemy_layer_database_comes_over_once,
+    a_sqlalchemy_layer_sqlite_file_comes_over_once,
     an_official_layer_database_comes_over_once,
 );
 
 #[tokio::test]
 async fn a_database_without_chainlit_tables_is_refused_naming_what_is_missing() {
+    use sqlx::Connection;
     let (_source, url) = chainlit_database("CREATE TABLE notes (id TEXT);", "").await;
     let place = Place::sqlite();
     let store = place.open().await;
@@ -498,5 +553,32 @@ async fn a_database_without_chainlit_tables_is_refused_naming_what_is_missing() 
         .await
         .unwrap_err();
     assert!(!err.to_string().contains("secret"), "{err}");
+    // A SQLite file that is not Chainlit's names the SQLAlchemy layer's
+    // tables; a missing one is not created.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.db");
+    let mut conn =
+        sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+            .await
+            .unwrap();
+    sqlx::raw_sql("CREATE TABLE threads (id TEXT);")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let err = import_chainlit(&format!("sqlite://{}", path.display()), &*store)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("users, steps, elements, feedbacks"),
+        "{err}"
+    );
+    let missing = dir.path().join("missing.db");
+    let err = import_chainlit(&format!("sqlite://{}", missing.display()), &*store)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("cannot connect"), "{err}");
+    assert!(!missing.exists());
     store.close().await;
 }

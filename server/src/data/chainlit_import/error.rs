@@ -6,8 +6,11 @@ use crate::data::DataError;
 /// An import that could not go on.
 #[derive(Debug, thiserror::Error)]
 pub enum ChainlitImportError {
-    /// The source URL is not a PostgreSQL one.
-    #[error("unsupported Chainlit database URL ({0}): use postgres://user:password@host/db")]
+    /// The source URL is neither a PostgreSQL nor a SQLite one.
+    #[error(
+        "unsupported Chainlit database URL ({0}): use postgres://user:password@host/db or \
+         sqlite:///path/chainlit.db"
+    )]
     UnsupportedUrl(String),
     /// The Chainlit database could not be reached.
     #[error("cannot connect to the Chainlit database: {0}")]

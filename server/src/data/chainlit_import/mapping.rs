@@ -196,14 +196,54 @@ fn object(text: Option<&str>, column: &'static str) -> Result<Map<String, Value>
     }
 }
 
-/// A JSON array of strings (from `to_json(tags)`); null is none.
+/// Tags as a JSON array of strings (the official layer's, through
+/// `to_json`), or PostgreSQL's array text (`{travel,"two words"}`); null
+/// is none.
 fn tags(text: Option<&str>) -> Result<Vec<String>, SkipReason> {
-    match text {
-        None => Ok(Vec::new()),
-        Some(text) => serde_json::from_str::<Option<Vec<String>>>(text)
-            .map(Option::unwrap_or_default)
-            .map_err(|_| SkipReason::Malformed("tags")),
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    if let Some(inner) = text.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+        return postgres_array(inner).ok_or(SkipReason::Malformed("tags"));
     }
+    serde_json::from_str::<Option<Vec<String>>>(text)
+        .map(Option::unwrap_or_default)
+        .map_err(|_| SkipReason::Malformed("tags"))
+}
+
+/// The elements of a one-dimensional PostgreSQL text array's inside:
+/// comma-separated, each bare or double-quoted with backslash escapes;
+/// bare `NULL`s are left out.
+fn postgres_array(inner: &str) -> Option<Vec<String>> {
+    let mut items = Vec::new();
+    let mut chars = inner.chars().peekable();
+    while chars.peek().is_some() {
+        let mut item = String::new();
+        let quoted = chars.peek() == Some(&'"');
+        if quoted {
+            chars.next();
+            loop {
+                match chars.next()? {
+                    '"' => break,
+                    '\\' => item.push(chars.next()?),
+                    c => item.push(c),
+                }
+            }
+        } else {
+            while let Some(c) = chars.peek().filter(|c| **c != ',') {
+                item.push(*c);
+                chars.next();
+            }
+        }
+        if quoted || item != "NULL" {
+            items.push(item);
+        }
+        match chars.next() {
+            None | Some(',') => {}
+            Some(_) => return None,
+        }
+    }
+    Some(items)
 }
 
 #[cfg(test)]
@@ -285,5 +325,11 @@ mod tests {
         );
         assert_eq!(tags(Some(r#"["a","b"]"#)).unwrap(), ["a", "b"]);
         assert_eq!(tags(Some("null")).unwrap(), Vec::<String>::new());
+        assert_eq!(
+            tags(Some(r#"{travel,"two words","a\"b",NULL}"#)).unwrap(),
+            ["travel", "two words", "a\"b"]
+        );
+        assert_eq!(tags(Some("{}")).unwrap(), Vec::<String>::new());
+        assert_eq!(tags(Some(r#"{"open"#)), Err(SkipReason::Malformed("tags")));
     }
 }

@@ -16,6 +16,7 @@ mod mapping;
 mod report;
 mod rows;
 mod schema;
+mod source;
 mod time;
 
 pub use command::run_command;
@@ -25,12 +26,12 @@ pub use schema::{Schema, Table};
 
 use std::collections::{HashMap, HashSet};
 
-use sqlx::{Connection, PgConnection};
-
 use super::{DataError, DataLayer, ThreadRecord, WriteBatch};
 use rows::{ElementRow, FeedbackRow, StepRow, ThreadRow, UserRow, PAGE_ROWS};
+use source::Source;
 
-/// Imports the Chainlit database at `source_url` (PostgreSQL) into
+/// Imports the Chainlit database at `source_url` (PostgreSQL, or SQLite
+/// for the SQLAlchemy layer) into
 /// `target`, and reports what it imported and skipped.
 ///
 /// ```no_run
@@ -43,19 +44,10 @@ pub async fn import_chainlit(
     source_url: &str,
     target: &dyn DataLayer,
 ) -> Result<ImportReport, ChainlitImportError> {
-    let source_url = source_url.trim();
-    if !(source_url.starts_with("postgres://") || source_url.starts_with("postgresql://")) {
-        let scheme = source_url
-            .split_once("://")
-            .map_or("", |(scheme, _)| scheme);
-        return Err(ChainlitImportError::UnsupportedUrl(scheme.to_string()));
-    }
-    let mut conn = PgConnection::connect(source_url)
-        .await
-        .map_err(ChainlitImportError::Connect)?;
-    let schema = Schema::detect(&mut conn).await?;
+    let mut source = Source::connect(source_url).await?;
+    let schema = source.schema().await?;
     let mut import = Import {
-        conn,
+        source,
         schema,
         target,
         report: ImportReport::new(schema),
@@ -68,14 +60,13 @@ pub async fn import_chainlit(
     import.steps().await?;
     import.elements().await?;
     import.feedback().await?;
-    // Closing is a courtesy to the source; the import is done either way.
-    let _ = import.conn.close().await;
+    import.source.close().await;
     Ok(import.report)
 }
 
 /// An import under way.
 struct Import<'a> {
-    conn: PgConnection,
+    source: Source,
     schema: Schema,
     target: &'a dyn DataLayer,
     report: ImportReport,
@@ -94,9 +85,12 @@ impl Import<'_> {
         offset: &mut i64,
     ) -> Result<Vec<T>, ChainlitImportError>
     where
-        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + Send
+            + Unpin,
     {
-        let rows = rows::page(&mut self.conn, self.schema, table, *offset).await?;
+        let rows = self.source.page(self.schema, table, *offset).await?;
         *offset += PAGE_ROWS;
         Ok(rows)
     }

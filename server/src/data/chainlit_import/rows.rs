@@ -1,12 +1,6 @@
 //! Rows as read from either Chainlit schema ([`super::schema`] casts both to
 //! these shapes), a page at a time.
 
-use sqlx::postgres::PgRow;
-use sqlx::PgConnection;
-
-use super::schema::{Schema, Table};
-use super::ChainlitImportError;
-
 /// Rows read per query: enough to keep round trips few, small enough that
 /// a database of any size is read in bounded memory.
 pub const PAGE_ROWS: i64 = 500;
@@ -84,25 +78,4 @@ pub struct FeedbackRow {
     pub for_id: Option<String>,
     pub value: f64,
     pub comment: Option<String>,
-}
-
-/// The page of `table` that starts after `offset` rows; empty at the end.
-pub async fn page<T>(
-    conn: &mut PgConnection,
-    schema: Schema,
-    table: Table,
-    offset: i64,
-) -> Result<Vec<T>, ChainlitImportError>
-where
-    T: for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin,
-{
-    sqlx::query_as::<_, T>(schema.page_query(table))
-        .bind(PAGE_ROWS)
-        .bind(offset)
-        .fetch_all(conn)
-        .await
-        .map_err(|source| ChainlitImportError::Read {
-            table: schema.table(table),
-            source,
-        })
 }

@@ -8,8 +8,6 @@
 //! column names. The queries cast everything to text, so one decoder serves
 //! both; times of the official layer are printed as ISO text in UTC.
 
-use sqlx::PgConnection;
-
 use super::ChainlitImportError;
 
 /// Which of Chainlit's data layers wrote the database.
@@ -61,19 +59,9 @@ macro_rules! iso {
 }
 
 impl Schema {
-    /// Finds which schema the connected database has (in its current
-    /// schema, `public` by default).
-    pub async fn detect(conn: &mut PgConnection) -> Result<Schema, ChainlitImportError> {
-        let names: Vec<String> = sqlx::query_scalar(
-            "SELECT table_name::text FROM information_schema.tables \
-             WHERE table_schema = current_schema()",
-        )
-        .fetch_all(conn)
-        .await
-        .map_err(|source| ChainlitImportError::Read {
-            table: "table list",
-            source,
-        })?;
+    /// Which of `candidates` the database with these tables holds, or
+    /// what is missing of the closest one.
+    pub fn detect(names: &[String], candidates: &[Schema]) -> Result<Schema, ChainlitImportError> {
         let missing = |schema: Schema| -> Vec<&'static str> {
             Table::ALL
                 .iter()
@@ -81,21 +69,19 @@ impl Schema {
                 .filter(|name| !names.iter().any(|n| n == name))
                 .collect()
         };
-        let official = missing(Schema::Official);
-        if official.is_empty() {
-            return Ok(Schema::Official);
+        let mut closest: Option<Vec<&'static str>> = None;
+        for schema in candidates {
+            let absent = missing(*schema);
+            if absent.is_empty() {
+                return Ok(*schema);
+            }
+            if closest.as_ref().is_none_or(|c| absent.len() < c.len()) {
+                closest = Some(absent);
+            }
         }
-        let sql_alchemy = missing(Schema::SqlAlchemy);
-        if sql_alchemy.is_empty() {
-            return Ok(Schema::SqlAlchemy);
-        }
-        // Name what is missing of the schema the database is closer to.
-        let closer = if official.len() <= sql_alchemy.len() {
-            official
-        } else {
-            sql_alchemy
-        };
-        Err(ChainlitImportError::NotChainlit(closer.join(", ")))
+        Err(ChainlitImportError::NotChainlit(
+            closest.unwrap_or_default().join(", "),
+        ))
     }
 
     /// The table's name in this schema.
@@ -124,7 +110,7 @@ impl Schema {
                    FROM "User" ORDER BY "id" LIMIT $1 OFFSET $2"#
             }
             (Schema::SqlAlchemy, Table::Users) => {
-                r#"SELECT "id"::text AS id, "identifier" AS identifier
+                r#"SELECT CAST("id" AS TEXT) AS id, "identifier" AS identifier
                    FROM users ORDER BY "id" LIMIT $1 OFFSET $2"#
             }
             (Schema::Official, Table::Threads) => concat!(
@@ -139,11 +125,12 @@ impl Schema {
                    ORDER BY t."id" LIMIT $1 OFFSET $2"#
             ),
             (Schema::SqlAlchemy, Table::Threads) => {
-                r#"SELECT t."id"::text AS id, t."name" AS name, t."createdAt"::text AS created_at,
-                   (SELECT MAX(s."createdAt"::text) FROM steps s WHERE s."threadId" = t."id")
-                       AS updated_at,
+                r#"SELECT CAST(t."id" AS TEXT) AS id, t."name" AS name,
+                   CAST(t."createdAt" AS TEXT) AS created_at,
+                   (SELECT MAX(CAST(s."createdAt" AS TEXT)) FROM steps s
+                       WHERE s."threadId" = t."id") AS updated_at,
                    COALESCE(t."userIdentifier", u."identifier") AS user_identifier,
-                   to_json(t."tags")::text AS tags, t."metadata"::text AS metadata,
+                   CAST(t."tags" AS TEXT) AS tags, CAST(t."metadata" AS TEXT) AS metadata,
                    FALSE AS deleted
                    FROM threads t LEFT JOIN users u ON u."id" = t."userId"
                    ORDER BY t."id" LIMIT $1 OFFSET $2"#
@@ -163,13 +150,13 @@ impl Schema {
                    ORDER BY "threadId", "startTime", "createdAt", "id" LIMIT $1 OFFSET $2"#
             ),
             (Schema::SqlAlchemy, Table::Steps) => {
-                r#"SELECT "id"::text AS id, "threadId"::text AS thread_id,
-                   "parentId"::text AS parent_id, "name" AS name, "type" AS kind,
+                r#"SELECT CAST("id" AS TEXT) AS id, CAST("threadId" AS TEXT) AS thread_id,
+                   CAST("parentId" AS TEXT) AS parent_id, "name" AS name, "type" AS kind,
                    "input" AS input, "output" AS output, "isError" AS is_error,
                    "showInput" AS show_input, "language" AS language,
-                   "metadata"::text AS metadata, to_json("tags")::text AS tags,
-                   "createdAt"::text AS created_at, "start"::text AS start_at,
-                   "end"::text AS end_at FROM steps
+                   CAST("metadata" AS TEXT) AS metadata, CAST("tags" AS TEXT) AS tags,
+                   CAST("createdAt" AS TEXT) AS created_at, CAST("start" AS TEXT) AS start_at,
+                   CAST("end" AS TEXT) AS end_at FROM steps
                    ORDER BY "threadId", "createdAt", "start", "id" LIMIT $1 OFFSET $2"#
             }
             (Schema::Official, Table::Elements) => concat!(
@@ -182,12 +169,12 @@ impl Schema {
                 r#" AS created_at FROM "Element" ORDER BY "id" LIMIT $1 OFFSET $2"#
             ),
             (Schema::SqlAlchemy, Table::Elements) => {
-                r#"SELECT e."id"::text AS id, e."threadId"::text AS thread_id,
-                   e."forId"::text AS for_id, e."type" AS kind, e."name" AS name,
+                r#"SELECT CAST(e."id" AS TEXT) AS id, CAST(e."threadId" AS TEXT) AS thread_id,
+                   CAST(e."forId" AS TEXT) AS for_id, e."type" AS kind, e."name" AS name,
                    e."display" AS display, e."size" AS size, e."mime" AS mime, e."url" AS url,
                    e."objectKey" AS object_key, e."language" AS language, e."page" AS page,
-                   e."props"::text AS props,
-                   (SELECT s."createdAt"::text FROM steps s WHERE s."id" = e."forId")
+                   CAST(e."props" AS TEXT) AS props,
+                   (SELECT CAST(s."createdAt" AS TEXT) FROM steps s WHERE s."id" = e."forId")
                        AS created_at
                    FROM elements e ORDER BY e."id" LIMIT $1 OFFSET $2"#
             }
@@ -198,8 +185,9 @@ impl Schema {
                    ORDER BY f."id" LIMIT $1 OFFSET $2"#
             }
             (Schema::SqlAlchemy, Table::Feedback) => {
-                r#"SELECT "id"::text AS id, "threadId"::text AS thread_id,
-                   "forId"::text AS for_id, "value"::float8 AS value, "comment" AS comment
+                r#"SELECT CAST("id" AS TEXT) AS id, CAST("threadId" AS TEXT) AS thread_id,
+                   CAST("forId" AS TEXT) AS for_id, CAST("value" AS DOUBLE PRECISION) AS value,
+                   "comment" AS comment
                    FROM feedbacks ORDER BY "id" LIMIT $1 OFFSET $2"#
             }
         }
