@@ -2,7 +2,8 @@
 //! feedback over from a Chainlit database (its official data layer's schema
 //! or its SQLAlchemy layer's) into Loquat's store.
 //!
-//! The source is read a page at a time in a stable order and written in
+//! The source is read a page at a time (`LIMIT`/`OFFSET`) in a stable order
+//! and written in
 //! one [`WriteBatch`] per page, so a database of any size is imported in
 //! bounded memory (besides the ids of the imported threads and steps, which
 //! later rows are checked against). Chainlit's ids are kept, so importing
@@ -31,8 +32,8 @@ use rows::{ElementRow, FeedbackRow, StepRow, ThreadRow, UserRow, PAGE_ROWS};
 use source::Source;
 
 /// Imports the Chainlit database at `source_url` (PostgreSQL, or SQLite
-/// for the SQLAlchemy layer) into
-/// `target`, and reports what it imported and skipped.
+/// for the SQLAlchemy layer) into `target`, and reports what it imported
+/// and skipped.
 ///
 /// ```no_run
 /// # async fn run(store: &dyn loquat::data::DataLayer) -> Result<(), loquat::data::chainlit_import::ChainlitImportError> {
