@@ -6,12 +6,15 @@ use crate::cli::ImportChainlitOptions;
 use crate::config::Config;
 use crate::sdk::DATABASE_FILE;
 
-use super::{import_chainlit, ChainlitImportError, ImportReport};
+use super::source::Source;
+use super::{import_from, ChainlitImportError, ImportReport};
 
-/// Runs the command; the report to print.
+/// Runs the command; the report to print. The Chainlit database is
+/// reached first, so a wrong URL leaves the data directory untouched.
 pub async fn run_command(
     options: &ImportChainlitOptions,
 ) -> Result<ImportReport, ChainlitImportError> {
+    let source = Source::connect(&options.source_url).await?;
     let (config, _) = Config::from_env(&options.data_dir)?;
     std::fs::create_dir_all(&options.data_dir).map_err(|source| ChainlitImportError::DataDir {
         path: options.data_dir.clone(),
@@ -22,5 +25,5 @@ pub async fn run_command(
         &options.data_dir.join(DATABASE_FILE),
     )
     .await?;
-    import_chainlit(&options.source_url, store.as_ref()).await
+    import_from(source, store.as_ref()).await
 }

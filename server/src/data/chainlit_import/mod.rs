@@ -45,7 +45,14 @@ pub async fn import_chainlit(
     source_url: &str,
     target: &dyn DataLayer,
 ) -> Result<ImportReport, ChainlitImportError> {
-    let mut source = Source::connect(source_url).await?;
+    import_from(Source::connect(source_url).await?, target).await
+}
+
+/// Imports from an open source (see [`import_chainlit`]).
+async fn import_from(
+    mut source: Source,
+    target: &dyn DataLayer,
+) -> Result<ImportReport, ChainlitImportError> {
     let schema = source.schema().await?;
     let mut import = Import {
         source,
