@@ -33,6 +33,22 @@ pub enum Command {
     /// Check the app's translation files against the English one: name
     /// each missing and unknown key; exit non-zero when there is any.
     LintTranslations(LintOptions),
+    /// Import users, threads, steps, elements and feedback from a Chainlit
+    /// database (official or SQLAlchemy data layer; PostgreSQL or SQLite) into this
+    /// app's store; running it again changes nothing. Prints what was
+    /// imported and what was skipped, and why.
+    ImportChainlit(ImportChainlitOptions),
+}
+
+/// What `loquat import-chainlit` reads and where it writes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImportChainlitOptions {
+    /// The Chainlit database: postgres://user:password@host/db, or
+    /// sqlite:///path/chainlit.db for the SQLAlchemy layer on SQLite.
+    pub source_url: String,
+    /// Directory for config.toml and data (the store is the one it names).
+    #[arg(long, env = "LOQUAT_DATA_DIR", default_value = ".loquat")]
+    pub data_dir: PathBuf,
 }
 
 /// Where `loquat lint-translations` looks.

@@ -80,6 +80,8 @@ pub enum ServeError {
     Starter(#[from] crate::starter::StarterError),
     #[error("{0}")]
     Users(#[from] crate::auth::UsersError),
+    #[error("{0}")]
+    ImportChainlit(#[from] crate::data::chainlit_import::ChainlitImportError),
     #[error("cannot set up logins: {0}")]
     Auth(#[from] crate::auth::AuthSetupError),
     #[error("cannot set up file storage: {0}")]

@@ -6,6 +6,7 @@
 //! implementation checks ownership in the query itself: a thread of another
 //! user is indistinguishable from one that does not exist.
 
+pub mod chainlit_import;
 mod error;
 mod open;
 mod postgres;

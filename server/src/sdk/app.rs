@@ -505,6 +505,11 @@ impl Loquat {
                 println!("{}", crate::auth::run_users_command(command).await?);
                 return Ok(());
             }
+            Command::ImportChainlit(options) => {
+                let report = crate::data::chainlit_import::run_command(&options).await?;
+                print!("{report}");
+                return Ok(());
+            }
         };
         crate::init_tracing();
         if let Some(warning) = crate::config::load_dotenv() {
