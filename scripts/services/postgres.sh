@@ -47,7 +47,8 @@ start_postgres() {
   local bin port
   bin="$(postgres_bin_dir)"
   port="$(free_port)"
-  LOQUAT_PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/loquat-pg.XXXXXX")"
+  # Under /tmp whatever TMPDIR says: the `postgres` user must reach it.
+  LOQUAT_PG_DIR="$(mktemp -d /tmp/loquat-pg.XXXXXX)"
   [[ $(id -u) -eq 0 ]] && chown postgres "$LOQUAT_PG_DIR"
   as_postgres "$bin/initdb" -D "$LOQUAT_PG_DIR/data" -U loquat -A trust -E UTF8 \
     --locale=C --no-sync >"$LOQUAT_PG_DIR/initdb.log" 2>&1 ||
