@@ -17,6 +17,7 @@ pub mod transfer;
 
 pub use error::{DataError, DataResult};
 pub use open::open;
+pub(crate) use open::DatabaseKind;
 pub use postgres::PostgresDataLayer;
 pub use records::{
     FeedbackRecord, ThreadCursor, ThreadFilter, ThreadRecord, ThreadUpdate, UserRecord, WriteBatch,

@@ -2,8 +2,6 @@
 //! SQLite file the SQLAlchemy layer is often pointed at. Opened read-only
 //! where the driver allows; the import never writes to it.
 
-use std::str::FromStr;
-
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteRow};
 use sqlx::{Connection, PgConnection, SqliteConnection};
@@ -11,6 +9,7 @@ use sqlx::{Connection, PgConnection, SqliteConnection};
 use super::rows::PAGE_ROWS;
 use super::schema::{Schema, Table};
 use super::ChainlitImportError;
+use crate::data::{DataError, DatabaseKind};
 
 /// An open connection to the Chainlit database.
 pub enum Source {
@@ -22,23 +21,26 @@ impl Source {
     /// Connects to `url` (`postgres://…`, `postgresql://…` or `sqlite:…`).
     pub async fn connect(url: &str) -> Result<Source, ChainlitImportError> {
         let url = url.trim();
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let conn = PgConnection::connect(url)
-                .await
-                .map_err(ChainlitImportError::Connect)?;
-            return Ok(Source::Postgres(conn));
+        match DatabaseKind::of(url) {
+            Ok(DatabaseKind::Postgres) => {
+                let conn = PgConnection::connect(url)
+                    .await
+                    .map_err(ChainlitImportError::Connect)?;
+                Ok(Source::Postgres(conn))
+            }
+            Ok(DatabaseKind::Sqlite(path)) => {
+                // Read-only: a missing file is an error, never created.
+                let options = SqliteConnectOptions::new().filename(path).read_only(true);
+                let conn = SqliteConnection::connect_with(&options)
+                    .await
+                    .map_err(ChainlitImportError::Connect)?;
+                Ok(Source::Sqlite(conn))
+            }
+            Err(DataError::UnsupportedUrl(scheme)) => {
+                Err(ChainlitImportError::UnsupportedUrl(scheme))
+            }
+            Err(err) => Err(ChainlitImportError::UnsupportedUrl(err.to_string())),
         }
-        if url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(url)
-                .map_err(ChainlitImportError::Connect)?
-                .read_only(true);
-            let conn = SqliteConnection::connect_with(&options)
-                .await
-                .map_err(ChainlitImportError::Connect)?;
-            return Ok(Source::Sqlite(conn));
-        }
-        let scheme = url.split_once("://").map_or("", |(scheme, _)| scheme);
-        Err(ChainlitImportError::UnsupportedUrl(scheme.to_string()))
     }
 
     /// Which schema the database holds (only the SQLAlchemy layer writes
