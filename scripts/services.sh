@@ -5,6 +5,9 @@
 #
 #   PostgreSQL   LOQUAT_TEST_POSTGRES_URL
 #   S3 (moto)    LOQUAT_TEST_S3_ENDPOINT, LOQUAT_TEST_S3_BUCKET, AWS_*
+#   NATS         LOQUAT_TEST_NATS_URL (with JetStream)
+#   nginx        LOQUAT_TEST_NGINX, LOQUAT_TEST_NGINX_CONF (each cluster test
+#                runs its own, in front of its own nodes)
 #
 # Run a command with them, stopping them afterwards whatever it does:
 #
@@ -23,9 +26,13 @@ done
 start_services() {
   start_postgres
   start_s3
+  start_nats
+  start_nginx
 }
 
 stop_services() {
+  stop_nginx
+  stop_nats
   stop_s3
   stop_postgres
 }

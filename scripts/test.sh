@@ -123,7 +123,8 @@ if run_step services start_services; then
 else
   skip_step "cargo test" "the test services did not start"
 fi
-stop_services
+# The services stay up for the browser tests (the cluster spec uses them);
+# the trap stops them at the end.
 run_step "e2e typecheck" e2e_typecheck || true
 # `cargo run -p loquat [--example NAME]` builds exactly these.
 if run_step build cargo build -p loquat --bins --examples; then

@@ -86,6 +86,8 @@ pub enum ServeError {
     Auth(#[from] crate::auth::AuthSetupError),
     #[error("cannot set up file storage: {0}")]
     Files(#[from] crate::files::FileError),
+    #[error("cannot join the cluster: {0}")]
+    Cluster(#[from] crate::cluster::ClusterError),
 }
 
 /// The first error of type `T` in `err`'s chain of causes (`err` itself

@@ -23,6 +23,7 @@
 
 pub mod auth;
 pub mod cli;
+mod cluster;
 pub mod config;
 pub mod data;
 pub mod demo;
@@ -40,6 +41,7 @@ mod time;
 
 pub use auth::User;
 pub use cli::ServeOptions;
+pub use cluster::ClusterError;
 pub use error::{BoxError, ChatError, HookResult, ServeError};
 pub use http::{BodyLimits, ConnectionLimits, PolicyError};
 pub use i18n::{lint_translations, I18nError, LintReport};

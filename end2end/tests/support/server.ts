@@ -4,6 +4,7 @@
  *   const server = await LoquatServer.start({ env: { LOQUAT_DEMO_TOKENS_PER_SEC: '10' } });
  *   await page.goto(server.url);
  *   await server.stop();     // SIGTERM, waits for the process to exit
+ *   await server.kill();     // SIGKILL, waits for the process to exit
  *   await server.restart();  // same port, same data dir
  *   await server.dispose();  // stop + remove the data dir
  *
@@ -158,6 +159,16 @@ export class LoquatServer {
     const killed = await exited;
     killed.forced = true;
     return killed;
+  }
+
+  /** SIGKILL (a crash: nothing is flushed), then waits for the exit. */
+  async kill(): Promise<ExitInfo> {
+    const child = this.child;
+    const exited = this.exited;
+    if (!child || !exited) throw new Error('server was never started');
+    if (this.exitInfo) return this.exitInfo;
+    child.kill('SIGKILL');
+    return exited;
   }
 
   /** Stops the server (if running) and starts it again on the same port

@@ -49,6 +49,27 @@ impl TrustedProxies {
             .map(TrustedProxies)
     }
 
+    /// Parses addresses and CIDR networks; empty means none. The error
+    /// names the entry that is neither.
+    ///
+    /// ```
+    /// use loquat::auth::TrustedProxies;
+    ///
+    /// let none = TrustedProxies::parse_exactly(&[]).unwrap();
+    /// assert!(!none.trusts("127.0.0.1".parse().unwrap()));
+    /// ```
+    pub fn parse_exactly(entries: &[String]) -> Result<TrustedProxies, String> {
+        if entries.is_empty() {
+            return Ok(TrustedProxies(Vec::new()));
+        }
+        Self::parse(entries)
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// True when `peer` is one of them (an IPv4-mapped IPv6 address counts
     /// as its IPv4 address).
     pub fn trusts(&self, peer: IpAddr) -> bool {

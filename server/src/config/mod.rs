@@ -37,8 +37,9 @@ use std::path::Path;
 pub use env::{config_env_vars, OTHER_ENV_VARS};
 pub use error::{ConfigError, ConfigWarning};
 pub use sections::{
-    AuthSection, Config, CookieSameSite, Cot, DefaultTheme, FeaturesConfig, Layout, LimitsSection,
-    ProjectConfig, SettingsLocation, StorageKind, StorageSection, UiSection, UploadConfig,
+    AuthSection, ClusterSection, Config, CookieSameSite, Cot, DefaultTheme, FeaturesConfig, Layout,
+    LimitsSection, ProjectConfig, SettingsLocation, StorageKind, StorageSection, UiSection,
+    UploadConfig,
 };
 
 /// Name of the config file inside the data directory.
@@ -76,6 +77,8 @@ impl Config {
         let config = file::deserialize(document, |_| {})
             .map_err(|(key, message)| ConfigError::InvalidValue { key, message })?;
         config.storage.check()?;
+        config.cluster.check()?;
+        config.project.proxies()?;
         Ok((config, warnings))
     }
 

@@ -222,7 +222,8 @@ mod tests {
                 "UI",
                 "limits",
                 "auth",
-                "storage"
+                "storage",
+                "cluster"
             ]
         );
         let ui = declaration.section("UI").unwrap();

@@ -37,6 +37,11 @@ pub struct Config {
     /// environment only: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and
     /// AWS_SESSION_TOKEN), or the machine's role.
     pub storage: StorageSection,
+    /// Several servers as one app (see docs/deploy.md): set nats_url on
+    /// every server, give them one PostgreSQL (database_url) and one S3
+    /// bucket ([storage]), and put any load balancer in front; no sticky
+    /// sessions are needed.
+    pub cluster: ClusterSection,
 }
 
 /// The `[project]` section.
@@ -59,6 +64,12 @@ pub struct ProjectConfig {
     /// to any.
     #[schemars(extend("env" = "LOQUAT_ALLOWED_HOSTS"))]
     pub allowed_hosts: Vec<String>,
+    /// Addresses or networks of the load balancers or reverse proxies in
+    /// front of the app: ["10.0.0.2", "10.0.1.0/24"]. Their connections are
+    /// not capped per address (they carry many users), and a request's
+    /// client address is the last one they add to X-Forwarded-For. Empty:
+    /// every peer is a client, and X-Forwarded-For is ignored.
+    pub proxies: Vec<String>,
     /// Who may show the app in a frame (CSP frame-ancestors sources):
     /// "'self'", "https://www.example.com", or "'none'".
     #[schemars(extend("env" = "LOQUAT_FRAME_ANCESTORS"))]
@@ -90,12 +101,40 @@ pub struct ProjectConfig {
     pub user_env: Vec<String>,
 }
 
+impl ProjectConfig {
+    /// The load balancers `proxies` lists.
+    ///
+    /// ```
+    /// use loquat::config::ProjectConfig;
+    ///
+    /// let mut project = ProjectConfig { proxies: vec!["10.0.0.0/8".into()], ..Default::default() };
+    /// assert!(project.proxies().unwrap().trusts("10.1.2.3".parse().unwrap()));
+    /// project.proxies = vec!["nginx".into()];
+    /// assert!(project.proxies().is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::InvalidValue`](super::ConfigError::InvalidValue)
+    /// naming `project.proxies` and the entry that is neither an address
+    /// nor a network.
+    pub fn proxies(&self) -> Result<crate::auth::TrustedProxies, super::ConfigError> {
+        crate::auth::TrustedProxies::parse_exactly(&self.proxies).map_err(|entry| {
+            super::ConfigError::InvalidValue {
+                key: "project.proxies".to_string(),
+                message: format!("{entry:?} is neither an address nor a network"),
+            }
+        })
+    }
+}
+
 impl Default for ProjectConfig {
     fn default() -> Self {
         ProjectConfig {
             session_timeout: Duration::from_secs(3600),
             allow_origins: Vec::new(),
             allowed_hosts: Vec::new(),
+            proxies: Vec::new(),
             frame_ancestors: vec!["'self'".to_string()],
             debug: false,
             persistence: true,
@@ -490,6 +529,86 @@ impl StorageSection {
                 message: "kind = \"s3\" needs the bucket's name (or LOQUAT_STORAGE_BUCKET)"
                     .to_string(),
             });
+        }
+        Ok(())
+    }
+}
+
+/// The `[cluster]` section: with `nats_url` set, this server is one node of
+/// several that behave as one app (see [`crate::cluster`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct ClusterSection {
+    /// The NATS server (with JetStream enabled) the nodes share; several
+    /// URLs separated by commas for a NATS cluster. Unset, this server
+    /// runs alone.
+    #[schemars(example = "nats://10.0.0.7:4222")]
+    pub nats_url: Option<String>,
+    /// This node's name among the others (letters, digits, - and _);
+    /// unset, a fresh random one each start.
+    #[schemars(example = "chat-1")]
+    pub node_name: Option<String>,
+    /// Seconds the event stream keeps a chat's events, so that a browser
+    /// reconnecting to another node replays what it missed instead of
+    /// reloading the whole chat.
+    #[serde(with = "seconds")]
+    #[schemars(with = "u64")]
+    pub replay_window: Duration,
+    /// Seconds a stopping node (SIGTERM) lets running replies finish
+    /// before it hands its chats to the other nodes.
+    #[serde(with = "seconds")]
+    #[schemars(with = "u64")]
+    pub drain_timeout: Duration,
+}
+
+impl Default for ClusterSection {
+    fn default() -> Self {
+        ClusterSection {
+            nats_url: None,
+            node_name: None,
+            replay_window: Duration::from_secs(600),
+            drain_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl ClusterSection {
+    /// True when this server is one node of a cluster.
+    #[must_use]
+    pub fn enabled(&self) -> bool {
+        self.nats_url
+            .as_deref()
+            .is_some_and(|u| !u.trim().is_empty())
+    }
+
+    /// Checks what single keys cannot: a node name fit for NATS subjects.
+    ///
+    /// ```
+    /// use loquat::config::ClusterSection;
+    ///
+    /// let mut section = ClusterSection { node_name: Some("chat-1".into()), ..Default::default() };
+    /// assert!(section.check().is_ok());
+    /// section.node_name = Some("chat.1".into());
+    /// assert!(section.check().is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::InvalidValue`](super::ConfigError::InvalidValue)
+    /// naming `cluster.node_name`.
+    pub fn check(&self) -> Result<(), super::ConfigError> {
+        if let Some(name) = &self.node_name {
+            let fits = !name.is_empty()
+                && name.len() <= 64
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !fits {
+                return Err(super::ConfigError::InvalidValue {
+                    key: "cluster.node_name".to_string(),
+                    message: "use 1 to 64 letters, digits, - and _".to_string(),
+                });
+            }
         }
         Ok(())
     }

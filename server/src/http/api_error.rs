@@ -46,6 +46,22 @@ pub(crate) enum ApiError {
 }
 
 impl ApiError {
+    /// The refusal another node gave (with its status), as this one gives
+    /// it; a status no variant has is a 500.
+    pub(crate) fn relayed(status: u16, message: String) -> ApiError {
+        match status {
+            400 => ApiError::BadRequest(message),
+            403 => ApiError::Forbidden(message),
+            404 => ApiError::NotFound("that question is no longer waiting"),
+            408 => ApiError::Timeout(message),
+            413 => ApiError::TooLarge(message),
+            415 => ApiError::UnsupportedType(message),
+            429 => ApiError::TooMany(message),
+            503 => ApiError::Busy(message),
+            _ => ApiError::Internal("the server running this chat failed"),
+        }
+    }
+
     /// The HTTP status of this refusal.
     pub(crate) fn status(&self) -> StatusCode {
         match self {

@@ -104,6 +104,10 @@ impl HistoryBackend for RuntimeHistory {
                 Ok(true) => {
                     // Tabs showing it lose their session and see not-found.
                     self.0.end_sessions_of(&id);
+                    if let Some(cluster) = &self.0.cluster {
+                        // …on whichever node it runs.
+                        cluster.end_thread(&user, &id).await;
+                    }
                     crate::files::discard(&self.0.files, crate::files::stored_keys(&elements));
                     Ok(())
                 }

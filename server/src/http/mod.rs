@@ -27,9 +27,11 @@ mod transfer;
 mod upload;
 mod ws;
 
+pub(crate) use api_error::ApiError;
 pub use body_deadline::BodyLimits;
 pub(crate) use current_user::{CurrentUser, Identify, LocalUser};
 pub(crate) use origin_policy::OriginPolicy;
 pub use origin_policy::PolicyError;
 pub(crate) use router::router;
 pub use serve::ConnectionLimits;
+pub(crate) use upload::plan as upload_plan;

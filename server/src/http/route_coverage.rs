@@ -42,6 +42,7 @@ fn app() -> axum::Router {
         RuntimeLimits::default(),
         None,
         Arc::new(LocalFileStorage::new(dir.join("files"))),
+        None,
     );
     let site = Site::new(Bundle::from_env().expect("a bundle"), dir.join("public"));
     let bound: SocketAddr = ADDR.parse().unwrap();
@@ -203,6 +204,7 @@ async fn two_users() -> (axum::Router, String, String, std::path::PathBuf) {
         RuntimeLimits::default(),
         Some(persistence),
         files,
+        None,
     );
     let site = Site::new(Bundle::from_env().expect("a bundle"), dir.join("public"));
     let bound: SocketAddr = ADDR.parse().unwrap();

@@ -1,8 +1,9 @@
 //! The accept loop. It is `axum::serve` plus what that lacks: a timer, so a
 //! client that never finishes its request headers is dropped (hyper's
 //! `header_read_timeout` only works with one); caps on open connections per
-//! client address and in total, refused with a plain 503; and a graceful
-//! shutdown that lets open requests finish.
+//! client address and in total, refused with a plain 503; the client
+//! address behind a trusted load balancer (`[project] proxies`); and a
+//! graceful shutdown that lets open requests finish.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -21,6 +22,8 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tower::ServiceExt;
+
+use crate::auth::TrustedProxies;
 
 /// Limits on connections (see [`crate::RuntimeLimits`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,11 +65,13 @@ pub(crate) struct ConnectionGuard {
 }
 
 impl Counts {
-    fn take(&self, ip: IpAddr, limits: &ConnectionLimits) -> Option<Slot> {
+    /// A place for a connection from `ip`; a load balancer's (`proxy`)
+    /// counts in the total only.
+    fn take(&self, ip: IpAddr, limits: &ConnectionLimits, proxy: bool) -> Option<Slot> {
         let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let (total, per_client) = &mut *counts;
         let mine = per_client.entry(ip).or_insert(0);
-        if *total >= limits.max_total || *mine >= limits.max_per_client {
+        if *total >= limits.max_total || (!proxy && *mine >= limits.max_per_client) {
             return None;
         }
         *mine += 1;
@@ -98,8 +103,10 @@ pub(crate) async fn serve(
     listener: TcpListener,
     app: Router,
     limits: ConnectionLimits,
+    proxies: TrustedProxies,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
+    let proxies = Arc::new(proxies);
     let counts = Counts::default();
     // Dropped to tell connections to finish; they hold `done` until they have.
     let (stop_tx, stop_rx) = watch::channel(());
@@ -122,7 +129,8 @@ pub(crate) async fn serve(
         // Tokens are small writes: without NODELAY, Nagle's algorithm holds
         // the last one of a burst back until the peer's delayed ACK (~40 ms).
         let _ = tcp.set_nodelay(true);
-        let Some(slot) = counts.take(peer.ip(), &limits) else {
+        let proxy = proxies.trusts(peer.ip());
+        let Some(slot) = counts.take(peer.ip(), &limits, proxy) else {
             tokio::spawn(refuse(tcp));
             continue;
         };
@@ -133,7 +141,7 @@ pub(crate) async fn serve(
         let stop = stop_rx.clone();
         let done = done_rx.clone();
         tokio::spawn(async move {
-            connection(tcp, peer, guard, app, limits, stop).await;
+            connection(tcp, (peer, proxy), guard, app, limits, stop).await;
             drop(done);
         });
     }
@@ -142,9 +150,22 @@ pub(crate) async fn serve(
     done_tx.closed().await;
 }
 
+/// The client behind a load balancer: the last address of the
+/// `X-Forwarded-For` it sent (the one it added), else the balancer itself.
+fn forwarded_client(headers: &axum::http::HeaderMap, peer: SocketAddr) -> SocketAddr {
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()
+        .and_then(|value| value.to_str().ok())
+        .and_then(|list| list.rsplit(',').next())
+        .and_then(|last| last.trim().parse::<IpAddr>().ok())
+        .map_or(peer, |ip| SocketAddr::new(ip, 0))
+}
+
 async fn connection(
     tcp: TcpStream,
-    peer: SocketAddr,
+    (peer, proxy): (SocketAddr, bool),
     guard: ConnectionGuard,
     app: Router,
     limits: ConnectionLimits,
@@ -152,7 +173,13 @@ async fn connection(
 ) {
     let service = app.map_request(move |request: hyper::Request<Incoming>| {
         let mut request = request.map(Body::new);
-        request.extensions_mut().insert(ConnectInfo(peer));
+        // Every reader of the client's address (caps, rate limits) gets
+        // the one behind a trusted load balancer.
+        let client = match proxy {
+            true => forwarded_client(request.headers(), peer),
+            false => peer,
+        };
+        request.extensions_mut().insert(ConnectInfo(client));
         request.extensions_mut().insert(guard.clone());
         request
     });

@@ -4,6 +4,8 @@
 //! its content (the browser's claim is ignored). Stored under a generated
 //! id, and kept by the session until a message or an answer uses it.
 
+use std::sync::Arc;
+
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, Request};
@@ -18,9 +20,11 @@ use super::body_deadline::BodyStalled;
 use super::router::AppState;
 use super::CurrentUser;
 
+use crate::cluster::wire::Placement;
+use crate::cluster::Cluster;
 use crate::files::{accepts, detect_mime, ByteStream, FileError, SNIFF_BYTES};
 use crate::ids::{ElementId, SessionId};
-use crate::runtime::session::{Session, Upload};
+use crate::runtime::session::{Session, Upload, UploadSlot};
 use crate::runtime::Runtime;
 
 /// Longest file name kept, in characters.
@@ -80,6 +84,27 @@ impl UploadCut {
 
 /// The rules the upload is checked against: the question's, or those of
 /// spontaneous uploads.
+/// What an upload into `session` may be: the rules for the file and a
+/// place among the session's uploads (its room is the bytes left).
+pub(crate) fn plan(
+    runtime: &Runtime,
+    session: &Arc<Session>,
+    ask: Option<&str>,
+) -> Result<(FileRules, UploadSlot), ApiError> {
+    let rules = rules_for(runtime, session, ask)?;
+    let slot = session
+        .begin_upload()
+        .map_err(|refusal| ApiError::TooMany(refusal.to_string()))?;
+    Ok((rules, slot))
+}
+
+/// Where an upload goes once stored: its session here (holding a place
+/// among its uploads), or, in a cluster, the session's node.
+enum Target {
+    Local(Arc<Session>, #[allow(dead_code)] UploadSlot),
+    Remote(Arc<Cluster>, Placement),
+}
+
 fn rules_for(
     runtime: &Runtime,
     session: &Session,
@@ -148,16 +173,27 @@ pub(crate) async fn upload(
     request: Request<Body>,
 ) -> Result<Json<Uploaded>, ApiError> {
     let runtime = &state.runtime;
-    let session = SessionId::parse(&session_id)
-        .and_then(|id| runtime.session(&id))
-        .filter(|s| !s.is_closed() && s.owner() == user.id())
-        .ok_or(ApiError::NotFound("no such chat session"))?;
-    let rules = rules_for(runtime, &session, query.ask.as_deref())?;
+    let id = SessionId::parse(&session_id).ok_or(ApiError::NotFound("no such chat session"))?;
+    let local = runtime
+        .session(&id)
+        .filter(|s| !s.is_closed() && s.owner() == user.id());
+    let (rules, room, target) = match (local, &runtime.cluster) {
+        (Some(session), _) => {
+            let (rules, slot) = plan(runtime, &session, query.ask.as_deref())?;
+            (rules, slot.room, Target::Local(session, slot))
+        }
+        // In a cluster the session may run on another node; the bytes go
+        // to the storage every node shares.
+        (None, Some(cluster)) => {
+            let (placement, rules, room) = cluster
+                .upload_plan(user.id(), &id, query.ask.clone())
+                .await?;
+            (rules, room, Target::Remote(cluster.clone(), placement))
+        }
+        (None, None) => return Err(ApiError::NotFound("no such chat session")),
+    };
     let name = clean_name(&query.name)
         .ok_or_else(|| ApiError::BadRequest("the file needs a name".into()))?;
-    let slot = session
-        .begin_upload()
-        .map_err(|refusal| ApiError::TooMany(refusal.to_string()))?;
     let _permit = runtime
         .upload_permits
         .clone()
@@ -167,7 +203,7 @@ pub(crate) async fn upload(
                 "the server is taking too many uploads at once; try again shortly".into(),
             )
         })?;
-    let limit = rules.max_size_bytes.min(slot.room);
+    let limit = rules.max_size_bytes.min(room);
     let too_large = || {
         ApiError::TooLarge(if limit < rules.max_size_bytes {
             format!(
@@ -231,7 +267,11 @@ pub(crate) async fn upload(
         size,
         ask: query.ask.clone(),
     };
-    if !session.add_upload(upload) {
+    let kept = match &target {
+        Target::Local(session, _) => session.add_upload(upload),
+        Target::Remote(cluster, placement) => cluster.upload_add(placement, upload).await?,
+    };
+    if !kept {
         let _ = runtime.files.delete(&id).await;
         return Err(too_large());
     }

@@ -19,7 +19,8 @@ use super::serve::ConnectionGuard;
 use super::CurrentUser;
 use crate::auth::Auth;
 use crate::ids::{SessionId, ThreadId};
-use crate::runtime::session::{serialize_envelope, Session};
+use crate::runtime::live::Live;
+use crate::runtime::session::serialize_envelope;
 use crate::runtime::{Handled, Hello, Refusal, Runtime, Since};
 
 /// Most events sent in one frame…
@@ -160,7 +161,7 @@ impl Connection {
 
     /// Sends the snapshot a page a frame; each page is serialized just
     /// before it is sent.
-    async fn send_snapshot(&mut self, session: &Session) -> bool {
+    async fn send_snapshot(&mut self, session: &Live) -> bool {
         let snapshot = session.snapshot();
         self.cursor = snapshot.seq;
         let mut seq = snapshot.seq;
@@ -176,7 +177,7 @@ impl Connection {
     }
 
     /// Sends everything after the cursor; false when the socket is gone.
-    async fn flush(&mut self, session: &Session) -> bool {
+    async fn flush(&mut self, session: &Live) -> bool {
         loop {
             match session.events_since(self.cursor, MAX_BATCH) {
                 Since::Events(events) if events.is_empty() => return true,
@@ -373,7 +374,7 @@ async fn connection(
     session.attach();
     let mut seq_rx = session.subscribe();
     let ready = ServerEvent::Ready {
-        session_id: session.id.to_string(),
+        session_id: session.id().to_string(),
         thread_id: session.thread_id(),
         last_seq: session.last_seq(),
     };
@@ -447,7 +448,7 @@ async fn connection(
                     }
                 }
                 if last_heard.elapsed() >= limits.idle_timeout {
-                    tracing::debug!(session = %session.id, "no answer to pings; closing the socket");
+                    tracing::debug!(session = %session.id(), "no answer to pings; closing the socket");
                     break;
                 }
                 alive = conn.send_message(WsMessage::Ping(Default::default())).await;

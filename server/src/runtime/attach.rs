@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use loquat_app::protocol::{pick_profile, ChatProfile, ErrorCode};
 
-use super::session::Session;
+use super::live::Live;
 use super::{Refusal, ResumeError, Runtime};
 use crate::auth::User;
+use crate::cluster::Located;
 use crate::ids::{SessionId, ThreadId, UserId};
 
 /// What a client says when it connects, its ids parsed by the transport.
@@ -33,7 +34,7 @@ pub(crate) struct Hello {
 
 /// The session a client is attached to, and how to bring it up to date.
 pub(crate) struct Attached {
-    pub(crate) session: Arc<Session>,
+    pub(crate) session: Live,
     /// It asked for a session that has ended; this one is new.
     pub(crate) expired: bool,
     /// Replay from here (only when continuing the very same session).
@@ -99,46 +100,106 @@ impl Runtime {
         if let Some(session) = existing {
             session.set_user_env(user_env);
             return Ok(Attached {
-                session,
+                session: Live::Local(session),
                 expired: false,
                 last_seq,
             });
         }
-        let (session, expired) = match thread_id {
+        // In a cluster, the session (or the thread's live session) may run
+        // on another node: the tab follows it there, or, when that node is
+        // gone, the thread is taken over below.
+        let mut orphan = None;
+        if let Some(cluster) = &self.cluster {
+            let found = cluster
+                .locate(
+                    user,
+                    session_id.as_ref(),
+                    thread_id.as_ref(),
+                    self.limits.replay,
+                )
+                .await;
+            match found {
+                Located::Remote(remote) => {
+                    return Ok(Attached {
+                        session: Live::Remote(remote),
+                        expired: false,
+                        last_seq,
+                    })
+                }
+                Located::Orphaned { thread } => orphan = Some(thread),
+                Located::Nowhere => {}
+            }
+        }
+        // The thread asked for, else the one of the session taken over.
+        let taking_over = thread_id.is_none() && orphan.is_some();
+        let (session, expired) = match thread_id.or(orphan) {
             Some(thread_id) => {
-                let opened = self
-                    .open_thread(user, profile, client, &thread_id)
+                match self
+                    .open_thread(user, profile.clone(), client, &thread_id)
                     .await
-                    .map_err(|err| match err {
-                        ResumeError::NotFound => Refusal::thread_not_found(),
-                        ResumeError::Cap(cap) => {
-                            Refusal::new(ErrorCode::TooManySessions, cap.to_string())
-                        }
-                        ResumeError::Data(err) => {
-                            tracing::error!(error = %err, "loading a thread failed");
-                            Refusal::new(
-                                ErrorCode::Storage,
-                                "the conversation could not be loaded; try again later",
-                            )
-                        }
-                    });
-                (opened?, false)
+                {
+                    Ok(live) => (live, false),
+                    // A chat never saved cannot be taken over: a new one.
+                    Err(ResumeError::NotFound) if taking_over => {
+                        self.new_chat(user, profile, client, chat_profile).await?
+                    }
+                    Err(err) => return Err(resume_refusal(err)),
+                }
             }
             None => {
-                let chat_profile = self
-                    .chat_profile_for(profile.as_deref(), chat_profile.as_deref())
-                    .await;
-                let created = self
-                    .create_session(user, profile, client, chat_profile)
-                    .map_err(|cap| Refusal::new(ErrorCode::TooManySessions, cap.to_string()));
-                (created?, named_session)
+                let (session, _) = self.new_chat(user, profile, client, chat_profile).await?;
+                (session, named_session)
             }
         };
-        session.set_user_env(user_env);
+        if let Live::Local(session) = &session {
+            session.set_user_env(user_env);
+        }
         Ok(Attached {
             session,
             expired,
             last_seq: None,
         })
+    }
+
+    /// A new chat for `user`, recorded in the cluster's directory.
+    async fn new_chat(
+        self: &Arc<Self>,
+        user: &UserId,
+        profile: Option<Arc<User>>,
+        client: IpAddr,
+        chat_profile: Option<String>,
+    ) -> Result<(Live, bool), Refusal> {
+        let chat_profile = self
+            .chat_profile_for(profile.as_deref(), chat_profile.as_deref())
+            .await;
+        let session = self
+            .create_session(user, profile, client, chat_profile)
+            .map_err(|cap| Refusal::new(ErrorCode::TooManySessions, cap.to_string()))?;
+        if let Some(cluster) = &self.cluster {
+            cluster.register(&session).await;
+        }
+        Ok((Live::Local(session), true))
+    }
+}
+
+/// What the client is told when a thread could not be opened.
+fn resume_refusal(err: ResumeError) -> Refusal {
+    match err {
+        ResumeError::NotFound => Refusal::thread_not_found(),
+        ResumeError::Cap(cap) => Refusal::new(ErrorCode::TooManySessions, cap.to_string()),
+        ResumeError::Data(err) => {
+            tracing::error!(error = %err, "loading a thread failed");
+            Refusal::new(
+                ErrorCode::Storage,
+                "the conversation could not be loaded; try again later",
+            )
+        }
+        ResumeError::Cluster(err) => {
+            tracing::error!(error = %err, "taking a thread over failed");
+            Refusal::new(
+                ErrorCode::Storage,
+                "the conversation could not be opened; try again in a moment",
+            )
+        }
     }
 }

@@ -49,6 +49,20 @@ impl EventLog {
         }
     }
 
+    /// An empty log whose next event is `last_seq + 1`: a copy of another
+    /// node's session starting where that session is.
+    pub(crate) fn starting_at(last_seq: u64, limits: ReplayLimits) -> Self {
+        EventLog {
+            last_seq,
+            ..EventLog::new(limits)
+        }
+    }
+
+    /// The bounds it was made with.
+    pub(crate) fn limits(&self) -> ReplayLimits {
+        self.limits
+    }
+
     /// The sequence number the next event will get.
     pub(crate) fn next_seq(&self) -> u64 {
         self.last_seq + 1

@@ -6,13 +6,14 @@ mod client_events;
 mod event_log;
 pub(crate) mod hooks;
 mod limits;
+pub(crate) mod live;
 pub(crate) mod operations;
 pub(crate) mod persist;
 mod persist_state;
 mod refusal;
 pub(crate) mod runner;
 pub(crate) mod session;
-mod thread;
+pub(crate) mod thread;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -21,7 +22,7 @@ use std::time::Duration;
 
 pub(crate) use attach::Hello;
 pub use event_log::ReplayLimits;
-pub(crate) use event_log::Since;
+pub(crate) use event_log::{EventLog, Since};
 use hooks::Hooks;
 pub use limits::{RuntimeLimits, SessionLimits, UploadLimits, WebSocketLimits};
 use persist::Persistence;
@@ -34,6 +35,7 @@ use thread::ThreadState;
 use loquat_app::protocol::ChatProfile;
 
 use crate::auth::User;
+use crate::cluster::{Claimed, Cluster};
 use crate::config::Config;
 use crate::data::DataError;
 use crate::files::FileStorage;
@@ -45,6 +47,11 @@ pub(crate) type LiveThread = (
     Vec<loquat_app::protocol::Step>,
     Vec<loquat_app::protocol::Element>,
 );
+
+/// What a resumed thread says when the server running its last reply
+/// stopped before the reply finished.
+pub(crate) const INTERRUPTED_NOTICE: &str =
+    "The server running the last reply stopped before it finished; what it had written is kept above.";
 
 /// How often streaming steps are checkpointed to the data layer.
 const CHECKPOINT_PERIOD: Duration = Duration::from_secs(1);
@@ -66,6 +73,8 @@ pub(crate) enum ResumeError {
     #[error("thread not found")]
     NotFound,
     #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
+    #[error(transparent)]
     Cap(#[from] SessionCap),
     #[error(transparent)]
     Data(#[from] DataError),
@@ -81,6 +90,8 @@ pub(crate) struct Runtime {
     pub(crate) files: Arc<dyn FileStorage>,
     /// Uploads streaming in at once, for the whole server.
     pub(crate) upload_permits: Arc<tokio::sync::Semaphore>,
+    /// This node's part in a cluster (`[cluster] nats_url`), if any.
+    pub(crate) cluster: Option<Arc<Cluster>>,
     sessions: Mutex<HashMap<SessionId, Arc<Session>>>,
 }
 
@@ -91,6 +102,7 @@ impl Runtime {
         limits: RuntimeLimits,
         persistence: Option<Arc<Persistence>>,
         files: Arc<dyn FileStorage>,
+        cluster: Option<Arc<Cluster>>,
     ) -> Arc<Runtime> {
         Arc::new(Runtime {
             hooks,
@@ -98,6 +110,7 @@ impl Runtime {
             limits,
             persistence,
             files,
+            cluster,
             upload_permits: Arc::new(tokio::sync::Semaphore::new(limits.uploads.max_concurrent)),
             sessions: Mutex::new(HashMap::new()),
         })
@@ -137,6 +150,7 @@ impl Runtime {
             persist
         });
         self.start_session(
+            SessionId::generate(),
             owner,
             (profile, chat_profile),
             client,
@@ -146,8 +160,10 @@ impl Runtime {
         )
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn start_session(
         self: &Arc<Self>,
+        id: SessionId,
         owner: &UserId,
         (profile, chat_profile): (Option<Arc<User>>, Option<ChatProfile>),
         client: IpAddr,
@@ -155,7 +171,6 @@ impl Runtime {
         persist: Option<PersistState>,
         first: RunRequest,
     ) -> Result<Arc<Session>, SessionCap> {
-        let id = SessionId::generate();
         let mut sessions = self.sessions();
         self.check_caps(&sessions, owner, client)?;
         let (session, queue) = Session::new(
@@ -201,19 +216,33 @@ impl Runtime {
         Ok(())
     }
 
-    /// The live session showing `thread_id` for `user`, or a new one that
-    /// resumes it from history (queuing `on_chat_resume`).
+    /// The live session showing `thread_id` for `user` (in a cluster, on
+    /// any node), or a new one that resumes it from history (queuing
+    /// `on_chat_resume`).
     pub(crate) async fn open_thread(
         self: &Arc<Self>,
         user: &UserId,
         profile: Option<Arc<User>>,
         client: IpAddr,
         thread_id: &ThreadId,
-    ) -> Result<Arc<Session>, ResumeError> {
+    ) -> Result<live::Live, ResumeError> {
         if let Some(live) = self.live_session_of(user, thread_id) {
-            return Ok(live);
+            return Ok(live::Live::Local(live));
         }
         let persistence = self.persistence.as_ref().ok_or(ResumeError::NotFound)?;
+        let session_id = SessionId::generate();
+        if let Some(cluster) = &self.cluster {
+            // Only a thread of the user's history is claimed.
+            if persistence.data.thread(user, thread_id).await?.is_none() {
+                return Err(ResumeError::NotFound);
+            }
+            let claimed = cluster
+                .claim_thread(thread_id, &session_id, user, self.limits.replay)
+                .await?;
+            if let Claimed::Elsewhere(remote) = claimed {
+                return Ok(live::Live::Remote(remote));
+            }
+        }
         let (record, mut steps) = persistence
             .data
             .thread_with_steps(user, thread_id)
@@ -232,11 +261,13 @@ impl Runtime {
         let elements = persistence.data.thread_elements(user, thread_id).await?;
         // Another request may have resumed it meanwhile.
         if let Some(live) = self.live_session_of(user, thread_id) {
-            return Ok(live);
+            return Ok(live::Live::Local(live));
         }
+        let mut was_interrupted = !interrupted.is_empty();
         let mut thread = ThreadState::with_steps(record.id.clone(), steps);
         thread.set_elements(elements);
         let persist = PersistState::resumed(&record, interrupted);
+        was_interrupted |= persist.saved_run_open();
         if let Some(settings) = persist.saved_chat_settings() {
             thread.restore_settings(settings);
         }
@@ -256,16 +287,20 @@ impl Runtime {
         };
         // Another request may have resumed it meanwhile.
         if let Some(live) = self.live_session_of(user, thread_id) {
-            return Ok(live);
+            return Ok(live::Live::Local(live));
         }
-        Ok(self.start_session(
+        let session = self.start_session(
+            session_id,
             user,
             (profile, chat_profile),
             client,
             thread,
             Some(persist),
-            RunRequest::ChatResume,
-        )?)
+            RunRequest::ChatResume {
+                interrupted: was_interrupted,
+            },
+        )?;
+        Ok(live::Live::Local(session))
     }
 
     fn live_session_of(&self, user: &UserId, thread_id: &ThreadId) -> Option<Arc<Session>> {
@@ -362,6 +397,9 @@ impl Runtime {
         };
         crate::files::discard(&self.files, session.files_to_discard());
         session.close();
+        if let Some(cluster) = &self.cluster {
+            cluster.ended(session.clone());
+        }
         if let Some(on_chat_end) = self.hooks.on_chat_end.clone() {
             let chat = crate::sdk::Chat::new(session);
             tokio::spawn(async move {
@@ -391,6 +429,46 @@ impl Runtime {
             tracing::debug!(session = %id, "session expired");
             self.end_session(&id);
         }
+    }
+
+    /// Stops this node's part in a cluster (on SIGTERM, once it takes no
+    /// new connections). Every session that is not running a reply is
+    /// written out and ended here at once, and the others as soon as their
+    /// reply finishes (for up to `[cluster] drain_timeout`): their tabs
+    /// reconnect, and the nodes they reach resume the chats from the
+    /// database, complete. A session ended at the deadline keeps what its
+    /// reply had written, with a notice, like after a crash.
+    pub(crate) async fn drain(&self, cluster: &Cluster) {
+        let deadline = tokio::time::Instant::now() + cluster.drain_timeout();
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        loop {
+            tick.tick().await;
+            let last_call = tokio::time::Instant::now() >= deadline;
+            let done: Vec<Arc<Session>> = self
+                .sessions()
+                .values()
+                .filter(|s| last_call || !s.is_running())
+                .cloned()
+                .collect();
+            if !done.is_empty() {
+                // Written before the other nodes may read them.
+                for session in &done {
+                    session.checkpoint();
+                }
+                if let Some(persistence) = &self.persistence {
+                    persistence.flush().await;
+                }
+                for session in &done {
+                    self.end_session(&session.id);
+                }
+            }
+            if self.session_count() == 0 {
+                break;
+            }
+        }
+        self.flush().await;
+        cluster.flush().await;
+        tracing::info!("drained: the other nodes have this node's chats");
     }
 
     /// Checkpoints streaming steps periodically while the runtime lives.

@@ -25,9 +25,18 @@ pub(crate) const CHAT_SETTINGS_KEY: &str = "chat_settings";
 /// The key of a thread's metadata that names its chat profile.
 pub(crate) const CHAT_PROFILE_KEY: &str = "chat_profile";
 
+/// The key of a thread's metadata that is `true` while a run goes on: a
+/// thread resumed with it set was cut off by its server stopping.
+pub(crate) const RUN_OPEN_KEY: &str = "run_open";
+
 /// Metadata keys the runtime keeps for itself: a hook's new metadata
 /// replaces everything else.
-const RESERVED_KEYS: [&str; 3] = [USER_SESSION_KEY, CHAT_SETTINGS_KEY, CHAT_PROFILE_KEY];
+const RESERVED_KEYS: [&str; 4] = [
+    USER_SESSION_KEY,
+    CHAT_SETTINGS_KEY,
+    CHAT_PROFILE_KEY,
+    RUN_OPEN_KEY,
+];
 
 /// Longest automatic thread name, in characters.
 const NAME_CHARS: usize = 60;
@@ -160,6 +169,21 @@ impl PersistState {
 
     /// Notes the JSON part of the user session, to be written with the
     /// thread's record (at the next checkpoint).
+    /// Notes that a run started (`true`) or ended, for the thread's next
+    /// record.
+    pub(crate) fn set_run_open(&mut self, open: bool) {
+        let value = match open {
+            true => serde_json::Value::Bool(true),
+            false => serde_json::Value::Null,
+        };
+        self.set_reserved(RUN_OPEN_KEY, value);
+    }
+
+    /// True when the thread was stored while a run went on.
+    pub(crate) fn saved_run_open(&self) -> bool {
+        self.metadata.get(RUN_OPEN_KEY) == Some(&serde_json::Value::Bool(true))
+    }
+
     pub(crate) fn set_user_session(&mut self, values: serde_json::Map<String, serde_json::Value>) {
         self.set_reserved(USER_SESSION_KEY, serde_json::Value::Object(values));
     }

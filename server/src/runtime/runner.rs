@@ -18,7 +18,11 @@ use crate::time::now_millis;
 pub(crate) enum RunRequest {
     ChatStart,
     /// A thread was resumed from history.
-    ChatResume,
+    /// `interrupted`: the server running its last reply stopped before
+    /// the reply finished (a notice says so first).
+    ChatResume {
+        interrupted: bool,
+    },
     /// Boxed: the queue preallocates slots, and idle sessions must stay small.
     Message(Box<Message>),
     /// An action button was clicked: `(message id, action)`.
@@ -51,12 +55,19 @@ pub(crate) async fn run_queue(
 async fn execute(session: &Arc<Session>, epoch: u64, request: RunRequest) {
     let hooks = &session.runtime.hooks;
     let chat = Chat::new(session.clone());
+    if let RunRequest::ChatResume { interrupted: true } = request {
+        // Said in the thread (and kept in it) before the app's resume hook.
+        let _ = chat
+            .send(crate::sdk::Message::system(super::INTERRUPTED_NOTICE))
+            .await;
+        session.mark_run(false);
+    }
     let future: HookFuture = match request {
         RunRequest::ChatStart => match &hooks.on_chat_start {
             Some(hook) => hook(chat.clone()),
             None => return,
         },
-        RunRequest::ChatResume => match (&hooks.on_chat_resume, chat.session().record()) {
+        RunRequest::ChatResume { .. } => match (&hooks.on_chat_resume, chat.session().record()) {
             (Some(hook), Some(thread)) => hook(chat.clone(), thread),
             _ => return,
         },
@@ -89,6 +100,7 @@ async fn execute(session: &Arc<Session>, epoch: u64, request: RunRequest) {
     {
         return;
     }
+    session.mark_run(true);
     let task = tokio::spawn(future);
     session.set_current_run(Some(task.abort_handle()));
     if !session.is_current_epoch(epoch) {
@@ -121,6 +133,7 @@ async fn execute(session: &Arc<Session>, epoch: u64, request: RunRequest) {
         }
     }
     let _ = session.emit(ServerEvent::RunEnded { run_id, outcome });
+    session.mark_run(false);
 }
 
 async fn report_error(session: &Session, err: &BoxError) {

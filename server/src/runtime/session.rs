@@ -55,10 +55,22 @@ struct SessionState {
     uploads: Vec<Upload>,
     /// Uploads streaming in now.
     uploading: usize,
+    /// When a tab on another node last said it shows the session.
+    touched_elsewhere: Option<Instant>,
+}
+
+/// What the cluster's publisher has sent of the session (unused on a
+/// single server).
+#[derive(Debug, Default)]
+pub(crate) struct Outbound {
+    /// The session waits in the publisher's queue.
+    pub(crate) queued: std::sync::atomic::AtomicBool,
+    /// The last event published.
+    pub(crate) published: std::sync::atomic::AtomicU64,
 }
 
 /// A file uploaded for this session, not yet part of the thread.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Upload {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -93,6 +105,9 @@ pub(crate) enum UploadRefusal {
 
 pub(crate) struct Session {
     pub(crate) id: SessionId,
+    /// Itself, for the cluster's publisher queue.
+    me: std::sync::Weak<Session>,
+    pub(crate) outbound: Outbound,
     /// The user it was created for: the only one who may attach to it,
     /// answer, stop or upload to it.
     owner: UserId,
@@ -156,6 +171,59 @@ fn paged(steps: Vec<Step>) -> Vec<Vec<Step>> {
     pages
 }
 
+/// What a snapshot is made of, copied out of a thread under its lock (and
+/// paged and wrapped in events after it is released).
+pub(crate) struct SnapshotSource {
+    seq: u64,
+    thread_id: String,
+    steps: Vec<Step>,
+    elements: Vec<Element>,
+    side_panel: Option<SidePanel>,
+    ask: Option<Ask>,
+    settings: Option<ChatSettings>,
+    commands: Vec<loquat_app::protocol::Command>,
+    running: bool,
+}
+
+impl SnapshotSource {
+    pub(crate) fn of(seq: u64, thread: &ThreadState, running: bool) -> SnapshotSource {
+        SnapshotSource {
+            seq,
+            thread_id: thread.id.clone(),
+            steps: thread.steps().to_vec(),
+            elements: thread.elements().to_vec(),
+            side_panel: thread.side_panel().cloned(),
+            ask: thread.ask().cloned(),
+            settings: thread.settings().cloned(),
+            commands: thread.commands().to_vec(),
+            running,
+        }
+    }
+
+    /// The thread in pages of about [`SNAPSHOT_PAGE_BYTES`] of steps each
+    /// (at least one step a page), so a long thread never becomes one
+    /// huge frame.
+    pub(crate) fn build(self) -> Snapshot {
+        let mut pages = paged(self.steps).into_iter();
+        let first = ServerEvent::Snapshot {
+            thread_id: self.thread_id,
+            steps: pages.next().unwrap_or_default(),
+            elements: self.elements,
+            side_panel: self.side_panel,
+            ask: self.ask,
+            settings: self.settings,
+            commands: self.commands,
+            running: self.running,
+        };
+        let mut events = vec![first];
+        events.extend(pages.map(|steps| ServerEvent::SnapshotMore { steps }));
+        Snapshot {
+            seq: self.seq,
+            events,
+        }
+    }
+}
+
 impl Session {
     pub(crate) fn new(
         id: SessionId,
@@ -170,8 +238,10 @@ impl Session {
         let (queue_tx, queue_rx) = mpsc::channel(sessions.max_queued_runs.max(1));
         let interactions = governor::RateLimiter::direct(sessions.interaction_quota());
         let (seq_tx, _) = watch::channel(0);
-        let session = Arc::new(Session {
+        let session = Arc::new_cyclic(|me| Session {
             id,
+            me: me.clone(),
+            outbound: Outbound::default(),
             owner,
             user,
             chat_profile: chat_profile.map(Box::new),
@@ -189,6 +259,7 @@ impl Session {
                 answer_to: None,
                 uploads: Vec::new(),
                 uploading: 0,
+                touched_elsewhere: None,
             }),
             seq_tx,
             queue_tx,
@@ -272,7 +343,20 @@ impl Session {
             seq
         };
         self.seq_tx.send_replace(seq);
+        if let Some(cluster) = &self.runtime.cluster {
+            cluster.events_ready(self);
+        }
         Ok(seq)
+    }
+
+    /// A weak handle on the session.
+    pub(crate) fn weak(&self) -> std::sync::Weak<Session> {
+        self.me.clone()
+    }
+
+    /// A tab on another node still shows the session: it does not expire.
+    pub(crate) fn touched_elsewhere(&self) {
+        self.lock().touched_elsewhere = Some(Instant::now());
     }
 
     /// Emits a step change; when it completes or removes a step and the
@@ -492,6 +576,25 @@ impl Session {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// Notes that a run started or ended, and submits the thread's record
+    /// now (not awaited: a run does not wait for it), so a thread resumed
+    /// after its server stopped mid-run knows it was cut off.
+    pub(crate) fn mark_run(&self, open: bool) {
+        let mut guard = self.lock();
+        let st = &mut *guard;
+        let Some(persist) = st.persist.as_mut() else {
+            return;
+        };
+        persist.set_run_open(open);
+        if let (Some(persistence), true) = (&self.runtime.persistence, persist.is_saved()) {
+            // Under the lock: it cannot overtake a write submitted before.
+            persistence.submit(crate::data::WriteBatch {
+                threads: vec![persist.record(&st.thread.id)],
+                ..Default::default()
+            });
+        }
     }
 
     /// Notes the JSON part of the user session for the next checkpoint.
@@ -858,34 +961,11 @@ impl Session {
     /// of steps each (at least one step a page), so a long thread never
     /// becomes one huge frame.
     pub(crate) fn snapshot(&self) -> Snapshot {
-        let (seq, thread_id, steps, elements, side_panel, ask, settings, commands, running) = {
+        let source = {
             let st = self.lock();
-            (
-                st.log.last_seq(),
-                st.thread.id.clone(),
-                st.thread.steps().to_vec(),
-                st.thread.elements().to_vec(),
-                st.thread.side_panel().cloned(),
-                st.thread.ask().cloned(),
-                st.thread.settings().cloned(),
-                st.thread.commands().to_vec(),
-                st.running,
-            )
+            SnapshotSource::of(st.log.last_seq(), &st.thread, st.running)
         };
-        let mut pages = paged(steps).into_iter();
-        let first = ServerEvent::Snapshot {
-            thread_id,
-            steps: pages.next().unwrap_or_default(),
-            elements,
-            side_panel,
-            ask,
-            settings,
-            commands,
-            running,
-        };
-        let mut events = vec![first];
-        events.extend(pages.map(|steps| ServerEvent::SnapshotMore { steps }));
-        Snapshot { seq, events }
+        source.build()
     }
 
     pub(crate) fn last_seq(&self) -> u64 {
@@ -916,7 +996,12 @@ impl Session {
 
     /// How long no browser has been attached, if none is.
     pub(crate) fn detached_for(&self) -> Option<std::time::Duration> {
-        self.lock().detached_since.map(|t| t.elapsed())
+        let st = self.lock();
+        let detached = st.detached_since?.elapsed();
+        Some(match st.touched_elsewhere {
+            Some(touched) => detached.min(touched.elapsed()),
+            None => detached,
+        })
     }
 
     pub(crate) fn is_running(&self) -> bool {
@@ -979,6 +1064,8 @@ impl Session {
     pub(crate) fn close(&self) {
         self.stop();
         self.lock().closed = true;
+        // Tabs wake up, deliver the rest and go.
+        self.seq_tx.send_modify(|_| {});
     }
 
     pub(crate) fn is_closed(&self) -> bool {

@@ -41,6 +41,40 @@ impl ThreadState {
         thread
     }
 
+    /// The thread a `snapshot` (and its `snapshot_more` pages) shows, and
+    /// whether a run was active: another node's session, copied.
+    pub(crate) fn from_snapshot(
+        events: impl IntoIterator<Item = ServerEvent>,
+    ) -> Option<(ThreadState, bool)> {
+        let mut events = events.into_iter();
+        let ServerEvent::Snapshot {
+            thread_id,
+            steps,
+            elements,
+            side_panel,
+            ask,
+            settings,
+            commands,
+            running,
+        } = events.next()?
+        else {
+            return None;
+        };
+        let mut all = steps;
+        for event in events {
+            if let ServerEvent::SnapshotMore { steps } = event {
+                all.extend(steps);
+            }
+        }
+        let mut thread = ThreadState::with_steps(thread_id, all);
+        thread.elements = elements;
+        thread.side_panel = side_panel;
+        thread.ask = ask;
+        thread.settings = settings;
+        thread.commands = commands;
+        Some((thread, running))
+    }
+
     pub(crate) fn steps(&self) -> &[Step] {
         &self.steps
     }

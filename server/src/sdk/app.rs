@@ -542,6 +542,7 @@ impl Loquat {
                 config
             }
         };
+        let custom_data = matches!(self.storage, Storage::Custom(_));
         let data: Option<Arc<dyn DataLayer>> = match self.storage {
             Storage::Off => None,
             Storage::Custom(data) => Some(data),
@@ -582,7 +583,40 @@ impl Loquat {
             Some(files) => files,
             None => crate::files::configured(&config.storage, options.data_dir.join(FILES_DIR))?,
         };
-        let runtime = Runtime::new(self.hooks, Arc::new(config), limits, persistence, files);
+        let cluster = match config.cluster.enabled() {
+            true => {
+                // Every node must see the same threads.
+                let shared = custom_data
+                    || config.project.database_url.as_deref().is_some_and(|url| {
+                        matches!(
+                            crate::data::DatabaseKind::of(url),
+                            Ok(crate::data::DatabaseKind::Postgres)
+                        )
+                    });
+                if !shared || persistence.is_none() {
+                    return Err(crate::cluster::ClusterError::NeedsSharedDatabase.into());
+                }
+                if config.storage.kind == crate::config::StorageKind::Local {
+                    tracing::warn!(
+                        "[cluster] with [storage] kind = \"local\": every node needs the same \
+                         files directory (a shared volume), else use kind = \"s3\""
+                    );
+                }
+                Some(crate::cluster::Cluster::join(&config.cluster).await?)
+            }
+            false => None,
+        };
+        let runtime = Runtime::new(
+            self.hooks,
+            Arc::new(config),
+            limits,
+            persistence,
+            files,
+            cluster.clone(),
+        );
+        if let Some(cluster) = &cluster {
+            cluster.serve(&runtime).await?;
+        }
         let site = Site::new(Bundle::from_env()?, options.public_dir.clone())
             .with_look(&runtime.config.ui)?
             .with_languages(
@@ -653,14 +687,21 @@ impl Server {
         self.runtime.spawn_checkpointer();
         let runtime = self.runtime.clone();
         let limits = runtime.limits.connections;
+        // Checked when the configuration was loaded (or is the app's own).
+        let proxies = runtime.config.project.proxies()?;
         let identity: Arc<dyn crate::http::Identify> = match &self.auth {
             Some(auth) => auth.clone(),
             None => Arc::new(crate::http::LocalUser(self.runtime.local_user())),
         };
         let app = crate::http::router(self.runtime, self.site, self.policy, identity, self.auth);
-        crate::http::serve::serve(self.listener, app, limits, shutdown).await;
-        // Whatever streamed since the last checkpoint is written before exit.
-        runtime.flush().await;
+        crate::http::serve::serve(self.listener, app, limits, proxies, shutdown).await;
+        match runtime.cluster.clone() {
+            // Running replies finish, everything is written, then the other
+            // nodes take the sessions over.
+            Some(cluster) => runtime.drain(&cluster).await,
+            // Whatever streamed since the last checkpoint is written before exit.
+            None => runtime.flush().await,
+        }
         Ok(())
     }
 }

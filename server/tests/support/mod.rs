@@ -232,10 +232,18 @@ impl Client {
     /// Reconnects to the same session, resuming after the last applied event.
     pub async fn reconnect(self) -> Client {
         let addr = self.addr();
+        self.reconnect_to(addr, false).await
+    }
+
+    /// Reconnects to the same session through `addr` (another node of a
+    /// cluster), naming its thread too when `with_thread` (as a browser
+    /// showing a saved thread does).
+    pub async fn reconnect_to(self, addr: SocketAddr, with_thread: bool) -> Client {
+        let thread = with_thread.then(|| self.thread_id.clone());
         let Client {
             mut ws,
             session_id,
-            thread_id: _,
+            thread_id,
             applied,
             steps,
             index,
@@ -261,10 +269,16 @@ impl Client {
         fresh.side_panel = side_panel;
         fresh.settings = settings;
         fresh.commands = commands;
+        fresh.thread_id = thread_id;
         fresh
-            .send(&hello(Some(session_id), Some(applied), None))
+            .send(&hello(Some(session_id.clone()), Some(applied), thread))
             .await;
         fresh.wait_for(|c| !c.session_id.is_empty()).await;
+        // A new session (the old one ended, or its thread was taken over
+        // by another node) numbers its events afresh.
+        if fresh.session_id != session_id {
+            fresh.applied = 0;
+        }
         fresh
     }
 
@@ -336,7 +350,11 @@ impl Client {
         Ok(client)
     }
 
-    async fn connect_raw_with(addr: SocketAddr, headers: &[(&str, &str)]) -> Result<Client, u16> {
+    /// Connects with extra handshake headers, without saying hello.
+    pub async fn connect_raw_with(
+        addr: SocketAddr,
+        headers: &[(&str, &str)],
+    ) -> Result<Client, u16> {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
         let mut request = format!("ws://{addr}/ws").into_client_request().unwrap();
         for (name, value) in headers {
@@ -470,6 +488,11 @@ impl Client {
                 ..
             } => {
                 assert_eq!(seq, 0);
+                // Another session (a new chat, or a thread taken over by
+                // another node) numbers its events afresh.
+                if !self.session_id.is_empty() && self.session_id != session_id {
+                    self.applied = 0;
+                }
                 self.session_id = session_id;
                 self.thread_id = thread_id;
             }

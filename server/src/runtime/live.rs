@@ -1,0 +1,91 @@
+//! The session a tab is attached to, as its transport sees it: one of
+//! this server's ([`Session`]) or, in a cluster, a copy of one running on
+//! another node ([`RemoteSession`]). Both replay, snapshot and notify the
+//! same way; what the tab does goes to the session either way.
+
+use std::sync::Arc;
+
+use loquat_app::protocol::ClientEvent;
+use tokio::sync::watch;
+
+use super::session::{Session, Snapshot};
+use super::{Handled, Refusal, Since};
+use crate::cluster::remote::RemoteSession;
+use crate::ids::SessionId;
+
+pub(crate) enum Live {
+    Local(Arc<Session>),
+    Remote(Arc<RemoteSession>),
+}
+
+impl Live {
+    pub(crate) fn id(&self) -> &SessionId {
+        match self {
+            Live::Local(s) => &s.id,
+            Live::Remote(s) => &s.id,
+        }
+    }
+
+    pub(crate) fn thread_id(&self) -> String {
+        match self {
+            Live::Local(s) => s.thread_id(),
+            Live::Remote(s) => s.thread_id(),
+        }
+    }
+
+    pub(crate) fn last_seq(&self) -> u64 {
+        match self {
+            Live::Local(s) => s.last_seq(),
+            Live::Remote(s) => s.last_seq(),
+        }
+    }
+
+    pub(crate) fn events_since(&self, cursor: u64, max: usize) -> Since {
+        match self {
+            Live::Local(s) => s.events_since(cursor, max),
+            Live::Remote(s) => s.events_since(cursor, max),
+        }
+    }
+
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        match self {
+            Live::Local(s) => s.snapshot(),
+            Live::Remote(s) => s.snapshot(),
+        }
+    }
+
+    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
+        match self {
+            Live::Local(s) => s.subscribe(),
+            Live::Remote(s) => s.subscribe(),
+        }
+    }
+
+    pub(crate) fn attach(&self) {
+        match self {
+            Live::Local(s) => s.attach(),
+            Live::Remote(s) => s.attach(),
+        }
+    }
+
+    pub(crate) fn detach(&self) {
+        match self {
+            Live::Local(s) => s.detach(),
+            Live::Remote(s) => s.detach(),
+        }
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        match self {
+            Live::Local(s) => s.is_closed(),
+            Live::Remote(s) => s.is_closed(),
+        }
+    }
+
+    pub(crate) async fn handle(&self, event: ClientEvent) -> Result<Handled, Refusal> {
+        match self {
+            Live::Local(s) => s.handle(event).await,
+            Live::Remote(s) => s.handle(event).await,
+        }
+    }
+}
