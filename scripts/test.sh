@@ -8,8 +8,11 @@
 #                         doc tests; compiles the examples and the benchmark;
 #                         the data-layer suites run on SQLite and on a
 #                         throwaway PostgreSQL, the S3 storage suite on a
-#                         throwaway S3 server (scripts/services.sh starts
-#                         them before and stops them on exit)
+#                         throwaway S3 server, the cluster suite on
+#                         PostgreSQL and a throwaway NATS with JetStream
+#                         (scripts/services.sh starts them before, and they
+#                         stay up for the browser cluster tests, which run
+#                         nginx in front of their nodes; stopped on exit)
 #   e2e typecheck         tsc --noEmit in end2end/
 #   build                 cargo build of the default app and the examples, as
 #                         a developer builds them (browser bundle embedded)

@@ -282,7 +282,12 @@ impl Cluster {
             .and_then(Weak::upgrade)
             .filter(|r| !r.is_closed() && r.placement() == &placement);
         if let Some(remote) = existing {
-            return Ok(remote);
+            // Its node may have died since the copy last heard from it.
+            if self.node_alive(&remote.placement().node).await {
+                return Ok(remote);
+            }
+            remote.close();
+            return Err(FollowError::Gone);
         }
         let remote = RemoteSession::follow(self.clone(), placement, user.clone(), limits).await?;
         let mut remotes = self.remotes.lock().unwrap_or_else(|e| e.into_inner());

@@ -239,7 +239,7 @@ impl RemoteSession {
     }
 
     /// Ends the copy: tabs get what it has, then reconnect.
-    fn close(&self) {
+    pub(super) fn close(&self) {
         self.lock().closed = true;
         self.seq_tx.send_modify(|_| {});
     }

@@ -24,6 +24,12 @@ impl Session {
     /// are dropped with [`ErrorCode::RateLimited`].
     pub(crate) async fn handle(self: &Arc<Self>, event: ClientEvent) -> Result<Handled, Refusal> {
         let runtime = &self.runtime;
+        let Some(_busy) = self.enter() else {
+            return Err(Refusal::new(
+                ErrorCode::NotReady,
+                "this chat is moving to another server; send that again in a moment",
+            ));
+        };
         let interaction = matches!(
             event,
             ClientEvent::ActionClicked { .. }

@@ -92,6 +92,12 @@ pub(crate) struct Runtime {
     pub(crate) upload_permits: Arc<tokio::sync::Semaphore>,
     /// This node's part in a cluster (`[cluster] nats_url`), if any.
     pub(crate) cluster: Option<Arc<Cluster>>,
+    /// Set when a cluster node starts draining: a session ends here as
+    /// soon as its reply does.
+    draining: std::sync::atomic::AtomicBool,
+    /// One resume at a time per thread: two tabs opening a thread at once
+    /// get one session (the second finds the first's).
+    resuming: Mutex<HashMap<ThreadId, Weak<tokio::sync::Mutex<()>>>>,
     sessions: Mutex<HashMap<SessionId, Arc<Session>>>,
 }
 
@@ -112,6 +118,8 @@ impl Runtime {
             files,
             cluster,
             upload_permits: Arc::new(tokio::sync::Semaphore::new(limits.uploads.max_concurrent)),
+            draining: std::sync::atomic::AtomicBool::new(false),
+            resuming: Mutex::new(HashMap::new()),
             sessions: Mutex::new(HashMap::new()),
         })
     }
@@ -229,6 +237,11 @@ impl Runtime {
         if let Some(live) = self.live_session_of(user, thread_id) {
             return Ok(live::Live::Local(live));
         }
+        let lock = self.resume_lock(thread_id);
+        let _resuming = lock.lock().await;
+        if let Some(live) = self.live_session_of(user, thread_id) {
+            return Ok(live::Live::Local(live));
+        }
         let persistence = self.persistence.as_ref().ok_or(ResumeError::NotFound)?;
         let session_id = SessionId::generate();
         if let Some(cluster) = &self.cluster {
@@ -301,6 +314,18 @@ impl Runtime {
             },
         )?;
         Ok(live::Live::Local(session))
+    }
+
+    /// The lock that resumes of `thread_id` take in turn.
+    fn resume_lock(&self, thread_id: &ThreadId) -> Arc<tokio::sync::Mutex<()>> {
+        let mut resuming = self.resuming.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(lock) = resuming.get(thread_id).and_then(Weak::upgrade) {
+            return lock;
+        }
+        resuming.retain(|_, lock| lock.strong_count() > 0);
+        let lock = Arc::new(tokio::sync::Mutex::new(()));
+        resuming.insert(thread_id.clone(), Arc::downgrade(&lock));
+        lock
     }
 
     fn live_session_of(&self, user: &UserId, thread_id: &ThreadId) -> Option<Arc<Session>> {
@@ -439,6 +464,8 @@ impl Runtime {
     /// database, complete. A session ended at the deadline keeps what its
     /// reply had written, with a notice, like after a crash.
     pub(crate) async fn drain(&self, cluster: &Cluster) {
+        self.draining
+            .store(true, std::sync::atomic::Ordering::Release);
         let deadline = tokio::time::Instant::now() + cluster.drain_timeout();
         let mut tick = tokio::time::interval(Duration::from_millis(100));
         loop {
@@ -447,7 +474,7 @@ impl Runtime {
             let done: Vec<Arc<Session>> = self
                 .sessions()
                 .values()
-                .filter(|s| last_call || !s.is_running())
+                .filter(|s| s.try_hand_over(last_call))
                 .cloned()
                 .collect();
             if !done.is_empty() {
@@ -469,6 +496,21 @@ impl Runtime {
         self.flush().await;
         cluster.flush().await;
         tracing::info!("drained: the other nodes have this node's chats");
+    }
+
+    /// True while a cluster node drains (see [`Runtime::drain`]).
+    pub(crate) fn is_draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Hands a session to the other nodes (while draining, once
+    /// [`Session::try_hand_over`] said so): written out, then ended here.
+    pub(crate) async fn hand_over(&self, session: &Session) {
+        session.checkpoint();
+        if let Some(persistence) = &self.persistence {
+            persistence.flush().await;
+        }
+        self.end_session(&session.id);
     }
 
     /// Checkpoints streaming steps periodically while the runtime lives.

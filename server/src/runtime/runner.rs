@@ -43,12 +43,17 @@ pub(crate) async fn run_queue(
         if session.is_closed() {
             break;
         }
-        if !session.is_current_epoch(epoch) {
-            continue; // dropped by a stop
+        if session.is_current_epoch(epoch) {
+            // Boxed: an idle session's task then only holds the wait for
+            // the next request, not room for a whole run's state.
+            Box::pin(execute(&session, epoch, request)).await;
+        } // else dropped by a stop
+        session.done_request();
+        // A draining node hands the session over once nothing is left to run.
+        let runtime = &session.runtime;
+        if runtime.is_draining() && !session.is_closed() && session.try_hand_over(false) {
+            runtime.hand_over(&session).await;
         }
-        // Boxed: an idle session's task then only holds the wait for the
-        // next request, not room for a whole run's state.
-        Box::pin(execute(&session, epoch, request)).await;
     }
 }
 

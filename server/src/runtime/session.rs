@@ -57,6 +57,22 @@ struct SessionState {
     uploading: usize,
     /// When a tab on another node last said it shows the session.
     touched_elsewhere: Option<Instant>,
+    /// Client events being handled and runs queued or running: a draining
+    /// node hands the session over only when this is 0.
+    busy: usize,
+    /// Set when a draining node hands the session to another node: what
+    /// its tabs send from then on is refused (and sent again there), never
+    /// half done here.
+    handing_over: bool,
+}
+
+/// One client event being handled (see [`Session::enter`]).
+pub(crate) struct Busy<'a>(&'a Session);
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.done_request();
+    }
 }
 
 /// What the cluster's publisher has sent of the session (unused on a
@@ -260,6 +276,8 @@ impl Session {
                 uploads: Vec::new(),
                 uploading: 0,
                 touched_elsewhere: None,
+                busy: 0,
+                handing_over: false,
             }),
             seq_tx,
             queue_tx,
@@ -347,6 +365,36 @@ impl Session {
             cluster.events_ready(self);
         }
         Ok(seq)
+    }
+
+    /// Counts a client event as being handled until the guard drops;
+    /// `None` once the session is being handed to another node.
+    pub(crate) fn enter(&self) -> Option<Busy<'_>> {
+        let mut st = self.lock();
+        if st.handing_over {
+            return None;
+        }
+        st.busy += 1;
+        Some(Busy(self))
+    }
+
+    /// A client event was handled, or a queued run is done (or dropped).
+    pub(crate) fn done_request(&self) {
+        let mut st = self.lock();
+        st.busy = st.busy.saturating_sub(1);
+    }
+
+    /// Starts handing the session to another node if nothing is being
+    /// handled or run (or, with `force`, whatever is): from then on what
+    /// its tabs send is refused. False when it is busy, or already being
+    /// handed over.
+    pub(crate) fn try_hand_over(&self, force: bool) -> bool {
+        let mut st = self.lock();
+        if st.handing_over || (st.busy > 0 && !force) {
+            return false;
+        }
+        st.handing_over = true;
+        true
     }
 
     /// A weak handle on the session.
@@ -1009,20 +1057,24 @@ impl Session {
     }
 
     /// Queues a hook invocation behind the active run.
+    /// Each queued request counts as busy until the run queue is done
+    /// with it.
     pub(crate) fn enqueue(&self, request: RunRequest) -> Result<(), ChatError> {
         let epoch = {
-            let st = self.lock();
+            let mut st = self.lock();
             if st.closed {
                 return Err(ChatError::SessionClosed);
             }
+            st.busy += 1;
             st.epoch
         };
-        self.queue_tx
-            .try_send((epoch, request))
-            .map_err(|err| match err {
+        self.queue_tx.try_send((epoch, request)).map_err(|err| {
+            self.done_request();
+            match err {
                 mpsc::error::TrySendError::Full(_) => ChatError::QueueFull,
                 mpsc::error::TrySendError::Closed(_) => ChatError::SessionClosed,
-            })
+            }
+        })
     }
 
     /// True while the run queue can take another request.

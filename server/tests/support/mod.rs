@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod auth;
+pub mod nginx;
 pub mod process;
 pub mod stores;
 
@@ -258,7 +259,23 @@ impl Client {
             commands,
         } = self;
         let _ = ws.close(None).await;
-        let mut fresh = Client::connect_raw(addr).await;
+        // As a browser does: a refused handshake (a load balancer with no
+        // node up for a moment) is retried with a growing pause.
+        let started = tokio::time::Instant::now();
+        let mut pause = Duration::from_millis(100);
+        let mut fresh = loop {
+            match Client::connect_raw_with(addr, &[]).await {
+                Ok(client) => break client,
+                Err(status) => {
+                    assert!(
+                        started.elapsed() < DEADLINE,
+                        "reconnecting failed with {status} for {DEADLINE:?}"
+                    );
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(1));
+                }
+            }
+        };
         fresh.applied = applied;
         fresh.steps = steps;
         fresh.index = index;
