@@ -117,6 +117,7 @@ mod tests {
             name: id.into(),
             created_at: updated_at,
             updated_at,
+            snippet: None,
         }
     }
 
