@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 /// let snippet = Snippet { text: "…the café deployment".into(), marks: vec![(10, 20)] };
 /// assert_eq!(snippet.parts(), [("…the café ", false), ("deployment", true)]);
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Snippet {
     pub text: String,
     #[serde(default)]
