@@ -8,11 +8,15 @@
 -- `unaccent` ships with PostgreSQL's contrib modules and is a trusted
 -- extension: the database's owner may create it (docs/deploy.md).
 --
--- The indexes are expression indexes, nothing is stored twice: a query
--- that repeats the expression (and, for steps, the predicate) uses them,
--- and ranks only the rows that match. Steps are indexed once finished:
--- while a message streams its checkpoints match the partial index's
--- predicate no more than a tool step's output does.
+-- The vectors are stored generated columns with GIN indexes. An expression
+-- index alone would store nothing more, but ranking and the index recheck
+-- would then parse the text of every matching message again: with 10,000
+-- messages that all match, 366 ms a search against 23 ms with the stored
+-- vector (measured 2026-12-06, PostgreSQL 15). A step's vector is NULL
+-- until it is a finished message, so a streaming message's checkpoints do
+-- not index it and only its final write does; an edit indexes the new
+-- text. Adding the columns fills them for the existing rows (the tables
+-- are rewritten once).
 
 CREATE EXTENSION IF NOT EXISTS unaccent;
 
@@ -21,10 +25,15 @@ ALTER TEXT SEARCH CONFIGURATION loquat_search
     ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
     WITH unaccent, simple;
 
-CREATE INDEX steps_search ON steps
-    USING GIN (to_tsvector('loquat_search'::regconfig, output))
-    WHERE streaming = FALSE
-        AND type IN ('user_message', 'assistant_message', 'system_message');
+ALTER TABLE steps ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+    CASE WHEN streaming = FALSE
+            AND type IN ('user_message', 'assistant_message', 'system_message')
+        THEN to_tsvector('loquat_search'::regconfig, output)
+    END
+) STORED;
+CREATE INDEX steps_search ON steps USING GIN (search_vector);
 
-CREATE INDEX threads_search ON threads
-    USING GIN (to_tsvector('loquat_search'::regconfig, COALESCE(name, '')));
+ALTER TABLE threads ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+    to_tsvector('loquat_search'::regconfig, COALESCE(name, ''))
+) STORED;
+CREATE INDEX threads_search ON threads USING GIN (search_vector);

@@ -153,30 +153,25 @@ SELECT p.id, p.name, p.created_at, p.updated_at,
 FROM page p
 ORDER BY p.score, p.updated_at DESC, p.id DESC";
 
-/// The ranked search in PostgreSQL: `ts_rank_cd` over the expression
-/// indexes of migration 0002 (each `to_tsvector` below is the indexed
-/// expression, and the steps' conditions the partial index's predicate).
-/// Documents are ranked without length normalisation, so a thread that
-/// says the words more often ranks higher; its snippet is `ts_headline` of
-/// its best message, for the rows of the page only.
+/// The ranked search in PostgreSQL: `ts_rank_cd` over the stored
+/// `search_vector` columns of migration 0002 (NULL, so never matching, for
+/// steps that are not finished messages). Documents are ranked without
+/// length normalisation, so a thread that says the words more often ranks
+/// higher; its snippet is `ts_headline` of its best message, for the rows
+/// of the page only.
 pub(crate) const POSTGRES_SEARCH: &str = "\
 WITH hits AS (
     SELECT s.thread_id, s.id AS step_id,
-        ts_rank_cd(to_tsvector('loquat_search'::regconfig, s.output),
-            to_tsquery('loquat_search'::regconfig, $2)) AS score
+        ts_rank_cd(s.search_vector, to_tsquery('loquat_search'::regconfig, $2)) AS score
     FROM steps s JOIN threads t ON t.id = s.thread_id
-    WHERE t.user_id = $1 AND s.streaming = FALSE
-        AND s.type IN ('user_message', 'assistant_message', 'system_message')
-        AND to_tsvector('loquat_search'::regconfig, s.output)
-            @@ to_tsquery('loquat_search'::regconfig, $2)
+    WHERE t.user_id = $1
+        AND s.search_vector @@ to_tsquery('loquat_search'::regconfig, $2)
     UNION ALL
     SELECT t.id, NULL,
-        4 * ts_rank_cd(to_tsvector('loquat_search'::regconfig, COALESCE(t.name, '')),
-            to_tsquery('loquat_search'::regconfig, $2))
+        4 * ts_rank_cd(t.search_vector, to_tsquery('loquat_search'::regconfig, $2))
     FROM threads t
     WHERE t.user_id = $1
-        AND to_tsvector('loquat_search'::regconfig, COALESCE(t.name, ''))
-            @@ to_tsquery('loquat_search'::regconfig, $2)
+        AND t.search_vector @@ to_tsquery('loquat_search'::regconfig, $2)
 ), ranked AS (
     SELECT thread_id, SUM(score) AS score,
         (array_agg(step_id ORDER BY score DESC) FILTER (WHERE step_id IS NOT NULL))[1] AS best
