@@ -196,6 +196,42 @@ test('a thread can be renamed, found by search and deleted from history', async 
   await expect(threadItems(page).first()).toContainText('Renamed thread');
 });
 
+test('history search finds a thread by its reply and shows the passage, the words marked', async ({ page }) => {
+  await openChat(page);
+  await exchange(page, 'tell me about quokkas');
+  await page.getByTestId('new-chat').click();
+  await exchange(page, 'something else entirely');
+  await expect(threadItems(page)).toHaveCount(2);
+
+  // "WebSocket" is in the demo's replies only, never in what was typed:
+  // both threads are found by their replies, each with the passage.
+  const search = page.getByTestId('thread-search');
+  await search.fill('websock');
+  await expect(threadItems(page)).toHaveCount(2);
+  for (const item of await threadItems(page).all()) {
+    const snippet = item.getByTestId('thread-snippet');
+    await expect(snippet).toBeVisible();
+    await expect(snippet.locator('mark').first()).toHaveText('WebSocket');
+  }
+
+  // Every word must match, in one message: only the quokka thread's reply
+  // has both. Its marks are the words searched, as text.
+  await search.fill('quokkas websocket');
+  await expect(threadItems(page)).toHaveCount(1);
+  const item = threadItems(page).first();
+  await expect(item).toContainText('tell me about quokkas');
+  const marks = item.getByTestId('thread-snippet').locator('mark');
+  await expect(marks.first()).toBeVisible();
+  for (const text of await marks.allTextContents()) {
+    expect(text.toLowerCase()).toMatch(/^(quokkas|websocket)$/);
+  }
+
+  // Cleared: the whole history again, without passages.
+  await search.fill('');
+  await expect(threadItems(page)).toHaveCount(2);
+  await expect(page.getByTestId('thread-snippet')).toHaveCount(0);
+});
+
 test('an imported PDF from another site is a link, never a frame of the page', async ({ page }, testInfo) => {
   await openChat(page);
   await exchange(page, 'a thread to carry a pdf');

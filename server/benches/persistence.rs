@@ -18,8 +18,12 @@
 //!
 //! The load scenario reads a `--load`-step thread with
 //! [`DataLayer::thread_with_steps`] `--runs` times and reports the median.
-//! The history scenarios list the first page of 50 threads and search all of
-//! them for a word in one message.
+//! The history scenarios list the first page of 50 threads and run
+//! full-text searches over all of them: a word in no message, a rare word
+//! (in about one message in a hundred), a word prefix, two words, and a
+//! word in almost every message (every thread matches: the worst case of
+//! ranking). Each search is also run as the `LIKE` query history used
+//! before full-text search, on the same data, for comparison.
 // Until `[[bench]] name = "persistence" harness = false` is in Cargo.toml,
 // cargo builds this file as a libtest harness, where `main` is never called.
 #![cfg_attr(test, allow(dead_code))]
@@ -134,7 +138,10 @@ const WORDS: [&str; 16] = [
     "tokens", "into", "threads", "of", "chat",
 ];
 
-/// A message of about 300 characters.
+/// A word in about one message in a hundred (see [`text`]).
+const RARE_WORD: &str = "zeppelin";
+
+/// A message of about 300 characters; one in 101 also says [`RARE_WORD`].
 fn text(seed: usize) -> String {
     let mut out = String::with_capacity(320);
     let mut i = seed;
@@ -142,6 +149,9 @@ fn text(seed: usize) -> String {
         out.push_str(WORDS[i % WORDS.len()]);
         out.push(' ');
         i = i.wrapping_mul(31).wrapping_add(7);
+    }
+    if seed.is_multiple_of(101) {
+        out.push_str(RARE_WORD);
     }
     out
 }
@@ -285,6 +295,11 @@ async fn run(args: &Args) -> Result<Vec<Row>, String> {
             });
             let user_id = UserId::parse(&user.id).ok_or("malformed user id")?;
             history(args, &*data, &user_id, &mut rows).await?;
+            drop(data);
+            let like = LikeSearch::open(args, &dir, &format!("write_{n}")).await?;
+            like.run(args, &user.id, &mut rows).await?;
+            like.close().await;
+            continue;
         }
         drop(data);
     }
@@ -329,12 +344,12 @@ async fn history(
     user_id: &UserId,
     rows: &mut Vec<Row>,
 ) -> Result<(), String> {
-    let filters = [
-        ("list 50 threads (median)", None),
-        // "zebra" is in no message: every step of every thread is scanned.
-        ("search, no match (median)", Some("zebra")),
-        ("search, matching (median)", Some("lazy")),
-    ];
+    let mut filters = vec![("list 50 threads (median)", None)];
+    filters.extend(
+        SEARCHES
+            .iter()
+            .map(|&(scenario, word)| (scenario, Some(word))),
+    );
     for (scenario, search) in filters {
         let filter = ThreadFilter {
             search: search.map(str::to_string),
@@ -360,6 +375,110 @@ async fn history(
         });
     }
     Ok(())
+}
+
+/// The history searches measured: full-text through the data layer, and
+/// the `LIKE` query of before on the same data.
+const SEARCHES: [(&str, &str); 5] = [
+    ("search, no match (median)", "zebra"),
+    ("search, rare word (median)", RARE_WORD),
+    ("search, prefix of a rare word (median)", "zepp"),
+    ("search, two words (median)", "quick lazy"),
+    ("search, word in every thread (median)", "lazy"),
+];
+
+/// History's search before full-text search (server/src/data/sql/mod.rs
+/// until migration 0006): a case-insensitive `LIKE` over thread names and
+/// message outputs, newest first. Kept here only to compare with.
+struct LikeSearch {
+    pool: LikePool,
+}
+
+enum LikePool {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl LikeSearch {
+    const SQL: &'static str = "SELECT t.id FROM threads t \
+        WHERE t.user_id = $1 \
+        AND (t.name {like} $2 ESCAPE '\\' OR EXISTS ( \
+            SELECT 1 FROM steps s WHERE s.thread_id = t.id \
+            AND s.type IN ('user_message', 'assistant_message', 'system_message') \
+            AND s.output {like} $2 ESCAPE '\\')) \
+        ORDER BY t.updated_at DESC, t.id DESC LIMIT 51";
+
+    /// The store `name` that [`open`] made, opened beside the data layer.
+    async fn open(args: &Args, dir: &TempDir, name: &str) -> Result<LikeSearch, String> {
+        let pool = match &args.postgres {
+            None => LikePool::Sqlite(
+                sqlx::SqlitePool::connect_with(
+                    sqlx::sqlite::SqliteConnectOptions::new()
+                        .filename(dir.0.join(format!("{name}.db"))),
+                )
+                .await
+                .map_err(|e| e.to_string())?,
+            ),
+            Some(admin) => {
+                let mut url = reqwest::Url::parse(admin).map_err(|e| e.to_string())?;
+                url.set_path(&format!("loquat_bench_{name}"));
+                LikePool::Postgres(
+                    sqlx::PgPool::connect(url.as_str())
+                        .await
+                        .map_err(|e| e.to_string())?,
+                )
+            }
+        };
+        Ok(LikeSearch { pool })
+    }
+
+    async fn run(&self, args: &Args, user_id: &str, rows: &mut Vec<Row>) -> Result<(), String> {
+        for (scenario, search) in SEARCHES {
+            // The old search was one literal substring.
+            let pattern = format!("%{search}%");
+            let mut times = Vec::with_capacity(args.runs);
+            let mut found = 0;
+            for _ in 0..args.runs.max(1) {
+                let started = Instant::now();
+                let ids: Vec<String> = match &self.pool {
+                    LikePool::Sqlite(pool) => {
+                        sqlx::query_scalar(&Self::SQL.replace("{like}", "LIKE"))
+                            .bind(user_id)
+                            .bind(&pattern)
+                            .fetch_all(pool)
+                            .await
+                    }
+                    LikePool::Postgres(pool) => {
+                        sqlx::query_scalar(&Self::SQL.replace("{like}", "ILIKE"))
+                            .bind(user_id)
+                            .bind(&pattern)
+                            .fetch_all(pool)
+                            .await
+                    }
+                }
+                .map_err(|e| e.to_string())?;
+                times.push(started.elapsed());
+                found = ids.len().min(50);
+            }
+            rows.push(Row {
+                scenario: format!(
+                    "LIKE {}, {found} found",
+                    scenario.strip_prefix("search, ").unwrap_or(scenario)
+                ),
+                steps: 0,
+                transactions: 1,
+                time: median(times),
+            });
+        }
+        Ok(())
+    }
+
+    async fn close(self) {
+        match self.pool {
+            LikePool::Sqlite(pool) => pool.close().await,
+            LikePool::Postgres(pool) => pool.close().await,
+        }
+    }
 }
 
 fn table(args: &Args, rows: &[Row]) -> String {

@@ -12,6 +12,7 @@ mod form;
 mod profile;
 mod server_event;
 mod settings;
+mod snippet;
 mod starter;
 mod step;
 mod thread;
@@ -31,6 +32,7 @@ pub use server_event::{
     SignedInUser, UiConfig, DEFAULT_MAX_FRAME_BYTES,
 };
 pub use settings::{ChatSettings, SettingsLocation, SettingsTab};
+pub use snippet::Snippet;
 pub use starter::{command_id_ok, matching_commands, Command, Starter, MAX_COMMAND_CHARS};
 pub use step::{
     reactions_in, Feedback, FeedbackError, ShowInput, Step, StepType, COMMAND_KEY, FOOTER_KEY,
@@ -288,6 +290,7 @@ mod tests {
                     name: "Hi".into(),
                     created_at: 1,
                     updated_at: 2,
+                    snippet: None,
                 },
                 renamed: true,
             },

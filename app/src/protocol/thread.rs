@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::Millis;
+use super::{Millis, Snippet};
 
 /// A thread as the history sidebar lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -11,6 +11,11 @@ pub struct ThreadSummary {
     pub created_at: Millis,
     /// Time of the last user message; history is sorted by it, newest first.
     pub updated_at: Millis,
+    /// In the results of a full-text search: the passage of the thread's
+    /// best-matching message, with the matches marked. Absent elsewhere,
+    /// and when only the name matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<Snippet>,
 }
 
 /// One page of the history list.

@@ -25,6 +25,10 @@ pub enum DataError {
         "unsupported database URL ({0}): use postgres://user:password@host/db or sqlite:///path/loquat.db"
     )]
     UnsupportedUrl(String),
+    /// A page cursor of another kind of listing (a recency cursor passed to
+    /// a full-text search, or the other way round).
+    #[error("the page cursor does not belong to this listing")]
+    InvalidCursor,
     /// A write named a thread that belongs to another user.
     #[error("thread {0} belongs to another user")]
     NotOwner(String),

@@ -109,32 +109,51 @@ impl WriteBatch {
 /// Filter and page of a history listing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ThreadFilter {
-    /// Case-insensitive text the thread's name or one of its messages contains.
+    /// Words the thread's name or one of its messages contains (each as a
+    /// word prefix, ignoring case and diacritics), best matches first; a
+    /// search without letters or digits (`%`) is matched literally, newest
+    /// first. See `docs/conversations.md`.
     pub search: Option<String>,
-    /// Continue after this position (from the previous page's `next_cursor`).
+    /// Continue after this position (from the previous page's `next_cursor`,
+    /// of the same search).
     pub cursor: Option<ThreadCursor>,
     /// Page size (clamped to 1..=100).
     pub limit: u32,
 }
 
-/// A position in the history order (`updated_at` desc, then `id` desc).
+/// Where the next page of a history listing starts. A cursor of the other
+/// kind than the listing's fails with [`super::DataError::InvalidCursor`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ThreadCursor {
-    pub updated_at: Millis,
-    pub id: String,
+pub enum ThreadCursor {
+    /// After this thread in the history order (`updated_at` desc, then
+    /// `id` desc): every listing but a full-text search.
+    After { updated_at: Millis, id: String },
+    /// After this many results of a full-text search (ranked by relevance).
+    Ranked { offset: u32 },
 }
 
 impl ThreadCursor {
-    /// The opaque string form handed to the browser.
+    /// The opaque string form handed to the browser: `<updated_at>:<id>`
+    /// or `r<offset>`.
     pub fn encode(&self) -> String {
-        format!("{}:{}", self.updated_at, self.id)
+        match self {
+            ThreadCursor::After { updated_at, id } => format!("{updated_at}:{id}"),
+            ThreadCursor::Ranked { offset } => format!("r{offset}"),
+        }
     }
 
     /// Parses [`ThreadCursor::encode`]'s output; `None` when malformed.
     pub fn decode(text: &str) -> Option<ThreadCursor> {
+        if let Some(offset) = text.strip_prefix('r') {
+            let digits = !offset.is_empty() && offset.bytes().all(|b| b.is_ascii_digit());
+            return digits
+                .then(|| offset.parse().ok())
+                .flatten()
+                .map(|offset| ThreadCursor::Ranked { offset });
+        }
         let (at, id) = text.split_once(':')?;
         let updated_at = at.parse().ok()?;
-        (!id.is_empty() && id.len() <= 128).then(|| ThreadCursor {
+        (!id.is_empty() && id.len() <= 128).then(|| ThreadCursor::After {
             updated_at,
             id: id.to_string(),
         })
@@ -194,13 +213,19 @@ mod tests {
 
     #[test]
     fn cursor_round_trips_and_rejects_garbage() {
-        let c = ThreadCursor {
+        let c = ThreadCursor::After {
             updated_at: 42,
             id: "abc".into(),
         };
         assert_eq!(ThreadCursor::decode(&c.encode()), Some(c));
+        let r = ThreadCursor::Ranked { offset: 30 };
+        assert_eq!(r.encode(), "r30");
+        assert_eq!(ThreadCursor::decode("r30"), Some(r));
         assert_eq!(ThreadCursor::decode("x:abc"), None);
         assert_eq!(ThreadCursor::decode("12:"), None);
         assert_eq!(ThreadCursor::decode("nocolon"), None);
+        for garbage in ["r", "r-1", "r+1", "r1x", "r99999999999", "r1:2"] {
+            assert_eq!(ThreadCursor::decode(garbage), None, "{garbage}");
+        }
     }
 }

@@ -66,10 +66,12 @@ impl HistoryBackend for RuntimeHistory {
                 cursor,
                 limit: PAGE_SIZE,
             };
-            self.data()?
-                .list_threads(&user, &filter)
-                .await
-                .map_err(failed)
+            match self.data()?.list_threads(&user, &filter).await {
+                Err(crate::data::DataError::InvalidCursor) => {
+                    Err(HistoryError::Invalid("invalid page cursor".into()))
+                }
+                result => result.map_err(failed),
+            }
         })
     }
 

@@ -421,6 +421,7 @@ impl PersistState {
             name: self.name.clone().unwrap_or_else(|| "New chat".into()),
             created_at: self.created_at,
             updated_at: self.updated_at,
+            snippet: None,
         }
     }
 }

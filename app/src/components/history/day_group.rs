@@ -1,5 +1,6 @@
 //! Which heading a thread is listed under: the day of its last activity in
-//! the browser's time zone, counted back from today.
+//! the browser's time zone, counted back from today; or, for the results of
+//! a search (ranked by relevance, not by day), one heading for them all.
 
 use crate::protocol::ThreadSummary;
 
@@ -8,6 +9,8 @@ const DAY_MS: f64 = 86_400_000.0;
 /// A heading of the history list, in display order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(super) enum DayGroup {
+    /// The results of a search, in the server's order.
+    Results,
     Today,
     Yesterday,
     Previous7Days,
@@ -19,6 +22,7 @@ impl DayGroup {
     /// The translation key of the heading shown.
     pub(super) fn label_key(self) -> &'static str {
         match self {
+            DayGroup::Results => "history.results",
             DayGroup::Today => "history.today",
             DayGroup::Yesterday => "history.yesterday",
             DayGroup::Previous7Days => "history.previous_7_days",
@@ -63,6 +67,17 @@ pub(super) fn group_threads(threads: &[ThreadSummary], today: i64) -> Vec<DaySec
     }
     sections.sort_by_key(|s| s.group);
     sections
+}
+
+/// A search's results: one section, in the order given (best first).
+pub(super) fn search_results(threads: &[ThreadSummary]) -> Vec<DaySection> {
+    if threads.is_empty() {
+        return Vec::new();
+    }
+    vec![DaySection {
+        group: DayGroup::Results,
+        threads: threads.to_vec(),
+    }]
 }
 
 /// The local calendar day of the current time.
@@ -117,6 +132,7 @@ mod tests {
             name: id.into(),
             created_at: updated_at,
             updated_at,
+            snippet: None,
         }
     }
 

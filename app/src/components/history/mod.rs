@@ -16,6 +16,7 @@ mod thread_item;
 mod thread_list;
 mod thread_name_editor;
 mod thread_search;
+mod thread_snippet;
 
 pub use history_sidebar::HistorySidebar;
 pub use sidebar_open::SidebarOpen;

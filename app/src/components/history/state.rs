@@ -244,6 +244,7 @@ mod tests {
             name: name.into(),
             created_at: 1,
             updated_at,
+            snippet: None,
         }
     }
 

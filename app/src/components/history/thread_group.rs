@@ -23,8 +23,13 @@ pub fn ThreadGroup(
         <section class="thread-group" data-testid="thread-group">
             <h3 class="thread-group-title">{crate::i18n::t(group.label_key())}</h3>
             <ul class="thread-items">
-                // Keyed by name too: a renamed thread is drawn anew.
-                <For each=threads key=|t| (t.id.clone(), t.name.clone()) let:thread>
+                // Keyed by name and snippet too: a renamed thread, or one
+                // found by another search, is drawn anew.
+                <For
+                    each=threads
+                    key=|t| (t.id.clone(), t.name.clone(), t.snippet.clone())
+                    let:thread
+                >
                     <ThreadItem thread state/>
                 </For>
             </ul>

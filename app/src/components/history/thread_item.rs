@@ -3,20 +3,24 @@ use leptos::prelude::*;
 use super::sidebar_open::SidebarOpen;
 use super::state::HistoryState;
 use super::thread_name_editor::ThreadNameEditor;
+use super::thread_snippet::ThreadSnippet;
 use crate::client::{self, ChatStore};
 use crate::components::icons::{DELETE, RENAME};
 use crate::i18n::{t, t_with};
 use crate::protocol::ThreadSummary;
 use crate::route::thread_path;
 
-/// One thread of the list: a link that opens it, and (on hover, focus, or
-/// always for the current one) rename and delete buttons.
+/// One thread of the list: a link that opens it (with the passage that
+/// matched, in search results), and (on hover, focus, or always for the
+/// current one) rename and delete buttons.
 #[component]
 pub fn ThreadItem(thread: ThreadSummary, state: HistoryState) -> impl IntoView {
     let store = expect_context::<ChatStore>();
     let overlay = use_context::<SidebarOpen>();
     let editing = RwSignal::new(false);
-    let ThreadSummary { id, name, .. } = thread.clone();
+    let ThreadSummary {
+        id, name, snippet, ..
+    } = thread.clone();
 
     let current = Memo::new({
         let id = id.clone();
@@ -45,9 +49,13 @@ pub fn ThreadItem(thread: ThreadSummary, state: HistoryState) -> impl IntoView {
                 return view! { <ThreadNameEditor id name editing state/> }.into_any();
             }
             let thread = thread.clone();
+            let snippet = snippet
+                .clone()
+                .map(|snippet| view! { <ThreadSnippet snippet/> });
             view! {
                 <a class="thread-link" href=thread_path(&id) title=name.clone() on:click=open.clone()>
                     <span class="thread-name" data-testid="thread-name">{name.clone()}</span>
+                    {snippet}
                 </a>
                 <div class="thread-actions">
                     <button

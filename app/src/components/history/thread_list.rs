@@ -1,7 +1,7 @@
 use leptos::html::Nav;
 use leptos::prelude::*;
 
-use super::day_group::{group_threads, today};
+use super::day_group::{group_threads, search_results, today};
 use super::state::{HistoryState, ListStatus};
 use super::thread_group::ThreadGroup;
 use crate::i18n::t;
@@ -16,9 +16,14 @@ const LOAD_MORE_MARGIN: i32 = 160;
 pub fn ThreadList(state: HistoryState) -> impl IntoView {
     let list = NodeRef::<Nav>::new();
     let sections = Memo::new(move |_| {
-        state
-            .threads
-            .with(|threads| group_threads(threads, today()))
+        let searching = !state.search.with(String::is_empty);
+        state.threads.with(|threads| {
+            if searching {
+                search_results(threads)
+            } else {
+                group_threads(threads, today())
+            }
+        })
     });
     let groups = move || sections.with(|all| all.iter().map(|s| s.group).collect::<Vec<_>>());
 

@@ -7,6 +7,8 @@
 
 use sqlx::Database;
 
+use super::search::{fts5_query, tsquery, POSTGRES_SEARCH, SQLITE_SEARCH};
+
 /// A database the shared [`super::SqlStore`] runs on.
 pub trait Backend: Database {
     /// Name in messages ("SQLite", "PostgreSQL").
@@ -29,6 +31,15 @@ pub trait Backend: Database {
     /// persistence benchmark, 2026-12-06) than anonymous parameters.
     const NUMBERED_PARAMETERS: bool;
 
+    /// The ranked full-text search of history (see `search.rs`): `$1` the
+    /// user, `$2` [`Backend::search_query`], `$3` the rows wanted, `$4` the
+    /// rows to skip.
+    const SEARCH_THREADS: &'static str;
+
+    /// A search's words (letters and digits only) in the query language of
+    /// [`Backend::SEARCH_THREADS`].
+    fn search_query(words: &[String]) -> String;
+
     /// Rows a statement changed (sqlx has no trait for it).
     fn rows_affected(result: &Self::QueryResult) -> u64;
 }
@@ -38,6 +49,11 @@ impl Backend for sqlx::Sqlite {
     const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
     const LIKE: &'static str = "LIKE";
     const NUMBERED_PARAMETERS: bool = false;
+    const SEARCH_THREADS: &'static str = SQLITE_SEARCH;
+
+    fn search_query(words: &[String]) -> String {
+        fts5_query(words)
+    }
 
     fn rows_affected(result: &Self::QueryResult) -> u64 {
         result.rows_affected()
@@ -49,6 +65,11 @@ impl Backend for sqlx::Postgres {
     const BEGIN_WRITE: &'static str = "BEGIN";
     const LIKE: &'static str = "ILIKE";
     const NUMBERED_PARAMETERS: bool = true;
+    const SEARCH_THREADS: &'static str = POSTGRES_SEARCH;
+
+    fn search_query(words: &[String]) -> String {
+        tsquery(words)
+    }
 
     fn rows_affected(result: &Self::QueryResult) -> u64 {
         result.rows_affected()

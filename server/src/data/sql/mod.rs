@@ -17,6 +17,7 @@ mod auth;
 mod backend;
 mod elements;
 pub(crate) mod rows;
+mod search;
 mod shares;
 mod write;
 
@@ -339,15 +340,27 @@ where
         filter: &ThreadFilter,
     ) -> DataResult<ThreadPage> {
         let limit = filter.limit.clamp(1, 100);
-        let pattern = filter
+        let search = filter
             .search
             .as_deref()
             .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(like_pattern);
+            .filter(|s| !s.is_empty());
+        if let Some(words) = search.and_then(search::SearchWords::parse) {
+            let offset = match &filter.cursor {
+                None => 0,
+                Some(ThreadCursor::Ranked { offset }) => *offset,
+                Some(ThreadCursor::After { .. }) => return Err(DataError::InvalidCursor),
+            };
+            return search::ranked_page(&self.pool, user_id, &words, offset, limit).await;
+        }
+        // Everything else, a search without words included, newest first.
+        let pattern = search.map(like_pattern);
         let (cursor_at, cursor_id) = match &filter.cursor {
-            Some(c) => (Some(rows::to_i64(c.updated_at)), Some(c.id.as_str())),
             None => (None, None),
+            Some(ThreadCursor::After { updated_at, id }) => {
+                (Some(rows::to_i64(*updated_at)), Some(id.as_str()))
+            }
+            Some(ThreadCursor::Ranked { .. }) => return Err(DataError::InvalidCursor),
         };
         let like = DB::LIKE;
         let rows = sqlx::query_as::<DB, SummaryRow>(&format!(
@@ -374,7 +387,7 @@ where
         let next_cursor = if threads.len() > limit as usize {
             threads.truncate(limit as usize);
             threads.last().map(|t| {
-                ThreadCursor {
+                ThreadCursor::After {
                     updated_at: t.updated_at,
                     id: t.id.clone(),
                 }

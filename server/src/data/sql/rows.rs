@@ -133,6 +133,11 @@ pub(crate) struct SummaryRow {
     name: Option<String>,
     created_at: i64,
     updated_at: i64,
+    /// A full-text search's passage, its matches between
+    /// [`super::search::MARK_START`] and [`super::search::MARK_END`]
+    /// (absent from other listings).
+    #[sqlx(default)]
+    snippet: Option<String>,
 }
 
 impl TryFrom<SummaryRow> for ThreadSummary {
@@ -143,6 +148,10 @@ impl TryFrom<SummaryRow> for ThreadSummary {
             name: row.name.unwrap_or_else(|| "New chat".into()),
             created_at: millis("created_at", row.created_at)?,
             updated_at: millis("updated_at", row.updated_at)?,
+            snippet: row
+                .snippet
+                .as_deref()
+                .and_then(super::search::snippet_from_marked),
             id: row.id,
         })
     }
