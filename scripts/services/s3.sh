@@ -76,8 +76,8 @@ start_s3() {
 
 stop_s3() {
   if [[ -n "$LOQUAT_S3_PID" ]]; then
-    kill "$LOQUAT_S3_PID" 2>/dev/null
-    wait "$LOQUAT_S3_PID" 2>/dev/null
+    kill "$LOQUAT_S3_PID" 2>/dev/null || true
+    wait "$LOQUAT_S3_PID" 2>/dev/null || true
     LOQUAT_S3_PID=""
     unset LOQUAT_TEST_S3_ENDPOINT LOQUAT_TEST_S3_BUCKET
   fi
