@@ -174,6 +174,26 @@ async fn stop_and_answers_sent_through_another_node_reach_the_run() {
     b.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thread_deleted_through_another_node_ends_its_chat_there() {
+    let place = Place::postgres().await;
+    let (a, b) = (node(&place, "a").await, node(&place, "b").await);
+    let mut client = a.client().await;
+    client.say("one").await;
+    client
+        .wait_for(|c| c.run_ends() == vec![RunOutcome::Completed])
+        .await;
+    let (status, body) = b
+        .server_fn("threads/delete", &[("id", client.thread_id.as_str())])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // The session on A ends: its socket closes.
+    let closed = tokio::time::timeout(DEADLINE, async { while client.recv_frame().await {} }).await;
+    assert!(closed.is_ok(), "the chat on A outlived its deleted thread");
+    a.stop().await;
+    b.stop().await;
+}
+
 /// The `loquat` binary as a node of a cluster on `place`'s database.
 async fn node_process(place: &Place, dir: &TempDir, name: &str) -> (Proc, std::net::SocketAddr) {
     let port = free_port();

@@ -352,10 +352,7 @@ impl Cluster {
         if placement.node == self.node || placement.user != user.as_str() {
             return;
         }
-        let body = wire::SessionRef {
-            session: placement.session,
-            user: placement.user,
-        };
+        let body = placement.session_ref();
         if let Err(err) = self
             .ask(
                 &placement.node,

@@ -38,7 +38,6 @@ struct Mirror {
     thread: ThreadState,
     running: bool,
     closed: bool,
-    attached: usize,
 }
 
 pub(crate) struct RemoteSession {
@@ -92,17 +91,8 @@ impl RemoteSession {
         limits: ReplayLimits,
     ) -> Result<Arc<RemoteSession>, FollowError> {
         let id = SessionId::parse(&placement.session).ok_or(FollowError::Gone)?;
-        let session_ref = SessionRef {
-            session: placement.session.clone(),
-            user: placement.user.clone(),
-        };
-        let envelopes = cluster
-            .snapshot(&placement.node, &session_ref)
-            .await?
-            .ok_or(FollowError::Gone)?;
-        let seq = envelopes.first().map_or(0, |e| e.seq);
-        let (thread, running) = ThreadState::from_snapshot(envelopes.into_iter().map(|e| e.event))
-            .ok_or(FollowError::Gone)?;
+        let session_ref = placement.session_ref();
+        let (seq, thread, running) = copy(&cluster, &placement).await?;
         // The stream from its start: what it still holds up to the
         // snapshot becomes the replay buffer, the rest is applied.
         let consumer = cluster
@@ -168,7 +158,6 @@ impl RemoteSession {
                 thread,
                 running,
                 closed: false,
-                attached: 0,
             }),
             seq_tx,
             follower: Mutex::new(None),
@@ -223,15 +212,6 @@ impl RemoteSession {
 
     pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
         self.seq_tx.subscribe()
-    }
-
-    pub(crate) fn attach(&self) {
-        self.lock().attached += 1;
-    }
-
-    pub(crate) fn detach(&self) {
-        let mut st = self.lock();
-        st.attached = st.attached.saturating_sub(1);
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -329,27 +309,15 @@ impl RemoteSession {
     /// Takes a new snapshot after a hole in the stream: tabs behind it
     /// get the snapshot, as after a gap in a local session's buffer.
     async fn resync(&self) {
-        let session_ref = SessionRef {
-            session: self.placement.session.clone(),
-            user: self.placement.user.clone(),
-        };
-        let fresh = match self
-            .cluster
-            .snapshot(&self.placement.node, &session_ref)
-            .await
-        {
-            Ok(Some(envelopes)) => envelopes,
-            Ok(None) | Err(Unreachable::Gone) => return self.close(),
+        let (seq, thread, running) = match copy(&self.cluster, &self.placement).await {
+            Ok(copied) => copied,
+            Err(FollowError::Gone | FollowError::Unreachable(Unreachable::Gone)) => {
+                return self.close()
+            }
             Err(err) => {
                 tracing::warn!(error = %err, "taking a session's snapshot again failed");
                 return self.close();
             }
-        };
-        let seq = fresh.first().map_or(0, |e| e.seq);
-        let Some((thread, running)) =
-            ThreadState::from_snapshot(fresh.into_iter().map(|e| e.event))
-        else {
-            return self.close();
         };
         {
             let mut st = self.lock();
@@ -360,6 +328,22 @@ impl RemoteSession {
         }
         self.seq_tx.send_modify(|_| {});
     }
+}
+
+/// The session `placement` names as its node has it now: the sequence
+/// number the snapshot is current to, its thread, and whether a run is on.
+async fn copy(
+    cluster: &Cluster,
+    placement: &Placement,
+) -> Result<(u64, ThreadState, bool), FollowError> {
+    let envelopes = cluster
+        .snapshot(&placement.node, &placement.session_ref())
+        .await?
+        .ok_or(FollowError::Gone)?;
+    let seq = envelopes.first().map_or(0, |e| e.seq);
+    let (thread, running) = ThreadState::from_snapshot(envelopes.into_iter().map(|e| e.event))
+        .ok_or(FollowError::Gone)?;
+    Ok((seq, thread, running))
 }
 
 /// A stream message's kind and sequence number (from its headers).

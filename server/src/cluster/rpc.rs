@@ -154,11 +154,9 @@ impl Cluster {
                     .as_ref()
                     .and_then(|h| h.get(PART_HEADER))
                     .and_then(|v| {
-                        v.as_str()
-                            .split_once('/')
-                            .map(|(i, n)| (i.to_string(), n.to_string()))
+                        let (i, n) = v.as_str().split_once('/')?;
+                        Some((i.parse::<usize>().ok()?, n.parse::<usize>().ok()?))
                     })
-                    .and_then(|(i, n)| Some((i.parse::<usize>().ok()?, n.parse::<usize>().ok()?)))
                     .ok_or_else(|| {
                         Unreachable::Failed("a snapshot part without its number".into())
                     })?;
@@ -241,20 +239,23 @@ pub(super) async fn serve(cluster: Arc<Cluster>, runtime: Weak<Runtime>, mut req
 /// The session a request names, if it runs here for the user it names.
 fn session_for(runtime: &Runtime, payload: &[u8]) -> Option<Arc<Session>> {
     let named: SessionRef = serde_json::from_slice(payload).ok()?;
-    let id = SessionId::parse(&named.session)?;
+    session_of(runtime, &named.session, &named.user)
+}
+
+/// Session `session` if it runs here, for `user`: every request from
+/// another node is checked against the session's owner this way.
+pub(super) fn session_of(runtime: &Runtime, session: &str, user: &str) -> Option<Arc<Session>> {
+    let id = SessionId::parse(session)?;
     runtime
         .session(&id)
-        .filter(|s| s.owner().as_str() == named.user && !s.is_closed())
+        .filter(|s| s.owner().as_str() == user && !s.is_closed())
 }
 
 async fn run_command(runtime: &Runtime, payload: &[u8]) -> CommandReply {
     let Ok(command) = serde_json::from_slice::<Command>(payload) else {
         return CommandReply::Gone;
     };
-    let session = SessionId::parse(&command.session)
-        .and_then(|id| runtime.session(&id))
-        .filter(|s| s.owner().as_str() == command.user && !s.is_closed());
-    let Some(session) = session else {
+    let Some(session) = session_of(runtime, &command.session, &command.user) else {
         return CommandReply::Gone;
     };
     session.touched_elsewhere();

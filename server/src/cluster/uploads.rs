@@ -3,18 +3,17 @@
 //! chat's node says which files it takes (`upload_plan`) and keeps the
 //! stored file for the next message or answer (`upload_add`).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use loquat_app::protocol::FileRules;
 
-use super::rpc::Unreachable;
+use super::rpc::{session_of, Unreachable};
 use super::wire::{Placement, UploadAdd, UploadAddReply, UploadPlan, UploadPlanReply};
 use super::Cluster;
 use crate::http::ApiError;
 use crate::ids::{SessionId, UserId};
-use crate::runtime::session::{Session, Upload};
+use crate::runtime::session::Upload;
 use crate::runtime::Runtime;
 
 /// Longest the chat's node may take to answer about an upload.
@@ -100,14 +99,6 @@ impl Cluster {
             UploadAddReply::Gone => Err(ApiError::NotFound("no such chat session")),
         }
     }
-}
-
-/// The session a request names, if it runs here for the user it names.
-fn session_of(runtime: &Runtime, session: &str, user: &str) -> Option<Arc<Session>> {
-    let id = SessionId::parse(session)?;
-    runtime
-        .session(&id)
-        .filter(|s| s.owner().as_str() == user && !s.is_closed())
 }
 
 /// Answers `upload_plan` for a session of this node.

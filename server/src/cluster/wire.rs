@@ -17,6 +17,16 @@ pub(crate) struct Placement {
     pub(crate) user: String,
 }
 
+impl Placement {
+    /// The session it names, as requests about it name it.
+    pub(super) fn session_ref(&self) -> SessionRef {
+        SessionRef {
+            session: self.session.clone(),
+            user: self.user.clone(),
+        }
+    }
+}
+
 /// A tab's event, forwarded to the node running its session. The user is
 /// the one the forwarding node's identity extractor found.
 #[derive(Debug, Serialize, Deserialize)]

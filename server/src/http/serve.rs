@@ -223,3 +223,64 @@ async fn refuse(mut tcp: TcpStream) {
     })
     .await;
 }
+
+#[cfg(test)]
+// A failed unwrap is a clear test failure; the workspace denies it elsewhere.
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn headers(values: &[&str]) -> axum::http::HeaderMap {
+        let mut headers = axum::http::HeaderMap::new();
+        for value in values {
+            headers.append("x-forwarded-for", value.parse().unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn the_client_behind_a_balancer_is_the_last_address_it_added() {
+        let balancer: SocketAddr = "10.0.0.2:40000".parse().unwrap();
+        let client = |values: &[&str]| forwarded_client(&headers(values), balancer).ip();
+        // Whatever the client claimed comes first; the balancer appends.
+        assert_eq!(
+            client(&["6.6.6.6, 203.0.113.7"]),
+            "203.0.113.7".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            client(&["6.6.6.6", "203.0.113.8"]),
+            "203.0.113.8".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            client(&["2001:db8::1"]),
+            "2001:db8::1".parse::<IpAddr>().unwrap()
+        );
+        // Nothing usable: the balancer itself.
+        assert_eq!(client(&[]), balancer.ip());
+        assert_eq!(client(&["not an address"]), balancer.ip());
+    }
+
+    #[test]
+    fn a_balancer_is_not_capped_per_address_but_counts_in_the_total() {
+        let limits = ConnectionLimits {
+            max_per_client: 2,
+            max_total: 4,
+            ..ConnectionLimits::default()
+        };
+        let counts = Counts::default();
+        let ip: IpAddr = "10.0.0.2".parse().unwrap();
+        let client: Vec<Slot> = (0..2)
+            .map(|_| counts.take(ip, &limits, false).unwrap())
+            .collect();
+        assert!(
+            counts.take(ip, &limits, false).is_none(),
+            "a client over its cap"
+        );
+        let balancer: Vec<Slot> = (0..2)
+            .map(|_| counts.take(ip, &limits, true).unwrap())
+            .collect();
+        assert!(counts.take(ip, &limits, true).is_none(), "over the total");
+        drop((client, balancer));
+        assert!(counts.take(ip, &limits, false).is_some());
+    }
+}

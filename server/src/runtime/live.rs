@@ -61,17 +61,18 @@ impl Live {
         }
     }
 
+    /// A tab shows the session (it does not expire meanwhile). A copy
+    /// lives exactly as long as its tabs hold it, and keeps the session
+    /// on its node alive by touching it (see `cluster::remote`).
     pub(crate) fn attach(&self) {
-        match self {
-            Live::Local(s) => s.attach(),
-            Live::Remote(s) => s.attach(),
+        if let Live::Local(s) = self {
+            s.attach();
         }
     }
 
     pub(crate) fn detach(&self) {
-        match self {
-            Live::Local(s) => s.detach(),
-            Live::Remote(s) => s.detach(),
+        if let Live::Local(s) = self {
+            s.detach();
         }
     }
 
