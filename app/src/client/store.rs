@@ -65,6 +65,11 @@ pub struct ChatStore {
     pub not_found: RwSignal<bool>,
     /// Bumped once per applied frame; the feed scrolls on it.
     pub revision: RwSignal<u64>,
+    /// Bumped by every snapshot: the feed's rows are keyed by it and the
+    /// step id, so a snapshot (a reconnect past the replay buffer, or a
+    /// chat taken over by another server) renders the steps' new models,
+    /// never the old rows of steps with the same ids.
+    pub generation: StoredValue<u64>,
     /// Time (ms) of the last event that showed progress.
     pub last_progress: StoredValue<f64>,
     pub thinking: RwSignal<bool>,
@@ -116,6 +121,7 @@ impl ChatStore {
             thread_update: RwSignal::new(None),
             not_found: RwSignal::new(false),
             revision: RwSignal::new(0),
+            generation: StoredValue::new(0),
             last_progress: StoredValue::new(0.0),
             thinking: RwSignal::new(false),
             notice: RwSignal::new(None),
@@ -204,6 +210,7 @@ impl ChatStore {
                         roots.push(id);
                     }
                 }
+                self.generation.update_value(|g| *g += 1);
                 self.roots.set(roots);
                 for element in elements {
                     self.set_element(element);

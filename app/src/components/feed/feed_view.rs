@@ -32,11 +32,17 @@ pub fn Feed() -> impl IntoView {
         shown.set(WINDOW);
     });
     let hidden = Memo::new(move |_| store.roots.with(|r| r.len().saturating_sub(shown.get())));
+    // Keyed by the snapshot generation too (see ChatStore::generation).
     let visible = move || {
         let from = hidden.get();
-        store
-            .roots
-            .with(|r| r.get(from..).map(<[String]>::to_vec).unwrap_or_default())
+        let generation = store.generation.get_value();
+        store.roots.with(|r| {
+            r.get(from..)
+                .unwrap_or_default()
+                .iter()
+                .map(|id| (generation, id.clone()))
+                .collect::<Vec<_>>()
+        })
     };
     // Earlier items go in above what the user is reading: keep the distance
     // from the bottom, so the same content stays on screen, and start no
@@ -119,9 +125,11 @@ pub fn Feed() -> impl IntoView {
                         {move || t_with("feed.show_earlier", &[("count", &hidden.get().to_string())])}
                     </button>
                 </Show>
-                <For each=visible key=|id| id.clone() let:id>
-                    <StepNode id/>
-                </For>
+                <For
+                    each=visible
+                    key=|row| row.clone()
+                    children=|(_, id): (u64, String)| view! { <StepNode id/> }
+                />
                 <Starters/>
                 <Show when=move || store.thinking.get()>
                     <Thinking/>
