@@ -31,12 +31,7 @@ test.afterEach(async ({}, testInfo) => {
   cluster = null;
 });
 
-// FIXME(issue 15): about one run in four, after the takeover the tab shows
-// the notice but keeps the cut reply's streaming caret and goes back to
-// "Reconnecting…" (seen 2026-12-06 on a loaded 2-core machine). The
-// server side of this path passes reliably in server/tests/cluster.rs
-// (real processes, SIGKILL); the browser's part is being chased.
-test.fixme('a node killed mid-reply: the tab goes on through another node, nothing completed is lost', async ({ page }) => {
+test('a node killed mid-reply: the tab goes on through another node, nothing completed is lost', async ({ page }) => {
   cluster = await Cluster.create(3, env);
   // Only node 0 is up: the tab's socket lands there.
   await cluster.startNode(0);
