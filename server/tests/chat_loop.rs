@@ -184,7 +184,7 @@ async fn a_gap_older_than_the_replay_buffer_is_healed_by_a_snapshot() {
         .limits(loquat::RuntimeLimits {
             replay: loquat::ReplayLimits {
                 max_events: 16,
-                max_bytes: 1 << 20,
+                ..Default::default()
             },
             ..Default::default()
         })
@@ -218,6 +218,70 @@ async fn a_gap_older_than_the_replay_buffer_is_healed_by_a_snapshot() {
         numbered_tokens(120).concat()
     );
     assert!(client.snapshots >= 1);
+}
+
+/// Session A streams half a reply and its tab goes away; the other half
+/// streams while it is away, then session B streams a long reply. A's tab
+/// then comes back: within the replay buffers' total it is replayed what
+/// it missed, past it (B's events pushed A's out) it gets a snapshot.
+/// Either way it ends with the whole reply. Returns A's snapshot count.
+async fn come_back_after_another_session_streamed(max_total_bytes: usize) -> usize {
+    let gate = Arc::new(tokio::sync::Notify::new());
+    let open = gate.clone();
+    let app = Loquat::new()
+        .limits(loquat::RuntimeLimits {
+            replay: loquat::ReplayLimits {
+                max_total_bytes,
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .on_message(move |chat: Chat, msg: Message| {
+            let gate = gate.clone();
+            async move {
+                let reply = chat.stream(Message::assistant("")).await?;
+                let tokens = numbered_tokens(msg.content.parse().unwrap_or(10));
+                for (i, t) in tokens.iter().enumerate() {
+                    if msg.content == "200" && i == 100 {
+                        gate.notified().await;
+                    }
+                    reply.token(t).await?;
+                }
+                reply.finish().await?;
+                Ok(())
+            }
+        });
+    let app = TestApp::start(app).await;
+    let mut a = app.client().await;
+    a.say("200").await;
+    let half = numbered_tokens(100).concat();
+    a.wait_for(|c| c.steps.iter().any(|s| s.output == half))
+        .await;
+    a.leave().await;
+    open.notify_one();
+    let mut b = app.client().await;
+    b.say("600").await;
+    b.wait_for(|c| c.finished_replies().len() == 1).await;
+    let mut a = a.reconnect_to(app.addr, false).await;
+    a.wait_for(|c| c.finished_replies().len() == 1).await;
+    assert_eq!(
+        a.finished_replies()[0].output,
+        numbered_tokens(200).concat()
+    );
+    a.snapshots
+}
+
+#[tokio::test]
+async fn the_replay_buffers_of_all_sessions_share_one_byte_bound() {
+    // Far more than both replies: A is replayed what it missed (its one
+    // snapshot is the first connection's).
+    assert_eq!(
+        come_back_after_another_session_streamed(64 * 1024 * 1024).await,
+        1
+    );
+    // Less than B's reply alone: B's events pushed A's out, and A gets a
+    // second snapshot.
+    assert_eq!(come_back_after_another_session_streamed(16 * 1024).await, 2);
 }
 
 #[tokio::test]

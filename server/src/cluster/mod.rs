@@ -40,7 +40,7 @@ use async_nats::jetstream::{self, stream};
 use crate::config::ClusterSection;
 use crate::ids::{SessionId, ThreadId, UserId};
 use crate::runtime::session::Session;
-use crate::runtime::{ReplayLimits, Runtime};
+use crate::runtime::{ReplayBudget, Runtime};
 use directory::{Claim, Directory};
 use publisher::Publisher;
 use remote::{FollowError, RemoteSession};
@@ -228,7 +228,7 @@ impl Cluster {
         user: &UserId,
         session: Option<&SessionId>,
         thread: Option<&ThreadId>,
-        limits: ReplayLimits,
+        replay: Arc<ReplayBudget>,
     ) -> Located {
         let found = match (session, thread) {
             (Some(id), _) => self.directory.session(id).await,
@@ -250,7 +250,7 @@ impl Cluster {
         {
             return Located::Nowhere;
         }
-        match self.follow(placement.clone(), user, limits).await {
+        match self.follow(placement.clone(), user, replay.clone()).await {
             Ok(remote) => Located::Remote(remote),
             Err(FollowError::Gone | FollowError::Unreachable(Unreachable::Gone)) => {
                 match ThreadId::parse(&placement.thread) {
@@ -271,7 +271,7 @@ impl Cluster {
         self: &Arc<Self>,
         placement: Placement,
         user: &UserId,
-        limits: ReplayLimits,
+        replay: Arc<ReplayBudget>,
     ) -> Result<Arc<RemoteSession>, FollowError> {
         let id = SessionId::parse(&placement.session).ok_or(FollowError::Gone)?;
         let existing = self
@@ -289,11 +289,26 @@ impl Cluster {
             remote.close();
             return Err(FollowError::Gone);
         }
-        let remote = RemoteSession::follow(self.clone(), placement, user.clone(), limits).await?;
+        let remote = RemoteSession::follow(self.clone(), placement, user.clone(), replay).await?;
         let mut remotes = self.remotes.lock().unwrap_or_else(|e| e.into_inner());
         remotes.retain(|_, r| r.strong_count() > 0);
         remotes.insert(id, Arc::downgrade(&remote));
         Ok(remote)
+    }
+
+    /// Cuts the replay buffers of this node's copies of other nodes'
+    /// sessions to `bytes` each.
+    pub(crate) fn trim_replays(&self, bytes: usize) {
+        let remotes: Vec<Arc<RemoteSession>> = self
+            .remotes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .filter_map(Weak::upgrade)
+            .collect();
+        for remote in remotes {
+            remote.trim_replay(bytes);
+        }
     }
 
     /// Claims `thread` for a session `session` of `user` about to start
@@ -304,7 +319,7 @@ impl Cluster {
         thread: &ThreadId,
         session: &SessionId,
         user: &UserId,
-        limits: ReplayLimits,
+        replay: Arc<ReplayBudget>,
     ) -> Result<Claimed, ClusterError> {
         let mine = self.placement(session, thread.as_str(), user);
         // A few rounds: each lost claim means another node changed the key.
@@ -315,7 +330,7 @@ impl Cluster {
                     let there = entry.placement;
                     let alive = there.node != self.node && self.node_alive(&there.node).await;
                     if alive && there.user == user.as_str() {
-                        match self.follow(there, user, limits).await {
+                        match self.follow(there, user, replay.clone()).await {
                             Ok(remote) => return Ok(Claimed::Elsewhere(remote)),
                             // It ended meanwhile: claim it.
                             Err(

@@ -25,7 +25,7 @@ use super::Cluster;
 use crate::ids::{SessionId, UserId};
 use crate::runtime::session::{serialize_envelope, Snapshot, SnapshotSource};
 use crate::runtime::thread::ThreadState;
-use crate::runtime::{EventLog, Handled, Refusal, ReplayLimits, Since};
+use crate::runtime::{EventLog, Handled, Refusal, ReplayBudget, Since};
 
 /// How often a node with a tab of the session tells its node so (and
 /// finds out whether that node is still there).
@@ -88,7 +88,7 @@ impl RemoteSession {
         cluster: Arc<Cluster>,
         placement: Placement,
         owner: UserId,
-        limits: ReplayLimits,
+        replay: Arc<ReplayBudget>,
     ) -> Result<Arc<RemoteSession>, FollowError> {
         let id = SessionId::parse(&placement.session).ok_or(FollowError::Gone)?;
         let session_ref = placement.session_ref();
@@ -140,13 +140,13 @@ impl RemoteSession {
         }
         let log = match history.first() {
             Some((first, _)) if history.last().is_some_and(|(last, _)| *last == seq) => {
-                let mut log = EventLog::starting_at(first - 1, limits);
+                let mut log = EventLog::starting_at(first - 1, replay);
                 for (_, json) in history {
                     log.push(json);
                 }
                 log
             }
-            _ => EventLog::starting_at(seq, limits),
+            _ => EventLog::starting_at(seq, replay),
         };
         let (seq_tx, _) = watch::channel(seq);
         let remote = Arc::new(RemoteSession {
@@ -200,6 +200,11 @@ impl RemoteSession {
 
     pub(crate) fn events_since(&self, cursor: u64, max: usize) -> Since {
         self.lock().log.since(cursor, max)
+    }
+
+    /// Cuts the replay buffer to `bytes` (the oldest events go first).
+    pub(crate) fn trim_replay(&self, bytes: usize) {
+        self.lock().log.trim_to(bytes);
     }
 
     pub(crate) fn snapshot(&self) -> Snapshot {
@@ -321,8 +326,8 @@ impl RemoteSession {
         };
         {
             let mut st = self.lock();
-            let limits = st.log.limits();
-            st.log = EventLog::starting_at(seq.max(st.log.last_seq()), limits);
+            let replay = st.log.budget().clone();
+            st.log = EventLog::starting_at(seq.max(st.log.last_seq()), replay);
             st.thread = thread;
             st.running = running;
         }

@@ -115,7 +115,7 @@ impl Runtime {
                     user,
                     session_id.as_ref(),
                     thread_id.as_ref(),
-                    self.limits.replay,
+                    self.replay.clone(),
                 )
                 .await;
             match found {

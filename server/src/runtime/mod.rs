@@ -22,7 +22,7 @@ use std::time::Duration;
 
 pub(crate) use attach::Hello;
 pub use event_log::ReplayLimits;
-pub(crate) use event_log::{EventLog, Since};
+pub(crate) use event_log::{EventLog, ReplayBudget, Since};
 use hooks::Hooks;
 pub use limits::{RuntimeLimits, SessionLimits, UploadLimits, WebSocketLimits};
 use persist::Persistence;
@@ -99,6 +99,8 @@ pub(crate) struct Runtime {
     /// get one session (the second finds the first's).
     resuming: Mutex<HashMap<ThreadId, Weak<tokio::sync::Mutex<()>>>>,
     sessions: Mutex<HashMap<SessionId, Arc<Session>>>,
+    /// The replay buffers' shared byte bound.
+    pub(crate) replay: Arc<ReplayBudget>,
 }
 
 impl Runtime {
@@ -121,6 +123,7 @@ impl Runtime {
             draining: std::sync::atomic::AtomicBool::new(false),
             resuming: Mutex::new(HashMap::new()),
             sessions: Mutex::new(HashMap::new()),
+            replay: ReplayBudget::new(limits.replay),
         })
     }
 
@@ -181,16 +184,15 @@ impl Runtime {
     ) -> Result<Arc<Session>, SessionCap> {
         let mut sessions = self.sessions();
         self.check_caps(&sessions, owner, client)?;
-        let (session, queue) = Session::new(
+        let session = Session::new(
             id.clone(),
             (owner.clone(), profile, chat_profile),
             client,
             thread,
             persist,
             self.clone(),
-            self.limits.replay,
+            self.replay.clone(),
         );
-        tokio::spawn(runner::run_queue(Arc::downgrade(&session), queue));
         let _ = session.enqueue(first);
         sessions.insert(id, session.clone());
         Ok(session)
@@ -250,7 +252,7 @@ impl Runtime {
                 return Err(ResumeError::NotFound);
             }
             let claimed = cluster
-                .claim_thread(thread_id, &session_id, user, self.limits.replay)
+                .claim_thread(thread_id, &session_id, user, self.replay.clone())
                 .await?;
             if let Claimed::Elsewhere(remote) = claimed {
                 return Ok(live::Live::Remote(remote));
@@ -530,6 +532,36 @@ impl Runtime {
                 runtime.checkpoint_all();
             }
         });
+    }
+
+    /// Cuts every session's replay buffer to its share whenever one took
+    /// the total over [`ReplayLimits::max_total_bytes`] (the one that did
+    /// has cut itself already).
+    pub(crate) fn spawn_replay_trimmer(self: &Arc<Self>) {
+        let runtime: Weak<Runtime> = Arc::downgrade(self);
+        let budget = self.replay.clone();
+        tokio::spawn(async move {
+            loop {
+                budget.went_over().await;
+                let Some(runtime) = runtime.upgrade() else {
+                    break;
+                };
+                runtime.trim_replays();
+            }
+        });
+    }
+
+    pub(crate) fn trim_replays(&self) {
+        // Copied out: each session is locked on its own, never under the
+        // map's lock.
+        let sessions: Vec<Arc<Session>> = self.sessions().values().cloned().collect();
+        let share = self.replay.share();
+        for session in sessions {
+            session.trim_replay(share);
+        }
+        if let Some(cluster) = &self.cluster {
+            cluster.trim_replays(share);
+        }
     }
 
     /// Checks for expired sessions periodically while the runtime lives.

@@ -5,7 +5,6 @@
 use std::sync::{Arc, Weak};
 
 use loquat_app::protocol::{Action, RunOutcome, ServerEvent, Step, StepType};
-use tokio::sync::mpsc;
 
 use super::hooks::HookFuture;
 use super::session::Session;
@@ -23,7 +22,7 @@ pub(crate) enum RunRequest {
     ChatResume {
         interrupted: bool,
     },
-    /// Boxed: the queue preallocates slots, and idle sessions must stay small.
+    /// Boxed: a queued request stays small.
     Message(Box<Message>),
     /// An action button was clicked: `(message id, action)`.
     Action(Box<(String, Action)>),
@@ -31,18 +30,17 @@ pub(crate) enum RunRequest {
     SettingsUpdate(Box<serde_json::Map<String, serde_json::Value>>),
 }
 
-/// The session's queue consumer; ends when the session is dropped or closed.
-pub(crate) async fn run_queue(
-    session: Weak<Session>,
-    mut queue: mpsc::Receiver<(u64, RunRequest)>,
-) {
-    while let Some((epoch, request)) = queue.recv().await {
+/// Runs the session's queued requests one after the other; ends when the
+/// queue is empty (the next request starts it again), or the session is
+/// dropped or closed.
+pub(crate) async fn run_queue(session: Weak<Session>) {
+    loop {
         let Some(session) = session.upgrade() else {
             break;
         };
-        if session.is_closed() {
+        let Some((epoch, request)) = session.next_request() else {
             break;
-        }
+        };
         if session.is_current_epoch(epoch) {
             // Boxed: an idle session's task then only holds the wait for
             // the next request, not room for a whole run's state.

@@ -9,10 +9,10 @@ use loquat_app::protocol::{
     Ask, AskAnswer, ChatProfile, ChatSettings, Element, ServerEvent, SidePanel, Step,
 };
 use serde::Serialize;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{oneshot, watch};
 use tokio::task::AbortHandle;
 
-use super::event_log::{EventLog, ReplayLimits, Since};
+use super::event_log::{EventLog, ReplayBudget, Since};
 use super::persist_state::{is_durable, is_user_turn, PersistState};
 use super::runner::RunRequest;
 use super::thread::ThreadState;
@@ -64,6 +64,14 @@ struct SessionState {
     /// its tabs send from then on is refused (and sent again there), never
     /// half done here.
     handing_over: bool,
+    /// Hook invocations waiting their turn behind the running one, with
+    /// the epoch they were queued in (bounded: a client cannot queue runs
+    /// without end).
+    queue: std::collections::VecDeque<(u64, RunRequest)>,
+    /// A task takes requests off `queue`. It is started by a request and
+    /// ends when the queue is empty, so an idle session has no task (nor
+    /// a channel: together 1.7 KiB an idle session, measured).
+    runner: bool,
 }
 
 /// One client event being handled (see [`Session::enter`]).
@@ -136,8 +144,6 @@ pub(crate) struct Session {
     client: std::net::IpAddr,
     state: Mutex<SessionState>,
     seq_tx: watch::Sender<u64>,
-    /// Bounded: a client cannot queue runs without end.
-    queue_tx: mpsc::Sender<(u64, RunRequest)>,
     /// Clicks, reactions and element updates from the browser.
     interactions: governor::DefaultDirectRateLimiter,
     pub(crate) user_session: UserSession,
@@ -248,10 +254,9 @@ impl Session {
         thread: ThreadState,
         persist: Option<PersistState>,
         runtime: Arc<Runtime>,
-        limits: ReplayLimits,
-    ) -> (Arc<Session>, mpsc::Receiver<(u64, RunRequest)>) {
+        replay: Arc<ReplayBudget>,
+    ) -> Arc<Session> {
         let sessions = runtime.limits.sessions;
-        let (queue_tx, queue_rx) = mpsc::channel(sessions.max_queued_runs.max(1));
         let interactions = governor::RateLimiter::direct(sessions.interaction_quota());
         let (seq_tx, _) = watch::channel(0);
         let session = Arc::new_cyclic(|me| Session {
@@ -263,7 +268,7 @@ impl Session {
             chat_profile: chat_profile.map(Box::new),
             client,
             state: Mutex::new(SessionState {
-                log: EventLog::new(limits),
+                log: EventLog::new(replay),
                 thread,
                 running: false,
                 attached: 0,
@@ -278,9 +283,10 @@ impl Session {
                 touched_elsewhere: None,
                 busy: 0,
                 handing_over: false,
+                queue: std::collections::VecDeque::new(),
+                runner: false,
             }),
             seq_tx,
-            queue_tx,
             interactions,
             user_session: UserSession::default(),
             user_env: Mutex::new(std::collections::HashMap::new()),
@@ -301,7 +307,7 @@ impl Session {
                 session.save_user_session(values);
             }
         });
-        (session, queue_rx)
+        session
     }
 
     fn lock(&self) -> MutexGuard<'_, SessionState> {
@@ -1020,6 +1026,11 @@ impl Session {
         self.lock().log.last_seq()
     }
 
+    /// Cuts the replay buffer to `bytes` (the oldest events go first).
+    pub(crate) fn trim_replay(&self, bytes: usize) {
+        self.lock().log.trim_to(bytes);
+    }
+
     pub(crate) fn events_since(&self, cursor: u64, max: usize) -> Since {
         self.lock().log.since(cursor, max)
     }
@@ -1060,26 +1071,48 @@ impl Session {
     /// Each queued request counts as busy until the run queue is done
     /// with it.
     pub(crate) fn enqueue(&self, request: RunRequest) -> Result<(), ChatError> {
-        let epoch = {
+        let start_runner = {
             let mut st = self.lock();
             if st.closed {
                 return Err(ChatError::SessionClosed);
             }
-            st.busy += 1;
-            st.epoch
-        };
-        self.queue_tx.try_send((epoch, request)).map_err(|err| {
-            self.done_request();
-            match err {
-                mpsc::error::TrySendError::Full(_) => ChatError::QueueFull,
-                mpsc::error::TrySendError::Closed(_) => ChatError::SessionClosed,
+            if st.queue.len() >= self.max_queued_runs() {
+                return Err(ChatError::QueueFull);
             }
-        })
+            st.busy += 1;
+            let epoch = st.epoch;
+            st.queue.push_back((epoch, request));
+            !std::mem::replace(&mut st.runner, true)
+        };
+        if start_runner {
+            tokio::spawn(super::runner::run_queue(self.me.clone()));
+        }
+        Ok(())
+    }
+
+    fn max_queued_runs(&self) -> usize {
+        self.runtime.limits.sessions.max_queued_runs.max(1)
+    }
+
+    /// The next queued request, or `None` when there is none (the runner
+    /// then ends, and the next request starts another) or the session
+    /// has ended (what was queued is dropped).
+    pub(crate) fn next_request(&self) -> Option<(u64, RunRequest)> {
+        let mut st = self.lock();
+        if st.closed {
+            st.queue.clear();
+        }
+        let next = st.queue.pop_front();
+        if next.is_none() {
+            st.runner = false;
+            st.queue = std::collections::VecDeque::new();
+        }
+        next
     }
 
     /// True while the run queue can take another request.
     pub(crate) fn has_queue_room(&self) -> bool {
-        self.queue_tx.capacity() > 0
+        self.lock().queue.len() < self.max_queued_runs()
     }
 
     /// Takes one interaction (click, reaction, element update) from the

@@ -685,6 +685,7 @@ impl Server {
     ) -> Result<(), ServeError> {
         self.runtime.spawn_sweeper();
         self.runtime.spawn_checkpointer();
+        self.runtime.spawn_replay_trimmer();
         let runtime = self.runtime.clone();
         let limits = runtime.limits.connections;
         // Checked when the configuration was loaded (or is the app's own).

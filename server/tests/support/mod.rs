@@ -438,6 +438,12 @@ impl Client {
         .await;
     }
 
+    /// Closes the socket and keeps what was received, as a browser tab
+    /// that lost its connection does; [`Client::reconnect_to`] comes back.
+    pub async fn leave(&mut self) {
+        let _ = self.ws.close(None).await;
+    }
+
     /// Closes the socket abruptly.
     pub async fn drop_connection(mut self) {
         let _ = self.ws.close(None).await;
