@@ -15,7 +15,6 @@ use std::time::Duration;
 use async_nats::jetstream::consumer::{pull::OrderedConfig, DeliverPolicy};
 use futures_util::StreamExt;
 use loquat_app::protocol::{ClientEvent, Envelope, ErrorCode, ServerEvent};
-use tokio::sync::watch;
 use tokio::task::AbortHandle;
 
 use super::names::{self, KIND_HEADER, SEQ_HEADER};
@@ -23,6 +22,7 @@ use super::rpc::Unreachable;
 use super::wire::{Command, CommandReply, EventKind, Placement, SessionRef, TouchReply};
 use super::Cluster;
 use crate::ids::{SessionId, UserId};
+use crate::runtime::changes::Changes;
 use crate::runtime::session::{serialize_envelope, Snapshot, SnapshotSource};
 use crate::runtime::thread::ThreadState;
 use crate::runtime::{EventLog, Handled, Refusal, ReplayBudget, Since};
@@ -46,7 +46,8 @@ pub(crate) struct RemoteSession {
     owner: UserId,
     cluster: Arc<Cluster>,
     state: Mutex<Mirror>,
-    seq_tx: watch::Sender<u64>,
+    /// Wakes the tabs showing it.
+    changes: Changes,
     follower: Mutex<Option<AbortHandle>>,
 }
 
@@ -148,7 +149,6 @@ impl RemoteSession {
             }
             _ => EventLog::starting_at(seq, replay),
         };
-        let (seq_tx, _) = watch::channel(seq);
         let remote = Arc::new(RemoteSession {
             id,
             owner,
@@ -159,7 +159,7 @@ impl RemoteSession {
                 running,
                 closed: false,
             }),
-            seq_tx,
+            changes: Changes::default(),
             follower: Mutex::new(None),
             placement,
         });
@@ -215,8 +215,8 @@ impl RemoteSession {
         source.build()
     }
 
-    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
-        self.seq_tx.subscribe()
+    pub(crate) fn changes(&self) -> &Changes {
+        &self.changes
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -226,7 +226,7 @@ impl RemoteSession {
     /// Ends the copy: tabs get what it has, then reconnect.
     pub(super) fn close(&self) {
         self.lock().closed = true;
-        self.seq_tx.send_modify(|_| {});
+        self.changes.bump();
     }
 
     /// Forwards a tab's event to the session's node.
@@ -285,7 +285,7 @@ impl RemoteSession {
                 else {
                     return Next::Resync;
                 };
-                let last = {
+                {
                     let mut guard = self.lock();
                     let st = &mut *guard;
                     for Envelope { seq, event } in envelopes {
@@ -303,9 +303,8 @@ impl RemoteSession {
                         }
                         st.thread.apply(event);
                     }
-                    st.log.last_seq()
-                };
-                self.seq_tx.send_replace(last);
+                }
+                self.changes.bump();
                 Next::Go
             }
         }
@@ -331,7 +330,7 @@ impl RemoteSession {
             st.thread = thread;
             st.running = running;
         }
-        self.seq_tx.send_modify(|_| {});
+        self.changes.bump();
     }
 }
 

@@ -318,11 +318,11 @@ async fn connection(
         cursor: 0,
         send_timeout: runtime.limits.websocket.send_timeout,
     };
-    let Some((conn, session, seq_rx)) = Box::pin(handshake(conn, &runtime, &user, client)).await
+    let Some((conn, session, seen)) = Box::pin(handshake(conn, &runtime, &user, client)).await
     else {
         return;
     };
-    serve(conn, &session, seq_rx, &runtime, check).await;
+    serve(conn, &session, seen, &runtime, check).await;
     session.detach();
 }
 
@@ -333,7 +333,7 @@ async fn handshake(
     runtime: &Arc<Runtime>,
     user: &CurrentUser,
     client: IpAddr,
-) -> Option<(Connection, Live, tokio::sync::watch::Receiver<u64>)> {
+) -> Option<(Connection, Live, u64)> {
     // Handshake: wait for hello; refuse anything else meanwhile.
     let hello = loop {
         let next = tokio::time::timeout(HELLO_TIMEOUT, conn.socket.recv()).await;
@@ -398,9 +398,9 @@ async fn handshake(
     };
     let (session, expired, last_seq) = (attached.session, attached.expired, attached.last_seq);
     session.attach();
-    // Subscribed before anything is sent: an event emitted meanwhile is
-    // flushed by the loop.
-    let seq_rx = session.subscribe();
+    // Read before anything is sent: an event emitted meanwhile is flushed
+    // by the loop.
+    let seen = session.changes().version();
     let ready = ServerEvent::Ready {
         session_id: session.id().to_string(),
         thread_id: session.thread_id(),
@@ -425,7 +425,7 @@ async fn handshake(
         };
     }
     if alive {
-        Some((conn, session, seq_rx))
+        Some((conn, session, seen))
     } else {
         session.detach();
         None
@@ -436,7 +436,7 @@ async fn handshake(
 async fn serve(
     mut conn: Connection,
     session: &Live,
-    mut seq_rx: tokio::sync::watch::Receiver<u64>,
+    mut seen: u64,
     runtime: &Runtime,
     mut check: Option<SignInCheck>,
 ) {
@@ -461,7 +461,10 @@ async fn serve(
                 }
             } => Wake::SignedOut,
             frame = conn.socket.recv() => Wake::Frame(frame),
-            changed = seq_rx.changed() => Wake::Events(changed.is_ok()),
+            now = session.changes().after(seen) => {
+                seen = now;
+                Wake::Events
+            }
             _ = heartbeat.tick() => Wake::Heartbeat,
         };
         if !Box::pin(conn.react(wake, session, check.as_ref(), &mut times)).await {
@@ -479,8 +482,8 @@ async fn serve(
 enum Wake {
     SignedOut,
     Frame(Option<Result<WsMessage, axum::Error>>),
-    /// The session has new events (false: it is gone).
-    Events(bool),
+    /// The session has new events, or ended.
+    Events,
     Heartbeat,
 }
 
@@ -522,7 +525,7 @@ impl Connection {
                     }
                 }
             }
-            Wake::Events(alive) => alive && self.flush(session).await,
+            Wake::Events => self.flush(session).await,
             Wake::Heartbeat => {
                 let recheck = times.last_check.elapsed() >= RECHECK_SIGN_IN;
                 if let Some(check) = check.filter(|_| recheck) {

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use loquat_app::protocol::ClientEvent;
-use tokio::sync::watch;
 
+use super::changes::Changes;
 use super::session::{Session, Snapshot};
 use super::{Handled, Refusal, Since};
 use crate::cluster::remote::RemoteSession;
@@ -54,10 +54,10 @@ impl Live {
         }
     }
 
-    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
+    pub(crate) fn changes(&self) -> &Changes {
         match self {
-            Live::Local(s) => s.subscribe(),
-            Live::Remote(s) => s.subscribe(),
+            Live::Local(s) => s.changes(),
+            Live::Remote(s) => s.changes(),
         }
     }
 

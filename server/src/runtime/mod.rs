@@ -2,6 +2,7 @@
 
 pub(crate) mod answers;
 mod attach;
+pub(crate) mod changes;
 mod client_events;
 mod event_log;
 pub(crate) mod hooks;

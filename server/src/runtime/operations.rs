@@ -38,13 +38,11 @@ fn last_user_turn(roots: &[Step]) -> Option<usize> {
 
 /// Stops the active run and waits until it has ended.
 pub(crate) async fn stop_and_wait(session: &Session) {
-    let mut changes = session.subscribe();
+    let mut seen = session.changes().version();
     session.stop();
     let wait = async {
         while session.is_running() {
-            if changes.changed().await.is_err() {
-                break;
-            }
+            seen = session.changes().after(seen).await;
         }
     };
     let _ = tokio::time::timeout(STOP_GRACE, wait).await;

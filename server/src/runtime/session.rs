@@ -9,7 +9,7 @@ use loquat_app::protocol::{
     Ask, AskAnswer, ChatProfile, ChatSettings, Element, ServerEvent, SidePanel, Step,
 };
 use serde::Serialize;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 
 use super::event_log::{EventLog, ReplayBudget, Since};
@@ -143,7 +143,8 @@ pub(crate) struct Session {
     /// The address it was created from (for the per-client cap).
     client: std::net::IpAddr,
     state: Mutex<SessionState>,
-    seq_tx: watch::Sender<u64>,
+    /// Wakes the tabs showing it.
+    changes: super::changes::Changes,
     /// Clicks, reactions and element updates from the browser.
     interactions: governor::DefaultDirectRateLimiter,
     pub(crate) user_session: UserSession,
@@ -258,7 +259,6 @@ impl Session {
     ) -> Arc<Session> {
         let sessions = runtime.limits.sessions;
         let interactions = governor::RateLimiter::direct(sessions.interaction_quota());
-        let (seq_tx, _) = watch::channel(0);
         let session = Arc::new_cyclic(|me| Session {
             id,
             me: me.clone(),
@@ -286,7 +286,7 @@ impl Session {
                 queue: std::collections::VecDeque::new(),
                 runner: false,
             }),
-            seq_tx,
+            changes: Default::default(),
             interactions,
             user_session: UserSession::default(),
             user_env: Mutex::new(std::collections::HashMap::new()),
@@ -366,7 +366,7 @@ impl Session {
             st.thread.apply(event);
             seq
         };
-        self.seq_tx.send_replace(seq);
+        self.changes.bump();
         if let Some(cluster) = &self.runtime.cluster {
             cluster.events_ready(self);
         }
@@ -1035,8 +1035,8 @@ impl Session {
         self.lock().log.since(cursor, max)
     }
 
-    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
-        self.seq_tx.subscribe()
+    pub(crate) fn changes(&self) -> &super::changes::Changes {
+        &self.changes
     }
 
     pub(crate) fn attach(&self) {
@@ -1150,7 +1150,7 @@ impl Session {
         self.stop();
         self.lock().closed = true;
         // Tabs wake up, deliver the rest and go.
-        self.seq_tx.send_modify(|_| {});
+        self.changes.bump();
     }
 
     pub(crate) fn is_closed(&self) -> bool {
