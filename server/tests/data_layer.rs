@@ -455,6 +455,40 @@ async fn upserts_keep_position_and_new_steps_go_last(place: Place) {
     assert_eq!(ids(&steps_of(&*data, &user.id, "t").await), ["a", "c", "e"]);
 }
 
+/// Batches merged into one transaction name one thread (and sometimes one
+/// step) several times: each row is written once, with its last values,
+/// and a new step keeps the place of its first record.
+async fn one_batch_may_name_a_row_twice(place: Place) {
+    let data = place.open().await;
+    let user = data.get_or_create_user("alice").await.unwrap();
+    let mut opened = thread("t", &user.id, 1);
+    opened.metadata.insert("run_open".into(), json!(true));
+    let closed = thread("t", &user.id, 2);
+    let first = message("m", "t", StepType::AssistantMessage, "partial");
+    let last = message("m", "t", StepType::AssistantMessage, "whole");
+    let next = message("n", "t", StepType::UserMessage, "next");
+    let after = message("o", "t", StepType::AssistantMessage, "after");
+    // Four rows: one statement (see the chunks in `write.rs`).
+    data.write(WriteBatch {
+        threads: vec![opened, closed],
+        steps: vec![first, next.clone(), last.clone(), after.clone()],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let record = data
+        .thread(&uid(&user.id), &tid("t"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.updated_at, 2);
+    assert!(record.metadata.is_empty());
+    assert_eq!(
+        steps_of(&*data, &user.id, "t").await,
+        vec![last, next, after]
+    );
+}
+
 async fn thread_upserts_fill_the_name_and_move_forward(place: Place) {
     let data = place.open().await;
     let user = data.get_or_create_user("alice").await.unwrap();
@@ -1267,6 +1301,7 @@ both_backends!(
     a_batch_reads_back_identical_and_in_order,
     a_large_batch_keeps_its_order,
     upserts_keep_position_and_new_steps_go_last,
+    one_batch_may_name_a_row_twice,
     thread_upserts_fill_the_name_and_move_forward,
     a_failing_batch_writes_nothing,
     another_users_thread_is_missing,

@@ -104,6 +104,39 @@ impl WriteBatch {
         self.feedbacks.extend(other.feedbacks);
         self.deleted_feedbacks.extend(other.deleted_feedbacks);
     }
+
+    /// Folds the records of one thread, or of one step, into one: in the
+    /// place of the first, with the values of the last. Each record is the
+    /// whole row as it was when taken, so the last is what the row ends
+    /// as. Batches merged into one transaction often name a thread more
+    /// than once (a message, its run starting and ending), and one
+    /// multi-row statement may not change a row twice (PostgreSQL refuses
+    /// it).
+    pub fn compact(&mut self) {
+        fold_last(&mut self.threads, |t| t.id.clone());
+        fold_last(&mut self.steps, |s| s.id.clone());
+    }
+}
+
+/// Keeps one item per key, where its key first appeared, with the last
+/// item of that key.
+fn fold_last<T>(items: &mut Vec<T>, key: impl Fn(&T) -> String) {
+    if items.len() < 2 {
+        return;
+    }
+    let mut place: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::with_capacity(items.len());
+    let mut kept: Vec<T> = Vec::with_capacity(items.len());
+    for item in items.drain(..) {
+        match place.entry(key(&item)) {
+            std::collections::hash_map::Entry::Occupied(at) => kept[*at.get()] = item,
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(kept.len());
+                kept.push(item);
+            }
+        }
+    }
+    *items = kept;
 }
 
 /// Filter and page of a history listing.

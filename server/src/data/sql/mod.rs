@@ -288,6 +288,8 @@ where
         if batch.is_empty() {
             return Ok(());
         }
+        let mut batch = batch;
+        batch.compact();
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
         Self::apply(&mut tx, &batch).await?;
         tx.commit().await?;
