@@ -2,7 +2,9 @@
 # Runs Loquat's benchmarks (release builds) and prints their numbers.
 #
 #   ./scripts/bench.sh                  # all of them
-#   ./scripts/bench.sh chat-load        # streaming load (server CPU, latency, idle memory)
+#   ./scripts/bench.sh chat-load        # streaming load (server CPU against the floor, latency, idle memory)
+#   ./scripts/bench.sh chat-load-paced  # 1,000 sessions streaming 50 tokens/s each, against the floor
+#   ./scripts/bench.sh chat-load-cluster  # PostgreSQL, then 3 nodes + NATS behind nginx (scripts/services.sh)
 #   ./scripts/bench.sh persistence      # the SQLite data layer alone
 #   ./scripts/bench.sh open-thread      # a browser opening a 1,000-message thread
 #   ./scripts/bench.sh bundle           # first-load transfer as served (brotli, gzip)
@@ -29,9 +31,25 @@ release_site() {
 }
 
 bench_chat_load() {
-  log "chat_load: zero-delay, persistence on, then off"
-  cargo bench -p loquat --bench chat_load
-  cargo bench -p loquat --bench chat_load -- --no-persistence --idle 0
+  log "chat_load: zero-delay, persistence on, then off, each against the reference server"
+  cargo bench -p loquat --bench chat_load -- --reference
+  cargo bench -p loquat --bench chat_load -- --no-persistence --idle 0 --reference
+}
+
+bench_chat_load_paced() {
+  log "chat_load: 1,000 sessions at a model's pace (20 ms a token), against the reference server"
+  cargo bench -p loquat --bench chat_load -- --clients 1000 --pace-ms 20 --messages 5 --tokens 200 --idle 0 --reference
+}
+
+# One node on PostgreSQL, then three sharing it and NATS behind nginx:
+# scripts/services.sh starts the three services and stops them after.
+bench_chat_load_cluster() {
+  log "chat_load: PostgreSQL, one node then three behind nginx"
+  # shellcheck disable=SC2016 # expanded by the inner shell, under services.sh
+  "$LOQUAT_ROOT/scripts/services.sh" sh -c '
+    cargo bench -p loquat --bench chat_load -- --postgres "$LOQUAT_TEST_POSTGRES_URL" --idle 0 --reference &&
+    cargo bench -p loquat --bench chat_load -- --nodes 3 --postgres "$LOQUAT_TEST_POSTGRES_URL" \
+      --nats "$LOQUAT_TEST_NATS_URL" --clients 300 --idle 0'
 }
 
 bench_persistence() {
@@ -81,13 +99,15 @@ bench_bundle() {
 }
 
 what=("$@")
-[[ ${#what[@]} -gt 0 ]] || what=(chat-load persistence open-thread dataframe bundle first-load)
+[[ ${#what[@]} -gt 0 ]] || what=(chat-load chat-load-paced persistence open-thread dataframe bundle first-load)
 for w in "${what[@]}"; do
   case "$w" in
     chat-load) bench_chat_load ;;
+    chat-load-paced) bench_chat_load_paced ;;
+    chat-load-cluster) bench_chat_load_cluster ;;
     persistence) bench_persistence ;;
     open-thread | dataframe | first-load) browser_bench "$w" ;;
     bundle) bench_bundle ;;
-    *) die "unknown benchmark: $w (chat-load, persistence, open-thread, dataframe, bundle, first-load)" ;;
+    *) die "unknown benchmark: $w (chat-load, chat-load-paced, chat-load-cluster, persistence, open-thread, dataframe, bundle, first-load)" ;;
   esac
 done

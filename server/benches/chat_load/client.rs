@@ -58,6 +58,26 @@ pub struct Session {
     ws: Ws,
     /// Last sequence number applied.
     applied: u64,
+    /// Keep the text of every frame received (see [`Exchange::texts`]).
+    record: bool,
+    /// With `record`: the frames from `hello` through the snapshot.
+    pub greeting: Vec<String>,
+}
+
+/// Where and how a session connects.
+#[derive(Clone, Copy, Debug)]
+pub struct Dial<'a> {
+    pub addr: SocketAddr,
+    /// Told to the reference server (`/ws?client=N`) so it replays the
+    /// batching this client saw from Loquat; Loquat is not told.
+    pub client: Option<usize>,
+    /// Client read buffer (the default when unset).
+    pub read_buffer: Option<usize>,
+    pub timeout: Duration,
+    /// With `--auth`: the session cookie of a user of its own (see [`sign_in`]).
+    pub cookie: Option<&'a str>,
+    /// Keep the frames' text (the reference server replays them).
+    pub record: bool,
 }
 
 /// What happened to one message.
@@ -71,46 +91,70 @@ pub struct Exchange {
     pub full_reply: Option<Duration>,
     /// Text frames received (the server batches events into frames).
     pub frames: usize,
+    /// Envelopes in each of those frames, in order: the batching.
+    pub shape: Vec<u32>,
+    /// Time between consecutive frames that carried tokens of the reply.
+    pub token_gaps: Vec<Duration>,
+    /// The frames' text, when the session records.
+    pub texts: Vec<String>,
     /// The reply's text equals the expected one.
     pub text_ok: bool,
     pub error: Option<String>,
 }
 
 impl Session {
-    /// Connects, says hello and waits for `ready`; with `--auth`, with the
-    /// session cookie of a user of its own (see [`sign_in`]).
-    pub async fn open(
-        addr: SocketAddr,
-        read_buffer: Option<usize>,
-        timeout: Duration,
-        cookie: Option<&str>,
-    ) -> Result<Session, String> {
+    /// Connects, says hello and waits for `ready` and the new session's
+    /// snapshot (a fresh session always gets one, right after `ready`).
+    pub async fn open(dial: Dial<'_>) -> Result<Session, String> {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let config = read_buffer.map(|size| WebSocketConfig::default().read_buffer_size(size));
-        let mut request = format!("ws://{addr}/ws")
+        let config = dial
+            .read_buffer
+            .map(|size| WebSocketConfig::default().read_buffer_size(size));
+        let url = match dial.client {
+            Some(i) => format!("ws://{}/ws?client={i}", dial.addr),
+            None => format!("ws://{}/ws", dial.addr),
+        };
+        let mut request = url
             .into_client_request()
             .map_err(|e| format!("request: {e}"))?;
-        if let Some(cookie) = cookie {
+        if let Some(cookie) = dial.cookie {
             let value = cookie.parse().map_err(|_| "a bad cookie".to_string())?;
             request.headers_mut().insert("cookie", value);
         }
         let connect = tokio_tungstenite::connect_async_with_config(request, config, true);
-        let (ws, _) = tokio::time::timeout(timeout, connect)
+        let (ws, _) = tokio::time::timeout(dial.timeout, connect)
             .await
             .map_err(|_| "connect timed out".to_string())?
             .map_err(|e| format!("connect: {e}"))?;
-        let mut session = Session { ws, applied: 0 };
+        let mut session = Session {
+            ws,
+            applied: 0,
+            record: dial.record,
+            greeting: Vec::new(),
+        };
         session.send(r#"{"type":"hello"}"#.to_string()).await?;
-        let deadline = Instant::now() + timeout;
+        let deadline = Instant::now() + dial.timeout;
+        let mut ready = false;
         loop {
             let text = session.next_text(deadline).await?;
             let envelopes: Vec<Envelope> = parse(&text)?;
-            for envelope in envelopes {
-                match envelope.event.kind.as_ref() {
-                    "ready" => return Ok(session),
-                    "error" => return Err(server_error(&envelope.event)),
-                    _ => {}
+            let mut snapshot = false;
+            for Envelope { seq, event } in envelopes {
+                match event.kind.as_ref() {
+                    "ready" => ready = true,
+                    "error" => return Err(server_error(&event)),
+                    "snapshot" if ready => {
+                        session.sequence(seq, &event.kind)?;
+                        snapshot = true;
+                    }
+                    kind => return Err(format!("unexpected {kind} before the snapshot")),
                 }
+            }
+            if session.record {
+                session.greeting.push(text.to_string());
+            }
+            if snapshot {
+                return Ok(session);
             }
         }
     }
@@ -166,6 +210,7 @@ impl Session {
         let mut reply_id: Option<String> = None;
         let mut text = String::with_capacity(expected.len());
         let mut finished = false;
+        let mut last_token_frame: Option<Instant> = None;
         let frame = serde_json::json!({ "type": "send", "content": content }).to_string();
         let sent = Instant::now();
         let deadline = sent + timeout;
@@ -183,6 +228,9 @@ impl Session {
             };
             let at = Instant::now();
             result.frames += 1;
+            if self.record {
+                result.texts.push(frame.to_string());
+            }
             let envelopes: Vec<Envelope> = match parse(&frame) {
                 Ok(envelopes) => envelopes,
                 Err(e) => {
@@ -190,6 +238,8 @@ impl Session {
                     break None;
                 }
             };
+            result.shape.push(envelopes.len() as u32);
+            let tokens_before = result.tokens;
             let mut ended = None;
             for Envelope { seq, event } in envelopes {
                 if let Err(e) = self.sequence(seq, &event.kind) {
@@ -231,6 +281,12 @@ impl Session {
                     }
                     _ => {}
                 }
+            }
+            if result.tokens > tokens_before {
+                if let Some(last) = last_token_frame {
+                    result.token_gaps.push(at - last);
+                }
+                last_token_frame = Some(at);
             }
             if ended.is_some() {
                 break ended;

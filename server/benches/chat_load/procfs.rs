@@ -167,3 +167,42 @@ pub fn ensure_open_files(need: u64) -> u64 {
     eprintln!("warning: could not raise the open-files limit to {target}: {err}");
     soft
 }
+
+/// The processes whose parent is `pid` (nginx's workers), from `/proc/*/stat`.
+pub fn children(pid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&child| {
+            read(&format!("/proc/{child}/stat")).is_ok_and(|stat| {
+                // `pid (comm) state ppid …`
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+                    == Some(pid)
+            })
+        })
+        .collect()
+}
+
+/// CPU samples of several processes, taken together.
+pub struct CpuSamples(Vec<CpuSample>);
+
+impl CpuSamples {
+    pub fn take(pids: &[u32]) -> Result<CpuSamples, String> {
+        pids.iter()
+            .map(|&pid| CpuSample::take(pid))
+            .collect::<Result<_, _>>()
+            .map(CpuSamples)
+    }
+
+    /// CPU time all of them used between `earlier` and these samples.
+    pub fn since(&self, earlier: &CpuSamples) -> Duration {
+        self.0
+            .iter()
+            .zip(&earlier.0)
+            .map(|(now, then)| now.since(then))
+            .sum()
+    }
+}

@@ -32,28 +32,33 @@ pub fn serve(
     store: Store,
     pace: Duration,
     auth: bool,
+    node: Option<Node>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let mut config = Config::default();
     config.project.persistence = store.persist;
+    if let Some(node) = node {
+        config.cluster.nats_url = Some(node.nats_url);
+        config.cluster.node_name = Some(node.name);
+        // Requests come through the balancer, for its address.
+        config.project.proxies = vec!["127.0.0.1".into()];
+        config.project.allowed_hosts = vec![node.balancer];
+    }
     if std::env::var_os("LOQUAT_LOG").is_some() {
         loquat::init_tracing();
     }
-    // Die with the parent, whatever way it ends, leaving nothing behind.
-    let dir = data_dir.clone();
-    std::thread::spawn(move || {
-        let mut stdin = std::io::stdin();
-        let mut buf = [0u8; 64];
-        while matches!(stdin.read(&mut buf), Ok(n) if n > 0) {}
-        remove_dir(&dir);
-        std::process::exit(0);
-    });
+    exit_with_parent(Some(data_dir.clone()));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        if let Some(admin) = &store.postgres {
-            config.project.database_url = Some(fresh_database(admin).await?);
-        }
+        config.project.database_url = match (&store.database_url, &store.postgres) {
+            (Some(url), _) => Some(url.clone()),
+            (None, Some(admin)) => {
+                let name = format!("loquat_load_{}", std::process::id());
+                Some(fresh_database(admin, &name).await?)
+            }
+            (None, None) => None,
+        };
         // Built once: the app's own work per token stays negligible, so the
         // CPU measured is the framework's.
         let tokens: Arc<[String]> = reply_tokens(tokens).into();
@@ -92,28 +97,104 @@ pub fn serve(
                 }
             });
         let server = app.bind(ServeOptions::ephemeral(data_dir)).await?;
-        let mut stdout = std::io::stdout();
-        writeln!(stdout, "{LISTENING}{}", server.local_addr())?;
-        stdout.flush()?;
+        announce(server.local_addr())?;
         server.run().await?;
         Ok(())
     })
 }
 
+/// Tells the parent where this server listens (see [`ServerProcess::spawn`]).
+pub fn announce(addr: SocketAddr) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "{LISTENING}{addr}")?;
+    stdout.flush()
+}
+
+/// Exits this server when its standard input closes (the parent went
+/// away, whatever way it ended), removing `data_dir`.
+pub fn exit_with_parent(data_dir: Option<PathBuf>) {
+    std::thread::spawn(move || {
+        let mut stdin = std::io::stdin();
+        let mut buf = [0u8; 64];
+        while matches!(stdin.read(&mut buf), Ok(n) if n > 0) {}
+        if let Some(dir) = data_dir {
+            remove_dir(&dir);
+        }
+        std::process::exit(0);
+    });
+}
+
 /// Where a server keeps its conversations.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Store {
     /// False: no persistence at all.
     pub persist: bool,
-    /// A PostgreSQL server to make the database on (else SQLite).
+    /// A PostgreSQL server to make a new database on (else SQLite).
     pub postgres: Option<String>,
+    /// A PostgreSQL database to use as it is (the nodes of a cluster share
+    /// one); wins over `postgres`.
+    pub database_url: Option<String>,
 }
 
-/// A new database on the PostgreSQL server at `admin`, named for this
-/// process; its URL.
-async fn fresh_database(admin: &str) -> Result<String, Box<dyn std::error::Error>> {
+/// A server that is one node of a cluster.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub nats_url: String,
+    /// Unique among the nodes.
+    pub name: String,
+    /// The balancer's address (`host:port`), the host clients ask for.
+    pub balancer: String,
+}
+
+/// What a `--serve` child is started with.
+#[derive(Clone, Debug)]
+pub struct ServeSpec {
+    pub tokens: usize,
+    pub store: Store,
+    pub pace_ms: u64,
+    pub auth: bool,
+    pub node: Option<Node>,
+}
+
+impl ServeSpec {
+    /// The child's arguments (its data directory apart).
+    fn args(&self) -> Vec<String> {
+        let mut args = vec![
+            "--serve".to_string(),
+            "--pace-ms".into(),
+            self.pace_ms.to_string(),
+            "--tokens".into(),
+            self.tokens.to_string(),
+        ];
+        if !self.store.persist {
+            args.push("--no-persistence".into());
+        }
+        if let Some(url) = &self.store.postgres {
+            args.extend(["--postgres".into(), url.clone()]);
+        }
+        if let Some(url) = &self.store.database_url {
+            args.extend(["--database-url".into(), url.clone()]);
+        }
+        if self.auth {
+            args.push("--auth".into());
+        }
+        if let Some(node) = &self.node {
+            args.extend([
+                "--nats".into(),
+                node.nats_url.clone(),
+                "--node-name".into(),
+                node.name.clone(),
+                "--balancer".into(),
+                node.balancer.clone(),
+            ]);
+        }
+        args
+    }
+}
+
+/// A new database `name` on the PostgreSQL server at `admin`; its URL.
+pub async fn fresh_database(admin: &str, name: &str) -> Result<String, Box<dyn std::error::Error>> {
     use sqlx::Connection;
-    let name = format!("loquat_load_{}", std::process::id());
     let mut conn = sqlx::PgConnection::connect(admin).await?;
     sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
         .execute(&mut conn)
@@ -122,7 +203,7 @@ async fn fresh_database(admin: &str) -> Result<String, Box<dyn std::error::Error
         .execute(&mut conn)
         .await?;
     let mut url = reqwest::Url::parse(admin)?;
-    url.set_path(&name);
+    url.set_path(name);
     Ok(url.to_string())
 }
 
@@ -138,12 +219,13 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// Starts `<this program> --serve` and waits until it listens.
-    pub fn start(
-        tokens: usize,
-        store: Store,
-        pace_ms: u64,
-        auth: bool,
-    ) -> Result<ServerProcess, String> {
+    pub fn start(spec: &ServeSpec) -> Result<ServerProcess, String> {
+        ServerProcess::spawn(spec.args())
+    }
+
+    /// Starts `<this program> args --data-dir <a new temp dir>` and waits
+    /// until it says where it listens.
+    pub fn spawn(args: Vec<String>) -> Result<ServerProcess, String> {
         let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
         let data_dir = std::env::temp_dir().join(format!(
             "loquat-chat-load-{}-{}",
@@ -153,21 +235,8 @@ impl ServerProcess {
         std::fs::create_dir_all(&data_dir)
             .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
         let mut command = Command::new(exe);
-        if !store.persist {
-            command.arg("--no-persistence");
-        }
-        if let Some(url) = &store.postgres {
-            command.arg("--postgres").arg(url);
-        }
-        if auth {
-            command.arg("--auth");
-        }
+        command.args(args);
         let spawned = command
-            .arg("--serve")
-            .arg("--pace-ms")
-            .arg(pace_ms.to_string())
-            .arg("--tokens")
-            .arg(tokens.to_string())
             .arg("--data-dir")
             .arg(&data_dir)
             // Configuration comes from code, never from the environment.

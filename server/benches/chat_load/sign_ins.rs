@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::client::{sign_in, Session};
+use crate::client::{sign_in, Dial, Session};
 
 /// Fresh users timed one after the other.
 const USERS: usize = 30;
@@ -38,7 +38,15 @@ pub async fn run(addr: SocketAddr, expected: &str, timeout: Duration) -> SignInR
         let user = format!("first-token-{i}");
         let opened = async {
             let cookie = sign_in(addr, &user).await?;
-            Session::open(addr, None, timeout, Some(&cookie)).await
+            Session::open(Dial {
+                addr,
+                client: None,
+                read_buffer: None,
+                timeout,
+                cookie: Some(&cookie),
+                record: false,
+            })
+            .await
         };
         let mut session = match opened.await {
             Ok(session) => session,
