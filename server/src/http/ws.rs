@@ -88,7 +88,9 @@ pub(crate) async fn ws_handler(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     guard: Option<Extension<ConnectionGuard>>,
 ) -> Response {
-    let check = auth.and_then(|auth| SignInCheck::new(auth, &user, &headers));
+    // Boxed, like the connection below: what a socket's task carries
+    // across its awaits stays a pointer.
+    let check = auth.and_then(|auth| SignInCheck::new(auth, &user, &headers).map(Box::new));
     // Mounted in an app's own server without Loquat's accept loop, every
     // client counts as one address.
     let client = peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.0 .0.ip());
@@ -100,10 +102,14 @@ pub(crate) async fn ws_handler(
         .write_buffer_size(0)
         .max_message_size(max)
         .max_frame_size(max)
-        .on_upgrade(move |socket| async move {
-            connection(socket, runtime, user, client, check).await;
-            // The socket counts under the connection caps until here.
-            drop(guard);
+        .on_upgrade(move |socket| {
+            let conn = Box::new(Connection {
+                socket,
+                cursor: 0,
+                send_timeout: runtime.limits.websocket.send_timeout,
+            });
+            // The socket counts under the connection caps until it ends.
+            connection(conn, runtime, user, client, check, guard)
         })
 }
 
@@ -305,35 +311,35 @@ const MAX_PROFILE_NAME_BYTES: usize = 256;
 /// loop (an event to handle, events to send, a ping) run behind a box, and
 /// the loop itself only waits. Measured (heaptrack, 2,000 idle sessions,
 /// release build): the task took 11.1 KiB per socket with all of it
-/// inline, 4.0 KiB with only the handling and flushing boxed.
+/// inline, 4.0 KiB with only the handling and flushing boxed. The socket
+/// itself (392 bytes) and the sign-in check are boxed too: an async fn
+/// keeps its arguments for its whole life, so each value passed down
+/// from one to the next would otherwise be held twice.
 async fn connection(
-    socket: WebSocket,
+    conn: Box<Connection>,
     runtime: Arc<Runtime>,
     user: CurrentUser,
     client: IpAddr,
-    check: Option<SignInCheck>,
+    check: Option<Box<SignInCheck>>,
+    guard: Option<Extension<ConnectionGuard>>,
 ) {
-    let conn = Connection {
-        socket,
-        cursor: 0,
-        send_timeout: runtime.limits.websocket.send_timeout,
-    };
     let Some((conn, session, seen)) = Box::pin(handshake(conn, &runtime, &user, client)).await
     else {
         return;
     };
     serve(conn, &session, seen, &runtime, check).await;
     session.detach();
+    drop(guard);
 }
 
 /// Waits for `hello`, attaches the tab to its session and brings it up to
 /// date; `None` when the socket ended or was refused.
 async fn handshake(
-    mut conn: Connection,
+    mut conn: Box<Connection>,
     runtime: &Arc<Runtime>,
     user: &CurrentUser,
     client: IpAddr,
-) -> Option<(Connection, Live, u64)> {
+) -> Option<(Box<Connection>, Live, u64)> {
     // Handshake: wait for hello; refuse anything else meanwhile.
     let hello = loop {
         let next = tokio::time::timeout(HELLO_TIMEOUT, conn.socket.recv()).await;
@@ -434,11 +440,11 @@ async fn handshake(
 
 /// Forwards the session's events and handles the tab's until either ends.
 async fn serve(
-    mut conn: Connection,
+    mut conn: Box<Connection>,
     session: &Live,
     mut seen: u64,
     runtime: &Runtime,
-    mut check: Option<SignInCheck>,
+    mut check: Option<Box<SignInCheck>>,
 ) {
     let limits = runtime.limits.websocket;
     let mut heartbeat = tokio::time::interval_at(
@@ -467,7 +473,7 @@ async fn serve(
             }
             _ = heartbeat.tick() => Wake::Heartbeat,
         };
-        if !Box::pin(conn.react(wake, session, check.as_ref(), &mut times)).await {
+        if !Box::pin(conn.react(wake, session, check.as_deref(), &mut times)).await {
             break;
         }
         if session.is_closed() {
