@@ -192,7 +192,6 @@ impl Runtime {
             thread,
             persist,
             self.clone(),
-            self.replay.clone(),
         );
         let _ = session.enqueue(first);
         sessions.insert(id, session.clone());

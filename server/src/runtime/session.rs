@@ -12,7 +12,7 @@ use serde::Serialize;
 use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 
-use super::event_log::{EventLog, ReplayBudget, Since};
+use super::event_log::{EventLog, Since};
 use super::persist_state::{is_durable, is_user_turn, PersistState};
 use super::runner::RunRequest;
 use super::thread::ThreadState;
@@ -255,7 +255,6 @@ impl Session {
         thread: ThreadState,
         persist: Option<PersistState>,
         runtime: Arc<Runtime>,
-        replay: Arc<ReplayBudget>,
     ) -> Arc<Session> {
         let sessions = runtime.limits.sessions;
         let interactions = governor::RateLimiter::direct(sessions.interaction_quota());
@@ -268,7 +267,7 @@ impl Session {
             chat_profile: chat_profile.map(Box::new),
             client,
             state: Mutex::new(SessionState {
-                log: EventLog::new(replay),
+                log: EventLog::new(runtime.replay.clone()),
                 thread,
                 running: false,
                 attached: 0,
