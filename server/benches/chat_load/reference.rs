@@ -128,7 +128,7 @@ async fn connection(stream: TcpStream, replay: &Replay) -> Result<(), Error> {
     };
     // Loquat's socket settings (server/src/http/ws.rs).
     let config = WebSocketConfig::default()
-        .read_buffer_size(1024)
+        .read_buffer_size(256)
         .write_buffer_size(0);
     let mut ws = tokio_tungstenite::accept_hdr_async_with_config(stream, tag, Some(config)).await?;
     let batching = client

@@ -98,7 +98,7 @@ pub(crate) async fn ws_handler(
     // (1009) before it is buffered whole. Small buffers: idle sessions
     // must stay cheap.
     let max = runtime.limits.max_frame_bytes;
-    ws.read_buffer_size(1024)
+    ws.read_buffer_size(256)
         .write_buffer_size(0)
         .max_message_size(max)
         .max_frame_size(max)
@@ -447,11 +447,8 @@ async fn serve(
     mut check: Option<Box<SignInCheck>>,
 ) {
     let limits = runtime.limits.websocket;
-    let mut heartbeat = tokio::time::interval_at(
-        tokio::time::Instant::now() + limits.ping_interval,
-        limits.ping_interval,
-    );
-    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The runtime's one heartbeat, not a timer of its own.
+    let mut beat = runtime.heartbeat.version();
     let mut times = Times {
         last_check: tokio::time::Instant::now(),
         last_heard: tokio::time::Instant::now(),
@@ -471,7 +468,10 @@ async fn serve(
                 seen = now;
                 Wake::Events
             }
-            _ = heartbeat.tick() => Wake::Heartbeat,
+            now = runtime.heartbeat.after(beat) => {
+                beat = now;
+                Wake::Heartbeat
+            }
         };
         if !Box::pin(conn.react(wake, session, check.as_deref(), &mut times)).await {
             break;

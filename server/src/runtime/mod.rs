@@ -102,6 +102,9 @@ pub(crate) struct Runtime {
     sessions: Mutex<HashMap<SessionId, Arc<Session>>>,
     /// The replay buffers' shared byte bound.
     pub(crate) replay: Arc<ReplayBudget>,
+    /// Bumped every `ping_interval`: one timer for all sockets, which ping
+    /// their tabs on it (a timer each was about 200 bytes a socket).
+    pub(crate) heartbeat: changes::Changes,
 }
 
 impl Runtime {
@@ -125,6 +128,7 @@ impl Runtime {
             resuming: Mutex::new(HashMap::new()),
             sessions: Mutex::new(HashMap::new()),
             replay: ReplayBudget::new(limits.replay),
+            heartbeat: changes::Changes::default(),
         })
     }
 
@@ -562,6 +566,23 @@ impl Runtime {
         if let Some(cluster) = &self.cluster {
             cluster.trim_replays(share);
         }
+    }
+
+    /// Beats the sockets' heartbeat while the runtime lives.
+    pub(crate) fn spawn_heartbeat(self: &Arc<Self>) {
+        let period = self.limits.websocket.ping_interval;
+        let runtime: Weak<Runtime> = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(runtime) = runtime.upgrade() else {
+                    break;
+                };
+                runtime.heartbeat.bump();
+            }
+        });
     }
 
     /// Checks for expired sessions periodically while the runtime lives.

@@ -684,6 +684,7 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
         self.runtime.spawn_sweeper();
+        self.runtime.spawn_heartbeat();
         self.runtime.spawn_checkpointer();
         self.runtime.spawn_replay_trimmer();
         let runtime = self.runtime.clone();
