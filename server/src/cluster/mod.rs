@@ -311,6 +311,21 @@ impl Cluster {
         }
     }
 
+    /// Wakes the sockets showing this node's copies of other nodes'
+    /// sessions (the heartbeat).
+    pub(crate) fn wake_sockets(&self) {
+        let remotes: Vec<Arc<RemoteSession>> = self
+            .remotes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .filter_map(Weak::upgrade)
+            .collect();
+        for remote in remotes {
+            remote.changes().bump();
+        }
+    }
+
     /// Claims `thread` for a session `session` of `user` about to start
     /// here (resumed from the database). When a live session of it runs
     /// on another node, the tab follows that instead.

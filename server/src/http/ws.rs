@@ -4,7 +4,9 @@
 //! or snapshot), then forwards every new event in order, batching whatever
 //! accumulated while it was sending. No rule of the chat lives here.
 
+use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,14 +43,15 @@ struct SignInCheck {
     token: Box<str>,
     user: crate::ids::UserId,
     login_key: Option<Box<str>>,
-    ended: tokio::sync::broadcast::Receiver<String>,
+    /// Taken by the socket's loop, which waits on it (see [`sign_in_ended`]).
+    ended: Option<tokio::sync::broadcast::Receiver<String>>,
 }
 
 impl SignInCheck {
     fn new(auth: Arc<Auth>, user: &CurrentUser, headers: &HeaderMap) -> Option<SignInCheck> {
         let token = auth.request_token(headers)?;
         Some(SignInCheck {
-            ended: auth.ended_sign_ins(),
+            ended: Some(auth.ended_sign_ins()),
             auth,
             token: token.into(),
             user: user.id.clone(),
@@ -56,16 +59,11 @@ impl SignInCheck {
         })
     }
 
-    /// Resolves when this socket's sign-in is ended here (never, once the
-    /// channel is gone).
-    async fn ended(&mut self) {
-        loop {
-            match self.ended.recv().await {
-                Ok(key) if self.login_key.as_deref() == Some(key.as_str()) => return,
-                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(_) => return std::future::pending().await,
-            }
-        }
+    /// What resolves when this socket's sign-in is ended here, boxed: a
+    /// socket without a sign-in carries no room for it (taken once).
+    fn ended(&mut self) -> Option<Pin<Box<impl Future<Output = ()> + Send + 'static>>> {
+        let ended = self.ended.take()?;
+        Some(Box::pin(sign_in_ended(ended, self.login_key.clone())))
     }
 
     async fn still_signed_in(&self) -> bool {
@@ -73,6 +71,18 @@ impl SignInCheck {
             .token_user(&self.token)
             .await
             .is_some_and(|now| now.id == self.user)
+    }
+}
+
+/// Resolves when sign-in `key` is ended here (never, once the channel is
+/// gone).
+async fn sign_in_ended(mut ended: tokio::sync::broadcast::Receiver<String>, key: Option<Box<str>>) {
+    loop {
+        match ended.recv().await {
+            Ok(ended) if key.as_deref() == Some(ended.as_str()) => return,
+            Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(_) => return std::future::pending().await,
+        }
     }
 }
 
@@ -447,8 +457,11 @@ async fn serve(
     mut check: Option<Box<SignInCheck>>,
 ) {
     let limits = runtime.limits.websocket;
-    // The runtime's one heartbeat, not a timer of its own.
+    // The runtime's one heartbeat, not a timer of its own: it wakes the
+    // socket like new events do (see `Runtime::spawn_heartbeat`), so the
+    // loop waits on one thing less.
     let mut beat = runtime.heartbeat.version();
+    let mut signed_out = check.as_mut().and_then(|check| check.ended());
     let mut times = Times {
         last_check: tokio::time::Instant::now(),
         last_heard: tokio::time::Instant::now(),
@@ -458,8 +471,8 @@ async fn serve(
         // The loop only waits; what woke it is handled behind one box.
         let wake = tokio::select! {
             () = async {
-                match check.as_mut() {
-                    Some(check) => check.ended().await,
+                match signed_out.as_mut() {
+                    Some(ended) => ended.as_mut().await,
                     None => std::future::pending().await,
                 }
             } => Wake::SignedOut,
@@ -468,13 +481,16 @@ async fn serve(
                 seen = now;
                 Wake::Events
             }
-            now = runtime.heartbeat.after(beat) => {
-                beat = now;
-                Wake::Heartbeat
-            }
         };
         if !Box::pin(conn.react(wake, session, check.as_deref(), &mut times)).await {
             break;
+        }
+        let now = runtime.heartbeat.version();
+        if now != beat {
+            beat = now;
+            if !Box::pin(conn.react(Wake::Heartbeat, session, check.as_deref(), &mut times)).await {
+                break;
+            }
         }
         if session.is_closed() {
             // Ended elsewhere (another tab, expiry): deliver the rest, then go.

@@ -102,8 +102,9 @@ pub(crate) struct Runtime {
     sessions: Mutex<HashMap<SessionId, Arc<Session>>>,
     /// The replay buffers' shared byte bound.
     pub(crate) replay: Arc<ReplayBudget>,
-    /// Bumped every `ping_interval`: one timer for all sockets, which ping
-    /// their tabs on it (a timer each was about 200 bytes a socket).
+    /// Bumped every `ping_interval`, when every socket is woken: one timer
+    /// for all sockets, which ping their tabs on it (a timer each was about
+    /// 200 bytes a socket, and a wait on this one 100 more).
     pub(crate) heartbeat: changes::Changes,
 }
 
@@ -568,6 +569,20 @@ impl Runtime {
         }
     }
 
+    /// Wakes every socket, here or following a session of another node
+    /// (they find no new events, and see the heartbeat's count moved).
+    fn wake_sockets(&self) {
+        // Copied out: each session is woken on its own, never under the
+        // map's lock.
+        let sessions: Vec<Arc<Session>> = self.sessions().values().cloned().collect();
+        for session in sessions {
+            session.changes().bump();
+        }
+        if let Some(cluster) = &self.cluster {
+            cluster.wake_sockets();
+        }
+    }
+
     /// Beats the sockets' heartbeat while the runtime lives.
     pub(crate) fn spawn_heartbeat(self: &Arc<Self>) {
         let period = self.limits.websocket.ping_interval;
@@ -581,6 +596,7 @@ impl Runtime {
                     break;
                 };
                 runtime.heartbeat.bump();
+                runtime.wake_sockets();
             }
         });
     }

@@ -49,8 +49,14 @@ struct SessionState {
     closed: bool,
     /// Present when the runtime persists conversations.
     persist: Option<PersistState>,
-    /// Where the answer to the pending question goes.
-    answer_to: Option<(String, oneshot::Sender<AskAnswer>)>,
+    /// Where the answer to the pending question goes (boxed, like the
+    /// other rarely used parts: an idle session stays small).
+    answer_to: Option<Box<(String, oneshot::Sender<AskAnswer>)>>,
+    /// The user's `[project] user_env` values from their browser: memory
+    /// only, never written or logged.
+    // Boxed on purpose: an empty map is 48 bytes inline, a box 8.
+    #[allow(clippy::box_collection)]
+    user_env: Option<Box<std::collections::HashMap<String, String>>>,
     /// Files uploaded but not yet sent with a message or an answer.
     uploads: Vec<Upload>,
     /// Uploads streaming in now.
@@ -145,12 +151,10 @@ pub(crate) struct Session {
     state: Mutex<SessionState>,
     /// Wakes the tabs showing it.
     changes: super::changes::Changes,
-    /// Clicks, reactions and element updates from the browser.
-    interactions: governor::DefaultDirectRateLimiter,
+    /// Clicks, reactions and element updates from the browser: made at the
+    /// first one (most sessions never click; the limiter is 40 bytes).
+    interactions: std::sync::OnceLock<Box<governor::DefaultDirectRateLimiter>>,
     pub(crate) user_session: UserSession,
-    /// The user's `[project] user_env` values from their browser: memory
-    /// only, never written or logged.
-    user_env: Mutex<std::collections::HashMap<String, String>>,
     pub(crate) runtime: Arc<Runtime>,
 }
 
@@ -256,8 +260,6 @@ impl Session {
         persist: Option<PersistState>,
         runtime: Arc<Runtime>,
     ) -> Arc<Session> {
-        let sessions = runtime.limits.sessions;
-        let interactions = governor::RateLimiter::direct(sessions.interaction_quota());
         let session = Arc::new_cyclic(|me| Session {
             id,
             me: me.clone(),
@@ -277,6 +279,7 @@ impl Session {
                 closed: false,
                 persist,
                 answer_to: None,
+                user_env: None,
                 uploads: Vec::new(),
                 uploading: 0,
                 touched_elsewhere: None,
@@ -286,9 +289,8 @@ impl Session {
                 runner: false,
             }),
             changes: Default::default(),
-            interactions,
+            interactions: std::sync::OnceLock::new(),
             user_session: UserSession::default(),
-            user_env: Mutex::new(std::collections::HashMap::new()),
             runtime,
         });
         // A resumed thread's saved user session is back before its first hook.
@@ -620,15 +622,12 @@ impl Session {
     /// tab that sends none keeps what another tab gave).
     pub(crate) fn set_user_env(&self, values: std::collections::HashMap<String, String>) {
         if !values.is_empty() {
-            *self.user_env.lock().unwrap_or_else(|e| e.into_inner()) = values;
+            self.lock().user_env = Some(Box::new(values));
         }
     }
 
     pub(crate) fn user_env(&self) -> std::collections::HashMap<String, String> {
-        self.user_env
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.lock().user_env.as_deref().cloned().unwrap_or_default()
     }
 
     /// Notes that a run started or ended, and submits the thread's record
@@ -806,7 +805,9 @@ impl Session {
         let (tx, rx) = oneshot::channel();
         let previous = {
             let mut st = self.lock();
-            st.answer_to.replace((ask.id.clone(), tx)).map(|(id, _)| id)
+            st.answer_to
+                .replace(Box::new((ask.id.clone(), tx)))
+                .map(|pending| pending.0)
         };
         if let Some(id) = previous {
             let _ = self.emit(ServerEvent::AskEnded { id });
@@ -826,11 +827,11 @@ impl Session {
         let to = {
             let mut st = self.lock();
             match &st.answer_to {
-                Some((pending, _)) if pending == id => st.answer_to.take(),
+                Some(pending) if pending.0 == id => st.answer_to.take(),
                 _ => None,
             }
         };
-        let (_, tx) = to?;
+        let (_, tx) = *to?;
         let _ = self.emit(ServerEvent::AskEnded { id: id.to_string() });
         Some(tx)
     }
@@ -1117,7 +1118,13 @@ impl Session {
     /// Takes one interaction (click, reaction, element update) from the
     /// session's allowance; false when it is used up for now.
     pub(crate) fn take_interaction(&self) -> bool {
-        self.interactions.check().is_ok()
+        self.interactions
+            .get_or_init(|| {
+                let quota = self.runtime.limits.sessions.interaction_quota();
+                Box::new(governor::RateLimiter::direct(quota))
+            })
+            .check()
+            .is_ok()
     }
 
     /// True when a request queued in `epoch` should still run.
