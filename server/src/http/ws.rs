@@ -119,7 +119,13 @@ pub(crate) async fn ws_handler(
                 send_timeout: runtime.limits.websocket.send_timeout,
             });
             // The socket counts under the connection caps until it ends.
-            connection(conn, runtime, user, client, check, guard)
+            connection(
+                conn,
+                runtime,
+                Box::new(Caller { user, client }),
+                check,
+                guard,
+            )
         })
 }
 
@@ -328,13 +334,11 @@ const MAX_PROFILE_NAME_BYTES: usize = 256;
 async fn connection(
     conn: Box<Connection>,
     runtime: Arc<Runtime>,
-    user: CurrentUser,
-    client: IpAddr,
+    caller: Box<Caller>,
     check: Option<Box<SignInCheck>>,
     guard: Option<Extension<ConnectionGuard>>,
 ) {
-    let Some((conn, session, seen)) = Box::pin(handshake(conn, &runtime, &user, client)).await
-    else {
+    let Some((conn, session, seen)) = Box::pin(handshake(conn, &runtime, caller)).await else {
         return;
     };
     serve(conn, &session, seen, &runtime, check).await;
@@ -342,14 +346,23 @@ async fn connection(
     drop(guard);
 }
 
+/// Who opened a socket: needed until its tab is attached, and boxed so the
+/// socket's task does not carry it for its whole life (an async fn keeps
+/// its arguments until it ends).
+struct Caller {
+    user: CurrentUser,
+    client: IpAddr,
+}
+
 /// Waits for `hello`, attaches the tab to its session and brings it up to
 /// date; `None` when the socket ended or was refused.
 async fn handshake(
     mut conn: Box<Connection>,
     runtime: &Arc<Runtime>,
-    user: &CurrentUser,
-    client: IpAddr,
+    caller: Box<Caller>,
 ) -> Option<(Box<Connection>, Live, u64)> {
+    let Caller { user, client } = *caller;
+    let user = &user;
     // Handshake: wait for hello; refuse anything else meanwhile.
     let hello = loop {
         let next = tokio::time::timeout(HELLO_TIMEOUT, conn.socket.recv()).await;
@@ -456,7 +469,6 @@ async fn serve(
     runtime: &Runtime,
     mut check: Option<Box<SignInCheck>>,
 ) {
-    let limits = runtime.limits.websocket;
     // The runtime's one heartbeat, not a timer of its own: it wakes the
     // socket like new events do (see `Runtime::spawn_heartbeat`), so the
     // loop waits on one thing less.
@@ -465,7 +477,7 @@ async fn serve(
     let mut times = Times {
         last_check: tokio::time::Instant::now(),
         last_heard: tokio::time::Instant::now(),
-        idle_timeout: limits.idle_timeout,
+        idle_timeout: runtime.limits.websocket.idle_timeout,
     };
     loop {
         // The loop only waits; what woke it is handled behind one box.
