@@ -159,6 +159,71 @@ async fn welcome_only_sessions_leave_no_thread_and_user_turns_are_written_before
         .await;
 }
 
+/// Whether the thread's stored record says a run goes on.
+async fn stored_run_open(dir: &std::path::Path, thread_id: &str) -> bool {
+    let data = SqliteDataLayer::open(dir.join(DATABASE_FILE))
+        .await
+        .unwrap();
+    let user = data
+        .get_or_create_user(loquat::data::LOCAL_USER)
+        .await
+        .unwrap();
+    let record = data
+        .thread(
+            &UserId::parse(&user.id).unwrap(),
+            &ThreadId::parse(thread_id).unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    data.close().await;
+    record.metadata.get("run_open") == Some(&serde_json::json!(true))
+}
+
+#[tokio::test]
+async fn a_thread_is_marked_running_from_its_user_message_until_its_last_run_ends() {
+    // Each reply waits for a permit, so the test decides when runs end.
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let hook_gate = gate.clone();
+    let app = TestApp::start(Loquat::new().on_message(move |chat: Chat, msg: Message| {
+        let gate = hook_gate.clone();
+        async move {
+            gate.acquire().await?.forget();
+            chat.send(Message::assistant(format!("re: {}", msg.content)))
+                .await?;
+            Ok(())
+        }
+    }))
+    .await;
+    let mut client = app.client().await;
+    client.say("one").await;
+    client
+        .wait_for(|c| !c.messages_of(StepType::UserMessage).is_empty())
+        .await;
+    // Shown means stored, and the message was stored with its run's mark.
+    assert!(stored_run_open(&app.data_dir, &client.thread_id).await);
+    client.say("two").await;
+    client
+        .wait_for(|c| c.messages_of(StepType::UserMessage).len() == 2)
+        .await;
+    gate.add_permits(1);
+    client.wait_for(|c| c.run_ends().len() == 1).await;
+    // The second run goes on: still marked.
+    assert!(stored_run_open(&app.data_dir, &client.thread_id).await);
+    gate.add_permits(1);
+    client.wait_for(|c| c.run_ends().len() == 2).await;
+    // The mark is taken back right after the last run (not awaited by it).
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while stored_run_open(&app.data_dir, &client.thread_id).await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the mark outlived the runs"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(client.finished_replies().len(), 2);
+}
+
 /// Inserts a thread of another user straight into the database.
 async fn foreign_thread(data: &SqliteDataLayer) -> String {
     let other = data.get_or_create_user("mallory").await.unwrap();

@@ -90,13 +90,28 @@ pub(crate) async fn send(
             "too many messages are waiting for an answer; send this one when they are done",
         ));
     }
-    let message = post(session, content.clone(), &uploads, metadata)
-        .await
-        .ok_or_else(|| refuse(ErrorCode::Storage, "the message could not be saved"))?;
+    // A new turn that `on_message` answers: its message is written marked
+    // as having a run open, so the run's start writes nothing.
+    let run_follows = pending.is_none() && session.runtime.hooks.on_message.is_some();
+    let Some(message) = post(session, content.clone(), &uploads, metadata, run_follows).await
+    else {
+        if run_follows {
+            session.mark_run(false);
+        }
+        return Err(refuse(ErrorCode::Storage, "the message could not be saved"));
+    };
     // A question that timed out meanwhile leaves an ordinary message.
     let answered = pending.is_some_and(|ask| session.answer(&ask.id, AskAnswer::Text { content }));
     if !answered {
-        let _ = session.enqueue(RunRequest::Message(Box::new(message)));
+        let queued = session
+            .enqueue(RunRequest::Message(Box::new(message)))
+            .is_ok();
+        if run_follows && !queued {
+            // The mark was written for a run that will not come (the chat
+            // ended meanwhile, or the queue filled up: then the runs
+            // queued keep it).
+            session.mark_run(false);
+        }
     }
     Ok(())
 }
@@ -117,7 +132,7 @@ pub(crate) async fn answer(
                 return Err(refuse(ErrorCode::EmptyMessage, "the answer is empty"));
             }
             room_for(session, content.len())?;
-            post(session, content.clone(), &[], Default::default()).await;
+            post(session, content.clone(), &[], Default::default(), false).await;
             AskAnswer::Text { content }
         }
         (AskKind::Action { actions }, AskAnswer::Action { action_id }) => {
@@ -147,7 +162,14 @@ pub(crate) async fn answer(
                 )
             })?;
             let names: Vec<&str> = uploads.iter().map(|u| u.name.as_str()).collect();
-            let message = post(session, names.join(", "), &uploads, Default::default()).await;
+            let message = post(
+                session,
+                names.join(", "),
+                &uploads,
+                Default::default(),
+                false,
+            )
+            .await;
             let ids = message
                 .map(|m| m.files.iter().map(|f| f.id.clone()).collect())
                 .unwrap_or_default();
@@ -168,7 +190,7 @@ pub(crate) async fn answer(
                 .join("\n");
             let mut metadata = serde_json::Map::new();
             metadata.insert("form".into(), serde_json::Value::Object(values.clone()));
-            post(session, summary, &[], metadata).await;
+            post(session, summary, &[], metadata, false).await;
             AskAnswer::Form { values }
         }
         _ => {
@@ -203,12 +225,14 @@ fn shown(value: Option<&serde_json::Value>) -> String {
 
 /// Shows the user's message in the thread at once, even while it waits in
 /// the queue, with its files as elements; returns it for the hook. It is
-/// written to history first.
+/// written to history first; with `run_follows`, marked as having a run
+/// open (see [`Session::create_turn_step`]).
 pub(crate) async fn post(
     session: &Arc<Session>,
     content: String,
     uploads: &[Upload],
     metadata: serde_json::Map<String, serde_json::Value>,
+    run_follows: bool,
 ) -> Option<Message> {
     let now = now_millis();
     let name = session.shown_author("User".into()).await;
@@ -225,7 +249,11 @@ pub(crate) async fn post(
         ..Default::default()
     };
     let mut message = Message::from_step(&step);
-    session.create_step(step.clone()).await.ok()?;
+    let created = match run_follows {
+        true => session.create_turn_step(step.clone()).await,
+        false => session.create_step(step.clone()).await,
+    };
+    created.ok()?;
     for upload in uploads {
         let element = Element {
             id: upload.id.clone(),

@@ -55,6 +55,10 @@ pub(crate) struct PersistState {
     pending: Vec<(&'static str, serde_json::Value)>,
     created_at: Millis,
     updated_at: Millis,
+    /// The `run_open` of the last record taken for writing (for a resumed
+    /// thread, the stored one): a run mark already on its way to the data
+    /// layer is not written again.
+    run_open_written: bool,
     /// Steps changed since they were last submitted.
     dirty: HashSet<String>,
     /// The step marked last, so the next token for it costs one comparison.
@@ -79,6 +83,11 @@ pub(crate) fn is_durable(event: &ServerEvent) -> bool {
 pub(crate) fn is_user_turn(event: &ServerEvent) -> bool {
     matches!(event, ServerEvent::StepCreated { step }
         if step.step_type == StepType::UserMessage && step.parent_id.is_none())
+}
+
+/// True when a thread's metadata says a run was going on.
+fn is_run_open(metadata: &serde_json::Map<String, serde_json::Value>) -> bool {
+    metadata.get(RUN_OPEN_KEY) == Some(&serde_json::Value::Bool(true))
 }
 
 /// The automatic name of a thread: the start of its first user message.
@@ -113,6 +122,7 @@ impl PersistState {
             pending: Vec::new(),
             created_at: now,
             updated_at: now,
+            run_open_written: false,
             dirty: HashSet::new(),
             last_marked: None,
         }
@@ -130,6 +140,7 @@ impl PersistState {
             pending: Vec::new(),
             created_at: record.created_at,
             updated_at: record.updated_at,
+            run_open_written: is_run_open(&record.metadata),
             dirty,
             last_marked: None,
         }
@@ -167,8 +178,6 @@ impl PersistState {
         }
     }
 
-    /// Notes the JSON part of the user session, to be written with the
-    /// thread's record (at the next checkpoint).
     /// Notes that a run started (`true`) or ended, for the thread's next
     /// record.
     pub(crate) fn set_run_open(&mut self, open: bool) {
@@ -179,11 +188,37 @@ impl PersistState {
         self.set_reserved(RUN_OPEN_KEY, value);
     }
 
-    /// True when the thread was stored while a run went on.
-    pub(crate) fn saved_run_open(&self) -> bool {
-        self.metadata.get(RUN_OPEN_KEY) == Some(&serde_json::Value::Bool(true))
+    /// Notes that a run started; true when the thread's record must be
+    /// written for it (the last record taken did not have a run open).
+    pub(crate) fn open_run(&mut self) -> bool {
+        self.note_run_open(true)
     }
 
+    /// Notes that no run goes on; true when the thread's record must be
+    /// written for it (the last record taken had a run open, so a server
+    /// stopping now would leave a false "cut off" mark behind).
+    pub(crate) fn close_run(&mut self) -> bool {
+        self.note_run_open(false)
+    }
+
+    fn note_run_open(&mut self, open: bool) -> bool {
+        if open == self.run_open_written {
+            // The metadata has it already: a pending entry would only make
+            // the next checkpoint write the record for nothing.
+            self.pending.retain(|(key, _)| *key != RUN_OPEN_KEY);
+            return false;
+        }
+        self.set_run_open(open);
+        true
+    }
+
+    /// True when the thread was stored while a run went on.
+    pub(crate) fn saved_run_open(&self) -> bool {
+        is_run_open(&self.metadata)
+    }
+
+    /// Notes the JSON part of the user session, to be written with the
+    /// thread's record (at the next checkpoint).
     pub(crate) fn set_user_session(&mut self, values: serde_json::Map<String, serde_json::Value>) {
         self.set_reserved(USER_SESSION_KEY, serde_json::Value::Object(values));
     }
@@ -398,6 +433,7 @@ impl PersistState {
                 self.metadata.insert(key.into(), value);
             }
         }
+        self.run_open_written = is_run_open(&self.metadata);
         self.peek_record(thread_id)
     }
 
@@ -519,5 +555,62 @@ mod tests {
         let batch = persist.checkpoint(&thread).unwrap();
         assert_eq!(batch.steps.len(), 1);
         assert_eq!(batch.steps[0].output, "xy");
+    }
+
+    /// `run_open` as the record taken now has it.
+    fn recorded_open(persist: &mut PersistState) -> bool {
+        is_run_open(&persist.record("t").metadata)
+    }
+
+    #[test]
+    fn a_run_mark_is_written_once_and_only_when_it_changes() {
+        let thread = ThreadState::new("t".into());
+        let mut persist = PersistState::new_thread("me".into());
+        let user = ServerEvent::StepCreated {
+            step: Step {
+                id: "u".into(),
+                thread_id: "t".into(),
+                step_type: StepType::UserMessage,
+                output: "hello".into(),
+                end: Some(1),
+                ..Default::default()
+            },
+        };
+
+        // A user turn that a run follows carries the mark: the run's start
+        // needs no record of its own, nor does a second start.
+        persist.set_run_open(true);
+        let batch = persist.batch(&thread, std::slice::from_ref(&user)).unwrap();
+        assert!(is_run_open(&batch.threads[0].metadata));
+        assert!(!persist.open_run());
+        assert!(!persist.open_run());
+        assert!(persist.checkpoint(&thread).is_none(), "nothing to write");
+        // Its end must be written; once taken, not again.
+        assert!(persist.close_run());
+        assert!(!recorded_open(&mut persist));
+        assert!(!persist.close_run());
+
+        // Marked and written, then closed before the next record: only the
+        // close needs writing. Opened and closed between two records:
+        // nothing does, and the next record has no mark.
+        assert!(persist.open_run());
+        assert!(recorded_open(&mut persist));
+        assert!(!persist.open_run());
+        assert!(persist.close_run());
+        assert!(!recorded_open(&mut persist));
+        assert!(persist.open_run());
+        assert!(!persist.close_run());
+        assert!(persist.checkpoint(&thread).is_none(), "nothing to write");
+        assert!(!recorded_open(&mut persist));
+
+        // A thread stored with a run open must have the mark taken back.
+        let stored = persist.peek_record("t");
+        let mut opened = stored.clone();
+        opened
+            .metadata
+            .insert(RUN_OPEN_KEY.into(), serde_json::Value::Bool(true));
+        assert!(PersistState::resumed(&opened, HashSet::new()).close_run());
+        assert!(!PersistState::resumed(&opened, HashSet::new()).open_run());
+        assert!(!PersistState::resumed(&stored, HashSet::new()).close_run());
     }
 }

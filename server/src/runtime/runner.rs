@@ -46,6 +46,10 @@ pub(crate) async fn run_queue(session: Weak<Session>) {
             // the next request, not room for a whole run's state.
             Box::pin(execute(&session, epoch, request)).await;
         } // else dropped by a stop
+
+        // After every request, run or not: one that never started may
+        // still have been marked open by its user message.
+        session.mark_run(false);
         session.done_request();
         // A draining node hands the session over once nothing is left to run.
         let runtime = &session.runtime;
@@ -135,8 +139,8 @@ async fn execute(session: &Arc<Session>, epoch: u64, request: RunRequest) {
             session.close_open_steps().await;
         }
     }
+    // The run's mark is taken back by the queue (`run_queue`).
     let _ = session.emit(ServerEvent::RunEnded { run_id, outcome });
-    session.mark_run(false);
 }
 
 async fn report_error(session: &Session, err: &BoxError) {

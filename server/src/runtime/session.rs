@@ -422,6 +422,17 @@ impl Session {
         &self,
         make: impl Fn(&ThreadState) -> Result<ServerEvent, ChatError>,
     ) -> Result<u64, ChatError> {
+        self.commit_with(make, false).await
+    }
+
+    /// [`Session::commit`]; with `run_follows`, the write of a user turn
+    /// also marks a run as open (see [`Session::mark_run`]), so the run
+    /// queued right after it writes nothing when it starts.
+    async fn commit_with(
+        &self,
+        make: impl Fn(&ThreadState) -> Result<ServerEvent, ChatError>,
+        run_follows: bool,
+    ) -> Result<u64, ChatError> {
         let pending = {
             let mut guard = self.lock();
             let st = &mut *guard;
@@ -433,6 +444,12 @@ impl Session {
                 (Some(persistence), Some(persist))
                     if is_durable(&event) || is_user_turn(&event) =>
                 {
+                    if run_follows && is_user_turn(&event) {
+                        // Taken by this batch's record, under this lock:
+                        // no other write can carry the mark before the
+                        // message it is for.
+                        persist.set_run_open(true);
+                    }
                     persist
                         .batch(&st.thread, std::slice::from_ref(&event))
                         .map(|batch| (persistence.submit_and_wait(batch), event))
@@ -631,16 +648,30 @@ impl Session {
     }
 
     /// Notes that a run started or ended, and submits the thread's record
-    /// now (not awaited: a run does not wait for it), so a thread resumed
-    /// after its server stopped mid-run knows it was cut off.
+    /// (not awaited: a run does not wait for it) when that changes what was
+    /// last written, so a thread resumed after its server stopped mid-run
+    /// knows it was cut off, and one that stopped after its run ended does
+    /// not say so. A run whose user message carried the mark writes
+    /// nothing when it starts; a run with another queued behind it leaves
+    /// the mark to that one.
     pub(crate) fn mark_run(&self, open: bool) {
         let mut guard = self.lock();
         let st = &mut *guard;
         let Some(persist) = st.persist.as_mut() else {
             return;
         };
-        persist.set_run_open(open);
-        if let (Some(persistence), true) = (&self.runtime.persistence, persist.is_saved()) {
+        let write = if open {
+            persist.open_run()
+        } else if !st.closed && st.queue.iter().any(|(epoch, _)| *epoch == st.epoch) {
+            // The runner takes the next run at once: its start would write
+            // back what this end wrote. Requests a stop dropped do not
+            // count; the runner calls this again after each of them.
+            false
+        } else {
+            persist.close_run()
+        };
+        if let (Some(persistence), true) = (&self.runtime.persistence, write && persist.is_saved())
+        {
             // Under the lock: it cannot overtake a write submitted before.
             persistence.submit(crate::data::WriteBatch {
                 threads: vec![persist.record(&st.thread.id)],
@@ -747,6 +778,19 @@ impl Session {
         self.commit(|_| Ok(ServerEvent::StepCreated { step: step.clone() }))
             .await
             .map(|_| ())
+    }
+
+    /// Creates the user's message that a run is queued for right after:
+    /// the write that saves it also marks the run as open. A caller that
+    /// then queues no run calls `mark_run(false)`, or a server stopping
+    /// later would leave the thread marked as cut off.
+    pub(crate) async fn create_turn_step(&self, step: Step) -> Result<(), ChatError> {
+        self.commit_with(
+            |_| Ok(ServerEvent::StepCreated { step: step.clone() }),
+            true,
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Changes a step and publishes its new state.
