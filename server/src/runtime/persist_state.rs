@@ -48,7 +48,7 @@ pub(crate) struct PersistState {
     saved: bool,
     name: Option<String>,
     tags: Vec<String>,
-    metadata: serde_json::Map<String, serde_json::Value>,
+    metadata: Metadata,
     /// Reserved metadata entries ([`RESERVED_KEYS`]) changed since the
     /// record was last taken: the JSON part of the user session, the chat
     /// settings. Null or an empty object removes the entry.
@@ -63,6 +63,35 @@ pub(crate) struct PersistState {
     dirty: HashSet<String>,
     /// The step marked last, so the next token for it costs one comparison.
     last_marked: Option<String>,
+}
+
+/// A thread's metadata, allocated only once it has an entry: every session
+/// has a `PersistState`, and an empty map is 72 bytes inline.
+#[derive(Debug, Default)]
+struct Metadata(Option<Box<serde_json::Map<String, serde_json::Value>>>);
+
+impl From<serde_json::Map<String, serde_json::Value>> for Metadata {
+    fn from(map: serde_json::Map<String, serde_json::Value>) -> Self {
+        Metadata((!map.is_empty()).then(|| Box::new(map)))
+    }
+}
+
+impl Metadata {
+    fn get(&self, key: &str) -> Option<&serde_json::Value> {
+        self.0.as_ref()?.get(key)
+    }
+
+    fn insert(&mut self, key: String, value: serde_json::Value) {
+        self.0.get_or_insert_default().insert(key, value);
+    }
+
+    fn remove(&mut self, key: &str) -> Option<serde_json::Value> {
+        self.0.as_mut()?.remove(key)
+    }
+
+    fn to_map(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.0.as_deref().cloned().unwrap_or_default()
+    }
 }
 
 /// True for the changes that must be written before they are published: a
@@ -118,7 +147,7 @@ impl PersistState {
             saved: false,
             name: None,
             tags: Vec::new(),
-            metadata: serde_json::Map::new(),
+            metadata: Metadata::default(),
             pending: Vec::new(),
             created_at: now,
             updated_at: now,
@@ -136,7 +165,7 @@ impl PersistState {
             saved: true,
             name: record.name.clone(),
             tags: record.tags.clone(),
-            metadata: record.metadata.clone(),
+            metadata: Metadata::from(record.metadata.clone()),
             pending: Vec::new(),
             created_at: record.created_at,
             updated_at: record.updated_at,
@@ -161,9 +190,9 @@ impl PersistState {
         if let Some(metadata) = &update.metadata {
             let kept: Vec<(&str, serde_json::Value)> = RESERVED_KEYS
                 .iter()
-                .filter_map(|key| Some((*key, self.metadata.remove(*key)?)))
+                .filter_map(|key| Some((*key, self.metadata.remove(key)?)))
                 .collect();
-            self.metadata = metadata.clone();
+            self.metadata = Metadata::from(metadata.clone());
             for (key, value) in kept {
                 self.metadata.insert(key.into(), value);
             }
@@ -214,7 +243,7 @@ impl PersistState {
 
     /// True when the thread was stored while a run went on.
     pub(crate) fn saved_run_open(&self) -> bool {
-        is_run_open(&self.metadata)
+        self.metadata.get(RUN_OPEN_KEY) == Some(&serde_json::Value::Bool(true))
     }
 
     /// Notes the JSON part of the user session, to be written with the
@@ -433,7 +462,8 @@ impl PersistState {
                 self.metadata.insert(key.into(), value);
             }
         }
-        self.run_open_written = is_run_open(&self.metadata);
+        self.run_open_written =
+            self.metadata.get(RUN_OPEN_KEY) == Some(&serde_json::Value::Bool(true));
         self.peek_record(thread_id)
     }
 
@@ -446,7 +476,7 @@ impl PersistState {
             created_at: self.created_at,
             updated_at: self.updated_at,
             tags: self.tags.clone(),
-            metadata: self.metadata.clone(),
+            metadata: self.metadata.to_map(),
         }
     }
 
