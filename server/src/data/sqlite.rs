@@ -51,13 +51,20 @@ impl SqlStore<sqlx::Sqlite> {
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(|e| open_error(Box::new(e)))?;
         sqlx::migrate!("./migrations/sqlite")
             .run(&pool)
             .await
             .map_err(|e| DataError::Migration(Box::new(e)))?;
-        Ok(SqlStore::from_pool(pool))
+        // One connection for the runtime's batched writes (SQLite has one
+        // writer anyway), so the pages it writes stay in its cache.
+        let writes = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(|e| open_error(Box::new(e)))?;
+        Ok(SqlStore::with_writer(pool, writes))
     }
 }

@@ -9,7 +9,9 @@ use loquat_app::protocol::{Ask, ChatSettings, Command, Element, ServerEvent, Sid
 pub(crate) struct ThreadState {
     pub(crate) id: String,
     steps: Vec<Step>,
-    index: HashMap<String, usize>,
+    /// Made with the first step: an empty map is 48 bytes in every session.
+    #[allow(clippy::box_collection)]
+    index: Option<Box<HashMap<String, usize>>>,
     /// Elements in the order they were created (few per thread: a scan is
     /// cheaper than an index).
     elements: Vec<Element>,
@@ -82,12 +84,12 @@ impl ThreadState {
     }
 
     pub(crate) fn get(&self, id: &str) -> Option<&Step> {
-        self.index.get(id).map(|&i| &self.steps[i])
+        self.index.as_ref()?.get(id).map(|&i| &self.steps[i])
     }
 
     /// The step's place in the thread.
     pub(crate) fn position(&self, id: &str) -> Option<usize> {
-        self.index.get(id).copied()
+        self.index.as_ref()?.get(id).copied()
     }
 
     pub(crate) fn elements(&self) -> &[Element] {
@@ -125,7 +127,8 @@ impl ThreadState {
     }
 
     pub(crate) fn get_mut(&mut self, id: &str) -> Option<&mut Step> {
-        self.index.get(id).map(|&i| &mut self.steps[i])
+        let at = *self.index.as_ref()?.get(id)?;
+        self.steps.get_mut(at)
     }
 
     /// Applies an event. Events about steps that do not exist are ignored:
@@ -133,7 +136,9 @@ impl ThreadState {
     pub(crate) fn apply(&mut self, event: ServerEvent) {
         match event {
             ServerEvent::StepCreated { step } => {
-                self.index.insert(step.id.clone(), self.steps.len());
+                self.index
+                    .get_or_insert_default()
+                    .insert(step.id.clone(), self.steps.len());
                 self.steps.push(step);
             }
             ServerEvent::StepDelta { id, delta, input } => {
@@ -201,12 +206,13 @@ impl ThreadState {
     }
 
     fn reindex(&mut self) {
-        self.index = self
+        let index: HashMap<String, usize> = self
             .steps
             .iter()
             .enumerate()
             .map(|(i, s)| (s.id.clone(), i))
             .collect();
+        self.index = (!index.is_empty()).then(|| Box::new(index));
     }
 
     /// Ids of steps still open (streaming or not ended).

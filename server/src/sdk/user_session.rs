@@ -36,7 +36,8 @@ pub struct UserSession {
 #[derive(Default)]
 struct Inner {
     values: Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>,
-    saved: Mutex<serde_json::Map<String, serde_json::Value>>,
+    /// Allocated at the first saved value (an empty map is 72 bytes).
+    saved: Mutex<Option<Box<serde_json::Map<String, serde_json::Value>>>>,
     /// Called with the saved values after each change (the session notes
     /// them for its next checkpoint).
     on_save: std::sync::OnceLock<SaveHook>,
@@ -88,7 +89,11 @@ impl UserSession {
 
     /// Removes `key`; true when it was present.
     pub fn remove(&self, key: &str) -> bool {
-        let saved = self.saved_values().remove(key).is_some();
+        let saved = self
+            .saved_values()
+            .as_mut()
+            .and_then(|values| values.remove(key))
+            .is_some();
         if saved {
             self.notify();
         }
@@ -97,13 +102,14 @@ impl UserSession {
 
     fn saved_values(
         &self,
-    ) -> std::sync::MutexGuard<'_, serde_json::Map<String, serde_json::Value>> {
+    ) -> std::sync::MutexGuard<'_, Option<Box<serde_json::Map<String, serde_json::Value>>>> {
         self.inner.saved.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn notify(&self) {
         if let Some(hook) = self.inner.on_save.get() {
-            hook(self.saved_values().clone());
+            let values = self.saved_values().as_deref().cloned();
+            hook(values.unwrap_or_default());
         }
     }
 
@@ -115,7 +121,9 @@ impl UserSession {
         value: &T,
     ) -> Result<(), serde_json::Error> {
         let value = serde_json::to_value(value)?;
-        self.saved_values().insert(key.into(), value);
+        self.saved_values()
+            .get_or_insert_default()
+            .insert(key.into(), value);
         self.notify();
         Ok(())
     }
@@ -123,13 +131,13 @@ impl UserSession {
     /// The value [`UserSession::save`]d under `key`, if it is there and
     /// reads as a `T`.
     pub fn load<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
-        let value = self.saved_values().get(key).cloned()?;
+        let value = self.saved_values().as_ref()?.get(key).cloned()?;
         serde_json::from_value(value).ok()
     }
 
     /// Restores the saved values of a resumed thread.
     pub(crate) fn restore(&self, values: serde_json::Map<String, serde_json::Value>) {
-        *self.saved_values() = values;
+        *self.saved_values() = (!values.is_empty()).then(|| Box::new(values));
     }
 
     /// Where changes to the saved values are reported (set once).

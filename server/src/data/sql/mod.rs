@@ -43,19 +43,32 @@ use crate::time::now_millis;
 #[derive(Debug)]
 pub struct SqlStore<DB: Backend> {
     pool: Pool<DB>,
+    /// Where the runtime's batched writes go (see [`SqlStore::with_writer`]).
+    writes: Pool<DB>,
 }
 
 impl<DB: Backend> Clone for SqlStore<DB> {
     fn clone(&self) -> Self {
         SqlStore {
             pool: self.pool.clone(),
+            writes: self.writes.clone(),
         }
     }
 }
 
 impl<DB: Backend> SqlStore<DB> {
     pub(crate) fn from_pool(pool: Pool<DB>) -> Self {
-        SqlStore { pool }
+        SqlStore {
+            writes: pool.clone(),
+            pool,
+        }
+    }
+
+    /// A store whose batched writes ([`DataLayer::write`]) all go through
+    /// `writes`, a pool of one connection: its page cache then stays warm
+    /// (pages another connection wrote must be read again, from the WAL).
+    pub(crate) fn with_writer(pool: Pool<DB>, writes: Pool<DB>) -> Self {
+        SqlStore { pool, writes }
     }
 
     /// The connection pool (for an app's own tables next to Loquat's).
@@ -66,6 +79,7 @@ impl<DB: Backend> SqlStore<DB> {
     /// Closes every connection.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writes.close().await;
     }
 }
 
@@ -290,7 +304,7 @@ where
         }
         let mut batch = batch;
         batch.compact();
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writes.begin_with(DB::BEGIN_WRITE).await?;
         Self::apply(&mut tx, &batch).await?;
         tx.commit().await?;
         Ok(())
