@@ -299,14 +299,7 @@ impl Cluster {
     /// Cuts the replay buffers of this node's copies of other nodes'
     /// sessions to `bytes` each.
     pub(crate) fn trim_replays(&self, bytes: usize) {
-        let remotes: Vec<Arc<RemoteSession>> = self
-            .remotes
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
-            .filter_map(Weak::upgrade)
-            .collect();
-        for remote in remotes {
+        for remote in self.live_remotes() {
             remote.trim_replay(bytes);
         }
     }
@@ -314,16 +307,20 @@ impl Cluster {
     /// Wakes the sockets showing this node's copies of other nodes'
     /// sessions (the heartbeat).
     pub(crate) fn wake_sockets(&self) {
-        let remotes: Vec<Arc<RemoteSession>> = self
-            .remotes
+        for remote in self.live_remotes() {
+            remote.changes().bump();
+        }
+    }
+
+    /// This node's copies of other nodes' sessions, copied out of the map
+    /// (each is then used on its own, never under the map's lock).
+    fn live_remotes(&self) -> Vec<Arc<RemoteSession>> {
+        self.remotes
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .values()
             .filter_map(Weak::upgrade)
-            .collect();
-        for remote in remotes {
-            remote.changes().bump();
-        }
+            .collect()
     }
 
     /// Claims `thread` for a session `session` of `user` about to start
