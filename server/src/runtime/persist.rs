@@ -83,7 +83,20 @@ impl Persistence {
 async fn writer(data: Arc<dyn DataLayer>, mut rx: mpsc::UnboundedReceiver<Job>) {
     let mut jobs = Vec::new();
     while rx.recv_many(&mut jobs, MAX_MERGE).await > 0 {
+        // What one transaction carries and takes (`LOQUAT_LOG=loquat=trace`):
+        // how well writes merge under load.
+        let (threads, steps) = jobs.iter().fold((0, 0), |(t, s), job| {
+            (t + job.batch.threads.len(), s + job.batch.steps.len())
+        });
+        let started = std::time::Instant::now();
         let results = write_merged(data.as_ref(), &mut jobs).await;
+        tracing::trace!(
+            jobs = jobs.len(),
+            threads,
+            steps,
+            micros = started.elapsed().as_micros() as u64,
+            "persisted"
+        );
         for (job, result) in jobs.drain(..).zip(results) {
             if let Some(done) = job.done {
                 let _ = done.send(result);
