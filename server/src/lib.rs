@@ -32,6 +32,7 @@ pub mod files;
 mod http;
 pub mod i18n;
 mod ids;
+mod lazy_json_map;
 pub mod llm;
 mod runtime;
 mod sdk;

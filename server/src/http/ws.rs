@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::pin::Pin;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -472,7 +473,7 @@ async fn serve(
     // The runtime's one heartbeat, not a timer of its own: it wakes the
     // socket like new events do (see `Runtime::spawn_heartbeat`), so the
     // loop waits on one thing less.
-    let mut beat = runtime.heartbeat.version();
+    let mut beat = runtime.heartbeat.load(Ordering::Acquire);
     let mut signed_out = check.as_mut().and_then(|check| check.ended());
     let mut times = Times {
         last_check: tokio::time::Instant::now(),
@@ -497,7 +498,7 @@ async fn serve(
         if !Box::pin(conn.react(wake, session, check.as_deref(), &mut times)).await {
             break;
         }
-        let now = runtime.heartbeat.version();
+        let now = runtime.heartbeat.load(Ordering::Acquire);
         if now != beat {
             beat = now;
             if !Box::pin(conn.react(Wake::Heartbeat, session, check.as_deref(), &mut times)).await {

@@ -1,7 +1,8 @@
 //! How a session wakes the sockets showing it: a counter bumped on every
 //! new event, when the session ends and on the runtime's heartbeat (a wake
-//! may find nothing new), and a [`Notify`] for the sockets waiting on it. Both live inside the session: a `watch` channel did the
-//! same from an allocation of its own, about 400 bytes an idle session.
+//! may find nothing new), and a [`Notify`] for the sockets waiting on it.
+//! Both live inside the session: a `watch` channel did the same from an
+//! allocation of its own, about 400 bytes an idle session.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -18,6 +18,7 @@ pub(crate) mod thread;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
@@ -102,10 +103,11 @@ pub(crate) struct Runtime {
     sessions: Mutex<HashMap<SessionId, Arc<Session>>>,
     /// The replay buffers' shared byte bound.
     pub(crate) replay: Arc<ReplayBudget>,
-    /// Bumped every `ping_interval`, when every socket is woken: one timer
-    /// for all sockets, which ping their tabs on it (a timer each was about
-    /// 200 bytes a socket, and a wait on this one 100 more).
-    pub(crate) heartbeat: changes::Changes,
+    /// Counts the heartbeats (one every `ping_interval`, when every socket
+    /// is woken): one timer for all sockets, which ping their tabs when it
+    /// moved (a timer each was about 200 bytes a socket, and a wait on a
+    /// shared one 100 more).
+    pub(crate) heartbeat: AtomicU64,
 }
 
 impl Runtime {
@@ -129,7 +131,7 @@ impl Runtime {
             resuming: Mutex::new(HashMap::new()),
             sessions: Mutex::new(HashMap::new()),
             replay: ReplayBudget::new(limits.replay),
-            heartbeat: changes::Changes::default(),
+            heartbeat: AtomicU64::new(0),
         })
     }
 
@@ -146,6 +148,12 @@ impl Runtime {
 
     fn sessions(&self) -> MutexGuard<'_, HashMap<SessionId, Arc<Session>>> {
         self.sessions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every session, copied out of the map: each is then used on its own,
+    /// never under the map's lock.
+    fn all_sessions(&self) -> Vec<Arc<Session>> {
+        self.sessions().values().cloned().collect()
     }
 
     /// Starts a new session and queues `on_chat_start`.
@@ -367,8 +375,7 @@ impl Runtime {
         user: &UserId,
         id: &ElementId,
     ) -> Result<Option<loquat_app::protocol::Element>, DataError> {
-        let sessions: Vec<Arc<Session>> = self.sessions().values().cloned().collect();
-        for session in sessions {
+        for session in self.all_sessions() {
             if session.owner() != user {
                 continue;
             }
@@ -400,8 +407,7 @@ impl Runtime {
 
     /// Writes what streamed since the last checkpoint, for every session.
     pub(crate) fn checkpoint_all(&self) {
-        let sessions: Vec<Arc<Session>> = self.sessions().values().cloned().collect();
-        for session in sessions {
+        for session in self.all_sessions() {
             session.checkpoint();
         }
     }
@@ -557,11 +563,8 @@ impl Runtime {
     }
 
     pub(crate) fn trim_replays(&self) {
-        // Copied out: each session is locked on its own, never under the
-        // map's lock.
-        let sessions: Vec<Arc<Session>> = self.sessions().values().cloned().collect();
         let share = self.replay.share();
-        for session in sessions {
+        for session in self.all_sessions() {
             session.trim_replay(share);
         }
         if let Some(cluster) = &self.cluster {
@@ -572,10 +575,7 @@ impl Runtime {
     /// Wakes every socket, here or following a session of another node
     /// (they find no new events, and see the heartbeat's count moved).
     fn wake_sockets(&self) {
-        // Copied out: each session is woken on its own, never under the
-        // map's lock.
-        let sessions: Vec<Arc<Session>> = self.sessions().values().cloned().collect();
-        for session in sessions {
+        for session in self.all_sessions() {
             session.changes().bump();
         }
         if let Some(cluster) = &self.cluster {
@@ -595,7 +595,7 @@ impl Runtime {
                 let Some(runtime) = runtime.upgrade() else {
                     break;
                 };
-                runtime.heartbeat.bump();
+                runtime.heartbeat.fetch_add(1, Ordering::Release);
                 runtime.wake_sockets();
             }
         });

@@ -12,6 +12,7 @@ use loquat_app::protocol::{Millis, ServerEvent, Step, StepType, ThreadSummary};
 
 use super::thread::ThreadState;
 use crate::data::{ThreadRecord, WriteBatch};
+use crate::lazy_json_map::LazyJsonMap;
 use crate::time::now_millis;
 
 /// The key of a thread's metadata that keeps the JSON part of its user
@@ -48,7 +49,8 @@ pub(crate) struct PersistState {
     saved: bool,
     name: Option<String>,
     tags: Vec<String>,
-    metadata: Metadata,
+    /// Allocated at its first entry (every session has a `PersistState`).
+    metadata: LazyJsonMap,
     /// Reserved metadata entries ([`RESERVED_KEYS`]) changed since the
     /// record was last taken: the JSON part of the user session, the chat
     /// settings. Null or an empty object removes the entry.
@@ -63,35 +65,6 @@ pub(crate) struct PersistState {
     dirty: HashSet<String>,
     /// The step marked last, so the next token for it costs one comparison.
     last_marked: Option<String>,
-}
-
-/// A thread's metadata, allocated only once it has an entry: every session
-/// has a `PersistState`, and an empty map is 72 bytes inline.
-#[derive(Debug, Default)]
-struct Metadata(Option<Box<serde_json::Map<String, serde_json::Value>>>);
-
-impl From<serde_json::Map<String, serde_json::Value>> for Metadata {
-    fn from(map: serde_json::Map<String, serde_json::Value>) -> Self {
-        Metadata((!map.is_empty()).then(|| Box::new(map)))
-    }
-}
-
-impl Metadata {
-    fn get(&self, key: &str) -> Option<&serde_json::Value> {
-        self.0.as_ref()?.get(key)
-    }
-
-    fn insert(&mut self, key: String, value: serde_json::Value) {
-        self.0.get_or_insert_default().insert(key, value);
-    }
-
-    fn remove(&mut self, key: &str) -> Option<serde_json::Value> {
-        self.0.as_mut()?.remove(key)
-    }
-
-    fn to_map(&self) -> serde_json::Map<String, serde_json::Value> {
-        self.0.as_deref().cloned().unwrap_or_default()
-    }
 }
 
 /// True for the changes that must be written before they are published: a
@@ -114,9 +87,10 @@ pub(crate) fn is_user_turn(event: &ServerEvent) -> bool {
         if step.step_type == StepType::UserMessage && step.parent_id.is_none())
 }
 
-/// True when a thread's metadata says a run was going on.
-fn is_run_open(metadata: &serde_json::Map<String, serde_json::Value>) -> bool {
-    metadata.get(RUN_OPEN_KEY) == Some(&serde_json::Value::Bool(true))
+/// True when a thread's metadata entry [`RUN_OPEN_KEY`] says a run was
+/// going on.
+fn is_run_open(entry: Option<&serde_json::Value>) -> bool {
+    entry == Some(&serde_json::Value::Bool(true))
 }
 
 /// The automatic name of a thread: the start of its first user message.
@@ -147,7 +121,7 @@ impl PersistState {
             saved: false,
             name: None,
             tags: Vec::new(),
-            metadata: Metadata::default(),
+            metadata: LazyJsonMap::default(),
             pending: Vec::new(),
             created_at: now,
             updated_at: now,
@@ -165,11 +139,11 @@ impl PersistState {
             saved: true,
             name: record.name.clone(),
             tags: record.tags.clone(),
-            metadata: Metadata::from(record.metadata.clone()),
+            metadata: LazyJsonMap::from(record.metadata.clone()),
             pending: Vec::new(),
             created_at: record.created_at,
             updated_at: record.updated_at,
-            run_open_written: is_run_open(&record.metadata),
+            run_open_written: is_run_open(record.metadata.get(RUN_OPEN_KEY)),
             dirty,
             last_marked: None,
         }
@@ -192,7 +166,7 @@ impl PersistState {
                 .iter()
                 .filter_map(|key| Some((*key, self.metadata.remove(key)?)))
                 .collect();
-            self.metadata = Metadata::from(metadata.clone());
+            self.metadata = LazyJsonMap::from(metadata.clone());
             for (key, value) in kept {
                 self.metadata.insert(key.into(), value);
             }
@@ -243,7 +217,7 @@ impl PersistState {
 
     /// True when the thread was stored while a run went on.
     pub(crate) fn saved_run_open(&self) -> bool {
-        self.metadata.get(RUN_OPEN_KEY) == Some(&serde_json::Value::Bool(true))
+        is_run_open(self.metadata.get(RUN_OPEN_KEY))
     }
 
     /// Notes the JSON part of the user session, to be written with the
@@ -462,8 +436,7 @@ impl PersistState {
                 self.metadata.insert(key.into(), value);
             }
         }
-        self.run_open_written =
-            self.metadata.get(RUN_OPEN_KEY) == Some(&serde_json::Value::Bool(true));
+        self.run_open_written = is_run_open(self.metadata.get(RUN_OPEN_KEY));
         self.peek_record(thread_id)
     }
 
@@ -589,7 +562,7 @@ mod tests {
 
     /// `run_open` as the record taken now has it.
     fn recorded_open(persist: &mut PersistState) -> bool {
-        is_run_open(&persist.record("t").metadata)
+        is_run_open(persist.record("t").metadata.get(RUN_OPEN_KEY))
     }
 
     #[test]
@@ -611,7 +584,7 @@ mod tests {
         // needs no record of its own, nor does a second start.
         persist.set_run_open(true);
         let batch = persist.batch(&thread, std::slice::from_ref(&user)).unwrap();
-        assert!(is_run_open(&batch.threads[0].metadata));
+        assert!(is_run_open(batch.threads[0].metadata.get(RUN_OPEN_KEY)));
         assert!(!persist.open_run());
         assert!(!persist.open_run());
         assert!(persist.checkpoint(&thread).is_none(), "nothing to write");

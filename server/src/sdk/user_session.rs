@@ -2,6 +2,8 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::lazy_json_map::LazyJsonMap;
+
 /// A per-session key/value store for whatever the app needs to remember
 /// between hooks (a conversation memory, a client, a counter, …). Values are
 /// typed: `get` returns `None` when the key is missing or holds another type.
@@ -36,8 +38,7 @@ pub struct UserSession {
 #[derive(Default)]
 struct Inner {
     values: Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>,
-    /// Allocated at the first saved value (an empty map is 72 bytes).
-    saved: Mutex<Option<Box<serde_json::Map<String, serde_json::Value>>>>,
+    saved: Mutex<LazyJsonMap>,
     /// Called with the saved values after each change (the session notes
     /// them for its next checkpoint).
     on_save: std::sync::OnceLock<SaveHook>,
@@ -89,27 +90,21 @@ impl UserSession {
 
     /// Removes `key`; true when it was present.
     pub fn remove(&self, key: &str) -> bool {
-        let saved = self
-            .saved_values()
-            .as_mut()
-            .and_then(|values| values.remove(key))
-            .is_some();
+        let saved = self.saved_values().remove(key).is_some();
         if saved {
             self.notify();
         }
         self.values().remove(key).is_some() || saved
     }
 
-    fn saved_values(
-        &self,
-    ) -> std::sync::MutexGuard<'_, Option<Box<serde_json::Map<String, serde_json::Value>>>> {
+    fn saved_values(&self) -> std::sync::MutexGuard<'_, LazyJsonMap> {
         self.inner.saved.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn notify(&self) {
         if let Some(hook) = self.inner.on_save.get() {
-            let values = self.saved_values().as_deref().cloned();
-            hook(values.unwrap_or_default());
+            let values = self.saved_values().to_map();
+            hook(values);
         }
     }
 
@@ -121,9 +116,7 @@ impl UserSession {
         value: &T,
     ) -> Result<(), serde_json::Error> {
         let value = serde_json::to_value(value)?;
-        self.saved_values()
-            .get_or_insert_default()
-            .insert(key.into(), value);
+        self.saved_values().insert(key.into(), value);
         self.notify();
         Ok(())
     }
@@ -131,13 +124,13 @@ impl UserSession {
     /// The value [`UserSession::save`]d under `key`, if it is there and
     /// reads as a `T`.
     pub fn load<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
-        let value = self.saved_values().as_ref()?.get(key).cloned()?;
+        let value = self.saved_values().get(key).cloned()?;
         serde_json::from_value(value).ok()
     }
 
     /// Restores the saved values of a resumed thread.
     pub(crate) fn restore(&self, values: serde_json::Map<String, serde_json::Value>) {
-        *self.saved_values() = (!values.is_empty()).then(|| Box::new(values));
+        *self.saved_values() = LazyJsonMap::from(values);
     }
 
     /// Where changes to the saved values are reported (set once).
