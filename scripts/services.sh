@@ -6,8 +6,9 @@
 #   PostgreSQL   LOQUAT_TEST_POSTGRES_URL
 #   S3 (moto)    LOQUAT_TEST_S3_ENDPOINT, LOQUAT_TEST_S3_BUCKET, AWS_*
 #   NATS         LOQUAT_TEST_NATS_URL (with JetStream)
-#   nginx        LOQUAT_TEST_NGINX, LOQUAT_TEST_NGINX_CONF (each cluster test
-#                runs its own, in front of its own nodes)
+#   nginx        LOQUAT_TEST_NGINX, LOQUAT_TEST_NGINX_CONF,
+#                LOQUAT_TEST_NGINX_SUBPATH_CONF (each cluster or sub-path
+#                test runs its own, in front of its own nodes)
 #
 # Run a command with them, stopping them afterwards whatever it does:
 #

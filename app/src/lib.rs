@@ -14,6 +14,7 @@ pub mod markdown;
 #[cfg(feature = "ssr")]
 pub mod page_policy;
 pub mod protocol;
+pub mod root_path;
 pub mod route;
 mod shell;
 pub mod site_assets;

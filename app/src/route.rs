@@ -91,10 +91,15 @@ fn server_said_missing() -> bool {
 pub(crate) fn current_path() -> String {
     #[cfg(feature = "hydrate")]
     {
-        leptos::prelude::window()
+        let path = leptos::prelude::window()
             .location()
             .pathname()
-            .unwrap_or_else(|_| "/".into())
+            .unwrap_or_else(|_| "/".into());
+        // The server serves pages only under the root path.
+        match crate::root_path::current().strip(&path) {
+            Some(app_path) => app_path.to_string(),
+            None => path,
+        }
     }
     #[cfg(not(feature = "hydrate"))]
     {

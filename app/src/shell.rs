@@ -63,7 +63,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <meta name="description" content=ui.description.clone()/>
-                <link rel="icon" href=head.favicon.clone()/>
+                <link rel="icon" href=crate::root_path::href(&head.favicon)/>
                 <script nonce=nonce.clone() inner_html=EARLY_SCRIPT></script>
                 <script type="application/json" id=CONFIG_ELEMENT_ID inner_html=config_json></script>
                 {element_json}
@@ -90,10 +90,10 @@ fn head_tags(head: &PageHead, nonce: Option<leptos::nonce::Nonce>) -> impl IntoV
     let sheets = head
         .stylesheets
         .iter()
-        .map(|href| view! { <link rel="stylesheet" href=href.clone()/> })
+        .map(|href| view! { <link rel="stylesheet" href=crate::root_path::href(href)/> })
         .collect_view();
     let script = head.script.clone().map(|script| {
-        let element = leptos::html::script().attr("src", script.src);
+        let element = leptos::html::script().attr("src", crate::root_path::href(&script.src));
         script
             .attributes
             .into_iter()

@@ -32,18 +32,22 @@ impl Default for SiteAssets {
 #[component]
 pub fn BundleTags() -> impl IntoView {
     let assets = use_context::<SiteAssets>().unwrap_or_default();
+    let root = crate::root_path::current();
+    let (js, wasm, css) = (
+        root.href(&assets.js),
+        root.href(&assets.wasm),
+        root.href(&assets.css),
+    );
     let nonce = leptos::nonce::use_nonce();
     // `{:?}` quotes and escapes the URLs as JavaScript string literals.
     let script = format!(
-        "import init,{{hydrate}} from {js:?};init({{module_or_path:{wasm:?}}}).then(hydrate);",
-        js = assets.js,
-        wasm = assets.wasm,
+        "import init,{{hydrate}} from {js:?};init({{module_or_path:{wasm:?}}}).then(hydrate);"
     );
     view! {
         // `id="leptos"`: cargo-leptos's watch mode swaps this stylesheet live.
-        <link rel="stylesheet" id="leptos" href=assets.css/>
-        <link rel="modulepreload" href=assets.js/>
-        <link rel="preload" href=assets.wasm r#as="fetch" r#type="application/wasm" crossorigin="anonymous"/>
+        <link rel="stylesheet" id="leptos" href=css/>
+        <link rel="modulepreload" href=js/>
+        <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin="anonymous"/>
         <script type="module" nonce=nonce inner_html=script></script>
     }
 }

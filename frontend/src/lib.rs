@@ -15,5 +15,7 @@ pub fn hydrate() {
         leptos::logging::error!("{problem}");
         return;
     }
+    // Server functions and every other address start at the app's root path.
+    loquat_app::root_path::current();
     leptos::mount::hydrate_body(loquat_app::App);
 }

@@ -122,6 +122,14 @@ pub struct ServeOptions {
     /// favicon), served before Loquat's.
     #[arg(long, env = "LOQUAT_PUBLIC_DIR", default_value = "public")]
     pub public_dir: PathBuf,
+    /// Serve the app under this path, e.g. `/chat` behind a reverse proxy
+    /// (overrides `[project] root_path` and LOQUAT_ROOT_PATH).
+    #[arg(long, value_parser = parse_root_path)]
+    pub root_path: Option<loquat_app::root_path::RootPath>,
+}
+
+fn parse_root_path(text: &str) -> Result<loquat_app::root_path::RootPath, String> {
+    loquat_app::root_path::RootPath::parse(text).map_err(|err| err.to_string())
 }
 
 impl Default for ServeOptions {
@@ -131,6 +139,7 @@ impl Default for ServeOptions {
             port: 3000,
             data_dir: PathBuf::from(".loquat"),
             public_dir: PathBuf::from("public"),
+            root_path: None,
         }
     }
 }

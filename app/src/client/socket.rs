@@ -140,11 +140,16 @@ pub(super) fn new_chat(store: ChatStore) {
 pub(super) fn switch_profile(store: ChatStore, name: &str) {
     leave(store);
     let encoded: String = js_sys::encode_uri_component(name).into();
-    let cookie = format!("loquat_profile={encoded}; Path=/; Max-Age=31536000; SameSite=Lax");
+    let cookie = format!(
+        "loquat_profile={encoded}; Path={}; Max-Age=31536000; SameSite=Lax",
+        crate::root_path::current().home()
+    );
     if let Some(document) = document().dyn_ref::<web_sys::HtmlDocument>() {
         let _ = document.set_cookie(&cookie);
     }
-    let _ = window().location().assign("/");
+    let _ = window()
+        .location()
+        .assign(&crate::root_path::current().home());
 }
 
 pub(super) fn open_thread(store: ChatStore, thread_id: String) {
@@ -167,6 +172,8 @@ fn set_address(path: &str, push: bool) {
     let Ok(history) = window().history() else {
         return;
     };
+    let href = crate::root_path::href(path);
+    let path = href.as_str();
     let _ = if push {
         history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path))
     } else {
@@ -210,7 +217,11 @@ fn url() -> Option<String> {
     } else {
         "ws"
     };
-    Some(format!("{protocol}://{}{WS_PATH}", location.host().ok()?))
+    Some(format!(
+        "{protocol}://{}{}",
+        location.host().ok()?,
+        crate::root_path::href(WS_PATH)
+    ))
 }
 
 fn connect(store: ChatStore) {
@@ -354,7 +365,10 @@ fn schedule_reconnect(store: ChatStore) {
 /// Asks who is signed in; when nobody is, goes to the login page (which
 /// returns here).
 async fn go_to_login_if_signed_out() {
-    let Ok(response) = gloo_net::http::Request::get("/auth/user").send().await else {
+    let Ok(response) = gloo_net::http::Request::get(&crate::root_path::href("/auth/user"))
+        .send()
+        .await
+    else {
         return;
     };
     if response.status() == 401 {
@@ -362,7 +376,10 @@ async fn go_to_login_if_signed_out() {
         let next = js_sys::encode_uri_component(&here);
         let _ = window()
             .location()
-            .set_href(&format!("/login?next={}", String::from(next)));
+            .set_href(&crate::root_path::href(&format!(
+                "/login?next={}",
+                String::from(next)
+            )));
     }
 }
 

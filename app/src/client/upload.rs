@@ -34,11 +34,11 @@ pub fn upload(
     progress: impl Fn(f64) + 'static,
     done: impl FnOnce(Result<Uploaded, String>) + 'static,
 ) {
-    let mut url = format!(
+    let mut url = crate::root_path::href(&format!(
         "/api/sessions/{}/files?name={}",
         encode(session_id),
         encode(&file.name())
-    );
+    ));
     if let Some(ask) = ask {
         url.push_str(&format!("&ask={}", encode(ask)));
     }

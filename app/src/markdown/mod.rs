@@ -115,7 +115,7 @@ fn link_names<'a>(text: &str, links: &[&ElementLink]) -> Vec<Event<'a>> {
                 }
                 let (href, target) = if link.page {
                     (
-                        format!("/element/{}", escape(&link.id)),
+                        crate::root_path::href(&format!("/element/{}", escape(&link.id))),
                         " target=\"_blank\" rel=\"noopener\"",
                     )
                 } else {

@@ -137,6 +137,10 @@ pub struct UiConfig {
     /// The interface's strings in this page's language.
     #[serde(default)]
     pub translations: crate::i18n::Translations,
+    /// Where the app is served from (`[project] root_path`): every address
+    /// the browser uses starts with it.
+    #[serde(default, skip_serializing_if = "crate::root_path::RootPath::is_root")]
+    pub root: crate::root_path::RootPath,
 }
 
 /// How the feed and the composer look: which parts of a message show,

@@ -61,6 +61,8 @@ export interface ServerOptions {
   cwd?: string;
   /** Serve the bundle embedded in the binary even when LEPTOS_SITE_ROOT is set. */
   embeddedSite?: boolean;
+  /** `--root-path`: the app answers under this path (e.g. `/chat`). */
+  rootPath?: string;
 }
 
 export interface ExitInfo {
@@ -223,6 +225,7 @@ export class LoquatServer {
     }
     Object.assign(env, { NO_COLOR: '1', ...this.env });
     const args = ['run', '--host', '127.0.0.1', '--port', String(this.port), '--data-dir', this.dataDir];
+    if (this.options.rootPath) args.push('--root-path', this.options.rootPath);
 
     this.starts += 1;
     this.note(`[e2e] start #${this.starts}: ${bin} ${args.join(' ')}`);
@@ -270,7 +273,7 @@ export class LoquatServer {
         );
       }
       try {
-        const res = await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+        const res = await fetch(`${this.url}${this.options.rootPath ?? ''}/healthz`, { signal: AbortSignal.timeout(2_000) });
         const body = await res.text();
         if (res.status === 200) return;
         lastError = `HTTP ${res.status}: ${body.slice(0, 200)}`;

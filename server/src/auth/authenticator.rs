@@ -102,6 +102,8 @@ pub(crate) struct AuthParts {
     pub(crate) oauth: Option<super::oauth::OAuth>,
     /// `LOQUAT_URL`: where OAuth providers send the browser back to.
     pub(crate) public_url: Option<String>,
+    /// `[project] root_path`: the callback lives under it.
+    pub(crate) root: loquat_app::root_path::RootPath,
     pub(crate) cookie: CookieSettings,
     pub(crate) limiter: LoginLimiter,
 }
@@ -160,7 +162,10 @@ impl Auth {
                 format!("http://{host}")
             }
         };
-        Some(format!("{base}/auth/oauth/{provider}/callback"))
+        // LOQUAT_URL may name the root path itself or only the site.
+        let root = self.parts.root.as_str();
+        let base = base.strip_suffix(root).unwrap_or(&base);
+        Some(format!("{base}{root}/auth/oauth/{provider}/callback"))
     }
 
     /// How long a sign-in lasts.

@@ -97,6 +97,7 @@ pub(crate) fn build(
         on_logout: hooks.on_logout.clone(),
         oauth,
         public_url: public_url.map(str::to_string),
+        root: config.project.root_path.clone(),
         cookie,
         limiter: LoginLimiter::new(limits),
     }))))

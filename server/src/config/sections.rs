@@ -99,6 +99,16 @@ pub struct ProjectConfig {
     /// chat.user_env(); never stored or logged on the server.
     #[schemars(extend("env" = "LOQUAT_USER_ENV"))]
     pub user_env: Vec<String>,
+    /// Serve the app under this path instead of the site's root, e.g.
+    /// "/chat" behind a reverse proxy that passes `/chat/…` on unchanged:
+    /// pages, the bundle, the WebSocket, uploads, elements and redirects
+    /// all live under it (`serve --root-path` overrides it).
+    #[schemars(
+        with = "String",
+        extend("env" = "LOQUAT_ROOT_PATH"),
+        example = "/chat"
+    )]
+    pub root_path: loquat_app::root_path::RootPath,
 }
 
 impl ProjectConfig {
@@ -141,6 +151,7 @@ impl Default for ProjectConfig {
             database_url: None,
             user_session_timeout: Duration::from_secs(15 * 24 * 3600),
             user_env: Vec::new(),
+            root_path: Default::default(),
         }
     }
 }

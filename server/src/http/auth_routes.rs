@@ -121,6 +121,7 @@ pub(crate) async fn login_page(
     let page = LoginPage {
         app_name: state.runtime.config.ui.name.clone(),
         css_href: state.site.assets().css,
+        root: state.runtime.config.project.root_path.clone(),
         look: state.site.head().clone(),
         logo: state.site.branding().logo_light.clone(),
         image: state.site.head().login_image.clone(),

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 
 use loquat_app::branding::PageHead;
 use loquat_app::i18n::{I18n, Translations};
+use loquat_app::root_path::RootPath;
 
 use super::standalone_page::{standalone_page, Frame};
 
@@ -40,6 +41,8 @@ pub(crate) struct LoginPage {
     pub(crate) image: Option<String>,
     /// The page's language (from the request's `Accept-Language`).
     pub(crate) translations: Arc<Translations>,
+    /// Where the app is served from.
+    pub(crate) root: RootPath,
 }
 
 impl Default for LoginPage {
@@ -56,6 +59,7 @@ impl Default for LoginPage {
             logo: None,
             image: None,
             translations: crate::i18n::english(),
+            root: RootPath::default(),
         }
     }
 }
@@ -93,6 +97,7 @@ impl LoginPage {
             logo,
             image,
             translations,
+            root,
         } = self;
         let i18n = I18n(translations.clone());
         let tr = |key: &str| i18n.t(key);
@@ -113,11 +118,11 @@ impl LoginPage {
         let buttons = providers
             .into_iter()
             .map(|p| {
-                let href = format!(
+                let href = root.href(&format!(
                     "/auth/oauth/{}?next={}",
                     p.id,
                     percent_encoding::utf8_percent_encode(&provider_next, QUERY)
-                );
+                ));
                 view! {
                     <a class="btn btn-block" href=href data-testid=format!("oauth-{}", p.id)>
                         {i18n.t_with("login.continue_with", &[("provider", &p.label)])}
@@ -128,7 +133,7 @@ impl LoginPage {
         let form = password.then(|| {
             view! {
                 {has_providers.then(|| view! { <div class="login-divider">{tr("login.or")}</div> })}
-                <form class="login-form" method="post" action="/auth/login" data-testid="login-form">
+                <form class="login-form" method="post" action=root.href("/auth/login") data-testid="login-form">
                     <label>
                         {tr("login.username")}
                         <input name="username" autocomplete="username" required
@@ -155,11 +160,11 @@ impl LoginPage {
         });
         let body = view! {
             <main class="login-page" class:with-image=with_image>
-                {image.map(|src| view! { <img class="login-image" src=src alt="" data-testid="login-image"/> })}
+                {image.map(|src| view! { <img class="login-image" src=root.href(&src) alt="" data-testid="login-image"/> })}
                 <section class="login" data-testid="login-page">
                     <div class="login-brand">
                         {match logo {
-                            Some(src) => view! { <img class="brand-logo" src=src alt="" height="30" data-testid="logo"/> }.into_any(),
+                            Some(src) => view! { <img class="brand-logo" src=root.href(&src) alt="" height="30" data-testid="logo"/> }.into_any(),
                             None => view! { <span class="brand-mark" aria-hidden="true">{initial}</span> }.into_any(),
                         }}
                         <h1 data-testid="login-app-name">{app_name}</h1>
@@ -173,6 +178,7 @@ impl LoginPage {
         };
         let frame = Frame {
             css_href: &css_href,
+            root: &root,
             look: &look,
             translations: &translations,
         };

@@ -14,6 +14,7 @@ mod login_page;
 mod oauth_routes;
 pub(crate) mod origin_policy;
 mod page_context;
+mod root_mount;
 #[cfg(test)]
 mod route_coverage;
 mod router;

@@ -23,6 +23,7 @@ use super::host_guard::refuse_unknown_hosts;
 use super::oauth_routes;
 use super::origin_policy::OriginPolicy;
 use super::page_context::{with_page_context, PageContext};
+use super::root_mount;
 use super::security_headers::add_security_headers;
 use super::shared_page;
 use super::static_files::files_or_not_found;
@@ -149,6 +150,7 @@ pub(crate) fn ui_config(runtime: &Runtime, branding: &loquat_app::branding::Bran
             timestamp_format: config.ui.timestamp_format.clone(),
         },
         translations: Default::default(),
+        root: config.project.root_path.clone(),
     }
 }
 
@@ -290,11 +292,14 @@ pub(crate) fn router(
         .fold(Router::new(), |router, (path, route)| {
             router.route(path, route)
         });
-    Router::new()
+    let root = state.runtime.config.project.root_path.clone();
+    let app = Router::new()
         .merge(for_users)
         .merge(public)
         .route("/healthz", get(|| async { "ok" }))
         .fallback(files_or_not_found)
+        .with_state(state);
+    root_mount::mount(&root, app)
         .layer(CompressionLayer::new())
         // The last layer runs first: every answer gets the security headers
         // (refusals too); a request for an unknown host is refused before
@@ -304,5 +309,4 @@ pub(crate) fn router(
         .layer(from_fn_with_state(policy.clone(), refuse_cross_site))
         .layer(from_fn_with_state(policy, refuse_unknown_hosts))
         .layer(from_fn_with_state(pages, add_security_headers))
-        .with_state(state)
 }

@@ -44,6 +44,7 @@ pub(crate) async fn shared_page(
     let translations = state.site.languages().for_headers(request.headers());
     let frame = Frame {
         css_href: &css,
+        root: &runtime.config.project.root_path,
         look: state.site.head(),
         translations: &translations,
     };

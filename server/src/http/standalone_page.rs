@@ -10,6 +10,8 @@ use loquat_app::i18n::Translations;
 /// language it is written in.
 pub(crate) struct Frame<'a> {
     pub(crate) css_href: &'a str,
+    /// Where the app is served from: every address on the page starts there.
+    pub(crate) root: &'a loquat_app::root_path::RootPath,
     pub(crate) look: &'a PageHead,
     pub(crate) translations: &'a Translations,
 }
@@ -25,17 +27,17 @@ pub(crate) fn standalone_page(title: String, frame: &Frame<'_>, body: impl Rende
     let sheets = look
         .stylesheets
         .iter()
-        .map(|href| view! { <link rel="stylesheet" href=href.clone()/> })
+        .map(|href| view! { <link rel="stylesheet" href=frame.root.href(href)/> })
         .collect::<Vec<_>>();
     let head = view! {
         <meta charset="utf-8"/>
         <meta name="viewport" content="width=device-width, initial-scale=1"/>
         <meta name="robots" content="noindex"/>
         <title>{title}</title>
-        <link rel="stylesheet" href=frame.css_href.to_string()/>
+        <link rel="stylesheet" href=frame.root.href(frame.css_href)/>
         {theme}
         {sheets}
-        <link rel="icon" href=look.favicon.clone()/>
+        <link rel="icon" href=frame.root.href(&look.favicon)/>
     };
     let lang = frame.translations.lang.clone();
     let dir = frame.translations.dir();

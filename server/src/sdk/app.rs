@@ -526,7 +526,7 @@ impl Loquat {
             path: options.data_dir.clone(),
             source,
         })?;
-        let config = match self.config {
+        let mut config = match self.config {
             Some(config) => config,
             None => {
                 let config_file = options.data_dir.join("config.toml");
@@ -542,6 +542,9 @@ impl Loquat {
                 config
             }
         };
+        if let Some(root) = &options.root_path {
+            config.project.root_path = root.clone();
+        }
         let custom_data = matches!(self.storage, Storage::Custom(_));
         let data: Option<Arc<dyn DataLayer>> = match self.storage {
             Storage::Off => None,

@@ -23,7 +23,7 @@ fn icon(command: &Command) -> Option<impl IntoView> {
     command
         .icon
         .clone()
-        .map(|src| view! { <img class="command-icon" src=src alt="" width="16" height="16"/> })
+        .map(|src| view! { <img class="command-icon" src=crate::root_path::href(&src) alt="" width="16" height="16"/> })
 }
 
 /// The open menu; `index` is the highlighted option, `pick` takes an id.

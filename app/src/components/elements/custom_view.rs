@@ -90,7 +90,7 @@ fn mount(
 
     install_bridge();
     leptos::task::spawn_local(async move {
-        let src = format!("/elements/{name}.js");
+        let src = crate::root_path::href(&format!("/elements/{name}.js"));
         if let Err(e) = crate::components::dom::load_script(&src, true).await {
             error.set(Some(e));
             return;

@@ -42,7 +42,7 @@ pub fn DataframeView(element: Element) -> impl IntoView {
         ..Default::default()
     });
     let error = RwSignal::new(None::<String>);
-    let base = format!("/element/{}/rows", element.id);
+    let base = crate::root_path::href(&format!("/element/{}/rows", element.id));
 
     Effect::new(move |_| {
         let View { offset, sort, desc } = view_state.get();

@@ -7,11 +7,11 @@ use crate::protocol::Element;
 /// `/element/<id>`: one element on a page of its own.
 #[component]
 pub fn ElementPage(element: Element) -> impl IntoView {
-    let back = if element.thread_id.is_empty() {
+    let back = crate::root_path::href(&if element.thread_id.is_empty() {
         "/".to_string()
     } else {
         crate::route::thread_path(&element.thread_id)
-    };
+    });
     view! {
         <main class="element-page" data-testid="element-page">
             <header class="element-page-head">

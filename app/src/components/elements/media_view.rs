@@ -6,7 +6,7 @@ use crate::protocol::Element;
 use crate::units::human_size;
 
 fn source(element: &Element) -> String {
-    element.url.clone().unwrap_or_default()
+    crate::root_path::href(element.url.as_deref().unwrap_or_default())
 }
 
 /// An image or a server-rendered chart.

@@ -12,7 +12,7 @@ pub fn PlotlyView(element: Element) -> impl IntoView {
     let host = NodeRef::<leptos::html::Div>::new();
     let error = RwSignal::new(None::<String>);
     let state = RwSignal::new("loading");
-    let url = element.url.clone().unwrap_or_default();
+    let url = crate::root_path::href(element.url.as_deref().unwrap_or_default());
     Effect::new(move |_| {
         if let Some(div) = host.get() {
             draw(div, url.clone(), state, error);
@@ -51,7 +51,7 @@ async fn plot(div: &web_sys::HtmlDivElement, url: &str) -> Result<(), String> {
     use wasm_bindgen::{JsCast, JsValue};
 
     let (loaded, figure) = futures_join(
-        crate::components::dom::load_script(PLOTLY_SRC, false),
+        crate::components::dom::load_script(&crate::root_path::href(PLOTLY_SRC), false),
         crate::components::dom::fetch_text(url),
     )
     .await;

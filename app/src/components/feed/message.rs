@@ -66,7 +66,7 @@ pub fn MessageView(model: StepModel) -> impl IntoView {
             data-step-id=step.id.clone()
         >
             {match expect_context::<UiConfig>().branding.avatar_of(&author) {
-                Some(src) => view! { <img class="avatar avatar-image" src=src.to_string() alt="" data-testid="avatar"/> }.into_any(),
+                Some(src) => view! { <img class="avatar avatar-image" src=crate::root_path::href(src) alt="" data-testid="avatar"/> }.into_any(),
                 None => view! { <div class="avatar" style=avatar_style data-testid="avatar" aria-hidden="true">{initial}</div> }.into_any(),
             }}
             <div class="message-body">

@@ -75,7 +75,7 @@ fn starter_view(starter: Starter) -> impl IntoView {
         <button type="button" class="starter" data-testid="starter"
             data-message=message data-command=command data-fill=fill.then_some("")
             on:click=click>
-            {icon.map(|src| view! { <img class="starter-icon" src=src alt="" width="20" height="20"/> })}
+            {icon.map(|src| view! { <img class="starter-icon" src=crate::root_path::href(&src) alt="" width="20" height="20"/> })}
             <span class="starter-label">{label}</span>
         </button>
     }

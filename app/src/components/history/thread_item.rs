@@ -53,7 +53,7 @@ pub fn ThreadItem(thread: ThreadSummary, state: HistoryState) -> impl IntoView {
                 .clone()
                 .map(|snippet| view! { <ThreadSnippet snippet/> });
             view! {
-                <a class="thread-link" href=thread_path(&id) title=name.clone() on:click=open.clone()>
+                <a class="thread-link" href=crate::root_path::href(&thread_path(&id)) title=name.clone() on:click=open.clone()>
                     <span class="thread-name" data-testid="thread-name">{name.clone()}</span>
                     {snippet}
                 </a>

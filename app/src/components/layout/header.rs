@@ -43,7 +43,7 @@ pub fn Header() -> impl IntoView {
                 {ui.branding.header_links.iter().cloned().map(|link| view! {
                     <a class="btn btn-ghost header-link" data-testid="header-link" href=link.url
                         target="_blank" rel="noopener noreferrer">
-                        {link.icon.map(|src| view! { <img class="header-link-icon" src=src alt="" width="16" height="16"/> })}
+                        {link.icon.map(|src| view! { <img class="header-link-icon" src=crate::root_path::href(&src) alt="" width="16" height="16"/> })}
                         <span>{link.name}</span>
                     </a>
                 }).collect_view()}
@@ -58,7 +58,7 @@ pub fn Header() -> impl IntoView {
 /// The app's logo: one image, or one per theme when both are given.
 fn logo(branding: &crate::branding::Branding) -> Option<AnyView> {
     let image = |src: String, class: &'static str| {
-        view! { <img class=class src=src alt="" height="30" data-testid="logo"/> }
+        view! { <img class=class src=crate::root_path::href(&src) alt="" height="30" data-testid="logo"/> }
     };
     match (branding.logo_light.clone(), branding.logo_dark.clone()) {
         (Some(light), Some(dark)) if light != dark => Some(

@@ -12,7 +12,7 @@ pub fn NotFound() -> impl IntoView {
         <main class="not-found" data-testid="not-found">
             <h1>{t("not_found.title")}</h1>
             <p>{t("not_found.text")}</p>
-            <a href="/" class="btn">{t("not_found.start")}</a>
+            <a href=crate::root_path::current().home() class="btn">{t("not_found.start")}</a>
         </main>
     }
 }

@@ -25,7 +25,7 @@ pub fn ProfilePicker() -> impl IntoView {
             <button type="button" class="btn btn-ghost profile-picker" data-testid="profile-picker"
                 data-profile=current.clone() aria-haspopup="listbox" aria-expanded=move || open.get().to_string()
                 on:click=move |_| open.update(|o| *o = !*o)>
-                {picked.and_then(|p| p.icon).map(|src| view! { <img class="profile-icon" src=src alt="" width="18" height="18"/> })}
+                {picked.and_then(|p| p.icon).map(|src| view! { <img class="profile-icon" src=crate::root_path::href(&src) alt="" width="18" height="18"/> })}
                 <span>{current.clone()}</span>
                 <span aria-hidden="true">"▾"</span>
             </button>
@@ -56,7 +56,7 @@ fn option_view(
                     client::switch_profile(store, &name.get_value());
                 }
             }>
-            {profile.icon.map(|src| view! { <img class="profile-icon" src=src alt="" width="24" height="24"/> })}
+            {profile.icon.map(|src| view! { <img class="profile-icon" src=crate::root_path::href(&src) alt="" width="24" height="24"/> })}
             <div class="profile-text">
                 <span class="profile-name">{profile.name.clone()}</span>
                 <div class="profile-description markdown" inner_html=description></div>

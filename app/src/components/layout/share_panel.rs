@@ -38,7 +38,7 @@ pub fn share(store: ChatStore, state: RwSignal<Sharing>) {
                 let origin = window().location().origin().unwrap_or_default();
                 state.set(Sharing::Link {
                     thread_id: id,
-                    url: format!("{origin}{path}"),
+                    url: format!("{origin}{}", crate::root_path::href(&path)),
                 });
             }
             Err(err) => state.set(Sharing::Failed(err.to_string())),

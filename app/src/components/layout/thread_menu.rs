@@ -18,7 +18,7 @@ pub fn ThreadMenu() -> impl IntoView {
         store
             .thread_id
             .get()
-            .map(|id| format!("/api/threads/{id}/export?format={format}"))
+            .map(|id| crate::root_path::href(&format!("/api/threads/{id}/export?format={format}")))
     };
     let has_messages = move || !store.roots.with(Vec::is_empty);
     let on_file = move |ev: leptos::ev::Event| {
@@ -111,7 +111,7 @@ async fn upload(file: &web_sys::File, i18n: &crate::i18n::I18n) -> Result<String
         error: Option<String>,
     }
     // The server takes JSON only (a form or text/plain post is refused).
-    let response = gloo_net::http::Request::post("/api/threads/import")
+    let response = gloo_net::http::Request::post(&crate::root_path::href("/api/threads/import"))
         .header("content-type", "application/json")
         .body(file.clone())
         .map_err(|_| i18n.t("menu.unreachable"))?

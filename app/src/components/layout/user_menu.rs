@@ -27,7 +27,7 @@ pub fn UserMenu(user: SignedInUser) -> impl IntoView {
             <span class="user-name" data-testid="user-name">{user.name.clone()}</span>
             <form
                 method="post"
-                action="/auth/logout"
+                action=crate::root_path::href("/auth/logout")
                 class="logout-form"
                 on:submit=|_| crate::client::signing_out()
             >
