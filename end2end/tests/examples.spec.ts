@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { test, expect, assistantMessages, content, openChat, sendMessage } from './support/fixtures';
+import { test, expect, assistantMessages, content, openChat, sendMessage, waitReady } from './support/fixtures';
 import { OpenAiMock } from './support/openai-mock';
 import { REPO_ROOT, targetDir } from './support/server';
 import type { Page } from '@playwright/test';
@@ -26,6 +26,10 @@ interface Chat {
   check: (page: Page) => Promise<void>;
   /** Needs an OpenAI-compatible endpoint. */
   llm?: boolean;
+  /** Serves the chat under this path (`--root-path`). */
+  rootPath?: string;
+  /** What the site shows besides the chat. */
+  site?: (page: Page) => Promise<void>;
 }
 
 const CHATS: Record<string, Chat> = {
@@ -65,6 +69,21 @@ const CHATS: Record<string, Chat> = {
       await expect(content(assistantMessages(page).last())).toHaveText('[Support] hi');
     },
   },
+  axum_embed: {
+    send: 'hi from the host app',
+    rootPath: '/chat',
+    check: async (page) => {
+      await expect(content(assistantMessages(page).last())).toHaveText('Received: hi from the host app');
+    },
+    // The developer's own routes answer beside the chat.
+    site: async (page) => {
+      await page.goto('/');
+      await expect(page.getByRole('heading', { name: 'My product' })).toBeVisible();
+      await page.getByRole('link', { name: 'Ask the assistant' }).click();
+      await expect(page).toHaveURL((url) => url.pathname === '/chat/');
+      await waitReady(page);
+    },
+  },
   openai: {
     send: 'What is a loquat?',
     llm: true,
@@ -98,12 +117,13 @@ for (const name of EXAMPLES) {
   if (!chat) continue;
   exampleTest.describe(`example ${name}`, () => {
     exampleTest.use({
-      app: { bin: path.join(targetDir(), 'debug', 'examples', name), embeddedSite: true },
+      app: { bin: path.join(targetDir(), 'debug', 'examples', name), embeddedSite: true, rootPath: chat.rootPath },
       needsLlm: chat.llm ?? false,
     });
 
     exampleTest(`@apps ${name} hydrates and chats`, async ({ page, consoleErrors, llm }) => {
-      await openChat(page);
+      if (chat.site) await chat.site(page);
+      else await openChat(page);
       await sendMessage(page, chat.send);
       await chat.check(page);
       if (llm) {

@@ -52,11 +52,12 @@ pub use loquat_app::protocol::{
     Action, ChatProfile, Choice, Command, Display, ElementKind, ElementSize, FormInput, FormRule,
     ShowInput, Starter, Step, StepType, Task, TaskStatus,
 };
+pub use loquat_app::root_path::{RootPath, RootPathError};
 pub use runtime::{ReplayLimits, RuntimeLimits, SessionLimits, UploadLimits, WebSocketLimits};
 pub use sdk::{
     ActionCall, AskAction, AskFile, AskForm, AskText, Chat, ChatSettings, CsvError, Element,
-    ElementHandle, Input, Loquat, Message, MessageHandle, MessageKind, SerializeOptions, Server,
-    SettingsValues, StepBuilder, StepHandle, Table, TaskList, UploadedFile, UserSession,
+    ElementHandle, Embedded, Input, Loquat, Message, MessageHandle, MessageKind, SerializeOptions,
+    Server, SettingsValues, StepBuilder, StepHandle, Table, TaskList, UploadedFile, UserSession,
     DATABASE_FILE, DEFAULT_ASK_TIMEOUT, FILES_DIR,
 };
 

@@ -22,7 +22,7 @@ import { LoquatServer, type ServerOptions } from './server';
 export { expect };
 
 /** An app binary other than the default one, and where it runs. */
-export type AppOptions = Pick<ServerOptions, 'bin' | 'cwd' | 'embeddedSite'>;
+export type AppOptions = Pick<ServerOptions, 'bin' | 'cwd' | 'embeddedSite' | 'rootPath'>;
 
 type Fixtures = {
   serverEnv: Record<string, string>;

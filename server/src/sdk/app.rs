@@ -522,6 +522,87 @@ impl Loquat {
 
     /// Loads the configuration and binds the listener, without serving yet.
     pub async fn bind(self, options: ServeOptions) -> Result<Server, ServeError> {
+        let parts = self.assemble(&options).await?;
+        let addr = format!("{}:{}", options.host, options.port);
+        let listener = tokio::net::TcpListener::bind(&addr)
+            .await
+            .map_err(|source| ServeError::Bind { addr, source })?;
+        let bound = listener.local_addr()?;
+        let policy = parts.policy(bound)?;
+        Ok(Server {
+            listener,
+            runtime: parts.runtime,
+            site: parts.site,
+            policy,
+            auth: parts.auth,
+        })
+    }
+
+    /// The app as an [`axum::Router`] to serve inside your own axum service,
+    /// next to your routes, on your runtime, under your tracing and your
+    /// graceful shutdown. `options.host` and `options.port` are the address
+    /// your server listens on (the app answers to that host, like to
+    /// `LOQUAT_URL`'s); `options.root_path` (or `[project] root_path`) puts
+    /// the app under a path of your site.
+    ///
+    /// Merge [`Embedded::router`] into a router that has no fallback of its
+    /// own (Loquat's answers what no route of yours does), serve it with the
+    /// client's address (`into_make_service_with_connect_info`), and call
+    /// [`Embedded::shutdown`] after your server stops, so that running
+    /// replies finish and everything is written.
+    ///
+    /// ```no_run
+    /// use std::net::SocketAddr;
+    ///
+    /// use axum::{routing::get, Router};
+    /// use loquat::{Chat, Loquat, Message, ServeOptions};
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let options = ServeOptions {
+    ///     port: 8080,
+    ///     root_path: Some(loquat::RootPath::parse("/chat")?),
+    ///     ..ServeOptions::default()
+    /// };
+    /// let chat = Loquat::new()
+    ///     .on_message(|chat: Chat, msg: Message| async move {
+    ///         chat.send(Message::assistant(format!("Received: {}", msg.content))).await?;
+    ///         Ok(())
+    ///     })
+    ///     .into_router(options)
+    ///     .await?;
+    /// let app = Router::new()
+    ///     .route("/", get(|| async { "my site" }))
+    ///     .merge(chat.router());
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+    /// axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+    ///     .with_graceful_shutdown(async { let _ = tokio::signal::ctrl_c().await; })
+    ///     .await?;
+    /// chat.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn into_router(self, options: ServeOptions) -> Result<Embedded, ServeError> {
+        let parts = self.assemble(&options).await?;
+        let addr = format!("{}:{}", options.host, options.port);
+        let listens_on: SocketAddr = match addr.parse() {
+            Ok(addr) => addr,
+            Err(_) => return Err(ServeError::Bind {
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "ServeOptions host and port must be the IP address and port your server listens on",
+                ),
+                addr,
+            }),
+        };
+        let policy = parts.policy(listens_on)?;
+        let runtime = parts.runtime.clone();
+        let router = start(parts.runtime, parts.site, policy, parts.auth);
+        Ok(Embedded { router, runtime })
+    }
+
+    /// Everything but the listener: the configuration, the data layer, the
+    /// runtime, logins and the site.
+    async fn assemble(self, options: &ServeOptions) -> Result<Assembled, ServeError> {
         std::fs::create_dir_all(&options.data_dir).map_err(|source| ServeError::DataDir {
             path: options.data_dir.clone(),
             source,
@@ -626,31 +707,93 @@ impl Loquat {
                 &options.data_dir.join(crate::i18n::TRANSLATIONS_DIR),
                 runtime.config.ui.language.as_deref(),
             )?;
-        let addr = format!("{}:{}", options.host, options.port);
-        let listener = tokio::net::TcpListener::bind(&addr)
-            .await
-            .map_err(|source| ServeError::Bind { addr, source })?;
-        let bound = listener.local_addr()?;
-        let project = &runtime.config.project;
+        Ok(Assembled {
+            runtime,
+            site,
+            auth,
+            public_url,
+        })
+    }
+}
+
+/// An app ready to serve, but for the address it serves on.
+struct Assembled {
+    runtime: Arc<Runtime>,
+    site: Site,
+    auth: Option<Arc<Auth>>,
+    public_url: Option<String>,
+}
+
+impl Assembled {
+    /// Which hosts and origins the app accepts when served on `bound`.
+    fn policy(&self, bound: SocketAddr) -> Result<OriginPolicy, ServeError> {
+        let project = &self.runtime.config.project;
         let policy = OriginPolicy::new(
             bound,
-            public_url.as_deref(),
+            self.public_url.as_deref(),
             &project.allowed_hosts,
             &project.allow_origins,
         )?;
-        if bound.ip().is_unspecified() && public_url.is_none() && project.allowed_hosts.is_empty() {
+        if bound.ip().is_unspecified()
+            && self.public_url.is_none()
+            && project.allowed_hosts.is_empty()
+        {
             tracing::warn!(
                 "listening on every interface, but only loopback host names are accepted: \
                  set {PUBLIC_URL_ENV} or [project] allowed_hosts for the others"
             );
         }
-        Ok(Server {
-            listener,
-            runtime,
-            site,
-            policy,
-            auth,
-        })
+        Ok(policy)
+    }
+}
+
+/// Starts the runtime's background work and builds the app's router.
+fn start(
+    runtime: Arc<Runtime>,
+    site: Site,
+    policy: OriginPolicy,
+    auth: Option<Arc<Auth>>,
+) -> axum::Router {
+    runtime.spawn_sweeper();
+    runtime.spawn_heartbeat();
+    runtime.spawn_checkpointer();
+    runtime.spawn_replay_trimmer();
+    let identity: Arc<dyn crate::http::Identify> = match &auth {
+        Some(auth) => auth.clone(),
+        None => Arc::new(crate::http::LocalUser(runtime.local_user())),
+    };
+    crate::http::router(runtime, site, policy, identity, auth)
+}
+
+/// Lets running replies finish (with a cluster, hands the sessions over)
+/// and writes what is not written yet.
+async fn finish(runtime: &Runtime) {
+    match runtime.cluster.clone() {
+        // Running replies finish, everything is written, then the other
+        // nodes take the sessions over.
+        Some(cluster) => runtime.drain(&cluster).await,
+        // Whatever streamed since the last checkpoint is written before exit.
+        None => runtime.flush().await,
+    }
+}
+
+/// Loquat inside your own axum service (see [`Loquat::into_router`]).
+pub struct Embedded {
+    router: axum::Router,
+    runtime: Arc<Runtime>,
+}
+
+impl Embedded {
+    /// The app's routes (under its root path), to merge into your router.
+    pub fn router(&self) -> axum::Router {
+        self.router.clone()
+    }
+
+    /// Call after your server has stopped: running replies finish and
+    /// everything is written (with a cluster, the other nodes take the
+    /// sessions over).
+    pub async fn shutdown(self) {
+        finish(&self.runtime).await;
     }
 }
 
@@ -686,27 +829,13 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
-        self.runtime.spawn_sweeper();
-        self.runtime.spawn_heartbeat();
-        self.runtime.spawn_checkpointer();
-        self.runtime.spawn_replay_trimmer();
         let runtime = self.runtime.clone();
         let limits = runtime.limits.connections;
         // Checked when the configuration was loaded (or is the app's own).
         let proxies = runtime.config.project.proxies()?;
-        let identity: Arc<dyn crate::http::Identify> = match &self.auth {
-            Some(auth) => auth.clone(),
-            None => Arc::new(crate::http::LocalUser(self.runtime.local_user())),
-        };
-        let app = crate::http::router(self.runtime, self.site, self.policy, identity, self.auth);
+        let app = start(self.runtime, self.site, self.policy, self.auth);
         crate::http::serve::serve(self.listener, app, limits, proxies, shutdown).await;
-        match runtime.cluster.clone() {
-            // Running replies finish, everything is written, then the other
-            // nodes take the sessions over.
-            Some(cluster) => runtime.drain(&cluster).await,
-            // Whatever streamed since the last checkpoint is written before exit.
-            None => runtime.flush().await,
-        }
+        finish(&runtime).await;
         Ok(())
     }
 }

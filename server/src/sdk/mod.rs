@@ -17,7 +17,7 @@ mod uploaded_file;
 mod user_session;
 
 pub use action_call::ActionCall;
-pub use app::{Loquat, Server, DATABASE_FILE, FILES_DIR};
+pub use app::{Embedded, Loquat, Server, DATABASE_FILE, FILES_DIR};
 pub use ask::{AskAction, AskFile, AskForm, AskText, DEFAULT_ASK_TIMEOUT};
 pub use chat::Chat;
 pub(crate) use element::checked_url;

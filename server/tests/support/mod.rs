@@ -205,7 +205,17 @@ impl Client {
         session_id: Option<String>,
         last_seq: Option<u64>,
     ) -> Client {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+        Self::connect_url(&format!("ws://{addr}/ws"), session_id, last_seq).await
+    }
+
+    /// As [`Client::connect`], to the socket at `url` (an app under a
+    /// root path has it at `ws://…/<root>/ws`).
+    pub async fn connect_url(
+        url: &str,
+        session_id: Option<String>,
+        last_seq: Option<u64>,
+    ) -> Client {
+        let (ws, _) = tokio_tungstenite::connect_async(url)
             .await
             .expect("connect");
         let mut client = Client {
