@@ -45,6 +45,9 @@ pub enum ChatError {
     /// The settings' values do not read as the type asked for.
     #[error("the chat settings do not read as asked: {0}")]
     SettingsType(String),
+    /// A value to send does not serialize to JSON.
+    #[error("the value is not JSON: {0}")]
+    NotJson(String),
 }
 
 /// Errors that stop the server from starting or serving.

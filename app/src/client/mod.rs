@@ -8,9 +8,20 @@ mod store;
 #[cfg(feature = "hydrate")]
 pub mod upload;
 pub mod user_env;
+#[cfg(feature = "hydrate")]
+mod window_messages;
 
 pub use connection::ConnectionState;
 pub use store::{ChatStore, StepModel, ThreadChange};
+
+/// Posts an app's window message to the page that embeds this one (browser
+/// only; see `window_messages`).
+pub(crate) fn post_window_message(value: &serde_json::Value) {
+    #[cfg(feature = "hydrate")]
+    window_messages::post(value);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = value;
+}
 
 /// Sends a client event over the live socket; false when not connected.
 pub fn send(event: crate::protocol::ClientEvent) -> bool {

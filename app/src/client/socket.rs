@@ -113,6 +113,7 @@ pub(super) fn start(store: ChatStore, thread_id: Option<String>) {
         }
     });
     watch_history_navigation(store);
+    super::window_messages::listen(crate::ui_config::current().window_origins);
     connect(store);
     watch_thinking(store);
 }

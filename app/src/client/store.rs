@@ -305,6 +305,7 @@ impl ChatStore {
                 ..
             } => self.not_found.set(true),
             ServerEvent::Error { message, .. } => self.notice.set(Some(message)),
+            ServerEvent::WindowMessage { value } => super::post_window_message(&value),
         }
         Applied::Ok
     }

@@ -122,4 +122,8 @@ pub enum ClientEvent {
         #[serde(default)]
         payload: serde_json::Value,
     },
+    /// The page that embeds the app (one of `[project]
+    /// window_message_origins`) posted `value` to it, for the app's
+    /// `on_window_message`.
+    WindowMessage { value: serde_json::Value },
 }

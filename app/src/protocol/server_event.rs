@@ -141,6 +141,10 @@ pub struct UiConfig {
     /// the browser uses starts with it.
     #[serde(default, skip_serializing_if = "crate::root_path::RootPath::is_root")]
     pub root: crate::root_path::RootPath,
+    /// Origins of the pages that may embed the app and exchange window
+    /// messages with it (`[project] window_message_origins`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub window_origins: Vec<String>,
 }
 
 /// How the feed and the composer look: which parts of a message show,
@@ -298,6 +302,10 @@ pub enum ServerEvent {
     RunEnded { run_id: String, outcome: RunOutcome },
     /// A refusal concerning this connection (unsequenced).
     Error { code: ErrorCode, message: String },
+    /// The app posts `value` to the page that embeds it
+    /// (`chat.send_window_message`), if that page is of one of `[project]
+    /// window_message_origins`.
+    WindowMessage { value: serde_json::Value },
 }
 
 /// The side panel's content as the app set it.

@@ -79,6 +79,7 @@ impl Config {
         config.storage.check()?;
         config.cluster.check()?;
         config.project.proxies()?;
+        config.project.window_message_origins()?;
         Ok((config, warnings))
     }
 
@@ -234,6 +235,40 @@ pub(crate) mod tests {
         assert_eq!(config.project.session_timeout, Duration::from_secs(7));
         assert_eq!(config.ui.name, "Env");
         assert!(!config.project.debug);
+    }
+
+    #[test]
+    fn window_message_origins_are_exact_origins_and_the_root_path_is_checked() {
+        let dir = TempDir::new("window-origins");
+        let env = vars(&[
+            (
+                "LOQUAT_WINDOW_MESSAGE_ORIGINS",
+                "https://www.example.com/, http://127.0.0.1:8080",
+            ),
+            ("LOQUAT_ROOT_PATH", "/chat/"),
+        ]);
+        let (config, _) = Config::load(dir.path(), env).unwrap();
+        assert_eq!(
+            config.project.window_message_origins().unwrap(),
+            ["https://www.example.com", "http://127.0.0.1:8080"]
+        );
+        assert_eq!(config.project.root_path.as_str(), "/chat");
+        for bad in [
+            "*",
+            "https://*.example.com",
+            "https://example.com/page",
+            "example.com",
+            "ftp://x.test",
+        ] {
+            let err = Config::load(dir.path(), vars(&[("LOQUAT_WINDOW_MESSAGE_ORIGINS", bad)]))
+                .expect_err(bad);
+            assert!(
+                err.to_string().contains("window_message_origins"),
+                "{bad}: {err}"
+            );
+        }
+        let err = Config::load(dir.path(), vars(&[("LOQUAT_ROOT_PATH", "/../x")])).unwrap_err();
+        assert!(err.to_string().contains("LOQUAT_ROOT_PATH"), "{err}");
     }
 
     #[test]

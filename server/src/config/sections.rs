@@ -109,9 +109,43 @@ pub struct ProjectConfig {
         example = "/chat"
     )]
     pub root_path: loquat_app::root_path::RootPath,
+    /// Origins of the pages that embed the app in a frame and exchange
+    /// window messages with it: ["https://www.example.com"]. Messages from
+    /// other origins are ignored, and the app's are posted to these only
+    /// (never to "*"). The page must also be allowed by frame_ancestors.
+    #[schemars(extend("env" = "LOQUAT_WINDOW_MESSAGE_ORIGINS"))]
+    pub window_message_origins: Vec<String>,
 }
 
 impl ProjectConfig {
+    /// `window_message_origins` as origins (`https://host[:port]`), each
+    /// checked: a window message's target must be one exact origin.
+    ///
+    /// # Errors
+    ///
+    /// [`super::ConfigError::InvalidValue`] for an entry that is not an
+    /// `http(s)` origin (a path, a wildcard, `*`).
+    pub fn window_message_origins(&self) -> Result<Vec<String>, super::ConfigError> {
+        self.window_message_origins
+            .iter()
+            .map(|entry| {
+                let invalid = || super::ConfigError::InvalidValue {
+                    key: "project.window_message_origins".to_string(),
+                    message: format!(
+                        "{entry:?} is not an origin such as \"https://www.example.com\""
+                    ),
+                };
+                let url = url::Url::parse(entry.trim()).map_err(|_| invalid())?;
+                let origin = url.origin().ascii_serialization();
+                let bare = matches!(url.path(), "" | "/") && url.query().is_none();
+                match url.scheme() {
+                    "http" | "https" if bare && !origin.contains('*') => Ok(origin),
+                    _ => Err(invalid()),
+                }
+            })
+            .collect()
+    }
+
     /// The load balancers `proxies` lists.
     ///
     /// ```
@@ -152,6 +186,7 @@ impl Default for ProjectConfig {
             user_session_timeout: Duration::from_secs(15 * 24 * 3600),
             user_env: Vec::new(),
             root_path: Default::default(),
+            window_message_origins: Vec::new(),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod media;
 mod offline;
 pub mod settings;
 pub mod showcase;
+mod window_messages;
 
 use std::time::Duration;
 
@@ -38,6 +39,7 @@ pub fn offline_app(pace: Option<Duration>) -> Loquat {
     let mut app = Loquat::new()
         .on_message(move |chat, msg| offline_reply(chat, msg, pace))
         .on_settings_update(settings::on_update)
+        .on_window_message(window_messages::on_window_message)
         .starters(commands::starters);
     for name in showcase::ACTIONS {
         app = app.on_action(name, showcase::on_action);

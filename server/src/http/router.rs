@@ -151,6 +151,9 @@ pub(crate) fn ui_config(runtime: &Runtime, branding: &loquat_app::branding::Bran
         },
         translations: Default::default(),
         root: config.project.root_path.clone(),
+        // Checked when the configuration was loaded; one given in code
+        // with a bad entry gets none.
+        window_origins: config.project.window_message_origins().unwrap_or_default(),
     }
 }
 

@@ -39,6 +39,7 @@ impl Session {
                 | ClientEvent::ElementRemoveRequested { .. }
                 | ClientEvent::ElementAction { .. }
                 | ClientEvent::UpdateSettings { .. }
+                | ClientEvent::WindowMessage { .. }
         );
         if interaction && !self.take_interaction() {
             return Err(Refusal::new(
@@ -61,6 +62,21 @@ impl Session {
             }
             ClientEvent::UpdateSettings { values } => {
                 self.update_settings(values)?;
+                Ok(Handled::Continue)
+            }
+            ClientEvent::WindowMessage { value } => {
+                // The browser passes on only what the configured origins
+                // post, but it is not trusted: without origins or a hook
+                // there is nothing to pass a message to.
+                if runtime.config.project.window_message_origins.is_empty()
+                    || runtime.hooks.on_window_message.is_none()
+                {
+                    return Err(Refusal::new(
+                        ErrorCode::FeatureDisabled,
+                        "this app takes no window messages",
+                    ));
+                }
+                self.enqueue_for_client(RunRequest::WindowMessage(Box::new(value)))?;
                 Ok(Handled::Continue)
             }
             ClientEvent::Answer { id, answer } => {

@@ -28,6 +28,8 @@ pub(crate) enum RunRequest {
     Action(Box<(String, Action)>),
     /// The user saved the chat settings (the values as saved).
     SettingsUpdate(Box<serde_json::Map<String, serde_json::Value>>),
+    /// The page embedding the app posted it this value.
+    WindowMessage(Box<serde_json::Value>),
 }
 
 /// Runs the session's queued requests one after the other; ends when the
@@ -84,6 +86,10 @@ async fn execute(session: &Arc<Session>, epoch: u64, request: RunRequest) {
         },
         RunRequest::SettingsUpdate(values) => match &hooks.on_settings_update {
             Some(hook) => hook(chat.clone(), SettingsValues::new(*values)),
+            None => return,
+        },
+        RunRequest::WindowMessage(value) => match &hooks.on_window_message {
+            Some(hook) => hook(chat.clone(), *value),
             None => return,
         },
         RunRequest::Action(click) => {

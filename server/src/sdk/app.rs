@@ -406,6 +406,33 @@ impl Loquat {
         self
     }
 
+    /// Runs when the page that embeds the app in a frame posts it a message
+    /// (`iframe.contentWindow.postMessage(value, "https://your-loquat")`),
+    /// if that page is of one of `[project] window_message_origins`; the
+    /// browser drops messages from other origins. Runs in the chat's queue,
+    /// after what the user sent before. Answer with
+    /// [`Chat::send_window_message`](crate::Chat::send_window_message).
+    ///
+    /// ```no_run
+    /// use loquat::{Chat, Loquat, Message};
+    ///
+    /// Loquat::new().on_window_message(|chat: Chat, value: loquat::serde_json::Value| async move {
+    ///     if let Some(page) = value.get("page").and_then(|p| p.as_str()) {
+    ///         chat.send(Message::system(format!("You are looking at {page}."))).await?;
+    ///     }
+    ///     chat.send_window_message(loquat::json!({ "received": true })).await?;
+    ///     Ok(())
+    /// });
+    /// ```
+    pub fn on_window_message<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Chat, serde_json::Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HookResult> + Send + 'static,
+    {
+        self.hooks.on_window_message = Some(chat_with_hook(hook));
+        self
+    }
+
     /// Decides who may read a shared thread (`[features]
     /// allow_thread_sharing`): `check` gets the thread and the viewer (when
     /// the app has logins and they are signed in) and returns whether they

@@ -15,6 +15,7 @@ mod table;
 mod task_list;
 mod uploaded_file;
 mod user_session;
+mod window_message;
 
 pub use action_call::ActionCall;
 pub use app::{Embedded, Loquat, Server, DATABASE_FILE, FILES_DIR};

@@ -1,0 +1,110 @@
+import * as http from 'node:http';
+
+import type { FrameLocator, Page } from '@playwright/test';
+
+import { test, expect } from './support/fixtures';
+import { LoquatServer } from './support/server';
+
+// A product's page on another origin embeds the chat in an iframe and talks
+// with it through window messages: the demo app says in the chat what the
+// page posted and posts it back as {"echo": …}. Only the listed origin is
+// heard and answered.
+
+interface HostSite {
+  origin: string;
+  close: () => Promise<void>;
+}
+
+/** A page on its own origin (a port of its own) that frames `chatUrl()`
+ *  and records every message it receives in `window.received`. */
+async function hostSite(chatUrl: () => string): Promise<HostSite> {
+  const server = http.createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end(`<!DOCTYPE html><title>Host</title><link rel="icon" href="data:,">
+<script>window.received = []; addEventListener('message', (e) => received.push({ origin: e.origin, data: e.data }));</script>
+<iframe id="chat" src="${chatUrl()}/" style="width: 900px; height: 700px"></iframe>`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+let chat: LoquatServer | null = null;
+const hosts: HostSite[] = [];
+
+test.afterEach(async ({}, testInfo) => {
+  if (chat && testInfo.status !== testInfo.expectedStatus) {
+    process.stderr.write(`\n----- loquat log -----\n${chat.logs()}\n`);
+  }
+  await chat?.dispose();
+  chat = null;
+  for (const host of hosts.splice(0)) await host.close();
+});
+
+/** Waits until the framed app is hydrated and connected. */
+async function frameReady(frame: FrameLocator): Promise<void> {
+  await expect(frame.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: 30_000 });
+  await expect(frame.getByTestId('connection-status')).toBeHidden({ timeout: 15_000 });
+}
+
+/** Posts `value` from the host page into the frame, to `targetOrigin`. */
+async function postIntoFrame(page: Page, value: unknown, targetOrigin: string): Promise<void> {
+  await page.evaluate(
+    ([value, targetOrigin]) => {
+      const frame = document.getElementById('chat') as HTMLIFrameElement;
+      frame.contentWindow?.postMessage(value, targetOrigin as string);
+    },
+    [value, targetOrigin] as const,
+  );
+}
+
+function received(page: Page): Promise<{ origin: string; data: unknown }[]> {
+  return page.evaluate(() => (window as unknown as { received: { origin: string; data: unknown }[] }).received);
+}
+
+test('the embedding page and the app exchange window messages, with the listed origin only', async ({ page, browser }) => {
+  const listed = await hostSite(() => chat!.url);
+  const other = await hostSite(() => chat!.url);
+  hosts.push(listed, other);
+  chat = await LoquatServer.start({
+    env: {
+      LOQUAT_DEMO_TOKENS_PER_SEC: '2000',
+      // Both may frame the app; only the first may talk with it.
+      LOQUAT_FRAME_ANCESTORS: `${listed.origin},${other.origin}`,
+      LOQUAT_WINDOW_MESSAGE_ORIGINS: listed.origin,
+    },
+  });
+
+  // The listed page: its message reaches the app, and the answer comes back
+  // from the app's origin.
+  await page.goto(`${listed.origin}/`);
+  const frame = page.frameLocator('#chat');
+  await frameReady(frame);
+  await postIntoFrame(page, { page: '/pricing', items: [1, 2] }, chat.url);
+  const said = frame.locator('[data-testid="message"]').filter({ hasText: 'The page around the chat says' });
+  await expect(said).toContainText('"page":"/pricing"');
+  await expect(said).toContainText('"items":[1,2]');
+  await expect.poll(() => received(page)).toEqual([{ origin: chat.url, data: { echo: { page: '/pricing', items: [1, 2] } } }]);
+
+  // The other page may frame the app, but is not heard: its message is
+  // dropped in the browser. A chat message sent after it is answered, and
+  // runs are handled in order, so by then the dropped one would have shown.
+  const otherPage = await browser.newPage();
+  await otherPage.goto(`${other.origin}/`);
+  const otherFrame = otherPage.frameLocator('#chat');
+  await frameReady(otherFrame);
+  await postIntoFrame(otherPage, { sneaky: true }, chat.url);
+  const input = otherFrame.getByTestId('composer-input');
+  await input.click();
+  await input.pressSequentially('ping');
+  await input.press('Enter');
+  const reply = otherFrame.locator('[data-testid="message"][data-type="assistant_message"]').last();
+  await expect(reply).toHaveAttribute('data-streaming', 'false', { timeout: 30_000 });
+  await expect(otherFrame.locator('[data-testid="message"]').filter({ hasText: 'sneaky' })).toHaveCount(0);
+  expect(await received(otherPage)).toEqual([]);
+  await otherPage.close();
+});
