@@ -191,8 +191,9 @@ pub fn current() -> RootPath {
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        leptos::prelude::use_context::<crate::protocol::UiConfig>()
-            .map(|ui| ui.root)
+        // Borrowed: the settings carry the page's translations, too large to
+        // copy for every address a render writes.
+        leptos::prelude::with_context::<crate::protocol::UiConfig, _>(|ui| ui.root.clone())
             .unwrap_or_default()
     }
 }

@@ -609,7 +609,7 @@ impl Loquat {
     /// # }
     /// ```
     pub async fn into_router(self, options: ServeOptions) -> Result<Embedded, ServeError> {
-        let parts = self.assemble(&options).await?;
+        // Checked before anything starts (the data layer, a cluster).
         let addr = format!("{}:{}", options.host, options.port);
         let listens_on: SocketAddr = match addr.parse() {
             Ok(addr) => addr,
@@ -621,6 +621,7 @@ impl Loquat {
                 addr,
             }),
         };
+        let parts = self.assemble(&options).await?;
         let policy = parts.policy(listens_on)?;
         let runtime = parts.runtime.clone();
         let router = start(parts.runtime, parts.site, policy, parts.auth);
