@@ -4,6 +4,7 @@
 // Leptos views nest deep types.
 #![recursion_limit = "256"]
 
+pub mod access;
 pub mod branding;
 mod build_id;
 pub mod client;

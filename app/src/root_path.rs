@@ -198,9 +198,11 @@ pub fn current() -> RootPath {
     }
 }
 
-/// [`RootPath::href`] with this page's root path.
+/// [`RootPath::href`] with this page's root path (and, on a page signed in
+/// without a cookie, its media token where the address takes one: see
+/// [`crate::access`]).
 pub fn href(url: &str) -> String {
-    current().href(url)
+    crate::access::with_media_token(url, current().href(url))
 }
 
 #[cfg(test)]

@@ -17,5 +17,8 @@ pub fn hydrate() {
     }
     // Server functions and every other address start at the app's root path.
     loquat_app::root_path::current();
+    // A frame signed in by its sign-in form: the address becomes the page's
+    // own before anything reads it.
+    loquat_app::access::keep();
     leptos::mount::hydrate_body(loquat_app::App);
 }

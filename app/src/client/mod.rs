@@ -43,6 +43,30 @@ pub fn signing_out() {
     socket::signing_out();
 }
 
+/// On a page signed in without a cookie, signing out is a script's
+/// request with the page's token (the form would send none): it ends the
+/// frame's sign-in, then the frame asks to sign in again. Other pages let
+/// the form go.
+pub fn sign_out_without_cookie(ev: leptos::ev::SubmitEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(authorization) = crate::access::authorization() else {
+            return;
+        };
+        ev.prevent_default();
+        leptos::task::spawn_local(async move {
+            let _ = gloo_net::http::Request::post(&crate::root_path::href("/auth/logout"))
+                .header("Authorization", &authorization)
+                .header("Accept", "application/json")
+                .send()
+                .await;
+            crate::access::sign_in_again("/", true);
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
+}
+
 /// Opens the connection and keeps it alive (browser only); with
 /// `thread_id`, resumes that thread.
 pub fn start(store: ChatStore, thread_id: Option<String>) {

@@ -227,7 +227,11 @@ fn url() -> Option<String> {
 
 fn connect(store: ChatStore) {
     let Some(url) = url() else { return };
-    let Ok(ws) = WebSocket::open(&url) else {
+    let opened = match crate::access::socket_protocols() {
+        Some(protocols) => WebSocket::open_with_protocols(&url, &protocols),
+        None => WebSocket::open(&url),
+    };
+    let Ok(ws) = opened else {
         schedule_reconnect(store);
         return;
     };
@@ -366,14 +370,20 @@ fn schedule_reconnect(store: ChatStore) {
 /// Asks who is signed in; when nobody is, goes to the login page (which
 /// returns here).
 async fn go_to_login_if_signed_out() {
-    let Ok(response) = gloo_net::http::Request::get(&crate::root_path::href("/auth/user"))
-        .send()
-        .await
-    else {
+    let mut request = gloo_net::http::Request::get(&crate::root_path::href("/auth/user"));
+    if let Some(authorization) = crate::access::authorization() {
+        request = request.header("Authorization", &authorization);
+    }
+    let Ok(response) = request.send().await else {
         return;
     };
     if response.status() == 401 {
         let here = current_path();
+        // A frame signed in without a cookie signs in again in the frame.
+        if crate::access::current().is_some() {
+            crate::access::sign_in_again(&here, false);
+            return;
+        }
         let next = js_sys::encode_uri_component(&here);
         let _ = window()
             .location()

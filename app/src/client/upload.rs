@@ -52,6 +52,9 @@ pub fn upload(
         done(Err("the upload could not start".into()));
         return;
     }
+    if let Some(authorization) = crate::access::authorization() {
+        let _ = xhr.set_request_header("Authorization", &authorization);
+    }
     let on_progress =
         Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |ev: web_sys::ProgressEvent| {
             if ev.length_computable() && ev.total() > 0.0 {

@@ -15,7 +15,11 @@ pub(crate) fn copy_to_clipboard(text: &str) {
 /// is a sentence for the user.
 #[cfg(feature = "hydrate")]
 pub(crate) async fn fetch_text(url: &str) -> Result<String, String> {
-    let response = gloo_net::http::Request::get(url)
+    let mut request = gloo_net::http::Request::get(url);
+    if let Some(authorization) = crate::access::authorization() {
+        request = request.header("Authorization", &authorization);
+    }
+    let response = request
         .send()
         .await
         .map_err(|_| "the server could not be reached".to_string())?;

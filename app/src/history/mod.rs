@@ -3,10 +3,12 @@
 //! crate never depends on the runtime. Every call acts for the user the
 //! backend finds in the request, and a thread of another user is "not found".
 
+mod api_client;
 #[cfg(feature = "ssr")]
 mod backend;
 mod error;
 
+pub use api_client::ApiClient;
 #[cfg(feature = "ssr")]
 pub use backend::{BoxFuture, HistoryBackend, HistoryService};
 pub use error::HistoryError;
@@ -43,7 +45,7 @@ fn request() -> Result<http::request::Parts, HistoryError> {
 
 /// One page of the user's threads, newest first; `search` filters by name
 /// and message content.
-#[server(prefix = "/api", endpoint = "threads/list")]
+#[server(prefix = "/api", endpoint = "threads/list", client = ApiClient)]
 pub async fn list_threads(
     search: Option<String>,
     cursor: Option<String>,
@@ -65,7 +67,7 @@ pub async fn list_threads(
 }
 
 /// Renames one of the user's threads.
-#[server(prefix = "/api", endpoint = "threads/rename")]
+#[server(prefix = "/api", endpoint = "threads/rename", client = ApiClient)]
 pub async fn rename_thread(id: String, name: String) -> Result<(), HistoryError> {
     let name = name.trim().to_string();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
@@ -81,7 +83,7 @@ pub async fn rename_thread(id: String, name: String) -> Result<(), HistoryError>
 }
 
 /// Deletes one of the user's threads, with everything in it.
-#[server(prefix = "/api", endpoint = "threads/delete")]
+#[server(prefix = "/api", endpoint = "threads/delete", client = ApiClient)]
 pub async fn delete_thread(id: String) -> Result<(), HistoryError> {
     let parts = request()?;
     service()?.delete_thread(&parts, &id).await.map_err(failed)
@@ -89,14 +91,14 @@ pub async fn delete_thread(id: String) -> Result<(), HistoryError> {
 
 /// Makes a read-only link to one of the user's threads (replacing any
 /// earlier one, which stops working): its path, `/share/<token>`.
-#[server(prefix = "/api", endpoint = "threads/share")]
+#[server(prefix = "/api", endpoint = "threads/share", client = ApiClient)]
 pub async fn share_thread(id: String) -> Result<String, HistoryError> {
     let parts = request()?;
     service()?.share_thread(&parts, &id).await.map_err(failed)
 }
 
 /// Ends the thread's share link.
-#[server(prefix = "/api", endpoint = "threads/unshare")]
+#[server(prefix = "/api", endpoint = "threads/unshare", client = ApiClient)]
 pub async fn unshare_thread(id: String) -> Result<(), HistoryError> {
     let parts = request()?;
     service()?.unshare_thread(&parts, &id).await.map_err(failed)

@@ -28,8 +28,8 @@ pub use form::{
 };
 pub use profile::{pick_profile, ChatProfile, ProfileOverrides};
 pub use server_event::{
-    ConversationButton, Envelope, ErrorCode, Interface, RunOutcome, ServerEvent, SidePanel,
-    SignedInUser, UiConfig, DEFAULT_MAX_FRAME_BYTES,
+    ConversationButton, Envelope, ErrorCode, Interface, PageAccess, RunOutcome, ServerEvent,
+    SidePanel, SignedInUser, UiConfig, DEFAULT_MAX_FRAME_BYTES,
 };
 pub use settings::{ChatSettings, SettingsLocation, SettingsTab};
 pub use snippet::Snippet;

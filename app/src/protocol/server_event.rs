@@ -145,6 +145,29 @@ pub struct UiConfig {
     /// messages with it (`[project] window_message_origins`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub window_origins: Vec<String>,
+    /// A page signed in without a cookie (in a frame of another site): the
+    /// tokens it sends itself (see `crate::access`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<PageAccess>,
+}
+
+/// The tokens of a page signed in without a cookie.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageAccess {
+    /// The session token: on requests and the WebSocket.
+    pub token: String,
+    /// Reads the user's elements and exports: on the addresses the browser
+    /// loads by itself (images, media, links).
+    pub media: String,
+    /// The app address the page was rendered for (the browser shows the
+    /// sign-in form's address until the page replaces it with this).
+    pub path: String,
+}
+
+impl std::fmt::Debug for PageAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PageAccess(…)")
+    }
 }
 
 /// How the feed and the composer look: which parts of a message show,

@@ -5,7 +5,9 @@
 //! 1. the trusted proxy's headers (header login, only from a trusted peer);
 //! 2. `Authorization: Bearer <token>` (a bearer or session token); a bad
 //!    one is refused, never passed on to the cookie;
-//! 3. the session cookie, whose sign-in must still exist on the server.
+//! 3. a frame's token on its WebSocket, or its media token on the routes
+//!    that take one (see `frame_access`); a bad one is refused likewise;
+//! 4. the session cookie, whose sign-in must still exist on the server.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -20,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use super::callbacks::{HeaderCallback, LogoutHook, PasswordCallback};
 use super::cookie::CookieSettings;
+use super::frame_access::{media_token, protocol_token};
 use super::login_limit::{LoginLimiter, Throttled};
 use super::password::{verify_on_pool, MAX_PASSWORD_BYTES};
 use super::store::{AuthStore, LoginSession};
@@ -253,6 +256,20 @@ impl Auth {
 
     /// Signs `user` in: a new sign-in on the server and its cookie.
     pub(crate) async fn sign_in(&self, user: User, provider: &str) -> Result<SignedIn, LoginError> {
+        let (user, token) = self.new_session(user, provider).await?;
+        Ok(SignedIn {
+            user,
+            cookie: self.parts.cookie.set(&token),
+        })
+    }
+
+    /// A new sign-in of `user` on the server and its session token (for a
+    /// cookie, or for a frame that cannot keep one).
+    pub(crate) async fn new_session(
+        &self,
+        user: User,
+        provider: &str,
+    ) -> Result<(CurrentUser, String), LoginError> {
         // Two writes, not one transaction: the user is an idempotent upsert
         // in the data layer, the sign-in a row of the auth store (which may
         // be the in-memory one). A failure between them leaves a user with
@@ -284,10 +301,10 @@ impl Auth {
             tracing::error!(error = %err, "signing a session token failed");
             LoginError::Unavailable
         })?;
-        Ok(SignedIn {
-            user: CurrentUser::signed_in(id, user, Some(login.key_hash)),
-            cookie: self.parts.cookie.set(&token),
-        })
+        Ok((
+            CurrentUser::signed_in(id, user, Some(login.key_hash)),
+            token,
+        ))
     }
 
     /// The user of a bearer token (not a session token), if it is valid and
@@ -379,7 +396,7 @@ impl Auth {
     /// The token a request signs in with (bearer, else the session cookie),
     /// for a socket to check again later; none for header logins.
     pub(crate) fn request_token(&self, headers: &HeaderMap) -> Option<String> {
-        match bearer_token(headers) {
+        match bearer_token(headers).or_else(|| protocol_token(headers)) {
             Some(token) => Some(token.to_string()),
             None => self.parts.cookie.read(headers),
         }
@@ -395,6 +412,13 @@ impl Identify for Auth {
         if request.headers.contains_key(AUTHORIZATION) {
             // A bad bearer token is refused outright.
             return self.token_user(bearer_token(&request.headers)?).await;
+        }
+        // A frame without cookies: its socket's token, its media token.
+        if let Some(token) = protocol_token(&request.headers) {
+            return self.token_user(token).await;
+        }
+        if let Some(token) = media_token(request) {
+            return self.media_user(token).await;
         }
         let token = self.parts.cookie.read(&request.headers)?;
         self.token_user(&token).await

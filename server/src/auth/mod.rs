@@ -10,6 +10,7 @@
 mod authenticator;
 mod callbacks;
 mod cookie;
+mod frame_access;
 mod login_limit;
 mod memory_store;
 pub(crate) mod oauth;
@@ -24,6 +25,7 @@ mod users_cli;
 
 pub(crate) use authenticator::{bearer_token, key_hash, Auth, LoginError, SignedIn};
 pub(crate) use callbacks::{header_callback, logout_hook, password_callback, AuthHooks};
+pub(crate) use frame_access::{FrameAccess, WS_PROTOCOL};
 pub use login_limit::LoginLimits;
 pub use memory_store::MemoryAuthStore;
 pub(crate) use oauth::oauth_callback;

@@ -45,9 +45,12 @@ pub(crate) struct LoginForm {
     next: Option<String>,
 }
 
-/// `next` when it is a path of this app, else `/`: never a way off-site.
+/// `next` when it is a path of this app, else `/`: never a way off-site,
+/// nor to a route of signing in or out (but the frame's handoff, where the
+/// sign-in popup ends).
 pub(crate) fn local_path(next: Option<&str>) -> String {
     match next {
+        Some(path) if path == super::frame_sign_in::HANDOFF_PATH => path.to_string(),
         Some(path)
             if path.starts_with('/')
                 && !path.starts_with("//")

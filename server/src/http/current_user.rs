@@ -101,7 +101,11 @@ pub(crate) async fn identify(
             parts.extensions.insert(user);
             next.run(Request::from_parts(parts, body)).await
         }
-        None if is_page_visit(&parts) => to_login_page(&parts),
+        // A frame of another site keeps no cookie: it signs in its own way.
+        None if is_page_visit(&parts) && super::frame_sign_in::in_cross_site_frame(&parts) => {
+            to_sign_in(&parts, super::frame_sign_in::FRAME_PATH)
+        }
+        None if is_page_visit(&parts) => to_sign_in(&parts, "/login"),
         None => ApiError::Unauthorized("sign in to use this app".into()).into_response(),
     }
 }
@@ -114,11 +118,11 @@ fn is_page_visit(parts: &Parts) -> bool {
         && header(ACCEPT).is_some_and(|accept| accept.contains("text/html"))
 }
 
-/// 303 to the sign-in page, which returns here afterwards.
-fn to_login_page(parts: &Parts) -> Response {
+/// 303 to a sign-in page (`page`), which returns here afterwards.
+fn to_sign_in(parts: &Parts, page: &str) -> Response {
     let here = parts.uri.path_and_query().map_or("/", |path| path.as_str());
     let next = percent_encoding::utf8_percent_encode(here, percent_encoding::NON_ALPHANUMERIC);
-    let location = format!("/login?next={next}");
+    let location = format!("{page}?next={next}");
     match HeaderValue::from_str(&location) {
         Ok(location) => (StatusCode::SEE_OTHER, [(LOCATION, location)]).into_response(),
         Err(_) => ApiError::Unauthorized("sign in to use this app".into()).into_response(),

@@ -8,6 +8,7 @@ mod cross_site_guard;
 mod current_user;
 mod element;
 mod export_stream;
+mod frame_sign_in;
 mod history;
 mod host_guard;
 mod login_page;

@@ -263,9 +263,11 @@ async fn no_route_or_server_function_lets_one_user_reach_anothers_thread() {
             }
             // Sessions are live only; alice has none for bob to reach.
             "/api/sessions/{id}/files" => path.replace("{id}", &crate::ids::new_token()),
-            loquat_app::protocol::WS_PATH | "/api/threads/import" | "/auth/user" => {
-                path.to_string()
-            }
+            // The handoff mints a sign-in of the caller's own, no ids.
+            loquat_app::protocol::WS_PATH
+            | "/api/threads/import"
+            | "/auth/user"
+            | "/auth/frame-handoff" => path.to_string(),
             other => panic!("classify the new user route {other} in this test"),
         };
         let method = if path.contains("files") || path.contains("import") {

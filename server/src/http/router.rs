@@ -18,6 +18,7 @@ use super::body_deadline::limit_request_bodies;
 use super::cross_site_guard::refuse_cross_site;
 use super::current_user::{identify, CurrentUser, Identify};
 use super::element;
+use super::frame_sign_in;
 use super::history::RuntimeHistory;
 use super::host_guard::refuse_unknown_hosts;
 use super::oauth_routes;
@@ -154,6 +155,8 @@ pub(crate) fn ui_config(runtime: &Runtime, branding: &loquat_app::branding::Bran
         // Checked when the configuration was loaded; one given in code
         // with a bad entry gets none.
         window_origins: config.project.window_message_origins().unwrap_or_default(),
+        // Per request (a frame signed in without a cookie).
+        access: None,
     }
 }
 
@@ -170,6 +173,7 @@ pub(crate) fn user_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/threads/{id}/export", get(transfer::export)),
         ("/api/threads/import", post(transfer::import)),
         ("/auth/user", get(auth_routes::current_user)),
+        (frame_sign_in::HANDOFF_PATH, get(frame_sign_in::handoff)),
     ]
 }
 
@@ -211,8 +215,10 @@ fn ui_for_request(ui: &UiConfig, languages: &Catalog) -> UiConfig {
         .as_ref()
         .and_then(|parts| parts.extensions.get::<PageContext>().cloned())
         .unwrap_or_default();
+    let access = parts.as_ref().and_then(frame_sign_in::page_access);
     let mut ui = UiConfig {
         user,
+        access,
         starters: page.starters,
         profiles: page.profiles,
         profile: page.profile.as_ref().map(|p| p.name.clone()),
@@ -301,7 +307,8 @@ pub(crate) fn router(
         .merge(public)
         .route("/healthz", get(|| async { "ok" }))
         .fallback(files_or_not_found)
-        .with_state(state);
+        .with_state(state.clone());
+    let app = frame_sign_in::around(app, state);
     root_mount::mount(&root, app)
         .layer(CompressionLayer::new())
         // The last layer runs first: every answer gets the security headers

@@ -109,7 +109,10 @@ pub(crate) async fn ws_handler(
     // (1009) before it is buffered whole. Small buffers: idle sessions
     // must stay cheap.
     let max = runtime.limits.max_frame_bytes;
-    ws.read_buffer_size(256)
+    // A frame without cookies sends its token as a second subprotocol;
+    // the answer names the app's own.
+    ws.protocols([crate::auth::WS_PROTOCOL])
+        .read_buffer_size(256)
         .write_buffer_size(0)
         .max_message_size(max)
         .max_frame_size(max)

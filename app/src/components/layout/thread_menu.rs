@@ -111,8 +111,12 @@ async fn upload(file: &web_sys::File, i18n: &crate::i18n::I18n) -> Result<String
         error: Option<String>,
     }
     // The server takes JSON only (a form or text/plain post is refused).
-    let response = gloo_net::http::Request::post(&crate::root_path::href("/api/threads/import"))
-        .header("content-type", "application/json")
+    let mut request = gloo_net::http::Request::post(&crate::root_path::href("/api/threads/import"))
+        .header("content-type", "application/json");
+    if let Some(authorization) = crate::access::authorization() {
+        request = request.header("Authorization", &authorization);
+    }
+    let response = request
         .body(file.clone())
         .map_err(|_| i18n.t("menu.unreachable"))?
         .send()

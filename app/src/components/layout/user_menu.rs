@@ -29,7 +29,10 @@ pub fn UserMenu(user: SignedInUser) -> impl IntoView {
                 method="post"
                 action=crate::root_path::href("/auth/logout")
                 class="logout-form"
-                on:submit=|_| crate::client::signing_out()
+                on:submit=|ev| {
+                    crate::client::signing_out();
+                    crate::client::sign_out_without_cookie(ev);
+                }
             >
                 <button type="submit" class="btn btn-ghost" data-testid="logout">
                     {t("header.sign_out")}
