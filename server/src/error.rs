@@ -48,6 +48,14 @@ pub enum ChatError {
     /// A value to send does not serialize to JSON.
     #[error("the value is not JSON: {0}")]
     NotJson(String),
+    /// The embedding page could not answer a function call (`chat.call_fn`):
+    /// the page has no handler for it, the handler failed, or the chat is
+    /// not in a page that answers function calls.
+    #[error("the page's function call failed: {0}")]
+    CallFn(String),
+    /// The embedding page did not answer a function call in time.
+    #[error("the page did not answer the function call `{0}` in time")]
+    CallFnTimeout(String),
 }
 
 /// Errors that stop the server from starting or serving.

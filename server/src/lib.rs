@@ -55,10 +55,11 @@ pub use loquat_app::protocol::{
 pub use loquat_app::root_path::{RootPath, RootPathError};
 pub use runtime::{ReplayLimits, RuntimeLimits, SessionLimits, UploadLimits, WebSocketLimits};
 pub use sdk::{
-    ActionCall, AskAction, AskFile, AskForm, AskText, Chat, ChatSettings, CsvError, Element,
-    ElementHandle, Embedded, Input, Loquat, Message, MessageHandle, MessageKind, SerializeOptions,
-    Server, SettingsValues, StepBuilder, StepHandle, Table, TaskList, UploadedFile, UserSession,
-    DATABASE_FILE, DEFAULT_ASK_TIMEOUT, FILES_DIR,
+    ActionCall, AskAction, AskFile, AskForm, AskText, CallFn, Chat, ChatSettings, CsvError,
+    Element, ElementHandle, Embedded, Input, Loquat, Message, MessageHandle, MessageKind,
+    SerializeOptions, Server, SettingsValues, StepBuilder, StepHandle, Table, TaskList,
+    UploadedFile, UserSession, DATABASE_FILE, DEFAULT_ASK_TIMEOUT, DEFAULT_CALL_FN_TIMEOUT,
+    FILES_DIR,
 };
 
 /// JSON for element props, metadata and payloads: `loquat::json!({ … })`

@@ -23,6 +23,15 @@ pub(crate) fn post_window_message(value: &serde_json::Value) {
     let _ = value;
 }
 
+/// Calls a function of the embedding page for the app (browser only; see
+/// `window_messages::call_fn`).
+pub(crate) fn call_page_fn(id: String, name: String, args: serde_json::Value) {
+    #[cfg(feature = "hydrate")]
+    window_messages::call_fn(id, name, args);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (id, name, args);
+}
+
 /// Sends a client event over the live socket; false when not connected.
 pub fn send(event: crate::protocol::ClientEvent) -> bool {
     #[cfg(feature = "hydrate")]

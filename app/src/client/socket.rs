@@ -110,6 +110,7 @@ pub(super) fn start(store: ChatStore, thread_id: Option<String>) {
         };
         if store.thread_id.get_untracked().as_deref() == Some(thread.id.as_str()) {
             set_address(&thread_path(&thread.id), false);
+            super::window_messages::thread_changed(&thread.id);
         }
     });
     watch_history_navigation(store);

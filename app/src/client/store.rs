@@ -306,6 +306,7 @@ impl ChatStore {
             } => self.not_found.set(true),
             ServerEvent::Error { message, .. } => self.notice.set(Some(message)),
             ServerEvent::WindowMessage { value } => super::post_window_message(&value),
+            ServerEvent::CallFn { id, name, args } => super::call_page_fn(id, name, args),
         }
         Applied::Ok
     }

@@ -10,7 +10,7 @@ use leptos::prelude::window;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::protocol::ClientEvent;
+use crate::protocol::{CallFnResult, ClientEvent};
 
 thread_local! {
     static ORIGINS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
@@ -43,11 +43,21 @@ pub(super) fn listen(origins: Vec<String>) {
             let Some(value) = js_sys::JSON::stringify(&event.data())
                 .ok()
                 .and_then(|text| text.as_string())
-                .and_then(|text| serde_json::from_str(&text).ok())
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
             else {
                 leptos::logging::warn!("loquat: a window message that is not JSON was dropped");
                 return;
             };
+            // Loquat's own messages (the copilot widget's, a frame's
+            // sign-in) are not the app's.
+            if let Some(kind) = value
+                .get("type")
+                .and_then(|t| t.as_str())
+                .and_then(|t| t.strip_prefix("loquat:"))
+            {
+                own_message(kind, &value);
+                return;
+            }
             if !super::socket::send(&ClientEvent::WindowMessage { value }) {
                 leptos::logging::warn!("loquat: not connected; a window message was dropped");
             }
@@ -72,4 +82,56 @@ pub(crate) fn post(value: &serde_json::Value) {
             let _ = parent.post_message(&data, origin);
         }
     });
+}
+
+/// A message of Loquat's own from the embedding page: the answer to a
+/// function call, or a message to send (`sendLoquatMessage`).
+fn own_message(kind: &str, value: &serde_json::Value) {
+    let text = |key: &str| value.get(key).and_then(|v| v.as_str()).map(str::to_string);
+    let event = match kind {
+        "call-fn-result" => {
+            let Some(id) = text("id") else { return };
+            let result = match (value.get("ok"), text("error")) {
+                (_, Some(error)) => CallFnResult::Error(error),
+                (Some(ok), None) => CallFnResult::Ok(ok.clone()),
+                (None, None) => CallFnResult::Ok(serde_json::Value::Null),
+            };
+            ClientEvent::CallFnResult { id, result }
+        }
+        "send" => match text("content").filter(|c| !c.trim().is_empty()) {
+            Some(content) => ClientEvent::Send {
+                content,
+                files: Vec::new(),
+                command: None,
+            },
+            None => return,
+        },
+        // The frame's sign-in is over once the app runs.
+        _ => return,
+    };
+    if !super::socket::send(&event) {
+        leptos::logging::warn!("loquat: not connected; a message from the page was dropped");
+    }
+}
+
+/// The app calls function `name` of the embedding page: posted to the
+/// parent at the listed origins as `{type: "loquat:call-fn", id, name,
+/// args}`, answered with `{type: "loquat:call-fn-result", id, ok | error}`.
+/// A page that is not framed by one answers at once that it cannot.
+pub(crate) fn call_fn(id: String, name: String, args: serde_json::Value) {
+    let framed = parent().is_some() && ORIGINS.with_borrow(|o| !o.is_empty());
+    if !framed {
+        let result = CallFnResult::Error(
+            "the chat is not in a page that answers function calls (a copilot, or a frame at one of window_message_origins)".into(),
+        );
+        super::socket::send(&ClientEvent::CallFnResult { id, result });
+        return;
+    }
+    post(&serde_json::json!({ "type": "loquat:call-fn", "id": id, "name": name, "args": args }));
+}
+
+/// Tells the embedding page which thread the chat is (the copilot widget
+/// keeps it across page loads).
+pub(crate) fn thread_changed(id: &str) {
+    post(&serde_json::json!({ "type": "loquat:thread", "id": id }));
 }

@@ -126,4 +126,18 @@ pub enum ClientEvent {
     /// window_message_origins`) posted `value` to it, for the app's
     /// `on_window_message`.
     WindowMessage { value: serde_json::Value },
+    /// The embedding page's answer to the app's `call_fn` `id`.
+    CallFnResult { id: String, result: CallFnResult },
 }
+
+/// What the embedding page answered to a function call: its value, or why
+/// it could not (no handler, the handler threw or rejected).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallFnResult {
+    Ok(serde_json::Value),
+    Error(String),
+}
+
+/// Longest reason a page's failed function call may give, in bytes.
+pub const MAX_CALL_FN_ERROR_BYTES: usize = 1024;

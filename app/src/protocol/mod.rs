@@ -19,7 +19,7 @@ mod thread;
 
 pub use action::Action;
 pub use ask::{Ask, AskAnswer, AskKind, FileRules};
-pub use client_event::{ClientEvent, UserEnv};
+pub use client_event::{CallFnResult, ClientEvent, UserEnv, MAX_CALL_FN_ERROR_BYTES};
 pub use cot::Cot;
 pub use element::{Display, Element, ElementKind, ElementSize, Task, TaskStatus};
 pub use form::{

@@ -329,6 +329,14 @@ pub enum ServerEvent {
     /// (`chat.send_window_message`), if that page is of one of `[project]
     /// window_message_origins`.
     WindowMessage { value: serde_json::Value },
+    /// The app calls function `name` of the page that embeds it
+    /// (`chat.call_fn`): the page answers with a `call_fn_result` of `id`.
+    CallFn {
+        id: String,
+        name: String,
+        #[serde(default)]
+        args: serde_json::Value,
+    },
 }
 
 /// The side panel's content as the app set it.

@@ -30,6 +30,7 @@ const HELP: &str = "Try one of these:\n\n\
 - `/ask`, `/choose`, `/upload`, `/form`: the assistant asks you something and waits\n\
 - `/settings`: chat settings (model, temperature, …) that the app reads when you save them\n\
 - `/commands`: commands to pick with `/` or a button, sent with your message\n\
+- `/call <name> [JSON]`: calls a function of the page that embeds the chat (the copilot's)\n\
 - attach files with the paperclip, by dropping or by pasting them";
 
 /// Runs a showcase command; `None` when `content` is not one.
@@ -54,6 +55,7 @@ pub async fn run(chat: &Chat, content: &str, pace: Option<Duration>) -> Option<H
         "form" => form(chat).await,
         "settings" => super::settings::declare(chat).await,
         "commands" => super::commands::declare(chat).await,
+        "call" => super::window_messages::call(chat, arg, content).await,
         _ => return None,
     })
 }

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use loquat_app::protocol::{Action, ClientEvent, Element, ElementKind, ErrorCode, StepType};
+use loquat_app::protocol::{CallFnResult, MAX_CALL_FN_ERROR_BYTES};
 use loquat_app::protocol::{Feedback, ServerEvent, REACTIONS_KEY};
 
 use super::answers;
@@ -40,6 +41,7 @@ impl Session {
                 | ClientEvent::ElementAction { .. }
                 | ClientEvent::UpdateSettings { .. }
                 | ClientEvent::WindowMessage { .. }
+                | ClientEvent::CallFnResult { .. }
         );
         if interaction && !self.take_interaction() {
             return Err(Refusal::new(
@@ -77,6 +79,18 @@ impl Session {
                     ));
                 }
                 self.enqueue_for_client(RunRequest::WindowMessage(Box::new(value)))?;
+                Ok(Handled::Continue)
+            }
+            ClientEvent::CallFnResult { id, result } => {
+                let result = match result {
+                    CallFnResult::Error(reason) => {
+                        CallFnResult::Error(bounded(reason, MAX_CALL_FN_ERROR_BYTES))
+                    }
+                    ok => ok,
+                };
+                // A late answer (the call timed out, or another tab of the
+                // chat answered first) is nobody's: dropped without a fuss.
+                self.finish_call(&id, result);
                 Ok(Handled::Continue)
             }
             ClientEvent::Answer { id, answer } => {
@@ -362,4 +376,16 @@ fn queue_full() -> Refusal {
         ErrorCode::RateLimited,
         "too many requests are waiting in this chat; try again when it is done",
     )
+}
+
+/// `text` cut to at most `max` bytes, at a character boundary.
+fn bounded(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use loquat_app::protocol::{
-    Ask, AskAnswer, ChatProfile, ChatSettings, Element, ServerEvent, SidePanel, Step,
+    Ask, AskAnswer, CallFnResult, ChatProfile, ChatSettings, Element, ServerEvent, SidePanel, Step,
 };
 use serde::Serialize;
 use tokio::sync::oneshot;
@@ -52,6 +52,9 @@ struct SessionState {
     /// Where the answer to the pending question goes (boxed, like the
     /// other rarely used parts: an idle session stays small).
     answer_to: Option<Box<(String, oneshot::Sender<AskAnswer>)>>,
+    /// Where the embedding page's answers to `call_fn` go, by call id.
+    #[allow(clippy::box_collection)]
+    calls: Option<Box<Vec<PendingCall>>>,
     /// The user's `[project] user_env` values from their browser: memory
     /// only, never written or logged.
     // Boxed on purpose: an empty map is 48 bytes inline, a box 8.
@@ -178,6 +181,14 @@ pub(crate) struct Snapshot {
 /// so a page stays a comfortable frame for the browser.
 pub(crate) const SNAPSHOT_PAGE_BYTES: usize = 256 * 1024;
 
+/// A function call to the embedding page waiting for its answer: its id
+/// and where the answer goes.
+type PendingCall = (String, oneshot::Sender<CallFnResult>);
+
+/// Function calls to the embedding page (`chat.call_fn`) waiting at once
+/// in one session.
+pub(crate) const MAX_PENDING_CALLS: usize = 16;
+
 /// `steps` cut into pages of about `SNAPSHOT_PAGE_BYTES` of text each.
 fn paged(steps: Vec<Step>) -> Vec<Vec<Step>> {
     // What a step adds to its frame: its texts plus its fields.
@@ -279,6 +290,7 @@ impl Session {
                 closed: false,
                 persist,
                 answer_to: None,
+                calls: None,
                 user_env: None,
                 uploads: Vec::new(),
                 uploading: 0,
@@ -888,6 +900,69 @@ impl Session {
     /// Ends question `id` without an answer (timeout, or the run ended).
     pub(crate) fn end_ask(&self, id: &str) {
         self.close_ask(id);
+    }
+
+    /// Asks the embedding page to call `name` with `args`; returns where
+    /// its answer will arrive. At most [`MAX_PENDING_CALLS`] at once.
+    pub(crate) fn begin_call(
+        &self,
+        id: &str,
+        name: String,
+        args: serde_json::Value,
+    ) -> Result<oneshot::Receiver<CallFnResult>, ChatError> {
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut st = self.lock();
+            let calls = st.calls.get_or_insert_with(Default::default);
+            calls.retain(|(_, tx)| !tx.is_closed());
+            if calls.len() >= MAX_PENDING_CALLS {
+                return Err(ChatError::CallFn(format!(
+                    "at most {MAX_PENDING_CALLS} function calls can wait at once"
+                )));
+            }
+            calls.push((id.to_string(), tx));
+        }
+        let emitted = self.emit(ServerEvent::CallFn {
+            id: id.to_string(),
+            name,
+            args,
+        });
+        if let Err(err) = emitted {
+            self.end_call(id);
+            return Err(err);
+        }
+        Ok(rx)
+    }
+
+    /// Delivers the page's answer to call `id`; false when none is waiting
+    /// (answered already, timed out, or never made).
+    pub(crate) fn finish_call(&self, id: &str, result: CallFnResult) -> bool {
+        let tx = {
+            let mut st = self.lock();
+            let Some(calls) = st.calls.as_mut() else {
+                return false;
+            };
+            let Some(at) = calls.iter().position(|(call, _)| call == id) else {
+                return false;
+            };
+            let (_, tx) = calls.swap_remove(at);
+            if calls.is_empty() {
+                st.calls = None;
+            }
+            tx
+        };
+        tx.send(result).is_ok()
+    }
+
+    /// Forgets call `id` (its hook stopped waiting).
+    pub(crate) fn end_call(&self, id: &str) {
+        let mut st = self.lock();
+        if let Some(calls) = st.calls.as_mut() {
+            calls.retain(|(call, _)| call != id);
+            if calls.is_empty() {
+                st.calls = None;
+            }
+        }
     }
 
     /// Keeps an upload until it is sent; false when too many are waiting.
