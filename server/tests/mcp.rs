@@ -180,6 +180,16 @@ async fn ask(client: &mut support::Client, text: &str, reply_starts: &str) -> St
     reply(client).unwrap()
 }
 
+/// Says `text` and waits for the error the hook fails with.
+async fn hook_error(client: &mut support::Client, text: &str) -> String {
+    client.say(text).await;
+    client
+        .wait_for(|c| c.steps.iter().any(|s| s.is_error))
+        .await;
+    let error = client.steps.iter().find(|s| s.is_error).unwrap();
+    error.output.clone()
+}
+
 /// Polls `done` until it holds; panics after the deadline.
 async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + DEADLINE;
@@ -266,16 +276,10 @@ async fn a_hook_calls_a_streamable_http_server_with_the_configured_headers() {
     // Without the key the server refuses, and the hook's error says so.
     let config = config_with(vec![http_entry("web", &url, "wrong")], Vec::new());
     let app = TestApp::start_with(tool_app(Arc::default()), config).await;
-    let mut client = app.client().await;
-    client.say("tools").await;
-    client
-        .wait_for(|c| c.steps.iter().any(|s| s.is_error))
-        .await;
-    let error = client.steps.iter().find(|s| s.is_error).unwrap();
+    let error = hook_error(&mut app.client().await, "tools").await;
     assert!(
-        error.output.contains("cannot connect to MCP server `web`"),
-        "{}",
-        error.output
+        error.contains("cannot connect to MCP server `web`"),
+        "{error}"
     );
     app.stop().await;
 }
@@ -368,14 +372,9 @@ async fn a_stdio_server_not_in_allowed_executables_stops_the_start() {
 #[tokio::test]
 async fn without_mcp_the_hook_gets_a_clear_error() {
     let app = TestApp::start(tool_app(Arc::default())).await;
-    let mut client = app.client().await;
-    client.say("tools").await;
-    client
-        .wait_for(|c| c.steps.iter().any(|s| s.is_error))
-        .await;
-    let error = client.steps.iter().find(|s| s.is_error).unwrap();
+    let error = hook_error(&mut app.client().await, "tools").await;
     assert_eq!(
-        error.output,
+        error,
         "MCP is not enabled (set [features.mcp] enabled = true)"
     );
     app.stop().await;
