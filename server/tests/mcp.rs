@@ -260,6 +260,32 @@ async fn a_hook_lists_and_calls_the_tools_of_a_stdio_server_whose_process_ends_w
 }
 
 #[tokio::test]
+async fn stopping_the_server_ends_the_stdio_servers_of_live_chats() {
+    let dir = TempDir::new();
+    let pid_file = dir.path.join("server.pid");
+    let server = stdio_server().display().to_string();
+    let config = config_with(
+        vec![stdio_entry("calc", &server, &pid_file)],
+        vec![server.clone()],
+    );
+    let gone = Arc::new(Mutex::new(Vec::new()));
+    let app = TestApp::start_with(tool_app(gone.clone()), config).await;
+    let mut client = app.client().await;
+    assert_eq!(
+        ask(&mut client, r#"calc echo {"text": "still here"}"#, "= ").await,
+        "= still here"
+    );
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let proc_dir = PathBuf::from(format!("/proc/{}", pid.trim()));
+    assert!(proc_dir.exists());
+
+    // The chat is still live (its tab is open) when the server stops.
+    app.stop().await;
+    assert_eq!(gone.lock().unwrap().as_slice(), ["calc"]);
+    eventually("the stdio server's process to go", || !proc_dir.exists()).await;
+}
+
+#[tokio::test]
 async fn a_hook_calls_a_streamable_http_server_with_the_configured_headers() {
     let addr = http_server().await;
     let url = format!("http://{addr}/mcp");

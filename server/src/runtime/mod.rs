@@ -416,6 +416,17 @@ impl Runtime {
         }
     }
 
+    /// Closes the MCP connections of every session (at shutdown), so that
+    /// stdio servers exit before Loquat does.
+    pub(crate) async fn close_mcp(&self) {
+        let used = self.all_sessions().into_iter().filter(|s| s.mcp.is_used());
+        let closing = used.map(|session| async move {
+            let chat = crate::sdk::Chat::new(session);
+            chat.session().mcp.close(&chat).await;
+        });
+        futures_util::future::join_all(closing).await;
+    }
+
     /// Writes everything pending and waits for it (at shutdown).
     pub(crate) async fn flush(&self) {
         self.checkpoint_all();

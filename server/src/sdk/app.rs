@@ -856,6 +856,8 @@ async fn finish(runtime: &Runtime) {
         // Whatever streamed since the last checkpoint is written before exit.
         None => runtime.flush().await,
     }
+    // The sessions' MCP servers (a drained node's sessions ended already).
+    runtime.close_mcp().await;
 }
 
 /// Loquat inside your own axum service (see [`Loquat::into_router`]).
