@@ -199,17 +199,45 @@ async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// [`tool_app`] with the example as stdio server `calc`, allowed; it
+/// writes its process id to `pid_file`.
+struct StdioApp {
+    app: TestApp,
+    gone: Arc<Mutex<Vec<String>>>,
+    pid_file: PathBuf,
+    _dir: TempDir,
+}
+
+impl StdioApp {
+    async fn start() -> StdioApp {
+        let dir = TempDir::new();
+        let pid_file = dir.path.join("server.pid");
+        let server = stdio_server().display().to_string();
+        let config = config_with(
+            vec![stdio_entry("calc", &server, &pid_file)],
+            vec![server.clone()],
+        );
+        let gone = Arc::new(Mutex::new(Vec::new()));
+        let app = TestApp::start_with(tool_app(gone.clone()), config).await;
+        StdioApp {
+            app,
+            gone,
+            pid_file,
+            _dir: dir,
+        }
+    }
+
+    /// The server's `/proc` entry (there while it runs, or is a zombie).
+    fn proc_dir(&self) -> PathBuf {
+        let pid = std::fs::read_to_string(&self.pid_file).unwrap();
+        PathBuf::from(format!("/proc/{}", pid.trim()))
+    }
+}
+
 #[tokio::test]
 async fn a_hook_lists_and_calls_the_tools_of_a_stdio_server_whose_process_ends_with_the_chat() {
-    let dir = TempDir::new();
-    let pid_file = dir.path.join("server.pid");
-    let server = stdio_server().display().to_string();
-    let config = config_with(
-        vec![stdio_entry("calc", &server, &pid_file)],
-        vec![server.clone()],
-    );
-    let gone = Arc::new(Mutex::new(Vec::new()));
-    let app = TestApp::start_with(tool_app(gone.clone()), config).await;
+    let stdio = StdioApp::start().await;
+    let (app, gone) = (&stdio.app, &stdio.gone);
     let mut client = app.client().await;
 
     let tools = ask(&mut client, "tools", "calc/").await;
@@ -238,12 +266,7 @@ async fn a_hook_lists_and_calls_the_tools_of_a_stdio_server_whose_process_ends_w
         .count();
     assert_eq!(connected, 1);
 
-    let pid: u32 = std::fs::read_to_string(&pid_file)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    let proc_dir = PathBuf::from(format!("/proc/{pid}"));
+    let proc_dir = stdio.proc_dir();
     assert!(
         proc_dir.exists(),
         "the server should run while the chat does"
@@ -256,31 +279,23 @@ async fn a_hook_lists_and_calls_the_tools_of_a_stdio_server_whose_process_ends_w
     .await;
     // Exited and reaped (a zombie would keep its /proc entry).
     eventually("the stdio server's process to go", || !proc_dir.exists()).await;
-    app.stop().await;
+    stdio.app.stop().await;
 }
 
 #[tokio::test]
 async fn stopping_the_server_ends_the_stdio_servers_of_live_chats() {
-    let dir = TempDir::new();
-    let pid_file = dir.path.join("server.pid");
-    let server = stdio_server().display().to_string();
-    let config = config_with(
-        vec![stdio_entry("calc", &server, &pid_file)],
-        vec![server.clone()],
-    );
-    let gone = Arc::new(Mutex::new(Vec::new()));
-    let app = TestApp::start_with(tool_app(gone.clone()), config).await;
+    let stdio = StdioApp::start().await;
+    let (app, gone) = (&stdio.app, &stdio.gone);
     let mut client = app.client().await;
     assert_eq!(
         ask(&mut client, r#"calc echo {"text": "still here"}"#, "= ").await,
         "= still here"
     );
-    let pid = std::fs::read_to_string(&pid_file).unwrap();
-    let proc_dir = PathBuf::from(format!("/proc/{}", pid.trim()));
+    let proc_dir = stdio.proc_dir();
     assert!(proc_dir.exists());
 
     // The chat is still live (its tab is open) when the server stops.
-    app.stop().await;
+    stdio.app.stop().await;
     assert_eq!(gone.lock().unwrap().as_slice(), ["calc"]);
     eventually("the stdio server's process to go", || !proc_dir.exists()).await;
 }
