@@ -34,6 +34,7 @@ pub mod i18n;
 mod ids;
 mod lazy_json_map;
 pub mod llm;
+mod mcp;
 mod runtime;
 mod sdk;
 pub mod site;
@@ -53,6 +54,7 @@ pub use loquat_app::protocol::{
     ShowInput, Starter, Step, StepType, Task, TaskStatus,
 };
 pub use loquat_app::root_path::{RootPath, RootPathError};
+pub use mcp::{McpConfigError, McpConnection, McpError, McpTool, McpToolResult};
 pub use runtime::{ReplayLimits, RuntimeLimits, SessionLimits, UploadLimits, WebSocketLimits};
 pub use sdk::{
     ActionCall, AskAction, AskFile, AskForm, AskText, CallFn, Chat, ChatSettings, CsvError,

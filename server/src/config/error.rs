@@ -31,6 +31,9 @@ pub enum ConfigError {
         /// What was expected and what was found (and in which file).
         message: String,
     },
+    /// `[features.mcp]` names a server that cannot be used.
+    #[error("invalid [features.mcp]: {0}")]
+    Mcp(#[from] crate::mcp::McpConfigError),
 }
 
 /// A configuration problem that does not stop the app, such as a misspelled

@@ -38,8 +38,8 @@ pub use env::{config_env_vars, OTHER_ENV_VARS};
 pub use error::{ConfigError, ConfigWarning};
 pub use sections::{
     AuthSection, ClusterSection, Config, CookieSameSite, Cot, DefaultTheme, FeaturesConfig, Layout,
-    LimitsSection, ProjectConfig, SettingsLocation, StorageKind, StorageSection, UiSection,
-    UploadConfig,
+    LimitsSection, McpSection, McpServerEntry, McpTransport, ProjectConfig, SettingsLocation,
+    StorageKind, StorageSection, UiSection, UploadConfig,
 };
 
 /// Name of the config file inside the data directory.
@@ -80,6 +80,7 @@ impl Config {
         config.cluster.check()?;
         config.project.proxies()?;
         config.project.window_message_origins()?;
+        crate::mcp::McpServers::from_section(&config.features.mcp)?;
         Ok((config, warnings))
     }
 

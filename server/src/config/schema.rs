@@ -219,6 +219,7 @@ mod tests {
                 "project",
                 "features",
                 "features.spontaneous_file_upload",
+                "features.mcp",
                 "UI",
                 "limits",
                 "auth",

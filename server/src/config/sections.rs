@@ -6,6 +6,7 @@
 //! name, else `LOQUAT_<SECTION>_<KEY>` (see [`super::schema`]); its default
 //! is the section's `Default`.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use schemars::JsonSchema;
@@ -225,6 +226,10 @@ pub struct FeaturesConfig {
     /// Tag each thread with the name of its chat profile (when the app
     /// has profiles), so the history can be filtered by profile.
     pub auto_tag_thread: bool,
+    /// Tools of MCP servers for the app's hooks (see docs/mcp.md): the
+    /// operator's servers, the same for every user. Each chat connects to
+    /// a server the first time it uses it and disconnects when it ends.
+    pub mcp: McpSection,
 }
 
 impl Default for FeaturesConfig {
@@ -238,8 +243,102 @@ impl Default for FeaturesConfig {
             feedback_reasons: Vec::new(),
             allow_thread_sharing: false,
             auto_tag_thread: true,
+            mcp: McpSection::default(),
         }
     }
+}
+
+/// The `[features.mcp]` section: MCP (Model Context Protocol) servers
+/// whose tools the app's hooks list and call (`chat.mcp_tools()`,
+/// `chat.call_mcp_tool(…)`; see docs/mcp.md). The servers are the
+/// operator's, the same for every user; each chat connects to them the
+/// first time it uses them, and disconnects (a stdio server's process is
+/// ended) when it ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct McpSection {
+    /// Let chats connect to the servers below.
+    pub enabled: bool,
+    /// The servers, each a table with a `name` (letters, digits, - and _)
+    /// and a `transport`: "streamable_http" with a `url` (http:// or
+    /// https://) and optional `headers` = { Authorization = "Bearer …" },
+    /// or "stdio" with a `command` (which must be in
+    /// allowed_executables), `args` and `env` = { KEY = "value" }. A stdio
+    /// server gets PATH, HOME and LANG from Loquat's environment plus its
+    /// `env`, nothing else. ("sse", the transport MCP replaced with
+    /// streamable HTTP, is not supported by the MCP library Loquat uses.)
+    pub servers: Vec<McpServerEntry>,
+    /// The programs a stdio server may run: its `command` must be one of
+    /// these, as written ("npx", "/usr/local/bin/weather-mcp"); any other
+    /// stops the start. Empty: no stdio servers.
+    pub allowed_executables: Vec<String>,
+    /// Seconds to start or reach a server and complete MCP's handshake.
+    #[serde(with = "seconds")]
+    #[schemars(with = "u64")]
+    pub connect_timeout: Duration,
+    /// Seconds a tool call (or a listing of the tools) may take.
+    #[serde(with = "seconds")]
+    #[schemars(with = "u64")]
+    pub call_timeout: Duration,
+    /// Largest answer of a tool call, in kilobytes: a larger one is an
+    /// error in the hook (and is not kept in memory past this bound on
+    /// streamable HTTP).
+    #[serde(deserialize_with = "positive")]
+    #[schemars(range(min = 1))]
+    pub max_result_kb: u32,
+}
+
+impl Default for McpSection {
+    fn default() -> Self {
+        McpSection {
+            enabled: false,
+            servers: Vec::new(),
+            allowed_executables: Vec::new(),
+            connect_timeout: Duration::from_secs(10),
+            call_timeout: Duration::from_secs(60),
+            max_result_kb: 1024,
+        }
+    }
+}
+
+/// One server of `[features.mcp] servers` (checked by
+/// [`McpSection::check`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct McpServerEntry {
+    /// The server's name in the app (`chat.call_mcp_tool(name, …)`):
+    /// 1 to 64 letters, digits, - and _, unique.
+    pub name: String,
+    /// How to reach it.
+    pub transport: McpTransport,
+    /// streamable_http: the server's endpoint, http:// or https://.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// streamable_http: headers sent with every request.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// stdio: the program to run (listed in allowed_executables).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// stdio: its arguments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    /// stdio: environment variables it gets besides PATH, HOME and LANG.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+}
+
+/// How an MCP server is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum McpTransport {
+    /// HTTP POSTs, answered with JSON or a stream of events (MCP's
+    /// current HTTP transport).
+    StreamableHttp,
+    /// The older HTTP+SSE transport: refused with an explanation (rmcp,
+    /// the MCP library Loquat uses, has no client for it any more).
+    Sse,
+    /// A child process speaking MCP on its stdin and stdout.
+    Stdio,
 }
 
 /// The `[features.spontaneous_file_upload]` section.

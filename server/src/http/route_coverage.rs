@@ -43,6 +43,7 @@ fn app() -> axum::Router {
         None,
         Arc::new(LocalFileStorage::new(dir.join("files"))),
         None,
+        None,
     );
     let site = Site::new(Bundle::from_env().expect("a bundle"), dir.join("public"));
     let bound: SocketAddr = ADDR.parse().unwrap();
@@ -204,6 +205,7 @@ async fn two_users() -> (axum::Router, String, String, std::path::PathBuf) {
         RuntimeLimits::default(),
         Some(persistence),
         files,
+        None,
         None,
     );
     let site = Site::new(Bundle::from_env().expect("a bundle"), dir.join("public"));

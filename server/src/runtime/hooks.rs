@@ -20,6 +20,9 @@ pub(crate) type ActionHook = ChatWith<ActionCall>;
 pub(crate) type FeedbackHook = ChatWith<FeedbackRecord>;
 pub(crate) type SettingsHook = ChatWith<SettingsValues>;
 pub(crate) type WindowMessageHook = ChatWith<serde_json::Value>;
+pub(crate) type McpConnectHook = ChatWith<crate::mcp::McpConnection>;
+/// `on_mcp_disconnect`: with the server's name.
+pub(crate) type McpDisconnectHook = ChatWith<String>;
 /// `on_shared_thread_view`: may this viewer (signed in or not) read it?
 pub(crate) type SharedViewHook = Arc<
     dyn Fn(ThreadRecord, Option<crate::User>) -> Pin<Box<dyn Future<Output = bool> + Send>>
@@ -58,6 +61,8 @@ pub(crate) struct Hooks {
     pub(crate) on_feedback: Option<FeedbackHook>,
     pub(crate) on_settings_update: Option<SettingsHook>,
     pub(crate) on_window_message: Option<WindowMessageHook>,
+    pub(crate) on_mcp_connect: Option<McpConnectHook>,
+    pub(crate) on_mcp_disconnect: Option<McpDisconnectHook>,
     pub(crate) on_shared_thread_view: Option<SharedViewHook>,
     pub(crate) starters: Option<StartersHook>,
     pub(crate) chat_profiles: Option<ProfilesHook>,

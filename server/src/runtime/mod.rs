@@ -94,6 +94,8 @@ pub(crate) struct Runtime {
     pub(crate) upload_permits: Arc<tokio::sync::Semaphore>,
     /// This node's part in a cluster (`[cluster] nats_url`), if any.
     pub(crate) cluster: Option<Arc<Cluster>>,
+    /// The MCP servers chats may use (`[features.mcp]`), when enabled.
+    pub(crate) mcp: Option<Arc<crate::mcp::McpServers>>,
     /// Set when a cluster node starts draining: a session ends here as
     /// soon as its reply does.
     draining: std::sync::atomic::AtomicBool,
@@ -118,6 +120,7 @@ impl Runtime {
         persistence: Option<Arc<Persistence>>,
         files: Arc<dyn FileStorage>,
         cluster: Option<Arc<Cluster>>,
+        mcp: Option<crate::mcp::McpServers>,
     ) -> Arc<Runtime> {
         Arc::new(Runtime {
             hooks,
@@ -126,6 +129,7 @@ impl Runtime {
             persistence,
             files,
             cluster,
+            mcp: mcp.map(Arc::new),
             upload_permits: Arc::new(tokio::sync::Semaphore::new(limits.uploads.max_concurrent)),
             draining: std::sync::atomic::AtomicBool::new(false),
             resuming: Mutex::new(HashMap::new()),
@@ -412,6 +416,17 @@ impl Runtime {
         }
     }
 
+    /// Closes the MCP connections of every session (at shutdown), so that
+    /// stdio servers exit before Loquat does.
+    pub(crate) async fn close_mcp(&self) {
+        let used = self.all_sessions().into_iter().filter(|s| s.mcp.is_used());
+        let closing = used.map(|session| async move {
+            let chat = crate::sdk::Chat::new(session);
+            chat.session().mcp.close(&chat).await;
+        });
+        futures_util::future::join_all(closing).await;
+    }
+
     /// Writes everything pending and waits for it (at shutdown).
     pub(crate) async fn flush(&self) {
         self.checkpoint_all();
@@ -438,12 +453,17 @@ impl Runtime {
         if let Some(cluster) = &self.cluster {
             cluster.ended(session.clone());
         }
-        if let Some(on_chat_end) = self.hooks.on_chat_end.clone() {
+        let on_chat_end = self.hooks.on_chat_end.clone();
+        if on_chat_end.is_some() || session.mcp.is_used() {
             let chat = crate::sdk::Chat::new(session);
             tokio::spawn(async move {
-                if let Err(err) = on_chat_end(chat).await {
-                    tracing::warn!(error = %err, "on_chat_end failed");
+                if let Some(on_chat_end) = on_chat_end {
+                    if let Err(err) = on_chat_end(chat.clone()).await {
+                        tracing::warn!(error = %err, "on_chat_end failed");
+                    }
                 }
+                // After on_chat_end, which may still use them.
+                chat.session().mcp.close(&chat).await;
             });
         }
     }

@@ -158,6 +158,8 @@ pub(crate) struct Session {
     /// first one (most sessions never click; the limiter is 40 bytes).
     interactions: std::sync::OnceLock<Box<governor::DefaultDirectRateLimiter>>,
     pub(crate) user_session: UserSession,
+    /// The chat's MCP connections (empty until it uses MCP).
+    pub(crate) mcp: crate::mcp::SessionMcp,
     pub(crate) runtime: Arc<Runtime>,
 }
 
@@ -302,6 +304,7 @@ impl Session {
             }),
             changes: Default::default(),
             interactions: std::sync::OnceLock::new(),
+            mcp: crate::mcp::SessionMcp::default(),
             user_session: UserSession::default(),
             runtime,
         });

@@ -433,6 +433,56 @@ impl Loquat {
         self
     }
 
+    /// Runs when a chat connects to one of the MCP servers of
+    /// `[features.mcp]`, with the new connection: a chat connects the first
+    /// time it uses a server ([`Chat::mcp_tools`], [`Chat::call_mcp_tool`]),
+    /// and this hook runs before that call returns. It may use MCP itself.
+    /// A failure is logged; the connection stays.
+    ///
+    /// [`Chat::mcp_tools`]: crate::Chat::mcp_tools
+    /// [`Chat::call_mcp_tool`]: crate::Chat::call_mcp_tool
+    ///
+    /// ```no_run
+    /// use loquat::{Chat, Loquat, McpConnection, Message};
+    ///
+    /// Loquat::new().on_mcp_connect(|chat: Chat, connection: McpConnection| async move {
+    ///     let tools = connection.tools().await?;
+    ///     let names: Vec<String> = tools.into_iter().map(|t| t.name).collect();
+    ///     chat.user_session().set(format!("mcp:{}", connection.name()), names);
+    ///     Ok(())
+    /// });
+    /// ```
+    pub fn on_mcp_connect<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Chat, crate::McpConnection) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HookResult> + Send + 'static,
+    {
+        self.hooks.on_mcp_connect = Some(chat_with_hook(hook));
+        self
+    }
+
+    /// Runs when a chat's connection to an MCP server is closed, with the
+    /// server's name: the chat ended (after `on_chat_end`), and a stdio
+    /// server's process has exited. Sending to the chat is no longer
+    /// possible. A failure is logged.
+    ///
+    /// ```no_run
+    /// use loquat::{Chat, Loquat};
+    ///
+    /// Loquat::new().on_mcp_disconnect(|chat: Chat, server: String| async move {
+    ///     tracing::info!(session = chat.session_id(), %server, "MCP server disconnected");
+    ///     Ok(())
+    /// });
+    /// ```
+    pub fn on_mcp_disconnect<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Chat, String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HookResult> + Send + 'static,
+    {
+        self.hooks.on_mcp_disconnect = Some(chat_with_hook(hook));
+        self
+    }
+
     /// Decides who may read a shared thread (`[features]
     /// allow_thread_sharing`): `check` gets the thread and the viewer (when
     /// the app has logins and they are signed in) and returns whether they
@@ -691,6 +741,8 @@ impl Loquat {
         };
         // A configuration given in code skipped the checks of loading one.
         config.storage.check()?;
+        let mcp = crate::mcp::McpServers::from_section(&config.features.mcp)
+            .map_err(crate::config::ConfigError::from)?;
         let files = match self.files {
             Some(files) => files,
             None => crate::files::configured(&config.storage, options.data_dir.join(FILES_DIR))?,
@@ -725,6 +777,7 @@ impl Loquat {
             persistence,
             files,
             cluster.clone(),
+            mcp,
         );
         if let Some(cluster) = &cluster {
             cluster.serve(&runtime).await?;
@@ -803,6 +856,8 @@ async fn finish(runtime: &Runtime) {
         // Whatever streamed since the last checkpoint is written before exit.
         None => runtime.flush().await,
     }
+    // The sessions' MCP servers (a drained node's sessions ended already).
+    runtime.close_mcp().await;
 }
 
 /// Loquat inside your own axum service (see [`Loquat::into_router`]).

@@ -8,6 +8,7 @@ mod chat;
 mod commands;
 mod element;
 mod element_handle;
+mod mcp;
 mod message;
 mod serialize;
 mod settings;

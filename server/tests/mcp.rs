@@ -1,0 +1,422 @@
+//! MCP tools from hooks, against a real MCP server (built with rmcp's
+//! server side: `examples/mcp_test_server`): over stdio (the built example,
+//! spawned by Loquat) and over streamable HTTP (its tools mounted on an
+//! axum router here). A hook lists the tools and calls them, and the
+//! answers appear in the chat; a failing tool and a slow one are clear
+//! errors; a command not in `allowed_executables` stops the start; the
+//! stdio server's process is gone once the chat ends.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+#[path = "../examples/mcp_test_server/tools.rs"]
+mod tools;
+
+use std::net::SocketAddr;
+
+use axum::response::IntoResponse;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use loquat::config::{Config, ConfigError, McpSection, McpServerEntry, McpTransport};
+use loquat::protocol::ClientEvent;
+use loquat::{
+    Chat, Loquat, McpConfigError, McpConnection, McpError, Message, ServeError, ServeOptions,
+    StepType,
+};
+use support::{TempDir, TestApp, DEADLINE};
+
+/// The example server, built by `cargo test` next to this test's binary
+/// (`target/<profile>/examples/`).
+fn stdio_server() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    let path = profile_dir
+        .join("examples")
+        .join(format!("mcp_test_server{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is missing: `cargo test -p loquat` builds it (or `cargo build -p loquat --example \
+         mcp_test_server`)",
+        path.display()
+    );
+    path
+}
+
+fn stdio_entry(name: &str, command: &str, pid_file: &std::path::Path) -> McpServerEntry {
+    McpServerEntry {
+        name: name.into(),
+        transport: McpTransport::Stdio,
+        url: None,
+        headers: Default::default(),
+        command: Some(command.into()),
+        args: Vec::new(),
+        env: [(
+            "MCP_TEST_PID_FILE".to_string(),
+            pid_file.display().to_string(),
+        )]
+        .into(),
+    }
+}
+
+fn http_entry(name: &str, url: &str, api_key: &str) -> McpServerEntry {
+    McpServerEntry {
+        name: name.into(),
+        transport: McpTransport::StreamableHttp,
+        url: Some(url.into()),
+        headers: [("X-Api-Key".to_string(), api_key.to_string())].into(),
+        command: None,
+        args: Vec::new(),
+        env: Default::default(),
+    }
+}
+
+fn config_with(servers: Vec<McpServerEntry>, allowed: Vec<String>) -> Config {
+    let mut config = Config::default();
+    config.features.mcp = McpSection {
+        enabled: true,
+        servers,
+        allowed_executables: allowed,
+        connect_timeout: Duration::from_secs(10),
+        call_timeout: Duration::from_secs(1),
+        ..McpSection::default()
+    };
+    config
+}
+
+/// The test tools over streamable HTTP on a loopback port, behind a
+/// check of the `X-Api-Key` header the config sends.
+async fn http_server() -> SocketAddr {
+    use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+    use rmcp::transport::streamable_http_server::{
+        StreamableHttpServerConfig, StreamableHttpService,
+    };
+    let service = StreamableHttpService::new(
+        || Ok(tools::TestTools),
+        LocalSessionManager::default().into(),
+        StreamableHttpServerConfig::default(),
+    );
+    let router =
+        axum::Router::new()
+            .nest_service("/mcp", service)
+            .layer(axum::middleware::from_fn(
+                |request: axum::extract::Request, next: axum::middleware::Next| async move {
+                    let key = request.headers().get("x-api-key");
+                    if key.is_none_or(|k| k.as_bytes() != b"sesame") {
+                        return axum::http::StatusCode::UNAUTHORIZED.into_response();
+                    }
+                    next.run(request).await
+                },
+            ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    addr
+}
+
+/// An app whose hook lists the tools on "tools" and calls the one a
+/// message names, as `server tool {json}`; connections are announced in
+/// the chat and disconnections recorded in `gone`.
+fn tool_app(gone: Arc<Mutex<Vec<String>>>) -> Loquat {
+    Loquat::new()
+        .on_mcp_connect(|chat: Chat, connection: McpConnection| async move {
+            let count = connection.tools().await?.len();
+            chat.send(Message::system(format!(
+                "connected to {} ({count} tools)",
+                connection.name()
+            )))
+            .await?;
+            Ok(())
+        })
+        .on_mcp_disconnect(move |_chat: Chat, server: String| {
+            let gone = gone.clone();
+            async move {
+                gone.lock().unwrap().push(server);
+                Ok(())
+            }
+        })
+        .on_message(|chat: Chat, msg: Message| async move {
+            if msg.content == "tools" {
+                let mut names: Vec<String> = chat
+                    .mcp_tools()
+                    .await?
+                    .iter()
+                    .map(|t| format!("{}/{}", t.server, t.name))
+                    .collect();
+                names.sort();
+                chat.send(Message::assistant(names.join(" "))).await?;
+                return Ok(());
+            }
+            let mut parts = msg.content.splitn(3, ' ');
+            let (server, tool) = (parts.next().unwrap(), parts.next().unwrap_or(""));
+            let args = serde_json::from_str(parts.next().unwrap_or("null"))?;
+            match chat.run_mcp_tool(server, tool, args).await {
+                Ok(result) => chat.send(Message::assistant(format!("= {}", result.text))),
+                Err(err @ (McpError::ToolFailed { .. } | McpError::Timeout { .. })) => {
+                    chat.send(Message::assistant(format!("error: {err}")))
+                }
+                Err(err) => return Err(err.into()),
+            }
+            .await?;
+            Ok(())
+        })
+}
+
+/// Says `text` and waits for the assistant's reply that starts with
+/// `reply_starts`, among the steps that came after.
+async fn ask(client: &mut support::Client, text: &str, reply_starts: &str) -> String {
+    let before = client.steps.len();
+    let reply = |c: &support::Client| {
+        c.steps[before.min(c.steps.len())..]
+            .iter()
+            .find(|s| {
+                s.step_type == StepType::AssistantMessage && s.output.starts_with(reply_starts)
+            })
+            .map(|s| s.output.clone())
+    };
+    client.say(text).await;
+    client.wait_for(|c| reply(c).is_some()).await;
+    reply(client).unwrap()
+}
+
+/// Says `text` and waits for the error the hook fails with.
+async fn hook_error(client: &mut support::Client, text: &str) -> String {
+    client.say(text).await;
+    client
+        .wait_for(|c| c.steps.iter().any(|s| s.is_error))
+        .await;
+    let error = client.steps.iter().find(|s| s.is_error).unwrap();
+    error.output.clone()
+}
+
+/// Polls `done` until it holds; panics after the deadline.
+async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while !done() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// [`tool_app`] with the example as stdio server `calc`, allowed; it
+/// writes its process id to `pid_file`.
+struct StdioApp {
+    app: TestApp,
+    gone: Arc<Mutex<Vec<String>>>,
+    pid_file: PathBuf,
+    _dir: TempDir,
+}
+
+impl StdioApp {
+    async fn start() -> StdioApp {
+        let dir = TempDir::new();
+        let pid_file = dir.path.join("server.pid");
+        let server = stdio_server().display().to_string();
+        let config = config_with(
+            vec![stdio_entry("calc", &server, &pid_file)],
+            vec![server.clone()],
+        );
+        let gone = Arc::new(Mutex::new(Vec::new()));
+        let app = TestApp::start_with(tool_app(gone.clone()), config).await;
+        StdioApp {
+            app,
+            gone,
+            pid_file,
+            _dir: dir,
+        }
+    }
+
+    /// The server's `/proc` entry (there while it runs, or is a zombie).
+    fn proc_dir(&self) -> PathBuf {
+        let pid = std::fs::read_to_string(&self.pid_file).unwrap();
+        PathBuf::from(format!("/proc/{}", pid.trim()))
+    }
+}
+
+#[tokio::test]
+async fn a_hook_lists_and_calls_the_tools_of_a_stdio_server_whose_process_ends_with_the_chat() {
+    let stdio = StdioApp::start().await;
+    let (app, gone) = (&stdio.app, &stdio.gone);
+    let mut client = app.client().await;
+
+    let tools = ask(&mut client, "tools", "calc/").await;
+    assert_eq!(tools, "calc/add calc/echo calc/fail calc/large calc/sleep");
+    assert!(
+        client
+            .steps
+            .iter()
+            .any(|s| s.output == "connected to calc (5 tools)"),
+        "on_mcp_connect did not run: {:#?}",
+        client.steps
+    );
+    assert_eq!(
+        ask(&mut client, r#"calc add {"a": 2, "b": 40}"#, "= ").await,
+        "= 42"
+    );
+    // Shown as a tool step with its input and output.
+    let step = client.step_named("add").expect("a step for the call");
+    assert_eq!(step.step_type, StepType::Tool);
+    assert!(step.input.contains("40") && step.output == "42", "{step:?}");
+    // One connection for the chat: the second call did not connect again.
+    let connected = client
+        .steps
+        .iter()
+        .filter(|s| s.output.starts_with("connected to"))
+        .count();
+    assert_eq!(connected, 1);
+
+    let proc_dir = stdio.proc_dir();
+    assert!(
+        proc_dir.exists(),
+        "the server should run while the chat does"
+    );
+
+    client.send(&ClientEvent::EndChat).await;
+    eventually("on_mcp_disconnect", || {
+        gone.lock().unwrap().as_slice() == ["calc"]
+    })
+    .await;
+    // Exited and reaped (a zombie would keep its /proc entry).
+    eventually("the stdio server's process to go", || !proc_dir.exists()).await;
+    stdio.app.stop().await;
+}
+
+#[tokio::test]
+async fn stopping_the_server_ends_the_stdio_servers_of_live_chats() {
+    let stdio = StdioApp::start().await;
+    let (app, gone) = (&stdio.app, &stdio.gone);
+    let mut client = app.client().await;
+    assert_eq!(
+        ask(&mut client, r#"calc echo {"text": "still here"}"#, "= ").await,
+        "= still here"
+    );
+    let proc_dir = stdio.proc_dir();
+    assert!(proc_dir.exists());
+
+    // The chat is still live (its tab is open) when the server stops.
+    stdio.app.stop().await;
+    assert_eq!(gone.lock().unwrap().as_slice(), ["calc"]);
+    eventually("the stdio server's process to go", || !proc_dir.exists()).await;
+}
+
+#[tokio::test]
+async fn a_hook_calls_a_streamable_http_server_with_the_configured_headers() {
+    let addr = http_server().await;
+    let url = format!("http://{addr}/mcp");
+    let config = config_with(vec![http_entry("web", &url, "sesame")], Vec::new());
+    let app = TestApp::start_with(tool_app(Arc::default()), config).await;
+    let mut client = app.client().await;
+
+    let tools = ask(&mut client, "tools", "web/").await;
+    assert_eq!(tools, "web/add web/echo web/fail web/large web/sleep");
+    let echoed = ask(&mut client, r#"web echo {"text": "olá, MCP"}"#, "= ").await;
+    assert_eq!(echoed, "= olá, MCP");
+    app.stop().await;
+
+    // Without the key the server refuses, and the hook's error says so.
+    let config = config_with(vec![http_entry("web", &url, "wrong")], Vec::new());
+    let app = TestApp::start_with(tool_app(Arc::default()), config).await;
+    let error = hook_error(&mut app.client().await, "tools").await;
+    assert!(
+        error.contains("cannot connect to MCP server `web`"),
+        "{error}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_failing_tool_and_a_slow_one_are_clear_errors_in_the_hook() {
+    let addr = http_server().await;
+    let config = config_with(
+        vec![http_entry("web", &format!("http://{addr}/mcp"), "sesame")],
+        Vec::new(),
+    );
+    let app = TestApp::start_with(tool_app(Arc::default()), config).await;
+    let mut client = app.client().await;
+
+    let failed = ask(&mut client, "web fail {}", "error: ").await;
+    assert_eq!(
+        failed,
+        "error: MCP tool `fail` of server `web` failed: the disk is on fire"
+    );
+    // The call's step shows the failure.
+    let step = client.step_named("fail").unwrap();
+    assert!(step.is_error, "{step:?}");
+    assert!(step.output.contains("the disk is on fire"), "{step:?}");
+
+    // call_timeout is 1 s.
+    let slow = ask(&mut client, r#"web sleep {"ms": 5000}"#, "error: ").await;
+    assert_eq!(
+        slow,
+        "error: MCP server `web` did not answer within 1 s (calling tool `sleep`)"
+    );
+    // The connection is still good after both.
+    assert_eq!(
+        ask(&mut client, r#"web add {"a": 1, "b": 1}"#, "= ").await,
+        "= 2"
+    );
+
+    // An answer over max_result_kb (1024) is refused, whatever its transport.
+    client.say(r#"web large {"bytes": 1060000}"#).await;
+    client
+        .wait_for(|c| {
+            c.steps
+                .iter()
+                .any(|s| s.is_error && s.output.contains("larger than"))
+        })
+        .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_stdio_server_not_in_allowed_executables_stops_the_start() {
+    let dir = TempDir::new();
+    let server = stdio_server().display().to_string();
+    let config = config_with(
+        vec![stdio_entry("calc", &server, &dir.path.join("pid"))],
+        vec!["npx".into()],
+    );
+    let refused = Loquat::new()
+        .config(config)
+        .bind(ServeOptions::ephemeral(dir.path.clone()))
+        .await;
+    let Err(err) = refused else {
+        panic!("the app started with a command that is not allowed");
+    };
+    assert!(
+        matches!(
+            &err,
+            ServeError::Config(ConfigError::Mcp(McpConfigError::NotAllowed { server: s, .. }))
+                if s == "calc"
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("allowed_executables"), "{err}");
+    // Nothing was started: the example never wrote its pid.
+    assert!(!dir.path.join("pid").exists());
+
+    // The same from config.toml.
+    std::fs::write(
+        dir.path.join("config.toml"),
+        "[features.mcp]\nenabled = true\nallowed_executables = [\"uvx\"]\n\n\
+         [[features.mcp.servers]]\nname = \"calc\"\ntransport = \"stdio\"\ncommand = \"bash\"\n",
+    )
+    .unwrap();
+    let err = Config::load(&dir.path, Vec::new()).unwrap_err();
+    assert!(
+        matches!(err, ConfigError::Mcp(McpConfigError::NotAllowed { .. })),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn without_mcp_the_hook_gets_a_clear_error() {
+    let app = TestApp::start(tool_app(Arc::default())).await;
+    let error = hook_error(&mut app.client().await, "tools").await;
+    assert_eq!(
+        error,
+        "MCP is not enabled (set [features.mcp] enabled = true)"
+    );
+    app.stop().await;
+}
