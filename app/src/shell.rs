@@ -111,6 +111,7 @@ pub fn App() -> impl IntoView {
     let ui = ui_config::current();
     let title = ui.name.clone();
     let wide = ui.branding.wide;
+    let copilot = ui.copilot;
     let interface = ui.interface.clone();
     let markdown = crate::markdown::Markdown {
         allow_html: ui.unsafe_allow_html,
@@ -155,8 +156,9 @@ pub fn App() -> impl IntoView {
         <Title text=title/>
         <Provider value=SidebarOpen::new()>
             <div class="app" class:layout-wide=wide class:no-avatars=!interface.avatars
-                class:no-authors=!interface.authors class:no-timestamps=!interface.timestamps>
-                <HistorySidebar/>
+                class:no-authors=!interface.authors class:no-timestamps=!interface.timestamps
+                class:copilot=copilot>
+                {(!copilot).then(|| view! { <HistorySidebar/> })}
                 <div class="app-main">
                     <Header/>
                     {move || {

@@ -100,6 +100,8 @@ pub(super) fn start(store: ChatStore, thread_id: Option<String>) {
     Effect::new(move |_| {
         if let Some(id) = store.session_id.get() {
             store_session(Some(&id));
+            // The embedding page may send now (the copilot's queue).
+            super::window_messages::ready();
         }
     });
     // Once the thread is in history, its address is the thread's, so a
@@ -174,7 +176,11 @@ fn set_address(path: &str, push: bool) {
     let Ok(history) = window().history() else {
         return;
     };
-    let href = crate::root_path::href(path);
+    let mut href = crate::root_path::href(path);
+    // The copilot's page stays one on a reload.
+    if crate::ui_config::current().copilot {
+        href.push_str("?copilot=1");
+    }
     let path = href.as_str();
     let _ = if push {
         history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path))

@@ -135,3 +135,9 @@ pub(crate) fn call_fn(id: String, name: String, args: serde_json::Value) {
 pub(crate) fn thread_changed(id: &str) {
     post(&serde_json::json!({ "type": "loquat:thread", "id": id }));
 }
+
+/// Tells the embedding page that the chat is connected: what it sends now
+/// reaches the session.
+pub(crate) fn ready() {
+    post(&serde_json::json!({ "type": "loquat:ready" }));
+}

@@ -149,6 +149,11 @@ pub struct UiConfig {
     /// tokens it sends itself (see `crate::access`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access: Option<PageAccess>,
+    /// Shown in the copilot widget (`?copilot=1`): no history sidebar, no
+    /// sign-out (the host page is in charge), and the page tells the widget
+    /// when it is ready and which thread it shows.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub copilot: bool,
 }
 
 /// The tokens of a page signed in without a cookie.

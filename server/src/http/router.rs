@@ -157,6 +157,7 @@ pub(crate) fn ui_config(runtime: &Runtime, branding: &loquat_app::branding::Bran
         window_origins: config.project.window_message_origins().unwrap_or_default(),
         // Per request (a frame signed in without a cookie).
         access: None,
+        copilot: false,
     }
 }
 
@@ -192,8 +193,12 @@ pub(crate) fn public_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             get(oauth_routes::callback),
         ),
         ("/share/{token}", get(shared_page::shared_page)),
+        ("/copilot/index.js", get(super::copilot::loader)),
     ]
 }
+
+/// The query that shows a page in the copilot widget.
+const COPILOT_QUERY: &str = "copilot=1";
 
 /// The composer's placeholder when `[UI] composer_placeholder` is unset.
 const PLACEHOLDER_KEY: &str = "composer.placeholder";
@@ -216,9 +221,14 @@ fn ui_for_request(ui: &UiConfig, languages: &Catalog) -> UiConfig {
         .and_then(|parts| parts.extensions.get::<PageContext>().cloned())
         .unwrap_or_default();
     let access = parts.as_ref().and_then(frame_sign_in::page_access);
+    let copilot = parts
+        .as_ref()
+        .and_then(|parts| parts.uri.query())
+        .is_some_and(|query| query.split('&').any(|pair| pair == COPILOT_QUERY));
     let mut ui = UiConfig {
         user,
         access,
+        copilot,
         starters: page.starters,
         profiles: page.profiles,
         profile: page.profile.as_ref().map(|p| p.name.clone()),

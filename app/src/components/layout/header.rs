@@ -18,7 +18,7 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="header">
             <div class="brand">
-                <SidebarToggle/>
+                {(!ui.copilot).then(|| view! { <SidebarToggle/> })}
                 {logo(&ui.branding).unwrap_or_else(|| {
                     view! { <span class="brand-mark" aria-hidden="true">{initial}</span> }.into_any()
                 })}
@@ -49,7 +49,8 @@ pub fn Header() -> impl IntoView {
                 }).collect_view()}
                 <SettingsControl place=SettingsLocation::Sidebar/>
                 <ThemeToggle/>
-                {ui.user.clone().map(|user| view! { <UserMenu user/> })}
+                // In the copilot the host page is in charge of signing out.
+                {ui.user.clone().filter(|_| !ui.copilot).map(|user| view! { <UserMenu user/> })}
             </div>
         </header>
     }

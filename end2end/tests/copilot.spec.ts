@@ -1,0 +1,156 @@
+import * as crypto from 'node:crypto';
+import * as http from 'node:http';
+
+import type { FrameLocator, Page } from '@playwright/test';
+
+import { test, expect } from './support/fixtures';
+import { createSecret, loginEnv } from './support/auth';
+import { LoquatServer } from './support/server';
+
+// The copilot widget on a page of another site (the host is `localhost`,
+// the app `127.0.0.1`): one <script> and mountLoquatWidget. The host page
+// has CSS that would break any widget in its own DOM; the widget lives in
+// a shadow root and the chat in a frame inside it, loaded only when the
+// widget opens. The host's backend minted the user's token; the app calls
+// the page's functions with chat.call_fn (the demo's `/call <name>`).
+
+interface HostSite {
+  origin: string;
+  close: () => Promise<void>;
+}
+
+/** The host page: hostile CSS, the loader, a mount with `token`, and
+ *  handlers for `page_title` (a value) and `slow_sum` (a promise). */
+async function hostSite(appUrl: () => string, token: () => string): Promise<HostSite> {
+  const server = http.createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end(`<!DOCTYPE html><title>Host shop</title><link rel="icon" href="data:,">
+<style>button, iframe { display: none !important; } div { font-size: 40px !important; color: red !important; }</style>
+<h1 data-testid="host-page">A shop</h1>
+<script src="${appUrl()}/copilot/index.js"></script>
+<script>
+  mountLoquatWidget({ server: ${JSON.stringify(appUrl())}, accessToken: ${JSON.stringify(token())} });
+  window.addEventListener('loquat-call-fn', (event) => {
+    const { name, args, respond } = event.detail;
+    if (name === 'page_title') respond(document.title);
+    if (name === 'slow_sum') respond(new Promise((resolve) => setTimeout(() => resolve(args.a + args.b), 50)));
+  });
+</script>`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    origin: `http://localhost:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A bearer token as a host's backend mints it (HS256, the app's secret). */
+function mintToken(secret: string, identifier: string, displayName: string): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ identifier, display_name: displayName, exp: now + 600, iat: now })}`;
+  return `${unsigned}.${crypto.createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+}
+
+let app: LoquatServer | null = null;
+const hosts: HostSite[] = [];
+
+test.afterEach(async ({}, testInfo) => {
+  if (app && testInfo.status !== testInfo.expectedStatus) {
+    process.stderr.write(`\n----- loquat log -----\n${app.logs()}\n`);
+  }
+  await app?.dispose();
+  app = null;
+  for (const host of hosts.splice(0)) await host.close();
+});
+
+async function frameReady(frame: FrameLocator): Promise<void> {
+  await expect(frame.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: 30_000 });
+  await expect(frame.getByTestId('connection-status')).toBeHidden({ timeout: 15_000 });
+}
+
+/** Sends `text` in the widget and returns the assistant's answer to it. */
+async function say(frame: FrameLocator, text: string): Promise<string> {
+  const replies = frame.locator('[data-testid="message"][data-type="assistant_message"]');
+  const before = await replies.count();
+  const input = frame.getByTestId('composer-input');
+  await input.click();
+  await input.pressSequentially(text);
+  await input.press('Enter');
+  await expect(replies).toHaveCount(before + 1, { timeout: 30_000 });
+  await expect(replies.last()).toHaveAttribute('data-streaming', 'false', { timeout: 30_000 });
+  return (await replies.last().innerText()).trim();
+}
+
+function threadId(page: Page): Promise<string | null> {
+  return page.evaluate(() => (window as unknown as { getLoquatCopilotThreadId: () => string | null }).getLoquatCopilotThreadId());
+}
+
+test('the copilot widget: loaded when opened, signed in by the host, calling the page, keeping its thread', async ({ page }) => {
+  const secret = createSecret();
+  const host = await hostSite(
+    () => app!.url,
+    () => mintToken(secret, 'sam@example.com', 'Sam from the shop'),
+  );
+  hosts.push(host);
+  app = await LoquatServer.start({
+    env: {
+      ...loginEnv(secret),
+      LOQUAT_DEMO_TOKENS_PER_SEC: '2000',
+      LOQUAT_FRAME_ANCESTORS: host.origin,
+      LOQUAT_WINDOW_MESSAGE_ORIGINS: host.origin,
+    },
+  });
+  const fromApp: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().startsWith(app!.url)) fromApp.push(new URL(request.url()).pathname);
+  });
+
+  await page.goto(`${host.origin}/`);
+  await expect(page.getByTestId('host-page')).toBeVisible();
+  // Before it opens, the widget is its loader and a button: the host's
+  // `button { display: none }` does not reach into its shadow root.
+  const launcher = page.getByTestId('copilot-button');
+  await expect(launcher).toBeVisible();
+  expect(fromApp).toEqual(['/copilot/index.js']);
+  const loader = (await (await fetch(`${app.url}/copilot/index.js`)).arrayBuffer()).byteLength;
+  expect(loader, 'the loader stays small').toBeLessThan(12 * 1024);
+  await expect(page.getByTestId('copilot-frame')).toHaveCount(0);
+
+  // Opened: the app in its frame, signed in as the host's user.
+  await launcher.click();
+  await expect(page.getByTestId('copilot-panel')).toBeVisible();
+  const frame = page.frameLocator('[data-testid="copilot-frame"]');
+  await frameReady(frame);
+  await expect(frame.locator('.app.copilot')).toHaveCount(1);
+  await expect(frame.getByTestId('history-sidebar')).toHaveCount(0);
+  await expect(frame.getByTestId('logout')).toHaveCount(0);
+  expect(await say(frame, 'hello copilot')).not.toBe('');
+
+  // The app calls the page's functions: a value, a promise, no handler.
+  expect(await say(frame, '/call page_title')).toContain('The page answered page_title: "Host shop"');
+  expect(await say(frame, '/call slow_sum {"a": 2, "b": 40}')).toContain('The page answered slow_sum: 42');
+  expect(await say(frame, '/call nothing_here')).toContain('no handler on this page answered loquat-call-fn "nothing_here"');
+
+  // The page sends a message into the chat.
+  await page.evaluate(() => (window as unknown as { sendLoquatMessage: (t: string) => void }).sendLoquatMessage('from the shop page'));
+  await expect(frame.locator('[data-testid="message"][data-type="user_message"]').last()).toContainText('from the shop page');
+
+  // The thread is kept across page loads.
+  await expect.poll(() => threadId(page)).not.toBeNull();
+  const kept = await threadId(page);
+  await page.reload();
+  await page.getByTestId('copilot-button').click();
+  await frameReady(frame);
+  await expect(frame.locator('[data-testid="message"][data-type="user_message"]').first()).toContainText('hello copilot');
+  expect(await threadId(page)).toBe(kept);
+
+  // Cleared, the next load starts a new chat; unmounted, the widget is gone.
+  await page.evaluate(() => (window as unknown as { clearLoquatCopilotThreadId: () => void }).clearLoquatCopilotThreadId());
+  expect(await threadId(page)).toBeNull();
+  await page.evaluate(() => (window as unknown as { unmountLoquatWidget: () => void }).unmountLoquatWidget());
+  await expect(page.getByTestId('copilot-button')).toHaveCount(0);
+  await expect(page.getByTestId('copilot-frame')).toHaveCount(0);
+});
