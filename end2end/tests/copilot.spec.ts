@@ -1,10 +1,8 @@
-import * as crypto from 'node:crypto';
-import * as http from 'node:http';
-
-import type { FrameLocator, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 
 import { test, expect } from './support/fixtures';
 import { createSecret, loginEnv } from './support/auth';
+import { frameReady, hostPage, mintToken, sayInFrame as say, type HostSite } from './support/embedding';
 import { LoquatServer } from './support/server';
 
 // The copilot widget on a page of another site (the host is `localhost`,
@@ -14,17 +12,11 @@ import { LoquatServer } from './support/server';
 // widget opens. The host's backend minted the user's token; the app calls
 // the page's functions with chat.call_fn (the demo's `/call <name>`).
 
-interface HostSite {
-  origin: string;
-  close: () => Promise<void>;
-}
-
 /** The host page: hostile CSS, the loader, a mount with `token`, and
  *  handlers for `page_title` (a value) and `slow_sum` (a promise). */
-async function hostSite(appUrl: () => string, token: () => string): Promise<HostSite> {
-  const server = http.createServer((_request, response) => {
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end(`<!DOCTYPE html><title>Host shop</title><link rel="icon" href="data:,">
+function hostSite(appUrl: () => string, token: () => string): Promise<HostSite> {
+  return hostPage(
+    () => `<title>Host shop</title>
 <style>button, iframe { display: none !important; } div { font-size: 40px !important; color: red !important; }</style>
 <h1 data-testid="host-page">A shop</h1>
 <script src="${appUrl()}/copilot/index.js"></script>
@@ -35,23 +27,9 @@ async function hostSite(appUrl: () => string, token: () => string): Promise<Host
     if (name === 'page_title') respond(document.title);
     if (name === 'slow_sum') respond(new Promise((resolve) => setTimeout(() => resolve(args.a + args.b), 50)));
   });
-</script>`);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    origin: `http://localhost:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** A bearer token as a host's backend mints it (HS256, the app's secret). */
-function mintToken(secret: string, identifier: string, displayName: string): string {
-  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ identifier, display_name: displayName, exp: now + 600, iat: now })}`;
-  return `${unsigned}.${crypto.createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+</script>`,
+    { site: 'localhost' },
+  );
 }
 
 let app: LoquatServer | null = null;
@@ -65,24 +43,6 @@ test.afterEach(async ({}, testInfo) => {
   app = null;
   for (const host of hosts.splice(0)) await host.close();
 });
-
-async function frameReady(frame: FrameLocator): Promise<void> {
-  await expect(frame.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: 30_000 });
-  await expect(frame.getByTestId('connection-status')).toBeHidden({ timeout: 15_000 });
-}
-
-/** Sends `text` in the widget and returns the assistant's answer to it. */
-async function say(frame: FrameLocator, text: string): Promise<string> {
-  const replies = frame.locator('[data-testid="message"][data-type="assistant_message"]');
-  const before = await replies.count();
-  const input = frame.getByTestId('composer-input');
-  await input.click();
-  await input.pressSequentially(text);
-  await input.press('Enter');
-  await expect(replies).toHaveCount(before + 1, { timeout: 30_000 });
-  await expect(replies.last()).toHaveAttribute('data-streaming', 'false', { timeout: 30_000 });
-  return (await replies.last().innerText()).trim();
-}
 
 function threadId(page: Page): Promise<string | null> {
   return page.evaluate(() => (window as unknown as { getLoquatCopilotThreadId: () => string | null }).getLoquatCopilotThreadId());

@@ -1,13 +1,12 @@
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import type { FrameLocator, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 
 import { test, expect } from './support/fixtures';
 import { addUser, createSecret, loginEnv, type TestUser } from './support/auth';
+import { frameReady, hostPage, mintToken, sayInFrame as say, type HostSite } from './support/embedding';
 import { LoquatServer } from './support/server';
 
 // The app framed by a page of ANOTHER SITE (the host is served at
@@ -24,16 +23,11 @@ const PNG = Buffer.from(
   'base64',
 );
 
-interface HostSite {
-  origin: string;
-  close: () => Promise<void>;
-}
-
-/** A page of another site (`localhost`, a port of its own) that frames the
- *  app; with `token`, it answers the frame's token request with it (the
- *  host's backend minted it with the app's secret). */
-async function hostSite(appUrl: () => string, token?: () => string): Promise<HostSite> {
-  const server = http.createServer((_request, response) => {
+/** A page of another site that frames the app; with `token`, it answers
+ *  the frame's token request with it (its backend minted it with the
+ *  app's secret). */
+function hostSite(appUrl: () => string, token?: () => string): Promise<HostSite> {
+  return hostPage(() => {
     const answer = token
       ? `<script>addEventListener('message', (e) => {
   if (e.origin === ${JSON.stringify(appUrl())} && e.data && e.data.type === 'loquat:token-request') {
@@ -41,27 +35,10 @@ async function hostSite(appUrl: () => string, token?: () => string): Promise<Hos
   }
 });</script>`
       : '';
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end(`<!DOCTYPE html><title>Host</title><link rel="icon" href="data:,">${answer}
+    return `<title>Host</title>${answer}
 <h1 data-testid="host-page">A product page</h1>
-<iframe id="chat" src="${appUrl()}/" style="width: 900px; height: 700px"></iframe>`);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    origin: `http://localhost:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** A bearer token as a host's backend mints it (HS256, the app's secret). */
-function mintToken(secret: string, identifier: string, displayName: string): string {
-  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ identifier, display_name: displayName, exp: now + 600, iat: now })}`;
-  const signature = crypto.createHmac('sha256', secret).update(unsigned).digest('base64url');
-  return `${unsigned}.${signature}`;
+<iframe id="chat" src="${appUrl()}/" style="width: 900px; height: 700px"></iframe>`;
+  }, { site: 'localhost' });
 }
 
 let app: LoquatServer | null = null;
@@ -101,22 +78,6 @@ function watchCookies(page: Page, appOrigin: () => string): string[] {
     if (headers['cookie']) carried.push(`${request.method()} ${new URL(request.url()).pathname}`);
   });
   return carried;
-}
-
-async function frameReady(frame: FrameLocator): Promise<void> {
-  await expect(frame.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: 30_000 });
-  await expect(frame.getByTestId('connection-status')).toBeHidden({ timeout: 15_000 });
-}
-
-async function say(frame: FrameLocator, text: string): Promise<void> {
-  const replies = frame.locator('[data-testid="message"][data-type="assistant_message"]');
-  const before = await replies.count();
-  const input = frame.getByTestId('composer-input');
-  await input.click();
-  await input.pressSequentially(text);
-  await input.press('Enter');
-  await expect(replies).toHaveCount(before + 1, { timeout: 30_000 });
-  await expect(replies.last()).toHaveAttribute('data-streaming', 'false', { timeout: 30_000 });
 }
 
 test('inside a frame of another site, a user signs in in a popup and chats without cookies', async ({ page, context }) => {

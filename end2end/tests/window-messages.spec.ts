@@ -1,8 +1,7 @@
-import * as http from 'node:http';
-
-import type { FrameLocator, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 
 import { test, expect } from './support/fixtures';
+import { frameReady, hostPage, type HostSite } from './support/embedding';
 import { LoquatServer } from './support/server';
 
 // A product's page on another origin embeds the chat in an iframe and talks
@@ -10,27 +9,14 @@ import { LoquatServer } from './support/server';
 // page posted and posts it back as {"echo": …}. Only the listed origin is
 // heard and answered.
 
-interface HostSite {
-  origin: string;
-  close: () => Promise<void>;
-}
-
 /** A page on its own origin (a port of its own) that frames `chatUrl()`
  *  and records every message it receives in `window.received`. */
-async function hostSite(chatUrl: () => string): Promise<HostSite> {
-  const server = http.createServer((_request, response) => {
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end(`<!DOCTYPE html><title>Host</title><link rel="icon" href="data:,">
+function hostSite(chatUrl: () => string): Promise<HostSite> {
+  return hostPage(
+    () => `<title>Host</title>
 <script>window.received = []; addEventListener('message', (e) => received.push({ origin: e.origin, data: e.data }));</script>
-<iframe id="chat" src="${chatUrl()}/" style="width: 900px; height: 700px"></iframe>`);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+<iframe id="chat" src="${chatUrl()}/" style="width: 900px; height: 700px"></iframe>`,
+  );
 }
 
 let chat: LoquatServer | null = null;
@@ -45,12 +31,6 @@ test.afterEach(async ({}, testInfo) => {
   for (const host of hosts.splice(0)) await host.close();
 });
 
-/** Waits until the framed app is hydrated and connected. */
-async function frameReady(frame: FrameLocator): Promise<void> {
-  await expect(frame.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: 30_000 });
-  await expect(frame.getByTestId('connection-status')).toBeHidden({ timeout: 15_000 });
-}
-
 /** Posts `value` from the host page into the frame, to `targetOrigin`. */
 async function postIntoFrame(page: Page, value: unknown, targetOrigin: string): Promise<void> {
   await page.evaluate(
@@ -62,8 +42,24 @@ async function postIntoFrame(page: Page, value: unknown, targetOrigin: string): 
   );
 }
 
-function received(page: Page): Promise<{ origin: string; data: unknown }[]> {
-  return page.evaluate(() => (window as unknown as { received: { origin: string; data: unknown }[] }).received);
+interface Received {
+  origin: string;
+  data: unknown;
+}
+
+function all(page: Page): Promise<Received[]> {
+  return page.evaluate(() => (window as unknown as { received: Received[] }).received);
+}
+
+/** Loquat's own messages to the page (`loquat:ready`, `loquat:thread`). */
+function isLoquats(message: Received): boolean {
+  const type = (message.data as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && type.startsWith('loquat:');
+}
+
+/** What the app posted (`chat.send_window_message`). */
+async function received(page: Page): Promise<Received[]> {
+  return (await all(page)).filter((message) => !isLoquats(message));
 }
 
 test('the embedding page and the app exchange window messages, with the listed origin only', async ({ page, browser }) => {
@@ -89,6 +85,8 @@ test('the embedding page and the app exchange window messages, with the listed o
   await expect(said).toContainText('"page":"/pricing"');
   await expect(said).toContainText('"items":[1,2]');
   await expect.poll(() => received(page)).toEqual([{ origin: chat.url, data: { echo: { page: '/pricing', items: [1, 2] } } }]);
+  // Loquat tells the listed page when the chat is connected.
+  expect((await all(page)).filter(isLoquats)).toContainEqual({ origin: chat.url, data: { type: 'loquat:ready' } });
 
   // The other page may frame the app, but is not heard: its message is
   // dropped in the browser. A chat message sent after it is answered, and
@@ -105,6 +103,6 @@ test('the embedding page and the app exchange window messages, with the listed o
   const reply = otherFrame.locator('[data-testid="message"][data-type="assistant_message"]').last();
   await expect(reply).toHaveAttribute('data-streaming', 'false', { timeout: 30_000 });
   await expect(otherFrame.locator('[data-testid="message"]').filter({ hasText: 'sneaky' })).toHaveCount(0);
-  expect(await received(otherPage)).toEqual([]);
+  expect(await all(otherPage)).toEqual([]);
   await otherPage.close();
 });
