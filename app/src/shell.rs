@@ -24,7 +24,7 @@ use crate::ui_config::{self, CONFIG_ELEMENT_ID};
 /// message (and command) in the composer, marked likewise unless the
 /// starter only fills it (the composer's draft reads the marks and the text
 /// when it hydrates; see `Draft`).
-const EARLY_SCRIPT: &str = "try{var r=document.documentElement,t=localStorage.getItem('loquat.theme')||r.dataset.defaultTheme;if(t)r.dataset.theme=t}catch(e){}\
+const EARLY_SCRIPT: &str = "var r=document.documentElement,t=null;try{t=localStorage.getItem('loquat.theme')}catch(e){}t=t||r.dataset.defaultTheme;if(t)r.dataset.theme=t;\
 document.addEventListener('keydown',function(e){var x=e.target;\
 if(e.key!=='Enter'||e.shiftKey||e.isComposing||!x||!x.getAttribute||x.getAttribute('data-testid')!=='composer-input'||document.documentElement.dataset.hydrated)return;\
 e.preventDefault();if(x.value.trim())x.setAttribute('data-pending-send','')},true);\
@@ -54,7 +54,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         favicon: "/favicon.svg".into(),
         ..Default::default()
     });
-    let default_theme = head.default_theme.clone();
+    let default_theme = ui.theme.clone().or_else(|| head.default_theme.clone());
     view! {
         <!DOCTYPE html>
         <html lang=ui.translations.lang.clone() dir=ui.translations.dir() data-not-found=missing data-loquat-build=build_id() data-default-theme=default_theme>

@@ -21,7 +21,10 @@ function hostSite(appUrl: () => string, token: () => string): Promise<HostSite> 
 <h1 data-testid="host-page">A shop</h1>
 <script src="${appUrl()}/copilot/index.js"></script>
 <script>
-  mountLoquatWidget({ server: ${JSON.stringify(appUrl())}, accessToken: ${JSON.stringify(token())} });
+  mountLoquatWidget({
+    server: ${JSON.stringify(appUrl())}, accessToken: ${JSON.stringify(token())},
+    theme: 'dark', language: 'fr-FR', showCot: false,
+  });
   window.addEventListener('loquat-call-fn', (event) => {
     const { name, args, respond } = event.detail;
     if (name === 'page_title') respond(document.title);
@@ -85,6 +88,10 @@ test('the copilot widget: loaded when opened, signed in by the host, calling the
   const frame = page.frameLocator('[data-testid="copilot-frame"]');
   await frameReady(frame);
   await expect(frame.locator('.app.copilot')).toHaveCount(1);
+  // The widget's options: theme, language, no chain of thought.
+  await expect(frame.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await expect(frame.locator('html')).toHaveAttribute('lang', 'fr-FR');
+  expect(await frame.locator('#loquat-config').textContent()).toContain('"cot":"hidden"');
   await expect(frame.getByTestId('history-sidebar')).toHaveCount(0);
   await expect(frame.getByTestId('logout')).toHaveCount(0);
   expect(await say(frame, 'hello copilot')).not.toBe('');

@@ -177,9 +177,10 @@ fn set_address(path: &str, push: bool) {
         return;
     };
     let mut href = crate::root_path::href(path);
-    // The copilot's page stays one on a reload.
+    // The copilot's page keeps its options (`?copilot=1&theme=…`), so it
+    // stays one on a reload.
     if crate::ui_config::current().copilot {
-        href.push_str("?copilot=1");
+        href.push_str(&window().location().search().unwrap_or_default());
     }
     let path = href.as_str();
     let _ = if push {

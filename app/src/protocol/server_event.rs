@@ -154,6 +154,10 @@ pub struct UiConfig {
     /// when it is ready and which thread it shows.
     #[serde(default, skip_serializing_if = "is_false")]
     pub copilot: bool,
+    /// The theme the page's address asks for (`?theme=`), until the user
+    /// picks one; else `[UI] default_theme`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<String>,
 }
 
 /// The tokens of a page signed in without a cookie.

@@ -16,6 +16,7 @@ mod login_page;
 mod oauth_routes;
 pub(crate) mod origin_policy;
 mod page_context;
+mod page_query;
 mod root_mount;
 #[cfg(test)]
 mod route_coverage;

@@ -24,6 +24,7 @@ use super::host_guard::refuse_unknown_hosts;
 use super::oauth_routes;
 use super::origin_policy::OriginPolicy;
 use super::page_context::{with_page_context, PageContext};
+use super::page_query::PageQuery;
 use super::root_mount;
 use super::security_headers::add_security_headers;
 use super::shared_page;
@@ -158,6 +159,7 @@ pub(crate) fn ui_config(runtime: &Runtime, branding: &loquat_app::branding::Bran
         // Per request (a frame signed in without a cookie).
         access: None,
         copilot: false,
+        theme: None,
     }
 }
 
@@ -197,9 +199,6 @@ pub(crate) fn public_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     ]
 }
 
-/// The query that shows a page in the copilot widget.
-const COPILOT_QUERY: &str = "copilot=1";
-
 /// The composer's placeholder when `[UI] composer_placeholder` is unset.
 const PLACEHOLDER_KEY: &str = "composer.placeholder";
 
@@ -211,7 +210,8 @@ fn ui_for_request(ui: &UiConfig, languages: &Catalog) -> UiConfig {
         .as_ref()
         .and_then(|parts| parts.headers.get(axum::http::header::ACCEPT_LANGUAGE))
         .and_then(|value| value.to_str().ok());
-    let translations = languages.for_request(accept_language);
+    let query = PageQuery::parse(parts.as_ref().and_then(|parts| parts.uri.query()));
+    let translations = languages.for_request(query.lang.as_deref().or(accept_language));
     let user = parts
         .as_ref()
         .and_then(|parts| parts.extensions.get::<CurrentUser>().cloned())
@@ -221,14 +221,12 @@ fn ui_for_request(ui: &UiConfig, languages: &Catalog) -> UiConfig {
         .and_then(|parts| parts.extensions.get::<PageContext>().cloned())
         .unwrap_or_default();
     let access = parts.as_ref().and_then(frame_sign_in::page_access);
-    let copilot = parts
-        .as_ref()
-        .and_then(|parts| parts.uri.query())
-        .is_some_and(|query| query.split('&').any(|pair| pair == COPILOT_QUERY));
     let mut ui = UiConfig {
         user,
         access,
-        copilot,
+        copilot: query.copilot,
+        theme: query.theme.map(str::to_string),
+        cot: query.narrow_cot(ui.cot),
         starters: page.starters,
         profiles: page.profiles,
         profile: page.profile.as_ref().map(|p| p.name.clone()),

@@ -5,6 +5,7 @@
 // none of its CSS out. See docs/embedding.md, "The copilot widget".
 //
 //   mountLoquatWidget({ server, accessToken, displayMode, opened, expanded,
+//                       theme, language, showCot,
 //                       button: { containerId, imageUrl, className } })
 //   unmountLoquatWidget(), toggleLoquatCopilot(), sendLoquatMessage(text),
 //   getLoquatCopilotThreadId(), clearLoquatCopilotThreadId()
@@ -60,7 +61,7 @@
 
   function frameSrc(w) {
     var thread = storedThread(w.server);
-    var path = (thread ? "thread/" + encodeURIComponent(thread) : "") + "?copilot=1";
+    var path = (thread ? "thread/" + encodeURIComponent(thread) : "") + "?copilot=1" + w.options;
     if (!w.accessToken) return w.server + path;
     // The token goes in the fragment (never sent to a server) of the
     // frame's own sign-in, which turns it into a sign-in of the frame's own.
@@ -177,7 +178,13 @@
     if (widget) window.unmountLoquatWidget();
     var server = new URL(options.server || defaultServer, window.location.href).href;
     if (server.charAt(server.length - 1) !== "/") server += "/";
+    // The page's options, in its address (see page_query.rs).
+    var extra = "";
+    if (options.theme === "light" || options.theme === "dark") extra += "&theme=" + options.theme;
+    if (typeof options.language === "string") extra += "&lang=" + encodeURIComponent(options.language);
+    if (options.showCot === false) extra += "&cot=hidden";
     var w = {
+      options: extra,
       server: server,
       origin: new URL(server).origin,
       accessToken: options.accessToken || null,
