@@ -269,7 +269,7 @@ fn deltas(events: &[LlmEvent]) -> Vec<String> {
         .iter()
         .filter_map(|e| match e {
             LlmEvent::Delta(text) => Some(text.clone()),
-            LlmEvent::Usage(_) => None,
+            _ => None,
         })
         .collect()
 }
@@ -279,7 +279,7 @@ fn usages(events: &[LlmEvent]) -> Vec<Usage> {
         .iter()
         .filter_map(|e| match e {
             LlmEvent::Usage(usage) => Some(*usage),
-            LlmEvent::Delta(_) => None,
+            _ => None,
         })
         .collect()
 }

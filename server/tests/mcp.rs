@@ -420,3 +420,119 @@ async fn without_mcp_the_hook_gets_a_clear_error() {
     );
     app.stop().await;
 }
+
+/// A model endpoint speaking OpenAI's streamed chat completions: offered
+/// tools and not yet given a result, it calls `calc__add` with 20 and 22
+/// (the arguments in two pieces); given a result, it says it. Every
+/// request it got is kept.
+async fn fake_model(seen: Arc<Mutex<Vec<serde_json::Value>>>) -> String {
+    async fn completions(
+        axum::extract::State(seen): axum::extract::State<Arc<Mutex<Vec<serde_json::Value>>>>,
+        body: String,
+    ) -> axum::response::Response {
+        let request: serde_json::Value = serde_json::from_str(&body).unwrap();
+        seen.lock().unwrap().push(request.clone());
+        let chunk = |delta: serde_json::Value| {
+            format!(
+                "data: {}\n\n",
+                serde_json::json!({ "choices": [{ "index": 0, "delta": delta }] })
+            )
+        };
+        let messages = request["messages"].as_array().cloned().unwrap_or_default();
+        let last = messages.last().cloned().unwrap_or_default();
+        let body = if last["role"] == "tool" {
+            let result = last["content"].as_str().unwrap_or_default().to_string();
+            chunk(serde_json::json!({ "content": "The sum is " }))
+                + &chunk(serde_json::json!({ "content": result }))
+        } else if request["tools"].is_array() {
+            chunk(serde_json::json!({ "content": "Let me add that. " }))
+                + &chunk(
+                    serde_json::json!({ "tool_calls": [{ "index": 0, "id": "call_7", "type": "function",
+                    "function": { "name": "calc__add", "arguments": "{\"a\": 20," } }] }),
+                )
+                + &chunk(
+                    serde_json::json!({ "tool_calls": [{ "index": 0, "function": { "arguments": " \"b\": 22}" } }] }),
+                )
+        } else {
+            chunk(serde_json::json!({ "content": "no tools" }))
+        } + "data: [DONE]\n\n";
+        (
+            [(axum::http::header::CONTENT_TYPE, "text/event-stream")],
+            body,
+        )
+            .into_response()
+    }
+    let router = axum::Router::new()
+        .route("/v1/chat/completions", axum::routing::post(completions))
+        .with_state(seen);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}/v1")
+}
+
+#[tokio::test]
+async fn the_default_assistant_offers_mcp_tools_to_the_model_and_shows_each_call() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let base_url = fake_model(seen.clone()).await;
+    let mcp = http_server().await;
+    let client = loquat::llm::LlmClient::new(loquat::llm::LlmConfig {
+        base_url,
+        api_key: None,
+        model: "tool-model".into(),
+        temperature: None,
+    });
+    let config = config_with(
+        vec![http_entry("calc", &format!("http://{mcp}/mcp"), "sesame")],
+        Vec::new(),
+    );
+    let app = TestApp::start_with(loquat::demo::llm_app(client), config).await;
+    let mut client = support::Client::connect(app.addr, None, None).await;
+    client.say("What is 20 + 22?").await;
+    client
+        .wait_for(|c| {
+            c.steps
+                .iter()
+                .any(|s| s.output == "Let me add that. The sum is 42")
+        })
+        .await;
+
+    // The call is a tool step, with the model's arguments and the result.
+    let tool = client
+        .steps
+        .iter()
+        .find(|s| s.step_type == StepType::Tool)
+        .expect("a tool step");
+    assert_eq!(tool.name, "add");
+    assert!(
+        tool.input.contains("20") && tool.input.contains("22"),
+        "{}",
+        tool.input
+    );
+    assert_eq!(tool.output, "42");
+
+    // The model was offered the server's tools, then given the call and its
+    // result under the call's id.
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "{seen:#?}");
+    let offered = &seen[0]["tools"];
+    assert_eq!(offered[0]["function"]["name"], "calc__add", "{offered}");
+    assert!(
+        offered[0]["function"]["parameters"]["properties"]["a"].is_object(),
+        "{offered}"
+    );
+    let messages = seen[1]["messages"].as_array().unwrap();
+    let call = &messages[messages.len() - 2];
+    assert_eq!(call["role"], "assistant");
+    assert_eq!(call["tool_calls"][0]["id"], "call_7");
+    assert_eq!(
+        call["tool_calls"][0]["function"]["arguments"],
+        "{\"a\": 20, \"b\": 22}"
+    );
+    let result = &messages[messages.len() - 1];
+    assert_eq!(
+        (result["role"].as_str(), result["tool_call_id"].as_str()),
+        (Some("tool"), Some("call_7"))
+    );
+    assert_eq!(result["content"], "42");
+}

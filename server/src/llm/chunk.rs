@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::error::{message_in_value, LlmError};
 use super::message::{LlmEvent, Usage};
+use super::tools::ToolCallPart;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -29,6 +30,23 @@ struct Choice {
 #[serde(default)]
 struct Delta {
     content: Option<String>,
+    tool_calls: Option<Vec<DeltaToolCall>>,
+}
+
+/// A piece of a tool call: `index` says which call it continues.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct DeltaToolCall {
+    index: usize,
+    id: Option<String>,
+    function: Option<DeltaFunction>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct DeltaFunction {
+    name: Option<String>,
+    arguments: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -40,6 +58,25 @@ struct ChunkUsage {
 }
 
 impl Chunk {
+    /// The pieces of tool calls this chunk carries (taken out of it).
+    pub(crate) fn take_tool_parts(&mut self) -> Vec<ToolCallPart> {
+        self.choices
+            .iter_mut()
+            .flatten()
+            .filter_map(|choice| choice.delta.as_mut()?.tool_calls.take())
+            .flatten()
+            .map(|call| {
+                let function = call.function.unwrap_or_default();
+                ToolCallPart {
+                    index: call.index,
+                    id: call.id,
+                    name: function.name,
+                    arguments: function.arguments,
+                }
+            })
+            .collect()
+    }
+
     /// The events this chunk carries: reply text first, then usage.
     pub(crate) fn into_events(self) -> Result<Vec<LlmEvent>, LlmError> {
         if let Some(error) = self.error.filter(|e| !e.is_null()) {

@@ -12,9 +12,11 @@ use async_openai::error::OpenAIError;
 use async_openai::middleware::retry::OpenAIRetryLayer;
 use async_openai::middleware::ReqwestService;
 use async_openai::types::chat::{
+    ChatCompletionMessageToolCall, ChatCompletionMessageToolCalls,
     ChatCompletionRequestAssistantMessage, ChatCompletionRequestMessage,
-    ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
-    ChatCompletionStreamOptions, CreateChatCompletionRequest,
+    ChatCompletionRequestSystemMessage, ChatCompletionRequestToolMessage,
+    ChatCompletionRequestUserMessage, ChatCompletionStreamOptions, ChatCompletionTool,
+    ChatCompletionTools, CreateChatCompletionRequest, FunctionCall, FunctionObject,
 };
 use futures_util::{Stream, StreamExt};
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
@@ -24,6 +26,7 @@ use super::chunk::Chunk;
 use super::config::LlmConfig;
 use super::error::{ErrorContext, HttpStatusError, LlmError};
 use super::message::{ChatMessage, LlmEvent, Role};
+use super::tools::{LlmTool, ToolCallsInProgress, Turn};
 
 /// The reply stream returned by [`LlmClient::stream_chat`].
 ///
@@ -154,6 +157,60 @@ impl LlmClient {
     /// # }
     /// ```
     pub async fn stream_chat(&self, messages: &[ChatMessage]) -> Result<LlmStream, LlmError> {
+        let request = messages.iter().map(to_request_message).collect();
+        self.stream(request, None).await
+    }
+
+    /// Like [`LlmClient::stream_chat`], offering the model `tools`: the
+    /// stream ends with an [`LlmEvent::ToolCall`] for each call the model
+    /// makes. Give the calls and their results back in `turns`
+    /// ([`Turn::ToolCalls`], [`Turn::ToolResult`]) and ask again for the
+    /// model's answer.
+    ///
+    /// ```no_run
+    /// use futures_util::StreamExt;
+    /// use loquat::llm::{ChatMessage, LlmClient, LlmEvent, LlmTool, Turn};
+    ///
+    /// # async fn demo(client: LlmClient) -> Result<(), loquat::llm::LlmError> {
+    /// let tools = [LlmTool { name: "now".into(), description: None, parameters: serde_json::json!({"type": "object"}) }];
+    /// let turns = [Turn::from(ChatMessage::user("What time is it?"))];
+    /// let mut reply = client.stream_chat_with_tools(&turns, &tools).await?;
+    /// while let Some(event) = reply.next().await {
+    ///     if let LlmEvent::ToolCall(call) = event? {
+    ///         println!("the model calls {} with {}", call.name, call.arguments);
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn stream_chat_with_tools(
+        &self,
+        turns: &[Turn],
+        tools: &[LlmTool],
+    ) -> Result<LlmStream, LlmError> {
+        let request = turns.iter().map(turn_message).collect();
+        let tools = tools
+            .iter()
+            .map(|tool| {
+                ChatCompletionTools::Function(ChatCompletionTool {
+                    function: FunctionObject {
+                        name: tool.name.clone(),
+                        description: tool.description.clone(),
+                        parameters: Some(tool.parameters.clone()),
+                        strict: None,
+                    },
+                })
+            })
+            .collect::<Vec<_>>();
+        self.stream(request, (!tools.is_empty()).then_some(tools))
+            .await
+    }
+
+    async fn stream(
+        &self,
+        messages: Vec<ChatCompletionRequestMessage>,
+        tools: Option<Vec<ChatCompletionTools>>,
+    ) -> Result<LlmStream, LlmError> {
         let api = self
             .inner
             .api
@@ -170,14 +227,14 @@ impl LlmClient {
         );
 
         let with_usage = self.inner.usage_in_stream.load(Ordering::Relaxed);
-        let opened = match self.open(api, messages, with_usage).await {
+        let opened = match self.open(api, &messages, tools.as_ref(), with_usage).await {
             Err(err) if with_usage && rejects_stream_options(&err) => {
                 tracing::info!(
                     base_url = %self.inner.context.base_url,
                     "LLM endpoint does not accept stream_options; not requesting token usage"
                 );
                 self.inner.usage_in_stream.store(false, Ordering::Relaxed);
-                self.open(api, messages, false).await
+                self.open(api, &messages, tools.as_ref(), false).await
             }
             other => other,
         };
@@ -188,13 +245,15 @@ impl LlmClient {
     async fn open(
         &self,
         api: &async_openai::Client<Endpoint>,
-        messages: &[ChatMessage],
+        messages: &[ChatCompletionRequestMessage],
+        tools: Option<&Vec<ChatCompletionTools>>,
         with_usage: bool,
     ) -> Result<ChunkStream, OpenAIError> {
         let config = &self.inner.config;
         let request = CreateChatCompletionRequest {
             model: config.model.clone(),
-            messages: messages.iter().map(to_request_message).collect(),
+            messages: messages.to_vec(),
+            tools: tools.cloned(),
             stream: Some(true),
             stream_options: with_usage.then(|| ChatCompletionStreamOptions {
                 include_usage: Some(true),
@@ -211,6 +270,37 @@ impl LlmClient {
 
 type ChunkStream = Pin<Box<dyn Stream<Item = Result<Chunk, OpenAIError>> + Send>>;
 
+/// A turn of a conversation with tools, as the API takes it.
+fn turn_message(turn: &Turn) -> ChatCompletionRequestMessage {
+    match turn {
+        Turn::Message(message) => to_request_message(message),
+        Turn::ToolCalls { text, calls } => ChatCompletionRequestAssistantMessage {
+            content: (!text.is_empty()).then(|| text.clone().into()),
+            tool_calls: Some(
+                calls
+                    .iter()
+                    .map(|call| {
+                        ChatCompletionMessageToolCalls::Function(ChatCompletionMessageToolCall {
+                            id: call.id.clone(),
+                            function: FunctionCall {
+                                name: call.name.clone(),
+                                arguments: call.arguments.clone(),
+                            },
+                        })
+                    })
+                    .collect(),
+            ),
+            ..Default::default()
+        }
+        .into(),
+        Turn::ToolResult { call_id, content } => ChatCompletionRequestToolMessage {
+            content: content.clone().into(),
+            tool_call_id: call_id.clone(),
+        }
+        .into(),
+    }
+}
+
 fn to_request_message(message: &ChatMessage) -> ChatCompletionRequestMessage {
     let content = message.content.clone();
     match message.role {
@@ -226,6 +316,8 @@ fn into_events(chunks: ChunkStream, context: ErrorContext) -> LlmStream {
         chunks: ChunkStream,
         pending: VecDeque<LlmEvent>,
         context: ErrorContext,
+        /// The reply's tool calls, given whole once the stream ends.
+        calls: Option<ToolCallsInProgress>,
         any_chunk: bool,
         failed: bool,
     }
@@ -234,6 +326,7 @@ fn into_events(chunks: ChunkStream, context: ErrorContext) -> LlmStream {
         chunks,
         pending: VecDeque::new(),
         context,
+        calls: Some(ToolCallsInProgress::default()),
         any_chunk: false,
         failed: false,
     };
@@ -248,8 +341,15 @@ fn into_events(chunks: ChunkStream, context: ErrorContext) -> LlmStream {
                     return None;
                 }
                 let error = match state.chunks.next().await {
-                Some(Ok(chunk)) => {
+                Some(Ok(mut chunk)) => {
                     state.any_chunk = true;
+                    let added = chunk.take_tool_parts().into_iter().try_for_each(|part| {
+                        state.calls.as_mut().map_or(Ok(()), |calls| calls.add(part))
+                    });
+                    if let Err(reason) = added {
+                        state.failed = true;
+                        return Some((Err(LlmError::Protocol(reason)), state));
+                    }
                     match chunk.into_events() {
                         Ok(events) => {
                             state.pending.extend(events);
@@ -266,7 +366,15 @@ fn into_events(chunks: ChunkStream, context: ErrorContext) -> LlmStream {
                     "the reply held no streamed chunk; does the endpoint support `stream: true`?"
                         .into(),
                 ),
-                None => return None,
+                None => match state.calls.take() {
+                    Some(calls) => {
+                        state
+                            .pending
+                            .extend(calls.finish().into_iter().map(LlmEvent::ToolCall));
+                        continue;
+                    }
+                    None => return None,
+                },
             };
                 state.failed = true;
                 return Some((Err(error), state));

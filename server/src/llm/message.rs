@@ -112,4 +112,7 @@ pub enum LlmEvent {
     /// Token usage, sent near the end by endpoints that report it. Endpoints
     /// that don't report usage never produce this event.
     Usage(Usage),
+    /// A tool the model calls, whole, at the end of the reply (only when it
+    /// was offered tools: [`super::LlmClient::stream_chat_with_tools`]).
+    ToolCall(super::ToolCall),
 }

@@ -24,6 +24,7 @@
 //!     match event? {
 //!         LlmEvent::Delta(text) => print!("{text}"),
 //!         LlmEvent::Usage(usage) => println!("\n[{} tokens]", usage.total_tokens),
+//!         LlmEvent::ToolCall(_) => {} // only when tools are offered
 //!     }
 //! }
 //! # Ok(())
@@ -35,8 +36,10 @@ mod client;
 mod config;
 mod error;
 mod message;
+mod tools;
 
 pub use client::{LlmClient, LlmStream};
 pub use config::{LlmConfig, DEFAULT_BASE_URL, DEFAULT_MODEL};
 pub use error::LlmError;
 pub use message::{ChatMessage, LlmEvent, Role, Usage};
+pub use tools::{LlmTool, ToolCall, Turn};
