@@ -80,9 +80,7 @@ async fn fake_openai(seen: Arc<Mutex<Vec<Value>>>) -> String {
     let router = axum::Router::new()
         .route("/v1/chat/completions", post(completions))
         .with_state(seen);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let addr = support::serve_on_loopback(router).await;
     format!("http://{addr}/v1")
 }
 

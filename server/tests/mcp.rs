@@ -109,10 +109,7 @@ async fn http_server() -> SocketAddr {
                     next.run(request).await
                 },
             ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    addr
+    support::serve_on_loopback(router).await
 }
 
 /// An app whose hook lists the tools on "tools" and calls the one a
@@ -465,9 +462,7 @@ async fn fake_model(seen: Arc<Mutex<Vec<serde_json::Value>>>) -> String {
     let router = axum::Router::new()
         .route("/v1/chat/completions", axum::routing::post(completions))
         .with_state(seen);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let addr = support::serve_on_loopback(router).await;
     format!("http://{addr}/v1")
 }
 

@@ -701,3 +701,15 @@ pub fn hello(
         chat_profile: None,
     }
 }
+
+/// Serves `router` on a free loopback port (a stand-in for a service the
+/// machine cannot reach, speaking its real protocol); its address.
+#[allow(dead_code)]
+pub async fn serve_on_loopback(router: axum::Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
+    let addr = listener.local_addr().expect("its address");
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    addr
+}
