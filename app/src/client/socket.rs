@@ -40,6 +40,8 @@ thread_local! {
     static I18N: RefCell<I18n> = RefCell::new(I18n::default());
     /// Set once the page sends its sign-out form: it is going away.
     static SIGNING_OUT: Cell<bool> = const { Cell::new(false) };
+    /// The page is the copilot widget's: its addresses keep their options.
+    static COPILOT: Cell<bool> = const { Cell::new(false) };
 }
 
 fn now() -> f64 {
@@ -92,7 +94,10 @@ pub(super) fn send(event: &ClientEvent) -> bool {
 }
 
 pub(super) fn start(store: ChatStore, thread_id: Option<String>) {
-    LIMIT.set((crate::ui_config::current().max_frame_bytes, Some(store)));
+    // Read once: the settings are parsed from the page each time.
+    let ui = crate::ui_config::current();
+    LIMIT.set((ui.max_frame_bytes, Some(store)));
+    COPILOT.set(ui.copilot);
     I18N.set(crate::i18n::i18n());
     store.thread_id.set(thread_id);
     // Follow the server-assigned session id into sessionStorage so a reload
@@ -116,7 +121,7 @@ pub(super) fn start(store: ChatStore, thread_id: Option<String>) {
         }
     });
     watch_history_navigation(store);
-    super::window_messages::listen(crate::ui_config::current().window_origins);
+    super::window_messages::listen(ui.window_origins);
     connect(store);
     watch_thinking(store);
 }
@@ -179,7 +184,7 @@ fn set_address(path: &str, push: bool) {
     let mut href = crate::root_path::href(path);
     // The copilot's page keeps its options (`?copilot=1&theme=…`), so it
     // stays one on a reload.
-    if crate::ui_config::current().copilot {
+    if COPILOT.get() {
         href.push_str(&window().location().search().unwrap_or_default());
     }
     let path = href.as_str();

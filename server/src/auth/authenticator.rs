@@ -112,6 +112,15 @@ pub(crate) struct AuthParts {
 }
 
 /// A new sign-in: the user and the `Set-Cookie` that carries it.
+/// A sign-in just started: its user, its session token, and what the token
+/// names (the sign-in's id and the token's expiry).
+pub(crate) struct NewSession {
+    pub(crate) user: CurrentUser,
+    pub(crate) token: String,
+    pub(crate) sid: String,
+    pub(crate) exp: u64,
+}
+
 pub(crate) struct SignedIn {
     pub(crate) user: CurrentUser,
     pub(crate) cookie: HeaderValue,
@@ -256,10 +265,10 @@ impl Auth {
 
     /// Signs `user` in: a new sign-in on the server and its cookie.
     pub(crate) async fn sign_in(&self, user: User, provider: &str) -> Result<SignedIn, LoginError> {
-        let (user, token) = self.new_session(user, provider).await?;
+        let started = self.new_session(user, provider).await?;
         Ok(SignedIn {
-            user,
-            cookie: self.parts.cookie.set(&token),
+            user: started.user,
+            cookie: self.parts.cookie.set(&started.token),
         })
     }
 
@@ -269,7 +278,7 @@ impl Auth {
         &self,
         user: User,
         provider: &str,
-    ) -> Result<(CurrentUser, String), LoginError> {
+    ) -> Result<NewSession, LoginError> {
         // Two writes, not one transaction: the user is an idempotent upsert
         // in the data layer, the sign-in a row of the auth store (which may
         // be the in-memory one). A failure between them leaves a user with
@@ -289,22 +298,25 @@ impl Auth {
             expires_at,
         };
         self.parts.store.create_login(&login).await?;
+        let exp = now_secs().saturating_add(lifetime.as_secs());
         let claims = Claims {
             identifier: user.identifier.clone(),
             metadata: serde_json::Map::new(),
             display_name: None,
-            exp: now_secs().saturating_add(lifetime.as_secs()),
+            exp,
             iat: now_secs(),
-            sid: Some(sid),
+            sid: Some(sid.clone()),
         };
         let token = self.parts.keys.sign(&claims).map_err(|err| {
             tracing::error!(error = %err, "signing a session token failed");
             LoginError::Unavailable
         })?;
-        Ok((
-            CurrentUser::signed_in(id, user, Some(login.key_hash)),
+        Ok(NewSession {
+            user: CurrentUser::signed_in(id, user, Some(login.key_hash)),
             token,
-        ))
+            sid,
+            exp,
+        })
     }
 
     /// The user of a bearer token (not a session token), if it is valid and
@@ -341,21 +353,25 @@ impl Auth {
     pub(crate) async fn token_user(&self, token: &str) -> Option<CurrentUser> {
         let claims = self.parts.keys.verify(token).ok()?;
         match &claims.sid {
-            Some(sid) => {
-                let key = key_hash(sid);
-                let login = self.parts.store.login(&key, now_millis()).await.ok()??;
-                if login.user.identifier != claims.identifier {
-                    return None;
-                }
-                let id = UserId::try_from(login.user_id).ok()?;
-                Some(CurrentUser::signed_in(id, login.user, Some(key)))
-            }
+            Some(sid) => self.signed_in_as(&claims.identifier, sid).await,
             None => {
                 let user = self.bearer_user(token).await?;
                 let id = self.user_id(&user, false).await.ok()?;
                 Some(CurrentUser::signed_in(id, user, None))
             }
         }
+    }
+
+    /// The user of sign-in `sid` while it lasts, if it is `identifier`'s
+    /// (what a session token or a media token names).
+    pub(crate) async fn signed_in_as(&self, identifier: &str, sid: &str) -> Option<CurrentUser> {
+        let key = key_hash(sid);
+        let login = self.parts.store.login(&key, now_millis()).await.ok()??;
+        if login.user.identifier != identifier {
+            return None;
+        }
+        let id = UserId::try_from(login.user_id).ok()?;
+        Some(CurrentUser::signed_in(id, login.user, Some(key)))
     }
 
     async fn proxy_user(&self, request: &Parts) -> Option<CurrentUser> {

@@ -18,12 +18,9 @@ use axum::http::{HeaderMap, Method};
 use loquat_app::access::{is_media_route, MEDIA_QUERY};
 use serde::{Deserialize, Serialize};
 
-use super::authenticator::key_hash;
 use super::token::now_secs;
 use super::{Auth, LoginError};
 use crate::http::CurrentUser;
-use crate::ids::UserId;
-use crate::time::now_millis;
 
 /// The subprotocol the app's socket speaks.
 pub(crate) const WS_PROTOCOL: &str = "loquat";
@@ -68,7 +65,7 @@ impl Auth {
         let (user, token, sid, exp) = match claims.sid {
             Some(sid) => {
                 let user = self
-                    .token_user(token)
+                    .signed_in_as(&claims.identifier, &sid)
                     .await
                     .ok_or(LoginError::BadCredentials)?;
                 (user, token.to_string(), sid, claims.exp)
@@ -78,14 +75,8 @@ impl Auth {
                     .bearer_user(token)
                     .await
                     .ok_or(LoginError::BadCredentials)?;
-                let (user, session) = self.new_session(profile, "frame").await?;
-                let claims = self
-                    .parts
-                    .keys
-                    .verify(&session)
-                    .map_err(|_| LoginError::Unavailable)?;
-                let sid = claims.sid.ok_or(LoginError::Unavailable)?;
-                (user, session, sid, claims.exp)
+                let started = self.new_session(profile, "frame").await?;
+                (started.user, started.token, started.sid, started.exp)
             }
         };
         let identifier = user
@@ -109,13 +100,7 @@ impl Auth {
     /// The user of a media token, while its sign-in lasts.
     pub(crate) async fn media_user(&self, token: &str) -> Option<CurrentUser> {
         let claims: MediaClaims = self.parts.keys.verify_value(token).ok()?;
-        let key = key_hash(&claims.sid);
-        let login = self.parts.store.login(&key, now_millis()).await.ok()??;
-        if login.user.identifier != claims.media_of {
-            return None;
-        }
-        let id = UserId::try_from(login.user_id).ok()?;
-        Some(CurrentUser::signed_in(id, login.user, Some(key)))
+        self.signed_in_as(&claims.media_of, &claims.sid).await
     }
 }
 

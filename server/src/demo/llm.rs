@@ -9,9 +9,9 @@ use futures_util::StreamExt;
 use serde_json::json;
 
 use crate::error::HookResult;
-use crate::llm::{LlmClient, LlmEvent, LlmTool, ToolCall, Turn, Usage};
+use crate::llm::{LlmClient, LlmError, LlmEvent, LlmTool, ToolCall, Turn, Usage};
 use crate::mcp::{McpError, McpTool};
-use crate::sdk::{Chat, Message, MessageHandle};
+use crate::sdk::{Chat, Message, MessageHandle, StepHandle};
 use crate::StepType;
 
 /// Rounds of tool calls one reply may take; the last round offers no tools,
@@ -73,6 +73,15 @@ async fn run_call(chat: &Chat, tools: &[McpTool], call: &ToolCall) -> Result<Str
     }
 }
 
+/// Ends the reply so far and marks the `llm` step failed with `err`.
+async fn failed(reply: Option<MessageHandle>, step: StepHandle, err: LlmError) -> HookResult {
+    if let Some(reply) = reply {
+        reply.finish().await?;
+    }
+    step.fail(&err).await?;
+    Err(err.into())
+}
+
 /// Streams the model's reply to the conversation so far.
 pub async fn llm_reply(chat: Chat, client: LlmClient) -> HookResult {
     let tools = mcp_tools(&chat).await;
@@ -101,13 +110,7 @@ pub async fn llm_reply(chat: Chat, client: LlmClient) -> HookResult {
         };
         let mut stream = match client.stream_chat_with_tools(&turns, offer).await {
             Ok(stream) => stream,
-            Err(err) => {
-                if let Some(reply) = reply {
-                    reply.finish().await?;
-                }
-                step.fail(&err).await?;
-                return Err(err.into());
-            }
+            Err(err) => return failed(reply, step, err).await,
         };
         let mut text = String::new();
         let mut calls = Vec::new();
@@ -126,13 +129,7 @@ pub async fn llm_reply(chat: Chat, client: LlmClient) -> HookResult {
                 }
                 Ok(LlmEvent::Usage(more)) => usage = Some(add_usage(usage, more)),
                 Ok(LlmEvent::ToolCall(call)) => calls.push(call),
-                Err(err) => {
-                    if let Some(reply) = reply {
-                        reply.finish().await?;
-                    }
-                    step.fail(&err).await?;
-                    return Err(err.into());
-                }
+                Err(err) => return failed(reply, step, err).await,
             }
         }
         if calls.is_empty() {

@@ -4,21 +4,12 @@
 //! root the first time the widget opens (see the script's header and
 //! docs/embedding.md).
 
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 /// The loader (plain JavaScript: it runs on the host page, before and
 /// without the app's bundle).
 const LOADER: &str = include_str!("copilot/index.js");
 
 pub(crate) async fn loader() -> Response {
-    (
-        [
-            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            // Revalidated: a new release reaches host pages at once.
-            (CACHE_CONTROL, "no-cache"),
-        ],
-        LOADER,
-    )
-        .into_response()
+    super::builtin_script::serve(LOADER)
 }

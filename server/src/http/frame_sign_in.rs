@@ -183,7 +183,7 @@ pub(crate) async fn handoff(
         .new_session(crate::auth::User::clone(&profile), "frame")
         .await
     {
-        Ok((_, token)) => token,
+        Ok(started) => started.token,
         Err(err) => {
             tracing::warn!(error = %err, "a frame's sign-in could not start");
             return super::ApiError::Busy("signing in is not possible right now".into())
@@ -208,14 +208,7 @@ pub(crate) async fn handoff(
 
 /// `GET /auth/frame.js`.
 async fn script() -> Response {
-    (
-        [
-            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (CACHE_CONTROL, "no-cache"),
-        ],
-        SCRIPT,
-    )
-        .into_response()
+    super::builtin_script::serve(SCRIPT)
 }
 
 /// The frame's sign-in page.

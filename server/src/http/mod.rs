@@ -4,6 +4,7 @@
 mod api_error;
 mod auth_routes;
 mod body_deadline;
+mod builtin_script;
 mod copilot;
 mod cross_site_guard;
 mod current_user;

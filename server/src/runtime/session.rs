@@ -940,32 +940,24 @@ impl Session {
     /// Delivers the page's answer to call `id`; false when none is waiting
     /// (answered already, timed out, or never made).
     pub(crate) fn finish_call(&self, id: &str, result: CallFnResult) -> bool {
-        let tx = {
-            let mut st = self.lock();
-            let Some(calls) = st.calls.as_mut() else {
-                return false;
-            };
-            let Some(at) = calls.iter().position(|(call, _)| call == id) else {
-                return false;
-            };
-            let (_, tx) = calls.swap_remove(at);
-            if calls.is_empty() {
-                st.calls = None;
-            }
-            tx
-        };
-        tx.send(result).is_ok()
+        self.take_call(id).is_some_and(|tx| tx.send(result).is_ok())
     }
 
     /// Forgets call `id` (its hook stopped waiting).
     pub(crate) fn end_call(&self, id: &str) {
+        self.take_call(id);
+    }
+
+    /// Takes call `id` out of the waiting ones: where its answer goes.
+    fn take_call(&self, id: &str) -> Option<oneshot::Sender<CallFnResult>> {
         let mut st = self.lock();
-        if let Some(calls) = st.calls.as_mut() {
-            calls.retain(|(call, _)| call != id);
-            if calls.is_empty() {
-                st.calls = None;
-            }
+        let calls = st.calls.as_mut()?;
+        let at = calls.iter().position(|(call, _)| call == id)?;
+        let (_, tx) = calls.swap_remove(at);
+        if calls.is_empty() {
+            st.calls = None;
         }
+        Some(tx)
     }
 
     /// Keeps an upload until it is sent; false when too many are waiting.

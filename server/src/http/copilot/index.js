@@ -237,13 +237,16 @@
     else widget.queue.push(text);
   };
 
+  // The mounted widget's app, else the one this script came from.
+  function currentServer() {
+    return widget ? widget.server : new URL(defaultServer, window.location.href).href;
+  }
+
   window.getLoquatCopilotThreadId = function () {
-    var server = widget ? widget.server : new URL(defaultServer, window.location.href).href;
-    return storedThread(server);
+    return storedThread(currentServer());
   };
 
   window.clearLoquatCopilotThreadId = function () {
-    var server = widget ? widget.server : new URL(defaultServer, window.location.href).href;
-    keepThread(server, null);
+    keepThread(currentServer(), null);
   };
 })();
