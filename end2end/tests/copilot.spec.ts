@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test';
 
 import { test, expect } from './support/fixtures';
 import { createSecret, loginEnv } from './support/auth';
-import { frameReady, hostPage, mintToken, sayInFrame as say, type HostSite } from './support/embedding';
+import { frameReady, hostPage, mintToken, sayInFrame as say, useEmbeddingRun, type HostSite } from './support/embedding';
 import { LoquatServer } from './support/server';
 
 // The copilot widget on a page of another site (the host is `localhost`,
@@ -35,17 +35,7 @@ function hostSite(appUrl: () => string, token: () => string): Promise<HostSite> 
   );
 }
 
-let app: LoquatServer | null = null;
-const hosts: HostSite[] = [];
-
-test.afterEach(async ({}, testInfo) => {
-  if (app && testInfo.status !== testInfo.expectedStatus) {
-    process.stderr.write(`\n----- loquat log -----\n${app.logs()}\n`);
-  }
-  await app?.dispose();
-  app = null;
-  for (const host of hosts.splice(0)) await host.close();
-});
+const run = useEmbeddingRun();
 
 function threadId(page: Page): Promise<string | null> {
   return page.evaluate(() => (window as unknown as { getLoquatCopilotThreadId: () => string | null }).getLoquatCopilotThreadId());
@@ -54,11 +44,11 @@ function threadId(page: Page): Promise<string | null> {
 test('the copilot widget: loaded when opened, signed in by the host, calling the page, keeping its thread', async ({ page }) => {
   const secret = createSecret();
   const host = await hostSite(
-    () => app!.url,
+    () => run.app!.url,
     () => mintToken(secret, 'sam@example.com', 'Sam from the shop'),
   );
-  hosts.push(host);
-  app = await LoquatServer.start({
+  run.hosts.push(host);
+  const app = await LoquatServer.start({
     env: {
       ...loginEnv(secret),
       LOQUAT_DEMO_TOKENS_PER_SEC: '2000',
@@ -66,9 +56,10 @@ test('the copilot widget: loaded when opened, signed in by the host, calling the
       LOQUAT_WINDOW_MESSAGE_ORIGINS: host.origin,
     },
   });
+  run.app = app;
   const fromApp: string[] = [];
   page.on('request', (request) => {
-    if (request.url().startsWith(app!.url)) fromApp.push(new URL(request.url()).pathname);
+    if (request.url().startsWith(app.url)) fromApp.push(new URL(request.url()).pathname);
   });
 
   await page.goto(`${host.origin}/`);
@@ -120,4 +111,51 @@ test('the copilot widget: loaded when opened, signed in by the host, calling the
   await page.evaluate(() => (window as unknown as { unmountLoquatWidget: () => void }).unmountLoquatWidget());
   await expect(page.getByTestId('copilot-button')).toHaveCount(0);
   await expect(page.getByTestId('copilot-frame')).toHaveCount(0);
+});
+
+test('the copilot widget as a sidebar, opened at once, its button in the page, toggled by the page', async ({ page }) => {
+  const host = await hostPage(
+    () => `<title>Docs</title><style>button { display: none !important; }</style>
+<nav id="chat-here" data-testid="host-nav">Help:</nav>
+<script src="${run.app!.url}/copilot/index.js"></script>
+<script>
+  mountLoquatWidget({
+    displayMode: 'sidebar', opened: true,
+    button: { containerId: 'chat-here', className: 'mine', imageUrl: 'data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22/%3E' },
+  });
+</script>`,
+    { site: 'localhost' },
+  );
+  run.hosts.push(host);
+  // An app without logins: the frame opens on the chat itself.
+  const app = await LoquatServer.start({
+    env: { LOQUAT_FRAME_ANCESTORS: host.origin, LOQUAT_WINDOW_MESSAGE_ORIGINS: host.origin },
+  });
+  run.app = app;
+  await page.setViewportSize({ width: 1200, height: 800 });
+  await page.goto(`${host.origin}/`);
+
+  // The button is in the page's container (the default server is where the
+  // script came from), with the page's image and class.
+  const launcher = page.getByTestId('host-nav').getByTestId('copilot-button');
+  await expect(launcher).toBeVisible();
+  await expect(launcher).toHaveClass(/\bmine\b/);
+  await expect(launcher.locator('img')).toHaveCount(1);
+
+  // Opened at once, as a sidebar: the window's full height on the right.
+  const panel = page.getByTestId('copilot-panel');
+  await expect(panel).toBeVisible();
+  await frameReady(page.frameLocator('[data-testid="copilot-frame"]'));
+  const box = await panel.boundingBox();
+  expect(box).not.toBeNull();
+  expect(box!.height).toBe(800);
+  expect(box!.x + box!.width).toBe(1200);
+
+  // The page closes and opens it.
+  const toggle = () => page.evaluate(() => (window as unknown as { toggleLoquatCopilot: () => void }).toggleLoquatCopilot());
+  await toggle();
+  await expect(panel).toBeHidden();
+  await expect(launcher).toHaveAttribute('aria-expanded', 'false');
+  await toggle();
+  await expect(panel).toBeVisible();
 });

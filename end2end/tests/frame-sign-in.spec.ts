@@ -6,7 +6,7 @@ import type { Page } from '@playwright/test';
 
 import { test, expect } from './support/fixtures';
 import { addUser, createSecret, loginEnv, type TestUser } from './support/auth';
-import { frameReady, hostPage, mintToken, sayInFrame as say, type HostSite } from './support/embedding';
+import { frameReady, hostPage, mintToken, sayInFrame as say, useEmbeddingRun, type HostSite } from './support/embedding';
 import { LoquatServer } from './support/server';
 
 // The app framed by a page of ANOTHER SITE (the host is served at
@@ -41,24 +41,13 @@ function hostSite(appUrl: () => string, token?: () => string): Promise<HostSite>
   }, { site: 'localhost' });
 }
 
-let app: LoquatServer | null = null;
-let dataDir: string | null = null;
-const hosts: HostSite[] = [];
+const run = useEmbeddingRun();
 
-test.afterEach(async ({}, testInfo) => {
-  if (app && testInfo.status !== testInfo.expectedStatus) {
-    process.stderr.write(`\n----- loquat log -----\n${app.logs()}\n`);
-  }
-  await app?.dispose();
-  app = null;
-  for (const host of hosts.splice(0)) await host.close();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  dataDir = null;
-});
-
-/** Starts the app with logins, `ALICE`, and `host` allowed to frame it. */
+/** Starts the app (the run's) with logins, `ALICE`, and `host` allowed
+ *  to frame it. */
 async function startApp(secret: string, host: HostSite, talk = false): Promise<LoquatServer> {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loquat-e2e-frame-'));
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loquat-e2e-frame-'));
+  run.dirs.push(dataDir);
   addUser(dataDir, ALICE);
   const env: Record<string, string> = {
     ...loginEnv(secret),
@@ -66,7 +55,8 @@ async function startApp(secret: string, host: HostSite, talk = false): Promise<L
     LOQUAT_FRAME_ANCESTORS: host.origin,
   };
   if (talk) env.LOQUAT_WINDOW_MESSAGE_ORIGINS = host.origin;
-  return LoquatServer.start({ dataDir, env });
+  run.app = await LoquatServer.start({ dataDir, env });
+  return run.app;
 }
 
 /** Requests to the app (its origin) that carried a cookie, by any page. */
@@ -81,10 +71,10 @@ function watchCookies(page: Page, appOrigin: () => string): string[] {
 }
 
 test('inside a frame of another site, a user signs in in a popup and chats without cookies', async ({ page, context }) => {
-  const host = await hostSite(() => app!.url);
-  hosts.push(host);
-  app = await startApp(createSecret(), host);
-  const cookies = watchCookies(page, () => app!.url);
+  const host = await hostSite(() => run.app!.url);
+  run.hosts.push(host);
+  const app = await startApp(createSecret(), host);
+  const cookies = watchCookies(page, () => app.url);
 
   await page.goto(`${host.origin}/`);
   const frame = page.frameLocator('#chat');
@@ -148,12 +138,12 @@ test('inside a frame of another site, a user signs in in a popup and chats witho
 test('a host page hands the frame a token its backend minted', async ({ page }) => {
   const secret = createSecret();
   const host = await hostSite(
-    () => app!.url,
+    () => run.app!.url,
     () => mintToken(secret, 'dana@example.com', 'Dana from the host'),
   );
-  hosts.push(host);
-  app = await startApp(secret, host, true);
-  const cookies = watchCookies(page, () => app!.url);
+  run.hosts.push(host);
+  const app = await startApp(secret, host, true);
+  const cookies = watchCookies(page, () => app.url);
 
   await page.goto(`${host.origin}/`);
   const frame = page.frameLocator('#chat');
@@ -170,11 +160,11 @@ test('a frame whose token is refused asks the user to sign in', async ({ page })
   const secret = createSecret();
   // The host hands over a token minted with another secret.
   const host = await hostSite(
-    () => app!.url,
+    () => run.app!.url,
     () => mintToken(createSecret(), 'mallory@example.com', 'Mallory'),
   );
-  hosts.push(host);
-  app = await startApp(secret, host, true);
+  run.hosts.push(host);
+  await startApp(secret, host, true);
   await page.goto(`${host.origin}/`);
   const frame = page.frameLocator('#chat');
   await expect(frame.getByTestId('frame-sign-in-page')).toBeVisible();

@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test';
 
 import { test, expect } from './support/fixtures';
-import { frameReady, hostPage, type HostSite } from './support/embedding';
+import { frameReady, hostPage, useEmbeddingRun, type HostSite } from './support/embedding';
 import { LoquatServer } from './support/server';
 
 // A product's page on another origin embeds the chat in an iframe and talks
@@ -19,17 +19,7 @@ function hostSite(chatUrl: () => string): Promise<HostSite> {
   );
 }
 
-let chat: LoquatServer | null = null;
-const hosts: HostSite[] = [];
-
-test.afterEach(async ({}, testInfo) => {
-  if (chat && testInfo.status !== testInfo.expectedStatus) {
-    process.stderr.write(`\n----- loquat log -----\n${chat.logs()}\n`);
-  }
-  await chat?.dispose();
-  chat = null;
-  for (const host of hosts.splice(0)) await host.close();
-});
+const run = useEmbeddingRun();
 
 /** Posts `value` from the host page into the frame, to `targetOrigin`. */
 async function postIntoFrame(page: Page, value: unknown, targetOrigin: string): Promise<void> {
@@ -63,10 +53,10 @@ async function received(page: Page): Promise<Received[]> {
 }
 
 test('the embedding page and the app exchange window messages, with the listed origin only', async ({ page, browser }) => {
-  const listed = await hostSite(() => chat!.url);
-  const other = await hostSite(() => chat!.url);
-  hosts.push(listed, other);
-  chat = await LoquatServer.start({
+  const listed = await hostSite(() => run.app!.url);
+  const other = await hostSite(() => run.app!.url);
+  run.hosts.push(listed, other);
+  const chat = await LoquatServer.start({
     env: {
       LOQUAT_DEMO_TOKENS_PER_SEC: '2000',
       // Both may frame the app; only the first may talk with it.
@@ -74,6 +64,7 @@ test('the embedding page and the app exchange window messages, with the listed o
       LOQUAT_WINDOW_MESSAGE_ORIGINS: listed.origin,
     },
   });
+  run.app = chat;
 
   // The listed page: its message reaches the app, and the answer comes back
   // from the app's origin.

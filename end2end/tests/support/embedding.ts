@@ -14,9 +14,13 @@
  * default, `127.0.0.1`, is another origin of the same site.
  */
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 
-import { expect, type FrameLocator } from '@playwright/test';
+import type { FrameLocator } from '@playwright/test';
+
+import { expect, test } from './fixtures';
+import type { LoquatServer } from './server';
 
 export interface HostSite {
   origin: string;
@@ -64,4 +68,28 @@ export async function sayInFrame(frame: FrameLocator, text: string): Promise<str
   await expect(replies).toHaveCount(before + 1, { timeout: 30_000 });
   await expect(replies.last()).toHaveAttribute('data-streaming', 'false', { timeout: 30_000 });
   return (await replies.last().innerText()).trim();
+}
+
+/** What an embedding test starts: the app, host pages, data dirs. */
+export interface EmbeddingRun {
+  app: LoquatServer | null;
+  hosts: HostSite[];
+  dirs: string[];
+}
+
+/** One `EmbeddingRun` for the file's tests, emptied after each: the app
+ *  stopped (its log printed when the test failed), the host pages closed,
+ *  the dirs removed. */
+export function useEmbeddingRun(): EmbeddingRun {
+  const run: EmbeddingRun = { app: null, hosts: [], dirs: [] };
+  test.afterEach(async ({}, testInfo) => {
+    if (run.app && testInfo.status !== testInfo.expectedStatus) {
+      process.stderr.write(`\n----- loquat log -----\n${run.app.logs()}\n`);
+    }
+    await run.app?.dispose();
+    run.app = null;
+    for (const host of run.hosts.splice(0)) await host.close();
+    for (const dir of run.dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return run;
 }
