@@ -10,6 +10,8 @@
 #   ./scripts/bench.sh bundle           # first-load transfer as served (brotli, gzip)
 #   ./scripts/bench.sh first-load       # what Chromium downloads on a first load and a reload
 #   ./scripts/bench.sh dataframe        # 10,000-row dataframe: first page, paging, sorting
+#   ./scripts/bench.sh copilot          # the copilot widget: host page's first load, mount to ready
+#   ./scripts/bench.sh audio            # a microphone chunk's round trip through on_audio_chunk
 #
 # Set LOQUAT_SKIP_BOOTSTRAP=1 to skip the tool check.
 set -euo pipefail
@@ -50,6 +52,11 @@ bench_chat_load_cluster() {
     cargo bench -p loquat --bench chat_load -- --postgres "$LOQUAT_TEST_POSTGRES_URL" --idle 0 --reference &&
     cargo bench -p loquat --bench chat_load -- --nodes 3 --postgres "$LOQUAT_TEST_POSTGRES_URL" \
       --nats "$LOQUAT_TEST_NATS_URL" --clients 300 --idle 0'
+}
+
+bench_audio() {
+  log "audio chunk round trip"
+  cargo bench -p loquat --bench audio_round_trip
 }
 
 bench_persistence() {
@@ -99,15 +106,16 @@ bench_bundle() {
 }
 
 what=("$@")
-[[ ${#what[@]} -gt 0 ]] || what=(chat-load chat-load-paced persistence open-thread dataframe bundle first-load)
+[[ ${#what[@]} -gt 0 ]] || what=(chat-load chat-load-paced persistence audio open-thread dataframe bundle first-load copilot)
 for w in "${what[@]}"; do
   case "$w" in
     chat-load) bench_chat_load ;;
     chat-load-paced) bench_chat_load_paced ;;
     chat-load-cluster) bench_chat_load_cluster ;;
     persistence) bench_persistence ;;
-    open-thread | dataframe | first-load) browser_bench "$w" ;;
+    audio) bench_audio ;;
+    open-thread | dataframe | first-load | copilot) browser_bench "$w" ;;
     bundle) bench_bundle ;;
-    *) die "unknown benchmark: $w (chat-load, chat-load-paced, chat-load-cluster, persistence, open-thread, dataframe, bundle, first-load)" ;;
+    *) die "unknown benchmark: $w (chat-load, chat-load-paced, chat-load-cluster, persistence, audio, open-thread, dataframe, bundle, first-load, copilot)" ;;
   esac
 done

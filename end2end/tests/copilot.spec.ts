@@ -29,6 +29,7 @@ function hostSite(appUrl: () => string, token: () => string): Promise<HostSite> 
     const { name, args, respond } = event.detail;
     if (name === 'page_title') respond(document.title);
     if (name === 'slow_sum') respond(new Promise((resolve) => setTimeout(() => resolve(args.a + args.b), 50)));
+    if (name === 'never') respond(new Promise(() => {}));
   });
 </script>`,
     { site: 'localhost' },
@@ -52,6 +53,7 @@ test('the copilot widget: loaded when opened, signed in by the host, calling the
     env: {
       ...loginEnv(secret),
       LOQUAT_DEMO_TOKENS_PER_SEC: '2000',
+      LOQUAT_DEMO_CALL_TIMEOUT_MS: '1500',
       LOQUAT_FRAME_ANCESTORS: host.origin,
       LOQUAT_WINDOW_MESSAGE_ORIGINS: host.origin,
     },
@@ -87,10 +89,12 @@ test('the copilot widget: loaded when opened, signed in by the host, calling the
   await expect(frame.getByTestId('logout')).toHaveCount(0);
   expect(await say(frame, 'hello copilot')).not.toBe('');
 
-  // The app calls the page's functions: a value, a promise, no handler.
+  // The app calls the page's functions: a value, a promise, no handler,
+  // and a handler whose promise never settles (the hook's timeout).
   expect(await say(frame, '/call page_title')).toContain('The page answered page_title: "Host shop"');
   expect(await say(frame, '/call slow_sum {"a": 2, "b": 40}')).toContain('The page answered slow_sum: 42');
   expect(await say(frame, '/call nothing_here')).toContain('no handler on this page answered loquat-call-fn "nothing_here"');
+  expect(await say(frame, '/call never')).toContain('the page did not answer the function call never in time');
 
   // The page sends a message into the chat.
   await page.evaluate(() => (window as unknown as { sendLoquatMessage: (t: string) => void }).sendLoquatMessage('from the shop page'));

@@ -2,9 +2,27 @@
  * LaTeX as a user sees it: with `[features] latex` the demo's `/math`
  * shows MathML in a step's output, in the streamed reply (already while it
  * streams) and in a text element, and prices stay prices; without it the
- * same reply is plain text with its dollar signs.
+ * same reply is plain text with its dollar signs. The server renders the
+ * math: into its pages, and for the browser when it asks (`render_math`).
  */
+import type { Page, WebSocket } from '@playwright/test';
 import { test, expect, assistantMessages, content, openChat, sendMessage } from './support/fixtures';
+
+type Formula = { tex: string; display?: boolean };
+
+/** The formulas of every `render_math` the page sends from now on, one
+ *  array per request. */
+function watchMathRequests(page: Page): Formula[][] {
+  const requests: Formula[][] = [];
+  page.on('websocket', (ws: WebSocket) => {
+    ws.on('framesent', ({ payload }) => {
+      if (typeof payload !== 'string' || !payload.includes('render_math')) return;
+      const frame = JSON.parse(payload) as { type?: string; formulas?: Formula[] };
+      if (frame.type === 'render_math') requests.push(frame.formulas ?? []);
+    });
+  });
+  return requests;
+}
 
 test.describe('with [features] latex', () => {
   test.use({ serverEnv: { LOQUAT_LATEX: 'true', LOQUAT_DEMO_TOKENS_PER_SEC: '8' } });
@@ -37,9 +55,26 @@ test.describe('with [features] latex', () => {
     await step.getByTestId('step-toggle').first().click();
     await expect(step.getByTestId('step-output').locator('math msubsup')).toHaveCount(1);
 
-    // A reload renders the stored reply the same way (server, then hydration).
+    // A reload draws the stored reply again: the browser asks the server
+    // for all its formulas in one request.
+    const asked = watchMathRequests(page);
     await page.reload();
-    await expect(content(assistantMessages(page).last()).locator('math')).toHaveCount(2);
+    const again = content(assistantMessages(page).last());
+    await expect(again.locator('math')).toHaveCount(2);
+    await expect(page.getByTestId('math-pending')).toHaveCount(0);
+    expect(asked).toHaveLength(1);
+    expect(asked[0].some((f) => f.display && f.tex.includes('\\frac'))).toBe(true);
+
+    // Opened again from the history, the thread is drawn anew with the
+    // formulas the page already has: it asks for none.
+    await page.getByTestId('new-chat').click();
+    await expect(assistantMessages(page)).toHaveCount(0);
+    await page.getByTestId('thread-list').getByTestId('thread-item').first().click();
+    const reopened = content(assistantMessages(page).last());
+    await expect(reopened.locator('math')).toHaveCount(2);
+    await expect(reopened.locator('.math-display math mfrac')).toHaveCount(1);
+    await expect(page.getByTestId('math-pending')).toHaveCount(0);
+    expect(asked).toHaveLength(1);
   });
 });
 

@@ -126,10 +126,24 @@ test('under a sub-path: pages, bundle, socket, uploads, elements and history sta
   expect(outside, 'requests outside the root path').toEqual([]);
 });
 
-test('under a sub-path: signing in and out stays under it', async ({ page }) => {
+/** Signs `user` in on the app's login page under the root path. */
+async function signInUnder(page: Page, user: { name: string; password: string }): Promise<void> {
+  await expect(page.getByTestId('login-page')).toBeVisible();
+  await page.getByTestId('login-username').fill(user.name);
+  await page.getByTestId('login-password').fill(user.password);
+  await page.getByTestId('login-submit').click();
+  await expect(page.getByTestId('user-name')).toHaveText(user.name);
+}
+
+test('under a sub-path: signing in and out stays under it, and another user or site gets nothing', async ({
+  page,
+  browser,
+}) => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loquat-e2e-root-'));
   const alice = { name: 'alice', password: 'alice-secret-1' };
+  const bob = { name: 'bob', password: 'bob-secret-1' };
   addUser(dataDir, alice);
+  addUser(dataDir, bob);
   const site = await startSite(loginEnv(createSecret()));
   const outside = watchOutside(page, site);
 
@@ -146,6 +160,47 @@ test('under a sub-path: signing in and out stays under it', async ({ page }) => 
   await expect(page.getByTestId('user-name')).toHaveText(alice.name);
   await waitReady(page);
   await exchange(page, 'signed in under a sub-path');
+  await expect(page).toHaveURL(new RegExp(`^${site}${ROOT}/thread/[\\w-]+$`));
+  const threadPath = new URL(page.url()).pathname;
+  const threadId = threadPath.split('/').pop() ?? '';
+
+  // The session cookie is the app's alone: scoped to its path and named
+  // for it, so another app on this host neither gets nor overwrites it.
+  const cookies = await page.context().cookies(`${site}${ROOT}/`);
+  const session = cookies.find((c) => c.name.startsWith('loquat_session'));
+  expect(session?.name).toBe('loquat_session.chat');
+  expect(session?.path).toBe(ROOT);
+  expect(await page.context().cookies(`${site}/`)).toEqual([]);
+
+  // A page of another site cannot use alice's sign-in under the root path:
+  // its cross-site POST to a server function is refused, and renames nothing.
+  const foreign = await page.request.post(`${site}${ROOT}/api/threads/rename`, {
+    form: { id: threadId, name: 'pwned' },
+    headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+  });
+  expect(foreign.status()).toBe(403);
+
+  // Bob, in his own browser, does not find alice's thread, on the page or
+  // through the API under the root path.
+  const other = await browser.newContext();
+  try {
+    const bobPage = await other.newPage();
+    await bobPage.goto(`${site}${ROOT}/`);
+    await signInUnder(bobPage, bob);
+    const visit = await bobPage.goto(`${site}${threadPath}`);
+    expect(visit?.status()).toBe(404);
+    await expect(bobPage.getByTestId('not-found')).toBeVisible();
+    expect((await bobPage.request.get(`${site}${ROOT}/api/threads/${threadId}/export?format=json`)).status()).toBe(404);
+    const renamed = await bobPage.request.post(`${site}${ROOT}/api/threads/rename`, {
+      form: { id: threadId, name: 'renamed by bob' },
+    });
+    expect(renamed.status()).not.toBe(200);
+  } finally {
+    await other.close();
+  }
+  await page.reload();
+  await expect(page.getByTestId('thread-item')).toHaveCount(1);
+  await expect(page.getByTestId('thread-item')).toContainText('signed in under a sub-path');
 
   await page.getByTestId('logout').click();
   await expect(page).toHaveURL((url) => url.pathname === `${ROOT}/login` && url.searchParams.has('signed_out'));

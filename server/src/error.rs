@@ -56,6 +56,10 @@ pub enum ChatError {
     /// The embedding page did not answer a function call in time.
     #[error("the page did not answer the function call `{0}` in time")]
     CallFnTimeout(String),
+    /// Audio to stream is not what it must be (see
+    /// [`crate::Chat::stream_audio`]).
+    #[error("invalid audio: {0}")]
+    InvalidAudio(String),
 }
 
 /// Errors that stop the server from starting or serving.

@@ -54,14 +54,14 @@ pub use loquat_app::protocol::{
     ShowInput, Starter, Step, StepType, Task, TaskStatus,
 };
 pub use loquat_app::root_path::{RootPath, RootPathError};
-pub use mcp::{McpConfigError, McpConnection, McpError, McpTool, McpToolResult};
+pub use mcp::{McpAddError, McpConfigError, McpConnection, McpError, McpTool, McpToolResult};
 pub use runtime::{ReplayLimits, RuntimeLimits, SessionLimits, UploadLimits, WebSocketLimits};
 pub use sdk::{
-    ActionCall, AskAction, AskFile, AskForm, AskText, CallFn, Chat, ChatSettings, CsvError,
-    Element, ElementHandle, Embedded, Input, Loquat, Message, MessageHandle, MessageKind,
-    SerializeOptions, Server, SettingsValues, StepBuilder, StepHandle, Table, TaskList,
-    UploadedFile, UserSession, DATABASE_FILE, DEFAULT_ASK_TIMEOUT, DEFAULT_CALL_FN_TIMEOUT,
-    FILES_DIR,
+    ActionCall, AskAction, AskFile, AskForm, AskText, AudioChunk, AudioStream, CallFn, Chat,
+    ChatSettings, CsvError, Element, ElementHandle, Embedded, Input, Loquat, Message,
+    MessageHandle, MessageKind, SerializeOptions, Server, SettingsValues, StepBuilder, StepHandle,
+    Table, TaskList, UploadedFile, UserSession, DATABASE_FILE, DEFAULT_ASK_TIMEOUT,
+    DEFAULT_CALL_FN_TIMEOUT, FILES_DIR,
 };
 
 /// JSON for element props, metadata and payloads: `loquat::json!({ … })`

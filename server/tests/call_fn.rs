@@ -142,3 +142,54 @@ async fn a_page_that_does_not_answer_in_time_is_a_timeout_in_the_hook() {
     reply(&mut client, "answered \"fine\"").await;
     assert!(client.errors.is_empty(), "{:?}", client.errors);
 }
+
+/// Only the chat's own page answers its calls: bob's socket answering
+/// alice's call id is nobody's answer (her hook takes her page's), and a
+/// page of another site cannot open a socket to answer at all.
+#[tokio::test]
+async fn another_users_or_another_sites_answer_is_nobodys() {
+    let app = TestApp::start(
+        app()
+            .auth_secret(loquat::auth::AuthSecret::new(support::auth::secret()).unwrap())
+            .password_auth(|username, password| async move {
+                (matches!(username.as_str(), "alice" | "bob") && password == "wonderland")
+                    .then(|| loquat::User::new(username))
+            }),
+    )
+    .await;
+    let (_, alice_cookie) = support::auth::sign_in(&app, "alice", "wonderland").await;
+    let (_, bob_cookie) = support::auth::sign_in(&app, "bob", "wonderland").await;
+    let alice_cookie = alice_cookie.unwrap();
+    let mut alice = Client::connect_with(app.addr, &[("cookie", &alice_cookie)])
+        .await
+        .unwrap();
+    let mut bob = Client::connect_with(app.addr, &[("cookie", &bob_cookie.unwrap())])
+        .await
+        .unwrap();
+
+    alice.say("double").await;
+    alice.wait_for(|c| calls(c).len() == 1).await;
+    let id = calls(&alice)[0].0.clone();
+    // Bob answers alice's call, then chats: once his own call arrives, his
+    // socket's earlier answer has been handled.
+    answer(&mut bob, &id, CallFnResult::Ok(loquat::json!("bob's"))).await;
+    bob.say("triple").await;
+    bob.wait_for(|c| calls(c).len() == 1).await;
+    assert_ne!(calls(&bob)[0].0, id);
+
+    // Another site's page, with alice's cookie, is refused at the handshake.
+    let foreign = Client::connect_with(
+        app.addr,
+        &[
+            ("cookie", &alice_cookie),
+            ("origin", "https://evil.example"),
+        ],
+    )
+    .await;
+    assert_eq!(foreign.err(), Some(403));
+
+    // Alice's hook still waits, and takes her page's answer.
+    answer(&mut alice, &id, CallFnResult::Ok(loquat::json!(42))).await;
+    reply(&mut alice, "answered 42").await;
+    assert!(alice.errors.is_empty(), "{:?}", alice.errors);
+}

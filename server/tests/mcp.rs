@@ -4,7 +4,10 @@
 //! axum router here). A hook lists the tools and calls them, and the
 //! answers appear in the chat; a failing tool and a slow one are clear
 //! errors; a command not in `allowed_executables` stops the start; the
-//! stdio server's process is gone once the chat ends.
+//! stdio server's process is gone once the chat ends. With
+//! `user_servers`, a user adds a server of their own over the socket and
+//! the chat uses it; what a user may not add is refused, and one user's
+//! servers are never another's.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -20,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use loquat::config::{Config, ConfigError, McpSection, McpServerEntry, McpTransport};
-use loquat::protocol::ClientEvent;
+use loquat::protocol::{ClientEvent, ErrorCode, McpServerState, McpSource, McpStatus, ServerEvent};
 use loquat::{
     Chat, Loquat, McpConfigError, McpConnection, McpError, Message, ServeError, ServeOptions,
     StepType,
@@ -530,4 +533,310 @@ async fn the_default_assistant_offers_mcp_tools_to_the_model_and_shows_each_call
         (Some("tool"), Some("call_7"))
     );
     assert_eq!(result["content"], "42");
+}
+
+// ---- Servers users add in the chat ([features.mcp] user_servers) ----
+
+/// MCP with the operator's `operator` servers, and users allowed to add
+/// servers on `hosts` (at most `max`).
+fn user_servers_config(operator: Vec<McpServerEntry>, hosts: &[&str], max: u32) -> Config {
+    let mut config = config_with(operator, Vec::new());
+    config.features.mcp.call_timeout = Duration::from_secs(10);
+    config.features.mcp.user_servers = true;
+    config.features.mcp.user_allowed_hosts = hosts.iter().map(|h| h.to_string()).collect();
+    config.features.mcp.max_user_servers = max;
+    config
+}
+
+fn mcp_add(name: &str, url: &str, api_key: &str) -> ClientEvent {
+    ClientEvent::McpAdd {
+        name: name.into(),
+        url: url.into(),
+        headers: [("X-Api-Key".to_string(), api_key.to_string())].into(),
+    }
+}
+
+/// The chat's servers as last announced.
+fn listed(client: &support::Client) -> Vec<McpServerState> {
+    client.mcp_servers.clone()
+}
+
+fn server(client: &support::Client, name: &str) -> Option<McpServerState> {
+    listed(client).into_iter().find(|s| s.name == name)
+}
+
+/// Sends `event`, waits for its refusal and returns the message; the
+/// chat's servers are as they were.
+async fn refused(client: &mut support::Client, event: ClientEvent) -> String {
+    let before = listed(client);
+    let errors = client.errors.len();
+    client.send(&event).await;
+    client.wait_for(|c| c.errors.len() > errors).await;
+    let ServerEvent::Error { code, message } = client.errors[errors].clone() else {
+        panic!("an error expected");
+    };
+    assert_eq!(code, ErrorCode::McpRefused, "{message}");
+    assert_eq!(
+        listed(client),
+        before,
+        "a refused {event:?} changed the list"
+    );
+    message
+}
+
+#[tokio::test]
+async fn a_user_adds_an_http_server_sees_it_connected_and_the_chat_uses_its_tools() {
+    let addr = http_server().await;
+    let url = format!("http://{addr}/mcp");
+    let gone = Arc::new(Mutex::new(Vec::new()));
+    let config = user_servers_config(vec![http_entry("web", &url, "sesame")], &["127.0.0.1"], 2);
+    let app = TestApp::start_with(tool_app(gone.clone()), config).await;
+    let mut client = app.client().await;
+
+    // The operator's server is listed from the start, not yet used.
+    client.wait_for(|c| server(c, "web").is_some()).await;
+    let web = server(&client, "web").unwrap();
+    assert_eq!(
+        (web.source, web.status),
+        (McpSource::Operator, McpStatus::Idle)
+    );
+
+    client.send(&mcp_add("mine", &url, "sesame")).await;
+    client
+        .wait_for(|c| server(c, "mine").is_some_and(|s| s.status == McpStatus::Connected))
+        .await;
+    let mine = server(&client, "mine").unwrap();
+    assert_eq!(
+        (mine.source, mine.tools, mine.error),
+        (McpSource::User, 5, None)
+    );
+    // It was announced as connecting first, and on_mcp_connect ran.
+    assert!(client.events.iter().any(|e| matches!(e,
+        ServerEvent::McpServers { servers }
+            if servers.iter().any(|s| s.name == "mine" && s.status == McpStatus::Connecting))));
+    client
+        .wait_for(|c| {
+            c.steps
+                .iter()
+                .any(|s| s.output == "connected to mine (5 tools)")
+        })
+        .await;
+
+    // The hooks' tools include it, and a call works.
+    let tools = ask(&mut client, "tools", "mine/").await;
+    assert_eq!(
+        tools,
+        "mine/add mine/echo mine/fail mine/large mine/sleep web/add web/echo web/fail web/large web/sleep"
+    );
+    assert_eq!(
+        ask(&mut client, r#"mine add {"a": 2, "b": 3}"#, "= ").await,
+        "= 5"
+    );
+    // Using the operator's server showed it connected.
+    client
+        .wait_for(|c| server(c, "web").is_some_and(|s| s.status == McpStatus::Connected))
+        .await;
+
+    // The same server again (as a browser re-sends its list) changes nothing.
+    let errors = client.errors.len();
+    client.send(&mcp_add("mine", &url, "sesame")).await;
+
+    // What a user may not add is refused, and nothing changes.
+    for (event, says) in [
+        (
+            mcp_add("meta", "http://169.254.169.254/latest", "k"),
+            "does not allow",
+        ),
+        (
+            mcp_add(
+                "local",
+                &format!("http://localhost:{}/mcp", addr.port()),
+                "k",
+            ),
+            "does not allow",
+        ),
+        (mcp_add("shell", "stdio://bash", "k"), "http:// or https://"),
+        (
+            mcp_add("file", "file:///bin/sh", "k"),
+            "http:// or https://",
+        ),
+        (
+            mcp_add("npx", "npx -y some-mcp-server", "k"),
+            "http:// or https://",
+        ),
+        (
+            mcp_add("web", &url, "sesame"),
+            "already a server named `web`",
+        ),
+        (
+            mcp_add("mine", &format!("{url}/other"), "sesame"),
+            "already a server named `mine`",
+        ),
+        (mcp_add("bad name", &url, "sesame"), "letters, digits"),
+        (
+            ClientEvent::McpRemove { name: "web".into() },
+            "no server named `web`",
+        ),
+    ] {
+        let message = refused(&mut client, event).await;
+        assert!(message.contains(says), "{message}");
+    }
+    assert_eq!(
+        client.errors.len(),
+        errors + 9,
+        "the same server again was refused"
+    );
+
+    // A server that cannot connect is listed as failed, with why.
+    client.send(&mcp_add("locked", &url, "wrong")).await;
+    client
+        .wait_for(|c| server(c, "locked").is_some_and(|s| s.status == McpStatus::Failed))
+        .await;
+    let locked = server(&client, "locked").unwrap();
+    assert!(
+        locked
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("cannot connect"),
+        "{locked:?}"
+    );
+    // Two of the user's: a third is over the limit.
+    let message = refused(&mut client, mcp_add("third", &url, "sesame")).await;
+    assert!(message.contains("at most 2"), "{message}");
+
+    // Removed: gone from the list and from the tools; on_mcp_disconnect ran.
+    client
+        .send(&ClientEvent::McpRemove {
+            name: "mine".into(),
+        })
+        .await;
+    client.wait_for(|c| server(c, "mine").is_none()).await;
+    eventually("on_mcp_disconnect for mine", || {
+        gone.lock().unwrap().contains(&"mine".to_string())
+    })
+    .await;
+    let tools = ask(&mut client, "tools", "web/").await;
+    assert!(!tools.contains("mine/"), "{tools}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn one_users_servers_are_never_anothers() {
+    let addr = http_server().await;
+    let url = format!("http://{addr}/mcp");
+    let config = user_servers_config(Vec::new(), &[&format!("127.0.0.1:{}", addr.port())], 5);
+    let app = TestApp::start_with(
+        tool_app(Arc::default())
+            .auth_secret(loquat::auth::AuthSecret::new(support::auth::secret()).unwrap())
+            .password_auth(|username, password| async move {
+                (matches!(username.as_str(), "alice" | "bob") && password == "wonderland")
+                    .then(|| loquat::User::new(username))
+            }),
+        config,
+    )
+    .await;
+    let connect_as = |user: &'static str| {
+        let app = &app;
+        async move {
+            let (_, cookie) = support::auth::sign_in(app, user, "wonderland").await;
+            let cookie = cookie.expect("a session cookie");
+            support::Client::connect_with(app.addr, &[("cookie", &cookie)])
+                .await
+                .expect("signed in")
+        }
+    };
+    let mut alice = connect_as("alice").await;
+    let mut bob = connect_as("bob").await;
+
+    alice.send(&mcp_add("alices", &url, "sesame")).await;
+    alice
+        .wait_for(|c| server(c, "alices").is_some_and(|s| s.status == McpStatus::Connected))
+        .await;
+    // Bob's chat has none of it: not listed, not in his tools, not his to remove.
+    let message = refused(
+        &mut bob,
+        ClientEvent::McpRemove {
+            name: "alices".into(),
+        },
+    )
+    .await;
+    assert!(message.contains("no server named"), "{message}");
+    assert!(server(&bob, "alices").is_none());
+    let error = hook_error(&mut bob, "alices echo {\"text\": \"hi\"}").await;
+    assert!(error.contains("no MCP server is named `alices`"), "{error}");
+    // Bob may add a server of the same name: his own.
+    bob.send(&mcp_add("alices", &url, "wrong")).await;
+    bob.wait_for(|c| server(c, "alices").is_some_and(|s| s.status == McpStatus::Failed))
+        .await;
+    assert_eq!(
+        server(&alice, "alices").unwrap().status,
+        McpStatus::Connected
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn without_user_servers_an_add_is_refused_and_nothing_is_listed() {
+    let addr = http_server().await;
+    let url = format!("http://{addr}/mcp");
+    let mut config = user_servers_config(Vec::new(), &["127.0.0.1"], 5);
+    config.features.mcp.user_servers = false;
+    let app = TestApp::start_with(tool_app(Arc::default()), config).await;
+    let mut client = app.client().await;
+    let message = refused(&mut client, mcp_add("mine", &url, "sesame")).await;
+    assert!(message.contains("turned off"), "{message}");
+    assert_eq!(listed(&client), []);
+    let (_, page) = app.get("/").await;
+    assert!(
+        !page.contains("\"mcp\":{"),
+        "the page offers the MCP button"
+    );
+    app.stop().await;
+
+    // Turned on, the page offers it.
+    let app = TestApp::start_with(
+        tool_app(Arc::default()),
+        user_servers_config(Vec::new(), &["127.0.0.1"], 5),
+    )
+    .await;
+    let (_, page) = app.get("/").await;
+    assert!(
+        page.contains("\"mcp\":{\"max_user_servers\":5}"),
+        "no MCP button offered"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn user_servers_without_allowed_hosts_stop_the_start() {
+    let dir = TempDir::new();
+    let refused = Loquat::new()
+        .config(user_servers_config(Vec::new(), &[], 5))
+        .bind(ServeOptions::ephemeral(dir.path.clone()))
+        .await;
+    let Err(err) = refused else {
+        panic!("the app started letting users reach any host");
+    };
+    assert!(
+        matches!(
+            err,
+            ServeError::Config(ConfigError::Mcp(McpConfigError::UserServersWithoutHosts))
+        ),
+        "{err:?}"
+    );
+    // The same from config.toml and from the environment.
+    std::fs::write(
+        dir.path.join("config.toml"),
+        "[features.mcp]\nenabled = true\nuser_servers = true\n",
+    )
+    .unwrap();
+    let err = Config::load(&dir.path, Vec::new()).unwrap_err();
+    assert!(err.to_string().contains("user_allowed_hosts"), "{err}");
+    let env = vec![(
+        "LOQUAT_FEATURES_MCP_USER_ALLOWED_HOSTS".to_string(),
+        "mcp.example.com".to_string(),
+    )];
+    let (config, _) = Config::load(&dir.path, env).unwrap();
+    assert_eq!(config.features.mcp.user_allowed_hosts, ["mcp.example.com"]);
 }

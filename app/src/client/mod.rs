@@ -1,7 +1,10 @@
 //! The browser side of the chat: the reactive store the components read, and
 //! (when hydrated) the WebSocket connection that feeds it.
 
+mod audio;
 mod connection;
+#[cfg(feature = "hydrate")]
+mod page_script;
 #[cfg(feature = "hydrate")]
 mod socket;
 mod store;
@@ -9,9 +12,12 @@ mod store;
 pub mod upload;
 pub mod user_env;
 #[cfg(feature = "hydrate")]
+mod user_mcp;
+#[cfg(feature = "hydrate")]
 mod window_messages;
 
 pub use connection::ConnectionState;
+
 pub use store::{ChatStore, StepModel, ThreadChange};
 
 /// Posts an app's window message to the page that embeds this one (browser
@@ -30,6 +36,78 @@ pub(crate) fn call_page_fn(id: String, name: String, args: serde_json::Value) {
     window_messages::call_fn(id, name, args);
     #[cfg(not(feature = "hydrate"))]
     let _ = (id, name, args);
+}
+
+/// The server rendered formulas the page asked for (browser only).
+pub(crate) fn math_rendered(formulas: Vec<crate::protocol::RenderedMath>) {
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    crate::markdown::math_arrived(formulas);
+    #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
+    let _ = formulas;
+}
+
+/// The socket is attached to its session: math the page could not ask
+/// for while it was away is asked for now.
+fn attached() {
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    crate::markdown::math_connected();
+}
+
+/// The chat's MCP servers changed (browser only; see `user_mcp`).
+pub(crate) fn mcp_listed(servers: &[crate::protocol::McpServerState]) {
+    #[cfg(feature = "hydrate")]
+    user_mcp::listed(servers);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = servers;
+}
+
+/// The user's last MCP change was refused, for the reason `message`.
+pub(crate) fn mcp_refused(message: &str) {
+    #[cfg(feature = "hydrate")]
+    user_mcp::refused(message);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = message;
+}
+
+/// A click in the composer's MCP control: on its button, the MCP panel
+/// opens in the control's panel root (browser only).
+pub fn mcp_clicked(click: &leptos::ev::MouseEvent, close_icon: &str) {
+    #[cfg(feature = "hydrate")]
+    user_mcp::clicked(click, close_icon);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (click, close_icon);
+}
+
+/// Plays the app's next piece of audio stream `stream` (base64 PCM16)
+/// after what it played before (browser only; see `audio`).
+pub(crate) fn play_audio(stream: &str, sample_rate: u32, data: &str) {
+    #[cfg(feature = "hydrate")]
+    audio::play(stream, sample_rate, data);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (stream, sample_rate, data);
+}
+
+/// The app's audio stream `stream` is complete.
+pub(crate) fn end_audio(stream: &str) {
+    #[cfg(feature = "hydrate")]
+    audio::end(stream);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = stream;
+}
+
+/// The server refused or ended the recording: the microphone stops.
+pub(crate) fn audio_refused() {
+    #[cfg(feature = "hydrate")]
+    audio::refused();
+}
+
+/// A click in the composer's voice controls: on the microphone button,
+/// starts or stops recording at the page's `sample_rate` (browser only).
+pub fn voice_clicked(click: &leptos::ev::MouseEvent, sample_rate: u32) {
+    #[cfg(feature = "hydrate")]
+    audio::clicked(click, sample_rate);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (click, sample_rate);
 }
 
 /// Sends a client event over the live socket; false when not connected.

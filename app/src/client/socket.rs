@@ -22,8 +22,9 @@ use crate::i18n::I18n;
 use crate::protocol::{ClientEvent, Envelope, CLOSE_SIGNED_OUT, WS_PATH};
 use crate::route::{current_path, page_for, thread_path, Page};
 
-/// The open connection's queue of frames to send.
-type Outbox = futures::channel::mpsc::UnboundedSender<String>;
+/// The open connection's queue of frames to send: JSON events, and the
+/// microphone's chunks as binary frames (see `protocol::audio`).
+type Outbox = futures::channel::mpsc::UnboundedSender<Message>;
 
 const SESSION_KEY: &str = "loquat.session";
 const MAX_BACKOFF_MS: i32 = 5_000;
@@ -69,6 +70,12 @@ pub(super) fn send(event: &ClientEvent) -> bool {
     let Ok(text) = serde_json::to_string(event) else {
         return false;
     };
+    send_text(text)
+}
+
+/// Sends a client event already written as JSON (by one of Loquat's page
+/// scripts; the server checks it like any frame).
+pub(super) fn send_text(text: String) -> bool {
     // The server closes the socket on a frame over its limit; refuse it
     // here instead, so the composer keeps the text and says why.
     let (limit, store) = LIMIT.get();
@@ -88,9 +95,24 @@ pub(super) fn send(event: &ClientEvent) -> bool {
         return false;
     }
     SOCKET.with_borrow(|socket| match socket {
-        Some(ws) => ws.unbounded_send(text).is_ok(),
+        Some(ws) => ws.unbounded_send(Message::Text(text)).is_ok(),
         _ => false,
     })
+}
+
+/// Sends a binary frame (a chunk of the open recording); false when not
+/// connected.
+pub(super) fn send_bytes(bytes: Vec<u8>) -> bool {
+    SOCKET.with_borrow(|socket| match socket {
+        Some(ws) => ws.unbounded_send(Message::Bytes(bytes)).is_ok(),
+        _ => false,
+    })
+}
+
+/// Changes whenever the connection is replaced: a recording belongs to
+/// the socket that opened it.
+pub(super) fn generation() -> u32 {
+    GENERATION.with(Cell::get)
 }
 
 pub(super) fn start(store: ChatStore, thread_id: Option<String>) {
@@ -248,7 +270,7 @@ fn connect(store: ChatStore) {
         schedule_reconnect(store);
         return;
     };
-    let (outbox, queue) = futures::channel::mpsc::unbounded::<String>();
+    let (outbox, queue) = futures::channel::mpsc::unbounded::<Message>();
     replace_socket(Some(outbox));
     let generation = GENERATION.with(Cell::get);
     leptos::task::spawn_local(run(store, ws, queue, generation));
@@ -275,7 +297,7 @@ fn hello(store: ChatStore) -> ClientEvent {
 async fn run(
     store: ChatStore,
     ws: WebSocket,
-    mut queue: futures::channel::mpsc::UnboundedReceiver<String>,
+    mut queue: futures::channel::mpsc::UnboundedReceiver<Message>,
     generation: u32,
 ) {
     let current = move || GENERATION.with(Cell::get) == generation;
@@ -291,13 +313,16 @@ async fn run(
         if let Ok(text) = serde_json::to_string(&hello(store)) {
             let _ = write.send(Message::Text(text)).await;
         }
+        // The user's own MCP servers, for this session (one that has them
+        // already takes them as no change), queued after the hello.
+        super::user_mcp::connected();
     }
     loop {
         match select(queue.next(), read.next()).await {
             // A send waits for the socket to open; one that fails is
             // followed by the close, read below.
-            Either::Left((Some(text), _)) => {
-                let _ = write.send(Message::Text(text)).await;
+            Either::Left((Some(frame), _)) => {
+                let _ = write.send(frame).await;
             }
             // Replaced: dropping both halves closes the socket.
             Either::Left((None, _)) => return,

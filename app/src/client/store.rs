@@ -187,6 +187,7 @@ impl ChatStore {
             } => {
                 self.session_id.set(Some(session_id));
                 self.thread_id.set(Some(thread_id));
+                super::attached();
             }
             ServerEvent::Snapshot {
                 steps,
@@ -195,9 +196,11 @@ impl ChatStore {
                 ask,
                 settings,
                 commands,
+                mcp_servers,
                 running,
                 ..
             } => {
+                super::mcp_listed(&mcp_servers);
                 self.ask.set(ask);
                 self.settings.set(settings);
                 self.commands.set(commands);
@@ -280,6 +283,8 @@ impl ChatStore {
             ServerEvent::SidePanelSet { panel } => self.side_panel.set(panel),
             ServerEvent::SettingsSet { settings } => self.settings.set(settings),
             ServerEvent::CommandsSet { commands } => self.commands.set(commands),
+            ServerEvent::McpServers { servers } => super::mcp_listed(&servers),
+            ServerEvent::MathRendered { formulas } => super::math_rendered(formulas),
             ServerEvent::AskStarted { ask } => self.ask.set(Some(ask)),
             ServerEvent::AskEnded { id } => {
                 if self
@@ -304,9 +309,27 @@ impl ChatStore {
                 code: ErrorCode::ThreadNotFound,
                 ..
             } => self.not_found.set(true),
-            ServerEvent::Error { message, .. } => self.notice.set(Some(message)),
+            ServerEvent::Error {
+                code: ErrorCode::McpRefused,
+                message,
+            } => {
+                super::mcp_refused(&message);
+            }
+            ServerEvent::Error { code, message } => {
+                // A recording the server refused or ended stops here.
+                if matches!(code, ErrorCode::AudioStopped | ErrorCode::FeatureDisabled) {
+                    super::audio_refused();
+                }
+                self.notice.set(Some(message));
+            }
             ServerEvent::WindowMessage { value } => super::post_window_message(&value),
             ServerEvent::CallFn { id, name, args } => super::call_page_fn(id, name, args),
+            ServerEvent::AudioOutput {
+                stream,
+                sample_rate,
+                data,
+            } => super::play_audio(&stream, sample_rate, &data),
+            ServerEvent::AudioOutputEnd { stream } => super::end_audio(&stream),
         }
         Applied::Ok
     }

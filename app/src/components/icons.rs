@@ -61,6 +61,9 @@ pub(crate) const SIDEBAR: &str =
 pub(crate) const ATTACH: &str = icon!(
     "<path d=\"M21 11.5l-8.6 8.6a5 5 0 0 1-7.1-7.1l8.6-8.6a3.3 3.3 0 0 1 4.7 4.7l-8.6 8.6a1.7 1.7 0 0 1-2.4-2.4l7.9-7.9\"/>"
 );
+pub(crate) const MIC: &str = icon!(
+    "<rect x=\"9\" y=\"3\" width=\"6\" height=\"11\" rx=\"3\"/><path d=\"M5 11a7 7 0 0 0 14 0M12 18v3\"/>"
+);
 pub(crate) const HEART: &str = icon!(
     "<path d=\"M12 20s-7-4.4-9.3-8.6C1 8 3 4.5 6.5 4.5c2 0 3.3 1.2 5.5 3.5 2.2-2.3 3.5-3.5 5.5-3.5C21 4.5 23 8 21.3 11.4 19 15.6 12 20 12 20z\"/>"
 );
@@ -111,6 +114,8 @@ pub(crate) fn action_icon(name: &str) -> Option<&'static str> {
 pub(crate) const SETTINGS: &str = icon!(
     "<path d=\"M4 6h10M18 6h2M4 12h4M12 12h8M4 18h12\"/><circle cx=\"16\" cy=\"6\" r=\"2\"/><circle cx=\"10\" cy=\"12\" r=\"2\"/><circle cx=\"18\" cy=\"18\" r=\"2\"/>"
 );
+/// A plug: the MCP servers button.
+pub(crate) const MCP: &str = icon!("<path d=\"M9 3v5M15 3v5M6 8h12v3a6 6 0 0 1-12 0zM12 17v4\"/>");
 pub(crate) const CLOSE: &str = icon!("<path d=\"M18 6L6 18M6 6l12 12\"/>");
 pub(crate) const RENAME: &str = EDIT_MESSAGE;
 pub(crate) const DELETE: &str = CLEAR;

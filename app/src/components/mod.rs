@@ -10,7 +10,9 @@ pub mod settings;
 pub mod status;
 
 mod chat_page;
-mod dom;
+pub(crate) mod dom;
 mod icons;
+mod sync_hydrated;
 
 pub use chat_page::ChatPage;
+pub(crate) use sync_hydrated::erased;

@@ -12,6 +12,23 @@ pub use blocks::BlockSplitter;
 pub use highlight::highlight;
 pub use options::{for_page, Markdown};
 
+#[cfg(feature = "ssr")]
+pub use math::render_math;
+#[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+pub(crate) use math::{arrived as math_arrived, connected as math_connected};
+
+/// Whether `html` shows a formula whose markup the browser is waiting for.
+pub fn awaits_math(html: &str) -> bool {
+    html.contains("data-testid=\"math-pending\"")
+}
+
+/// Makes the reactive render that calls it run again when the browser
+/// receives math markup (it does nothing on the server).
+pub fn track_math() {
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    math::track();
+}
+
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 
 /// A side or page element, linked wherever its name appears in the text.

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::AskAnswer;
+use super::{AskAnswer, McpHeaders};
 
 /// Values the user gives for the app's `[project] user_env` keys (API
 /// keys, say). `Debug` shows the keys only, never the values.
@@ -128,6 +128,33 @@ pub enum ClientEvent {
     WindowMessage { value: serde_json::Value },
     /// The embedding page's answer to the app's `call_fn` `id`.
     CallFnResult { id: String, result: CallFnResult },
+    /// The user turned the microphone on: the binary frames that follow,
+    /// until `audio_end`, are its PCM16 mono audio at `sample_rate` (which
+    /// must be the page's `[features.audio] sample_rate`). Refused when
+    /// audio is off, a stream is already open, or the app's
+    /// `on_audio_start` says no; then the browser stops recording.
+    AudioStart { sample_rate: u32 },
+    /// The user turned the microphone off: the app's `on_audio_end` runs
+    /// once every chunk has reached `on_audio_chunk`.
+    AudioEnd,
+    /// The user adds an MCP server of their own (streamable HTTP) to the
+    /// chat: checked by the server (name, URL host allowlist, limits),
+    /// then connected at once; `mcp_servers` shows how it went. Adding a
+    /// server the chat already has, with the same URL and headers, changes
+    /// nothing (the browser re-sends its list on every connection).
+    McpAdd {
+        name: String,
+        url: String,
+        #[serde(default, skip_serializing_if = "McpHeaders::is_empty")]
+        headers: McpHeaders,
+    },
+    /// The user removes one of their MCP servers from the chat.
+    McpRemove { name: String },
+    /// The page met these formulas (`[features] latex`): the server answers
+    /// this connection with `math_rendered`. At most
+    /// [`super::MAX_MATH_PER_REQUEST`], each at most
+    /// [`super::MAX_MATH_TEX_BYTES`].
+    RenderMath { formulas: Vec<super::MathSource> },
 }
 
 /// What the embedding page answered to a function call: its value, or why

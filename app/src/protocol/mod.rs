@@ -5,10 +5,13 @@
 
 mod action;
 mod ask;
+mod audio;
 mod client_event;
 mod cot;
 mod element;
 mod form;
+mod math;
+mod mcp;
 mod profile;
 mod server_event;
 mod settings;
@@ -19,6 +22,10 @@ mod thread;
 
 pub use action::Action;
 pub use ask::{Ask, AskAnswer, AskKind, FileRules};
+pub use audio::{
+    AudioSettings, AUDIO_CLIENT_PATH, AUDIO_WORKLET_PATH, MAX_OUTPUT_CHUNK_BYTES, MAX_SAMPLE_RATE,
+    MIN_SAMPLE_RATE,
+};
 pub use client_event::{CallFnResult, ClientEvent, UserEnv, MAX_CALL_FN_ERROR_BYTES};
 pub use cot::Cot;
 pub use element::{Display, Element, ElementKind, ElementSize, Task, TaskStatus};
@@ -26,6 +33,8 @@ pub use form::{
     check_values, number_value, Choice, FormError, FormField, FormInput, FormRule, MAX_TAGS,
     MAX_TAG_CHARS, MAX_TEXT_INPUT_CHARS,
 };
+pub use math::{MathSource, RenderedMath, MAX_MATH_PER_REQUEST, MAX_MATH_TEX_BYTES};
+pub use mcp::{McpHeaders, McpServerState, McpSource, McpStatus, McpUi, MCP_PANEL_PATH};
 pub use profile::{pick_profile, ChatProfile, ProfileOverrides};
 pub use server_event::{
     ConversationButton, Envelope, ErrorCode, Interface, PageAccess, RunOutcome, ServerEvent,
@@ -244,6 +253,13 @@ mod tests {
                     icon: Some("/public/globe.svg".into()),
                     button: true,
                     persistent: false,
+                }],
+                mcp_servers: vec![McpServerState {
+                    name: "calc".into(),
+                    source: McpSource::User,
+                    status: McpStatus::Failed,
+                    tools: 0,
+                    error: Some("refused".into()),
                 }],
                 running: true,
             },

@@ -67,6 +67,13 @@ pub enum ErrorCode {
     /// input, or a value out of range or not one of the options); nothing
     /// was changed.
     InvalidSettings,
+    /// The microphone's stream was refused or ended by the server (the
+    /// app declined it, it ran over a limit, or the app fell behind): the
+    /// browser stops recording. The message says why.
+    AudioStopped,
+    /// An `mcp_add` or `mcp_remove` was refused (the message says why);
+    /// nothing changed.
+    McpRefused,
 }
 
 /// The UI settings the browser needs, sent with `ready`.
@@ -158,6 +165,14 @@ pub struct UiConfig {
     /// picks one; else `[UI] default_theme`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theme: Option<String>,
+    /// The microphone button and the audio it sends (`[features.audio]`,
+    /// shown when the app takes audio); `None`: no button.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio: Option<super::AudioSettings>,
+    /// Set when `[features.mcp] user_servers` lets users add MCP servers:
+    /// the composer then shows the MCP button.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp: Option<super::McpUi>,
 }
 
 /// The tokens of a page signed in without a cookie.
@@ -289,6 +304,9 @@ pub enum ServerEvent {
         /// The commands the user can pick.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         commands: Vec<Command>,
+        /// The chat's MCP servers, when users may add their own.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        mcp_servers: Vec<super::McpServerState>,
         /// True while a run is active.
         running: bool,
     },
@@ -316,6 +334,10 @@ pub enum ServerEvent {
     SettingsSet { settings: Option<ChatSettings> },
     /// The commands the user can pick now (replacing the earlier ones).
     CommandsSet { commands: Vec<Command> },
+    /// The chat's MCP servers (the operator's and the user's) and where
+    /// each stands, replacing the earlier list; sent when one changes,
+    /// only when `[features.mcp] user_servers` is on.
+    McpServers { servers: Vec<super::McpServerState> },
     /// The app asks the user something and waits for the answer.
     AskStarted { ask: Ask },
     /// The question was answered, timed out or was cancelled.
@@ -346,6 +368,20 @@ pub enum ServerEvent {
         #[serde(default)]
         args: serde_json::Value,
     },
+    /// Audio the app speaks (`chat.stream_audio`): `data` is base64 of
+    /// PCM16 mono at `sample_rate`, the next piece of stream `stream`. The
+    /// browser plays the pieces back to back as they come. Not kept in
+    /// the thread.
+    AudioOutput {
+        stream: String,
+        sample_rate: u32,
+        data: String,
+    },
+    /// Stream `stream` has no more audio.
+    AudioOutputEnd { stream: String },
+    /// The formulas this connection asked for with `render_math`, as
+    /// markup (unsequenced).
+    MathRendered { formulas: Vec<super::RenderedMath> },
 }
 
 /// The side panel's content as the app set it.

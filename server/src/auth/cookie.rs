@@ -1,6 +1,12 @@
 //! The session cookie: `HttpOnly`, `SameSite=Lax` unless configured
 //! otherwise, `Secure` (and the `__Host-` prefix) when the app's public URL
 //! is https. It carries only a session token (a few hundred bytes).
+//!
+//! Under a root path (`/chat`) the cookie is the app's alone: its `Path` is
+//! the root path (the root mount scopes it) and its name carries the path
+//! (`loquat_session.chat`), so another Loquat app on the same host, at `/`
+//! or at `/chat/admin`, neither overwrites nor is sent in its place. Over
+//! https it is `__Secure-` then, since `__Host-` requires `Path=/`.
 
 use std::time::Duration;
 
@@ -8,24 +14,42 @@ use axum::http::header::COOKIE;
 use axum::http::{HeaderMap, HeaderValue};
 use cookie::{Cookie, SameSite};
 
-const PLAIN_NAME: &str = "loquat_session";
-const SECURE_NAME: &str = "__Host-loquat_session";
+use loquat_app::root_path::RootPath;
+
+const NAME: &str = "loquat_session";
 
 /// How the session cookie is written.
 #[derive(Debug, Clone)]
 pub(crate) struct CookieSettings {
     pub(crate) secure: bool,
-    pub(crate) same_site: SameSite,
+    same_site: SameSite,
     pub(crate) max_age: Duration,
+    name: String,
 }
 
 impl CookieSettings {
-    fn name(&self) -> &'static str {
-        if self.secure {
-            SECURE_NAME
-        } else {
-            PLAIN_NAME
+    pub(crate) fn new(
+        secure: bool,
+        same_site: SameSite,
+        max_age: Duration,
+        root: &RootPath,
+    ) -> CookieSettings {
+        let scoped = root.as_str().replace('/', ".");
+        let name = match (secure, root.is_root()) {
+            (true, true) => format!("__Host-{NAME}"),
+            (true, false) => format!("__Secure-{NAME}{scoped}"),
+            (false, _) => format!("{NAME}{scoped}"),
+        };
+        CookieSettings {
+            secure,
+            same_site,
+            max_age,
+            name,
         }
+    }
+
+    fn name(&self) -> &str {
+        &self.name
     }
 
     /// The session token the request carries, if any.
@@ -46,13 +70,13 @@ impl CookieSettings {
         let max_age = cookie::time::Duration::seconds(
             i64::try_from(self.max_age.as_secs()).unwrap_or(i64::MAX),
         );
-        self.header(Cookie::build((self.name(), token.to_string())).max_age(max_age))
+        self.header(Cookie::build((self.name().to_string(), token.to_string())).max_age(max_age))
     }
 
     /// `Set-Cookie` that removes it.
     pub(crate) fn clear(&self) -> HeaderValue {
         self.header(
-            Cookie::build((self.name(), ""))
+            Cookie::build((self.name().to_string(), ""))
                 .max_age(cookie::time::Duration::ZERO)
                 .expires(cookie::time::OffsetDateTime::UNIX_EPOCH),
         )
@@ -76,11 +100,16 @@ mod tests {
     use super::*;
 
     fn settings(secure: bool) -> CookieSettings {
-        CookieSettings {
+        under(secure, "")
+    }
+
+    fn under(secure: bool, root: &str) -> CookieSettings {
+        CookieSettings::new(
             secure,
-            same_site: SameSite::Lax,
-            max_age: Duration::from_secs(60),
-        }
+            SameSite::Lax,
+            Duration::from_secs(60),
+            &RootPath::parse(root).unwrap(),
+        )
     }
 
     #[test]
@@ -105,5 +134,31 @@ mod tests {
         );
         assert_eq!(settings(false).read(&headers).as_deref(), Some("abc.def"));
         assert_eq!(settings(true).read(&headers), None);
+    }
+
+    #[test]
+    fn under_a_root_path_the_cookie_is_named_for_it() {
+        let plain = under(false, "/chat").set("tok");
+        assert!(plain
+            .to_str()
+            .unwrap()
+            .starts_with("loquat_session.chat=tok"));
+        let secure = under(true, "/a/b").set("tok");
+        let secure = secure.to_str().unwrap();
+        assert!(
+            secure.starts_with("__Secure-loquat_session.a.b=tok"),
+            "{secure}"
+        );
+        // The app at the site's root does not read it, nor it the root's.
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            COOKIE,
+            HeaderValue::from_static("loquat_session=root; loquat_session.chat=mine"),
+        );
+        assert_eq!(
+            under(false, "/chat").read(&headers).as_deref(),
+            Some("mine")
+        );
+        assert_eq!(settings(false).read(&headers).as_deref(), Some("root"));
     }
 }

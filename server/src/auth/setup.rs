@@ -79,15 +79,16 @@ pub(crate) fn build(
     };
     let store = kept.unwrap_or_else(|| Arc::new(MemoryAuthStore::default()));
     let secure = public_url.is_some_and(|url| url.trim().starts_with("https://"));
-    let cookie = CookieSettings {
+    let cookie = CookieSettings::new(
         secure,
-        same_site: match config.auth.cookie_same_site {
+        match config.auth.cookie_same_site {
             CookieSameSite::Lax => cookie::SameSite::Lax,
             CookieSameSite::Strict => cookie::SameSite::Strict,
             CookieSameSite::None => cookie::SameSite::None,
         },
-        max_age: config.project.user_session_timeout,
-    };
+        config.project.user_session_timeout,
+        &config.project.root_path,
+    );
     Ok(Some(Arc::new(Auth::new(AuthParts {
         keys: TokenKeys::new(&secret),
         store,

@@ -223,6 +223,24 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_audio_sample_rate_is_read_and_kept_to_a_sane_range() {
+        let dir = TempDir::new("audio-rate");
+        dir.write_config("[features.audio]\nenabled = true\nsample_rate = 16000\n");
+        let (config, _) = Config::load(dir.path(), vars(&[])).unwrap();
+        assert!(config.features.audio.enabled);
+        assert_eq!(config.features.audio.sample_rate, 16_000);
+        assert_eq!(config.features.audio.max_seconds, 300);
+        for bad in ["100", "96000", "0"] {
+            dir.write_config(&format!("[features.audio]\nsample_rate = {bad}\n"));
+            let err = Config::load(dir.path(), vars(&[])).unwrap_err().to_string();
+            assert!(err.contains("8000 to 48000"), "{bad}: {err}");
+        }
+        let env = vars(&[("LOQUAT_FEATURES_AUDIO_SAMPLE_RATE", "200000")]);
+        dir.write_config("");
+        assert!(Config::load(dir.path(), env).is_err());
+    }
+
+    #[test]
     fn env_overrides_file() {
         let dir = TempDir::new("env-over-file");
         dir.write_config("[project]\nsession_timeout = 5\ndebug = true\n[UI]\nname = \"File\"\n");

@@ -220,6 +220,7 @@ mod tests {
                 "features",
                 "features.spontaneous_file_upload",
                 "features.mcp",
+                "features.audio",
                 "UI",
                 "limits",
                 "auth",

@@ -12,7 +12,7 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::values::{endpoint, key_prefix, positive, positive_opt, seconds};
+use super::values::{endpoint, key_prefix, positive, positive_opt, sample_rate, seconds};
 pub use loquat_app::protocol::{Cot, SettingsLocation};
 
 /// The whole app configuration.
@@ -230,6 +230,8 @@ pub struct FeaturesConfig {
     /// operator's servers, the same for every user. Each chat connects to
     /// a server the first time it uses it and disconnects when it ends.
     pub mcp: McpSection,
+    /// Voice input and spoken answers (see docs/audio.md).
+    pub audio: AudioSection,
 }
 
 impl Default for FeaturesConfig {
@@ -244,6 +246,39 @@ impl Default for FeaturesConfig {
             allow_thread_sharing: false,
             auto_tag_thread: true,
             mcp: McpSection::default(),
+            audio: AudioSection::default(),
+        }
+    }
+}
+
+/// The `[features.audio]` section: a microphone button in the composer
+/// streams what the user says to the app's on_audio_chunk hook, and the
+/// app may answer with streamed audio (see docs/audio.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct AudioSection {
+    /// Show the microphone button (when the app has an on_audio_chunk
+    /// hook) and take audio streams.
+    pub enabled: bool,
+    /// Samples per second of the audio the app receives (mono, 16-bit
+    /// PCM): the browser resamples the microphone to it. 8000 to 48000;
+    /// 16000 suits speech recognition, 24000 realtime voice models.
+    #[serde(deserialize_with = "sample_rate")]
+    #[schemars(range(min = 8000, max = 48000))]
+    pub sample_rate: u32,
+    /// Longest recording, in seconds: the stream is ended there (the app
+    /// gets what came so far, and its on_audio_end).
+    #[serde(deserialize_with = "positive")]
+    #[schemars(range(min = 1))]
+    pub max_seconds: u32,
+}
+
+impl Default for AudioSection {
+    fn default() -> Self {
+        AudioSection {
+            enabled: false,
+            sample_rate: 24_000,
+            max_seconds: 300,
         }
     }
 }
@@ -286,6 +321,21 @@ pub struct McpSection {
     #[serde(deserialize_with = "positive")]
     #[schemars(range(min = 1))]
     pub max_result_kb: u32,
+    /// Let each user add MCP servers of their own in the chat (the MCP
+    /// button of the composer): streamable HTTP only, to a URL whose host
+    /// user_allowed_hosts lists. Their list stays in their browser and is
+    /// sent to each new chat; the server connects for that chat only.
+    pub user_servers: bool,
+    /// The hosts users' servers may be on: "mcp.example.com" (any port),
+    /// "mcp.example.com:8443" (that port only) or "*.example.com" (any
+    /// subdomain). Required with user_servers: without it a user could make
+    /// the server reach anything it can (cloud metadata, internal
+    /// services).
+    pub user_allowed_hosts: Vec<String>,
+    /// The most servers a user may add to one chat.
+    #[serde(deserialize_with = "positive")]
+    #[schemars(range(min = 1))]
+    pub max_user_servers: u32,
 }
 
 impl Default for McpSection {
@@ -297,6 +347,9 @@ impl Default for McpSection {
             connect_timeout: Duration::from_secs(10),
             call_timeout: Duration::from_secs(60),
             max_result_kb: 1024,
+            user_servers: false,
+            user_allowed_hosts: Vec::new(),
+            max_user_servers: 5,
         }
     }
 }

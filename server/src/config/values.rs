@@ -38,6 +38,23 @@ where
     deserializer.deserialize_any(Whole::<T>::new("a whole number, 1 or more", 1))
 }
 
+/// Audio samples per second, 8000 to 48000 (what browsers resample to
+/// without trouble, and what speech models take).
+pub(super) fn sample_rate<'de, D>(deserializer: D) -> Result<u32, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    const EXPECTED: &str = "a sample rate from 8000 to 48000 (samples per second)";
+    let rate: u32 = deserializer.deserialize_any(Whole::<u32>::new(EXPECTED, 8_000))?;
+    if rate > 48_000 {
+        return Err(de::Error::invalid_value(
+            de::Unexpected::Unsigned(u64::from(rate)),
+            &EXPECTED,
+        ));
+    }
+    Ok(rate)
+}
+
 /// An optional count of 1 or more (absent means "keep the app's value").
 pub(super) fn positive_opt<'de, D>(deserializer: D) -> Result<Option<usize>, D::Error>
 where

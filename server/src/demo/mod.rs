@@ -2,6 +2,7 @@
 //! code. With an OpenAI-compatible endpoint configured it chats with that
 //! model; otherwise a built-in offline assistant shows what Loquat does.
 
+mod audio;
 mod commands;
 mod llm;
 pub mod media;
@@ -40,6 +41,8 @@ pub fn offline_app(pace: Option<Duration>) -> Loquat {
         .on_message(move |chat, msg| offline_reply(chat, msg, pace))
         .on_settings_update(settings::on_update)
         .on_window_message(window_messages::on_window_message)
+        .on_audio_chunk(audio::on_audio_chunk)
+        .on_audio_end(audio::on_audio_end)
         .starters(commands::starters);
     for name in showcase::ACTIONS {
         app = app.on_action(name, showcase::on_action);

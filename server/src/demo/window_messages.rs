@@ -8,8 +8,15 @@ use std::time::Duration;
 
 use crate::sdk::{Chat, Message};
 
-/// How long `/call` waits for the page.
-const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long `/call` waits for the page: `LOQUAT_DEMO_CALL_TIMEOUT_MS`,
+/// else 10 seconds.
+fn call_timeout() -> Duration {
+    std::env::var("LOQUAT_DEMO_CALL_TIMEOUT_MS")
+        .ok()
+        .and_then(|ms| ms.trim().parse::<u64>().ok())
+        .filter(|ms| *ms > 0)
+        .map_or(Duration::from_secs(10), Duration::from_millis)
+}
 
 /// How much of a posted value the chat shows.
 const SHOWN_CHARS: usize = 200;
@@ -52,7 +59,7 @@ pub async fn call(chat: &Chat, name: Option<&str>, content: &str) -> HookResult 
             }
         }
     };
-    let reply = match chat.call_fn(name, args).timeout(CALL_TIMEOUT).await {
+    let reply = match chat.call_fn(name, args).timeout(call_timeout()).await {
         Ok(value) => format!("The page answered `{name}`: `{value}`"),
         Err(err) => format!("The call of `{name}` failed: {err}"),
     };

@@ -18,6 +18,7 @@ mod oauth_routes;
 pub(crate) mod origin_policy;
 mod page_context;
 mod page_query;
+mod page_scripts;
 mod root_mount;
 #[cfg(test)]
 mod route_coverage;

@@ -90,8 +90,11 @@ fn strip_root(root: &RootPath, mut request: Request) -> Request {
 }
 
 /// The response with the root path in front of an app path it sends the
-/// browser to: a redirect's target, and the `Path` of a cookie scoped below
-/// the site's root (`Path=/` stays: a `__Host-` cookie must keep it).
+/// browser to: a redirect's target, and a cookie's `Path`. The app's own
+/// `Path=/` becomes the root path too, so two apps under different paths
+/// of one host keep their cookies apart; only a `__Host-` cookie keeps
+/// `Path=/`, which its prefix requires (the session cookie under a root
+/// path is `__Secure-` for that reason, see `auth::cookie`).
 fn add_root(root: &RootPath, mut response: Response) -> Response {
     let headers = response.headers_mut();
     if let Some(location) = headers.get(LOCATION).and_then(|l| l.to_str().ok()) {
@@ -121,14 +124,15 @@ fn scope_cookie(root: &RootPath, value: &HeaderValue) -> HeaderValue {
     else {
         return value.clone();
     };
-    match cookie.path() {
-        Some(path) if path != "/" && path.starts_with('/') => {
-            let mut scoped = cookie.clone();
-            scoped.set_path(root.href(path));
-            HeaderValue::from_str(&scoped.to_string()).unwrap_or_else(|_| value.clone())
-        }
-        _ => value.clone(),
-    }
+    let scoped_path = match cookie.path() {
+        Some("/") if cookie.name().starts_with("__Host-") => return value.clone(),
+        Some("/") => root.as_str().to_string(),
+        Some(path) if path.starts_with('/') => root.href(path),
+        _ => return value.clone(),
+    };
+    let mut scoped = cookie.clone();
+    scoped.set_path(scoped_path);
+    HeaderValue::from_str(&scoped.to_string()).unwrap_or_else(|_| value.clone())
 }
 
 #[cfg(test)]
@@ -178,6 +182,7 @@ mod tests {
                         axum::response::AppendHeaders([
                             (SET_COOKIE, "a=1; Path=/auth/oauth/; HttpOnly"),
                             (SET_COOKIE, "b=2; Path=/"),
+                            (SET_COOKIE, "__Host-c=3; Path=/; Secure"),
                         ]),
                         "ok",
                     )
@@ -208,15 +213,19 @@ mod tests {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .collect();
-        assert_eq!(cookies.len(), 2, "{cookies:?}");
+        assert_eq!(cookies.len(), 3, "{cookies:?}");
         assert!(
             cookies[0].starts_with("a=1") && cookies[0].contains("Path=/chat/auth/oauth/"),
             "{cookies:?}"
         );
         assert!(
-            cookies[1].starts_with("b=2")
-                && cookies[1].contains("Path=/")
-                && !cookies[1].contains("/chat"),
+            cookies[1].starts_with("b=2") && cookies[1].contains("Path=/chat"),
+            "{cookies:?}"
+        );
+        assert!(
+            cookies[2].starts_with("__Host-c=3")
+                && cookies[2].contains("Path=/")
+                && !cookies[2].contains("/chat"),
             "{cookies:?}"
         );
     }

@@ -6,7 +6,10 @@ use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use loquat_app::protocol::{FileRules, UiConfig, WS_PATH};
+use loquat_app::protocol::{
+    FileRules, UiConfig, AUDIO_CLIENT_PATH, AUDIO_WORKLET_PATH, MAX_SAMPLE_RATE, MCP_PANEL_PATH,
+    MIN_SAMPLE_RATE, WS_PATH,
+};
 use loquat_app::{shell, App};
 use tower_http::compression::CompressionLayer;
 
@@ -160,6 +163,24 @@ pub(crate) fn ui_config(runtime: &Runtime, branding: &loquat_app::branding::Bran
         access: None,
         copilot: false,
         theme: None,
+        // The button shows only for an app that takes the audio.
+        audio: (config.features.audio.enabled && runtime.hooks.on_audio_chunk.is_some()).then(
+            || loquat_app::protocol::AudioSettings {
+                sample_rate: config
+                    .features
+                    .audio
+                    .sample_rate
+                    .clamp(MIN_SAMPLE_RATE, MAX_SAMPLE_RATE),
+            },
+        ),
+        // Only when the runtime took the rules (MCP on, user servers on).
+        mcp: runtime
+            .mcp
+            .as_ref()
+            .and_then(|mcp| mcp.users.as_ref())
+            .map(|rules| loquat_app::protocol::McpUi {
+                max_user_servers: u32::try_from(rules.max).unwrap_or(u32::MAX),
+            }),
     }
 }
 
@@ -196,6 +217,9 @@ pub(crate) fn public_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ),
         ("/share/{token}", get(shared_page::shared_page)),
         ("/copilot/index.js", get(super::copilot::loader)),
+        (AUDIO_CLIENT_PATH, get(super::page_scripts::audio_client)),
+        (AUDIO_WORKLET_PATH, get(super::page_scripts::audio_worklet)),
+        (MCP_PANEL_PATH, get(super::page_scripts::mcp_panel)),
     ]
 }
 

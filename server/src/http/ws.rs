@@ -22,7 +22,9 @@ use super::serve::ConnectionGuard;
 use super::CurrentUser;
 use crate::auth::Auth;
 use crate::ids::{SessionId, ThreadId};
+use crate::runtime::audio::AudioInput;
 use crate::runtime::live::Live;
+use crate::runtime::math::MathRequests;
 use crate::runtime::session::serialize_envelope;
 use crate::runtime::{Handled, Hello, Refusal, Runtime, Since};
 
@@ -121,6 +123,9 @@ pub(crate) async fn ws_handler(
                 socket,
                 cursor: 0,
                 send_timeout: runtime.limits.websocket.send_timeout,
+                audio: AudioSlot::Never,
+                math: MathRequests::default(),
+                latex: runtime.config.features.latex,
             });
             // The socket counts under the connection caps until it ends.
             connection(
@@ -137,6 +142,22 @@ struct Connection {
     socket: WebSocket,
     cursor: u64,
     send_timeout: Duration,
+    /// The microphone's stream this socket opened (see `runtime::audio`).
+    audio: AudioSlot,
+    /// Formulas this socket asked the server to render.
+    math: MathRequests,
+    /// `[features] latex`.
+    latex: bool,
+}
+
+/// Whether binary frames are audio: only while a stream is open. After
+/// one ended (the user's `audio_end`, or refused by the server), chunks
+/// the browser had in flight are dropped quietly; a socket that never
+/// opened one is told binary frames are not for it.
+enum AudioSlot {
+    Never,
+    Open(Box<AudioInput>),
+    Ended,
 }
 
 impl Connection {
@@ -166,6 +187,28 @@ impl Connection {
             reason: "frame over the size limit".into(),
         };
         let _ = self.send_message(WsMessage::Close(Some(frame))).await;
+    }
+
+    /// A binary frame: the next chunk of the open stream. A refused chunk
+    /// ends the stream and the browser stops recording.
+    async fn audio_chunk(&mut self, bytes: bytes::Bytes) -> bool {
+        match &mut self.audio {
+            AudioSlot::Open(input) => match input.push(bytes) {
+                Ok(()) => true,
+                Err(Refusal { code, message }) => {
+                    self.audio = AudioSlot::Ended;
+                    self.send_error(code, message).await
+                }
+            },
+            AudioSlot::Ended => true,
+            AudioSlot::Never => {
+                self.send_error(
+                    ErrorCode::UnsupportedFrame,
+                    "binary frames are only the audio of an open recording (audio_start first); send JSON text",
+                )
+                .await
+            }
+        }
     }
 
     async fn send_frame(&mut self, frame: String) -> bool {
@@ -245,6 +288,8 @@ impl Connection {
 
 enum Incoming {
     Event(ClientEvent),
+    /// A binary frame: a chunk of the microphone's stream, if one is open.
+    Audio(bytes::Bytes),
     Refused(ErrorCode, String),
     Ignore,
     Closed,
@@ -266,10 +311,7 @@ fn parse(frame: Option<Result<WsMessage, axum::Error>>) -> Incoming {
         Some(Err(err)) if is_capacity(&err) => Incoming::TooLarge,
         None | Some(Err(_)) | Some(Ok(WsMessage::Close(_))) => Incoming::Closed,
         Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => Incoming::Ignore,
-        Some(Ok(WsMessage::Binary(_))) => Incoming::Refused(
-            ErrorCode::UnsupportedFrame,
-            "binary frames are not part of the protocol; send JSON text".into(),
-        ),
+        Some(Ok(WsMessage::Binary(bytes))) => Incoming::Audio(bytes),
         Some(Ok(WsMessage::Text(text))) => match serde_json::from_str::<ClientEvent>(&text) {
             Ok(event) => Incoming::Event(event),
             Err(err) => {
@@ -401,6 +443,14 @@ async fn handshake(
             }
             Incoming::Refused(code, message) => {
                 if !conn.send_error(code, message).await {
+                    return None;
+                }
+            }
+            Incoming::Audio(_) => {
+                if !conn
+                    .send_error(ErrorCode::NotReady, "say hello first")
+                    .await
+                {
                     return None;
                 }
             }
@@ -549,6 +599,33 @@ impl Connection {
             Wake::Frame(frame) => {
                 times.last_heard = tokio::time::Instant::now();
                 match parse(frame) {
+                    Incoming::Event(ClientEvent::AudioStart { sample_rate }) => {
+                        match session.start_audio(sample_rate).await {
+                            Ok(input) => {
+                                self.audio = AudioSlot::Open(Box::new(input));
+                                true
+                            }
+                            // The chunks the browser sent meanwhile are
+                            // dropped quietly; it stops on this refusal.
+                            Err(Refusal { code, message }) => {
+                                self.audio = AudioSlot::Ended;
+                                self.send_error(code, message).await
+                            }
+                        }
+                    }
+                    Incoming::Event(ClientEvent::AudioEnd) => {
+                        if let AudioSlot::Open(_) = self.audio {
+                            self.audio = AudioSlot::Ended;
+                        }
+                        true
+                    }
+                    Incoming::Event(ClientEvent::RenderMath { formulas }) => {
+                        match self.math.render(self.latex, &formulas) {
+                            Ok(rendered) => self.send_unsequenced(rendered).await,
+                            Err(Refusal { code, message }) => self.send_error(code, message).await,
+                        }
+                    }
+                    Incoming::Audio(bytes) => self.audio_chunk(bytes).await,
                     Incoming::Event(event) => match session.handle(event).await {
                         Ok(Handled::Continue) => true,
                         Ok(Handled::End) => false,

@@ -73,6 +73,17 @@ pub enum McpConfigError {
         /// The name as configured.
         name: String,
     },
+    /// `user_servers = true` without `user_allowed_hosts`.
+    #[error(
+        "user_servers = true needs user_allowed_hosts: without a list of the hosts users' \
+         servers may be on, a user could make this server connect to anything it can reach \
+         (cloud metadata, internal services)"
+    )]
+    UserServersWithoutHosts,
+    /// A `user_allowed_hosts` entry that is not `host`, `host:port` or
+    /// `*.domain`.
+    #[error("user_allowed_hosts: {0:?} is not host, host:port or *.domain")]
+    BadHostPattern(String),
     /// A key of the other transport (a url for stdio, a command for HTTP).
     #[error("server `{server}`: `{key}` is not used by transport \"{transport}\"")]
     WrongKey {

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use axum::http::{HeaderName, HeaderValue};
 
+use super::user_servers::UserServerRules;
 use super::McpConfigError;
 use crate::config::{McpSection, McpServerEntry, McpTransport};
 
@@ -25,6 +26,8 @@ const INHERITED_ENV: [&str; 3] = ["PATH", "HOME", "LANG"];
 pub(crate) struct McpServers {
     pub(crate) servers: Vec<McpServerSpec>,
     pub(crate) limits: McpLimits,
+    /// What users may add, when `user_servers` is on.
+    pub(crate) users: Option<UserServerRules>,
 }
 
 /// How long connecting and calling may take, and how large an answer may be.
@@ -43,7 +46,7 @@ pub(crate) struct McpServerSpec {
 }
 
 /// Where a server is.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Target {
     Http {
         url: String,
@@ -82,7 +85,12 @@ impl McpServers {
                 .unwrap_or(usize::MAX)
                 .saturating_mul(1024),
         };
-        Ok(section.enabled.then_some(McpServers { servers, limits }))
+        let users = UserServerRules::from_section(section)?;
+        Ok(section.enabled.then_some(McpServers {
+            servers,
+            limits,
+            users,
+        }))
     }
 
     /// The position of the server named `name`.
@@ -91,17 +99,22 @@ impl McpServers {
     }
 }
 
+/// 1 to [`MAX_NAME_CHARS`] ASCII letters, digits, - and _: what a model's
+/// tool names may hold (the name is part of `server__tool`).
+pub(crate) fn name_fits(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().count() <= MAX_NAME_CHARS
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 fn check_entry(
     entry: &McpServerEntry,
     allowed_executables: &[String],
 ) -> Result<McpServerSpec, McpConfigError> {
     let name = entry.name.clone();
-    let fits = !name.is_empty()
-        && name.chars().count() <= MAX_NAME_CHARS
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !fits {
+    if !name_fits(&name) {
         return Err(McpConfigError::BadName {
             name,
             max: MAX_NAME_CHARS,

@@ -54,6 +54,18 @@ impl Session {
                 ErrorCode::MalformedFrame,
                 "already attached to a session",
             )),
+            // The socket that sends them holds the stream (see
+            // `runtime::audio`): they never come this way from a tab of
+            // this server, only relayed from another node's.
+            // Answered by the socket that asks (see `runtime::math`).
+            ClientEvent::RenderMath { .. } => Err(Refusal::new(
+                ErrorCode::UnsupportedFrame,
+                "render_math is answered by the connection that sends it",
+            )),
+            ClientEvent::AudioStart { .. } | ClientEvent::AudioEnd => Err(Refusal::new(
+                ErrorCode::AudioStopped,
+                "audio goes to the server running the chat; reload the page",
+            )),
             ClientEvent::Send {
                 content,
                 files,
@@ -91,6 +103,20 @@ impl Session {
                 // A late answer (the call timed out, or another tab of the
                 // chat answered first) is nobody's: dropped without a fuss.
                 self.finish_call(&id, result);
+                Ok(Handled::Continue)
+            }
+            ClientEvent::McpAdd { name, url, headers } => {
+                let chat = Chat::new(self.clone());
+                self.mcp
+                    .add(&chat, &name, &url, &headers)
+                    .map_err(mcp_refusal)?;
+                Ok(Handled::Continue)
+            }
+            ClientEvent::McpRemove { name } => {
+                let chat = Chat::new(self.clone());
+                // Checked now (a refusal goes back to this tab); the
+                // connection closes and the hook runs on their own task.
+                self.mcp.remove(&chat, &name).map_err(mcp_refusal)?;
                 Ok(Handled::Continue)
             }
             ClientEvent::Answer { id, answer } => {
@@ -368,6 +394,11 @@ fn set_reaction(step: &mut loquat_app::protocol::Step, reaction: &str, active: b
         step.metadata
             .insert(REACTIONS_KEY.into(), serde_json::json!(reactions));
     }
+}
+
+/// A refused `mcp_add` or `mcp_remove`, with the reason for the panel.
+fn mcp_refusal(err: crate::mcp::McpAddError) -> Refusal {
+    Refusal::new(ErrorCode::McpRefused, err.to_string())
 }
 
 /// The refusal of a run a client asked for while the session's queue is full.

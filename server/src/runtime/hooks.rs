@@ -20,6 +20,13 @@ pub(crate) type ActionHook = ChatWith<ActionCall>;
 pub(crate) type FeedbackHook = ChatWith<FeedbackRecord>;
 pub(crate) type SettingsHook = ChatWith<SettingsValues>;
 pub(crate) type WindowMessageHook = ChatWith<serde_json::Value>;
+/// `on_audio_start`: may the user record now?
+pub(crate) type AudioStartHook = Arc<
+    dyn Fn(Chat) -> Pin<Box<dyn Future<Output = Result<bool, crate::BoxError>> + Send>>
+        + Send
+        + Sync,
+>;
+pub(crate) type AudioChunkHook = ChatWith<crate::sdk::AudioChunk>;
 pub(crate) type McpConnectHook = ChatWith<crate::mcp::McpConnection>;
 /// `on_mcp_disconnect`: with the server's name.
 pub(crate) type McpDisconnectHook = ChatWith<String>;
@@ -61,6 +68,9 @@ pub(crate) struct Hooks {
     pub(crate) on_feedback: Option<FeedbackHook>,
     pub(crate) on_settings_update: Option<SettingsHook>,
     pub(crate) on_window_message: Option<WindowMessageHook>,
+    pub(crate) on_audio_start: Option<AudioStartHook>,
+    pub(crate) on_audio_chunk: Option<AudioChunkHook>,
+    pub(crate) on_audio_end: Option<ChatHook>,
     pub(crate) on_mcp_connect: Option<McpConnectHook>,
     pub(crate) on_mcp_disconnect: Option<McpDisconnectHook>,
     pub(crate) on_shared_thread_view: Option<SharedViewHook>,
@@ -88,6 +98,14 @@ where
     Fut: Future<Output = HookResult> + Send + 'static,
 {
     Arc::new(move |chat, value| Box::pin(f(chat, value)))
+}
+
+pub(crate) fn audio_start_hook<F, Fut>(f: F) -> AudioStartHook
+where
+    F: Fn(Chat) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<bool, crate::BoxError>> + Send + 'static,
+{
+    Arc::new(move |chat| Box::pin(f(chat)))
 }
 
 pub(crate) fn shared_view_hook<F, Fut>(f: F) -> SharedViewHook

@@ -83,6 +83,21 @@ impl Live {
         }
     }
 
+    /// Opens the microphone's stream: only to a session of this server
+    /// (audio chunks are not relayed between nodes).
+    pub(crate) async fn start_audio(
+        &self,
+        sample_rate: u32,
+    ) -> Result<super::audio::AudioInput, Refusal> {
+        match self {
+            Live::Local(s) => s.start_audio(sample_rate).await,
+            Live::Remote(_) => Err(Refusal::new(
+                loquat_app::protocol::ErrorCode::AudioStopped,
+                "this chat runs on another server, which takes no audio from here; reload the page",
+            )),
+        }
+    }
+
     pub(crate) async fn handle(&self, event: ClientEvent) -> Result<Handled, Refusal> {
         match self {
             Live::Local(s) => s.handle(event).await,

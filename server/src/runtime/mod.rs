@@ -2,12 +2,14 @@
 
 pub(crate) mod answers;
 mod attach;
+pub(crate) mod audio;
 pub(crate) mod changes;
 mod client_events;
 mod event_log;
 pub(crate) mod hooks;
 mod limits;
 pub(crate) mod live;
+pub(crate) mod math;
 pub(crate) mod operations;
 pub(crate) mod persist;
 mod persist_state;
@@ -210,6 +212,11 @@ impl Runtime {
             persist,
             self.clone(),
         );
+        // With user servers on, the tabs list the operator's servers from
+        // the start (before the first run, so the panel never shows none).
+        if let Some(event) = self.mcp.as_deref().and_then(crate::mcp::initial_event) {
+            let _ = session.emit(event);
+        }
         let _ = session.enqueue(first);
         sessions.insert(id, session.clone());
         Ok(session)

@@ -30,6 +30,8 @@ pub(crate) enum RunRequest {
     SettingsUpdate(Box<serde_json::Map<String, serde_json::Value>>),
     /// The page embedding the app posted it this value.
     WindowMessage(Box<serde_json::Value>),
+    /// The user's recording ended and every chunk reached the app.
+    AudioEnd,
 }
 
 /// Runs the session's queued requests one after the other; ends when the
@@ -92,6 +94,10 @@ async fn execute(session: &Arc<Session>, epoch: u64, request: RunRequest) {
             Some(hook) => hook(chat.clone(), *value),
             None => return,
         },
+        RunRequest::AudioEnd => match &hooks.on_audio_end {
+            Some(hook) => hook(chat.clone()),
+            None => return,
+        },
         RunRequest::Action(click) => {
             let (message_id, action) = *click;
             match hooks.actions.get(&action.name) {
@@ -149,13 +155,13 @@ async fn execute(session: &Arc<Session>, epoch: u64, request: RunRequest) {
     let _ = session.emit(ServerEvent::RunEnded { run_id, outcome });
 }
 
-async fn report_error(session: &Session, err: &BoxError) {
+pub(super) async fn report_error(session: &Session, err: &BoxError) {
     let debug = session.runtime.config.project.debug;
     tracing::warn!(session = %session.id, error = %describe(err.as_ref(), true), "hook failed");
     post_error_message(session, describe(err.as_ref(), debug)).await;
 }
 
-async fn report_panic(session: &Session, payload: Box<dyn std::any::Any + Send>) {
+pub(super) async fn report_panic(session: &Session, payload: Box<dyn std::any::Any + Send>) {
     let detail = payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())

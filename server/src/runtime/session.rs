@@ -160,6 +160,8 @@ pub(crate) struct Session {
     pub(crate) user_session: UserSession,
     /// The chat's MCP connections (empty until it uses MCP).
     pub(crate) mcp: crate::mcp::SessionMcp,
+    /// The microphone's streams (see `runtime::audio`).
+    pub(super) audio: std::sync::OnceLock<Box<super::audio::SessionAudio>>,
     pub(crate) runtime: Arc<Runtime>,
 }
 
@@ -222,6 +224,7 @@ pub(crate) struct SnapshotSource {
     ask: Option<Ask>,
     settings: Option<ChatSettings>,
     commands: Vec<loquat_app::protocol::Command>,
+    mcp_servers: Vec<loquat_app::protocol::McpServerState>,
     running: bool,
 }
 
@@ -236,6 +239,7 @@ impl SnapshotSource {
             ask: thread.ask().cloned(),
             settings: thread.settings().cloned(),
             commands: thread.commands().to_vec(),
+            mcp_servers: thread.mcp_servers().to_vec(),
             running,
         }
     }
@@ -253,6 +257,7 @@ impl SnapshotSource {
             ask: self.ask,
             settings: self.settings,
             commands: self.commands,
+            mcp_servers: self.mcp_servers,
             running: self.running,
         };
         let mut events = vec![first];
@@ -304,6 +309,7 @@ impl Session {
             }),
             changes: Default::default(),
             interactions: std::sync::OnceLock::new(),
+            audio: std::sync::OnceLock::new(),
             mcp: crate::mcp::SessionMcp::default(),
             user_session: UserSession::default(),
             runtime,

@@ -3,7 +3,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use loquat_app::protocol::{Ask, ChatSettings, Command, Element, ServerEvent, SidePanel, Step};
+use loquat_app::protocol::{
+    Ask, ChatSettings, Command, Element, McpServerState, ServerEvent, SidePanel, Step,
+};
 
 #[derive(Debug, Default)]
 pub(crate) struct ThreadState {
@@ -24,6 +26,9 @@ pub(crate) struct ThreadState {
     settings: Option<Box<ChatSettings>>,
     /// The commands the user can pick (the live session's, not history's).
     commands: Vec<Command>,
+    /// The chat's MCP servers as last announced (only when users may add
+    /// their own; boxed: most sessions have none).
+    mcp_servers: Option<Box<[McpServerState]>>,
 }
 
 impl ThreadState {
@@ -59,6 +64,7 @@ impl ThreadState {
             ask,
             settings,
             commands,
+            mcp_servers,
             running,
         } = events.next()?
         else {
@@ -76,6 +82,7 @@ impl ThreadState {
         thread.ask = ask.map(Box::new);
         thread.settings = settings.map(Box::new);
         thread.commands = commands;
+        thread.set_mcp_servers(mcp_servers);
         Some((thread, running))
     }
 
@@ -115,6 +122,14 @@ impl ThreadState {
 
     pub(crate) fn commands(&self) -> &[Command] {
         &self.commands
+    }
+
+    pub(crate) fn mcp_servers(&self) -> &[McpServerState] {
+        self.mcp_servers.as_deref().unwrap_or_default()
+    }
+
+    fn set_mcp_servers(&mut self, servers: Vec<McpServerState>) {
+        self.mcp_servers = (!servers.is_empty()).then(|| servers.into_boxed_slice());
     }
 
     /// The settings a resumed thread was saved with.
@@ -166,6 +181,7 @@ impl ThreadState {
             ServerEvent::SidePanelSet { panel } => self.side_panel = panel.map(Box::new),
             ServerEvent::SettingsSet { settings } => self.settings = settings.map(Box::new),
             ServerEvent::CommandsSet { commands } => self.commands = commands,
+            ServerEvent::McpServers { servers } => self.set_mcp_servers(servers),
             ServerEvent::AskStarted { ask } => self.ask = Some(Box::new(ask)),
             ServerEvent::AskEnded { id } if self.ask.as_ref().is_some_and(|a| a.id == id) => {
                 self.ask = None;

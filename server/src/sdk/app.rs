@@ -56,7 +56,7 @@ use super::{ActionCall, Chat, Message};
 #[derive(Default)]
 #[must_use = "an app does nothing until it is served"]
 pub struct Loquat {
-    hooks: Hooks,
+    pub(super) hooks: Hooks,
     config: Option<Config>,
     limits: RuntimeLimits,
     storage: Storage,

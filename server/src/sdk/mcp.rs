@@ -8,7 +8,9 @@ use crate::mcp::{McpConnection, McpError, McpTool, McpToolResult};
 
 impl Chat {
     /// The tools of every `[features.mcp]` server, connecting this chat to
-    /// those it is not connected to yet (concurrently).
+    /// those it is not connected to yet (concurrently), and of every
+    /// server the user added in the chat that is connected (one that
+    /// failed to connect is left out: the user sees why in the MCP panel).
     ///
     /// ```no_run
     /// # async fn demo(chat: loquat::Chat) -> Result<(), loquat::BoxError> {
@@ -36,8 +38,9 @@ impl Chat {
         Ok(tools)
     }
 
-    /// Calls `tool` of the `[features.mcp]` server named `server` with
-    /// `arguments` (a JSON object), connecting first if needed.
+    /// Calls `tool` of the MCP server named `server` (a `[features.mcp]`
+    /// server, or one the user added in the chat) with `arguments` (a JSON
+    /// object), connecting first if needed.
     ///
     /// ```no_run
     /// # async fn demo(chat: loquat::Chat) -> Result<(), loquat::BoxError> {
@@ -128,14 +131,18 @@ impl Chat {
         self.session().mcp.connection(self, server).await
     }
 
-    /// The names of the `[features.mcp]` servers (none when MCP is off),
-    /// without connecting.
+    /// The names of the chat's MCP servers, without connecting: the
+    /// `[features.mcp]` servers, then those the user added in the chat
+    /// (with `user_servers` on). None when MCP is off.
+    ///
+    /// ```no_run
+    /// # fn demo(chat: loquat::Chat) {
+    /// if chat.mcp_servers().is_empty() {
+    ///     tracing::info!("no MCP tools in this chat");
+    /// }
+    /// # }
+    /// ```
     pub fn mcp_servers(&self) -> Vec<String> {
-        self.session()
-            .runtime
-            .mcp
-            .as_ref()
-            .map(|mcp| mcp.servers.iter().map(|s| s.name.clone()).collect())
-            .unwrap_or_default()
+        self.session().mcp.names(self)
     }
 }

@@ -3,6 +3,7 @@
 mod action_call;
 mod app;
 mod ask;
+mod audio;
 mod call_fn;
 mod chat;
 mod commands;
@@ -22,6 +23,8 @@ mod window_message;
 pub use action_call::ActionCall;
 pub use app::{Embedded, Loquat, Server, DATABASE_FILE, FILES_DIR};
 pub use ask::{AskAction, AskFile, AskForm, AskText, DEFAULT_ASK_TIMEOUT};
+pub(crate) use audio::pcm16_duration;
+pub use audio::{AudioChunk, AudioStream};
 pub use call_fn::{CallFn, DEFAULT_CALL_FN_TIMEOUT};
 pub use chat::Chat;
 pub(crate) use element::checked_url;

@@ -188,10 +188,14 @@ pub struct Client {
     pub settings: Option<ChatSettings>,
     /// The commands, as the events left them.
     pub commands: Vec<Command>,
+    /// The chat's MCP servers, as the events left them.
+    pub mcp_servers: Vec<loquat::protocol::McpServerState>,
     /// Every sequenced event applied, in order.
     pub events: Vec<ServerEvent>,
     /// Unsequenced errors received.
     pub errors: Vec<ServerEvent>,
+    /// Formulas rendered for this connection (`math_rendered`, unsequenced).
+    pub math: Vec<loquat::protocol::RenderedMath>,
     pub snapshots: usize,
     /// Pages of the last snapshot (the snapshot and its `snapshot_more`s).
     pub snapshot_pages: usize,
@@ -229,8 +233,10 @@ impl Client {
             side_panel: None,
             settings: None,
             commands: Vec::new(),
+            mcp_servers: Vec::new(),
             events: Vec::new(),
             errors: Vec::new(),
+            math: Vec::new(),
             snapshots: 0,
             snapshot_pages: 0,
             largest_frame: 0,
@@ -267,6 +273,8 @@ impl Client {
             side_panel,
             settings,
             commands,
+            mcp_servers,
+            math: _,
         } = self;
         let _ = ws.close(None).await;
         // As a browser does: a refused handshake (a load balancer with no
@@ -296,6 +304,7 @@ impl Client {
         fresh.side_panel = side_panel;
         fresh.settings = settings;
         fresh.commands = commands;
+        fresh.mcp_servers = mcp_servers;
         fresh.thread_id = thread_id;
         fresh
             .send(&hello(Some(session_id.clone()), Some(applied), thread))
@@ -406,8 +415,10 @@ impl Client {
             side_panel: None,
             settings: None,
             commands: Vec::new(),
+            mcp_servers: Vec::new(),
             events: Vec::new(),
             errors: Vec::new(),
+            math: Vec::new(),
             snapshots: 0,
             snapshot_pages: 0,
             largest_frame: 0,
@@ -533,14 +544,20 @@ impl Client {
                 assert_eq!(seq, 0);
                 self.errors.push(event);
             }
+            ServerEvent::MathRendered { formulas } => {
+                assert_eq!(seq, 0, "math_rendered is not part of the session");
+                self.math.extend(formulas);
+            }
             ServerEvent::Snapshot {
                 steps,
                 elements,
                 side_panel,
                 settings,
                 commands,
+                mcp_servers,
                 ..
             } => {
+                self.mcp_servers = mcp_servers;
                 self.elements = elements;
                 self.side_panel = side_panel;
                 self.settings = settings;
@@ -602,6 +619,7 @@ impl Client {
             ServerEvent::SidePanelSet { panel } => self.side_panel = panel.clone(),
             ServerEvent::SettingsSet { settings } => self.settings = settings.clone(),
             ServerEvent::CommandsSet { commands } => self.commands = commands.clone(),
+            ServerEvent::McpServers { servers } => self.mcp_servers = servers.clone(),
             ServerEvent::StepRemoved { id } => {
                 let gone: Vec<String> = self
                     .steps

@@ -2,6 +2,7 @@
 //! composer answers them), buttons for a choice, a file picker with its
 //! uploads, or a form whose submit waits for its rules.
 
+use leptos::either::EitherOf4;
 use leptos::prelude::*;
 use serde_json::{Map, Value};
 
@@ -31,10 +32,9 @@ pub fn AskPanel() -> impl IntoView {
     view! {
         {move || store.ask.get().map(ask_view)}
     }
-    .into_any()
 }
 
-fn ask_view(ask: Ask) -> AnyView {
+fn ask_view(ask: Ask) -> impl IntoView {
     let kind = match &ask.kind {
         AskKind::Text => "text",
         AskKind::File(_) => "file",
@@ -42,21 +42,19 @@ fn ask_view(ask: Ask) -> AnyView {
         AskKind::Form { .. } => "form",
     };
     let body = match ask.kind.clone() {
-        AskKind::Text => view! {
+        AskKind::Text => EitherOf4::A(view! {
             <p class="ask-hint">{t("ask.waiting")}</p>
-        }
-        .into_any(),
-        AskKind::Action { actions } => choice_view(ask.id.clone(), actions),
-        AskKind::File(rules) => file_view(ask.id.clone(), rules.accept.join(",")),
-        AskKind::Form { fields, rules } => form_view(ask.id.clone(), fields, rules),
+        }),
+        AskKind::Action { actions } => EitherOf4::B(choice_view(ask.id.clone(), actions)),
+        AskKind::File(rules) => EitherOf4::C(file_view(ask.id.clone(), rules.accept.join(","))),
+        AskKind::Form { fields, rules } => EitherOf4::D(form_view(ask.id.clone(), fields, rules)),
     };
     view! {
         <section class="ask" data-testid="ask" data-ask-kind=kind aria-live="polite">{body}</section>
     }
-    .into_any()
 }
 
-fn choice_view(id: String, actions: Vec<Action>) -> AnyView {
+fn choice_view(id: String, actions: Vec<Action>) -> impl IntoView {
     let buttons = actions
         .into_iter()
         .map(|action| {
@@ -72,10 +70,10 @@ fn choice_view(id: String, actions: Vec<Action>) -> AnyView {
             })
         })
         .collect_view();
-    view! { <div class="ask-actions">{buttons}</div> }.into_any()
+    view! { <div class="ask-actions">{buttons}</div> }
 }
 
-fn file_view(id: String, accept: String) -> AnyView {
+fn file_view(id: String, accept: String) -> impl IntoView {
     let files = expect_context::<AskFiles>().0;
     let picker = NodeRef::<leptos::html::Input>::new();
     let ready = move || !files.busy() && !files.ready_ids().is_empty();
@@ -107,10 +105,9 @@ fn file_view(id: String, accept: String) -> AnyView {
             {t("ask.send_files")}
         </button>
     }
-    .into_any()
 }
 
-fn form_view(id: String, fields: Vec<FormField>, rules: Vec<FormRule>) -> AnyView {
+fn form_view(id: String, fields: Vec<FormField>, rules: Vec<FormRule>) -> impl IntoView {
     let values = RwSignal::new(
         fields
             .iter()
@@ -137,5 +134,4 @@ fn form_view(id: String, fields: Vec<FormField>, rules: Vec<FormRule>) -> AnyVie
             </button>
         </form>
     }
-    .into_any()
 }

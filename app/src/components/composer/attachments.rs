@@ -271,7 +271,6 @@ pub fn AttachmentList(attachments: Attachments) -> impl IntoView {
             </ul>
         </Show>
     }
-    .into_any()
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@ use leptos::html::Textarea;
 use leptos::prelude::*;
 
 use super::command_menu::{command_buttons, command_chip, command_menu, menu_matches};
-use super::{AttachmentList, ComposerFiles, ConversationActions, Draft};
+use super::{AttachmentList, ComposerFiles, ConversationActions, Draft, McpControl, VoiceControls};
 use crate::client::{self, ChatStore, ConnectionState};
 use crate::components::icons::ATTACH;
 use crate::components::settings::SettingsControl;
@@ -184,6 +184,7 @@ pub fn Composer() -> impl IntoView {
             <Show when=menu_open>{command_menu(matches, index, pick)}</Show>
             <div class="composer-box">
                 <SettingsControl place=SettingsLocation::Composer/>
+                <McpControl/>
                 <Show when=move || can_attach>
                     <button
                         type="button"
@@ -226,6 +227,7 @@ pub fn Composer() -> impl IntoView {
                     on:paste=on_paste
                 ></textarea>
                 <div class="composer-actions">
+                    <VoiceControls/>
                     <Show when=move || store.running.get()>
                         <button
                             type="button"
@@ -261,5 +263,4 @@ pub fn Composer() -> impl IntoView {
             </p>
         </form>
     }
-    .into_any()
 }

@@ -32,14 +32,13 @@ pub fn ActionBar(model: StepModel) -> impl IntoView {
             </div>
         </Show>
     }
-    .into_any()
 }
 
 /// One action's button (on a message, or as a choice of a question).
 pub(crate) fn action_button(
     action: &Action,
     click: impl FnMut(leptos::ev::MouseEvent) + 'static,
-) -> AnyView {
+) -> impl IntoView {
     view! {
         <button
             type="button"
@@ -57,5 +56,4 @@ pub(crate) fn action_button(
             {action.label.clone()}
         </button>
     }
-    .into_any()
 }

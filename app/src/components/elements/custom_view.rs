@@ -62,7 +62,6 @@ pub fn CustomView(element: Element) -> impl IntoView {
         <div class="custom-host" node_ref=host data-testid="custom-element" data-component=element.name.clone()></div>
         {move || error.get().map(|e| view! { <p class="element-error">{e}</p> })}
     }
-    .into_any()
 }
 
 /// Gives the mounted component its new props.

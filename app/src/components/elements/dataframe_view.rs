@@ -138,8 +138,7 @@ pub fn DataframeView(element: Element) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
-    }
-    .into_any();
+    };
     let foot = view! {
             <div class="dataframe-foot">
                 <span data-testid="dataframe-status">{status}</span>
@@ -147,13 +146,11 @@ pub fn DataframeView(element: Element) -> impl IntoView {
                 <button type="button" class="btn btn-small" data-testid="dataframe-prev" disabled=at_start on:click=move |_| go(-1)>{t("element.previous")}</button>
                 <button type="button" class="btn btn-small" data-testid="dataframe-next" disabled=at_end on:click=move |_| go(1)>{t("element.next")}</button>
             </div>
-    }
-    .into_any();
+    };
     view! {
         <figcaption class="element-name">{element.name.clone()}</figcaption>
         <div class="dataframe" data-testid="dataframe">{table}{foot}</div>
     }
-    .into_any()
 }
 
 fn cell_text(value: &Value) -> String {

@@ -21,5 +21,4 @@ pub fn ElementPage(element: Element) -> impl IntoView {
             <ElementView element/>
         </main>
     }
-    .into_any()
 }

@@ -1,3 +1,4 @@
+use leptos::either::EitherOf10;
 use leptos::prelude::*;
 
 use super::custom_view::CustomView;
@@ -16,17 +17,17 @@ pub fn ElementView(element: Element) -> impl IntoView {
     let size = element.size.map(|s| s.as_str()).unwrap_or("medium");
     let body = match kind {
         ElementKind::Image | ElementKind::Chart => {
-            view! { <ImageView element=element.clone()/> }.into_any()
+            EitherOf10::A(view! { <ImageView element=element.clone()/> })
         }
-        ElementKind::Text => text_view(&element),
-        ElementKind::File => view! { <FileView element=element.clone()/> }.into_any(),
-        ElementKind::Pdf => view! { <PdfView element=element.clone()/> }.into_any(),
-        ElementKind::Audio => view! { <AudioView element=element.clone()/> }.into_any(),
-        ElementKind::Video => view! { <VideoView element=element.clone()/> }.into_any(),
-        ElementKind::Dataframe => view! { <DataframeView element=element.clone()/> }.into_any(),
-        ElementKind::Plotly => view! { <PlotlyView element=element.clone()/> }.into_any(),
-        ElementKind::Tasklist => view! { <TaskListView element=element.clone()/> }.into_any(),
-        ElementKind::Custom => view! { <CustomView element=element.clone()/> }.into_any(),
+        ElementKind::Text => EitherOf10::B(text_view(&element)),
+        ElementKind::File => EitherOf10::C(view! { <FileView element=element.clone()/> }),
+        ElementKind::Pdf => EitherOf10::D(view! { <PdfView element=element.clone()/> }),
+        ElementKind::Audio => EitherOf10::E(view! { <AudioView element=element.clone()/> }),
+        ElementKind::Video => EitherOf10::F(view! { <VideoView element=element.clone()/> }),
+        ElementKind::Dataframe => EitherOf10::G(view! { <DataframeView element=element.clone()/> }),
+        ElementKind::Plotly => EitherOf10::H(view! { <PlotlyView element=element.clone()/> }),
+        ElementKind::Tasklist => EitherOf10::I(view! { <TaskListView element=element.clone()/> }),
+        ElementKind::Custom => EitherOf10::J(view! { <CustomView element=element.clone()/> }),
     };
     view! {
         <figure
@@ -39,23 +40,23 @@ pub fn ElementView(element: Element) -> impl IntoView {
             {body}
         </figure>
     }
-    .into_any()
 }
 
 /// Markdown, or code in `props.language`.
-fn text_view(element: &Element) -> AnyView {
-    let content = element.prop_str("content").unwrap_or_default();
+fn text_view(element: &Element) -> impl IntoView {
+    let content = element.prop_str("content").unwrap_or_default().to_string();
+    let language = element.prop_str("language").map(str::to_string);
     // An element's text is the app's data: never raw HTML.
     let md = markdown::for_page().without_html();
-    let html = match element.prop_str("language") {
-        Some(language) => md.render_code(content, language),
-        None => md.render(content),
+    // Rendered again when math the browser asked for arrives.
+    let html = move || match &language {
+        Some(language) => md.render_code(&content, language),
+        None => md.render(&content),
     };
     view! {
         <figcaption class="element-name">{element.name.clone()}</figcaption>
         <div class="markdown element-text" inner_html=html></div>
     }
-    .into_any()
 }
 
 /// How lists key an element: a change of content or props draws it anew,

@@ -1,5 +1,6 @@
 //! Elements the browser draws by itself: images, files, PDFs, audio, video.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::protocol::Element;
@@ -47,15 +48,16 @@ pub fn PdfView(element: Element) -> impl IntoView {
     let name = element.name.clone();
     let frame = if stored {
         let src = format!("{}#page={page}", source(&element));
-        view! { <iframe class="element-pdf" src=src title=name data-page=page></iframe> }.into_any()
+        Either::Left(
+            view! { <iframe class="element-pdf" src=src title=name data-page=page></iframe> },
+        )
     } else {
-        view! {
+        Either::Right(view! {
             <a class="element-file" href=source(&element) target="_blank" rel="noopener noreferrer"
                 data-testid="element-pdf-link">
                 <span class="element-file-name">{name}</span>
             </a>
-        }
-        .into_any()
+        })
     };
     view! {
         <figcaption class="element-name">{element.name.clone()}</figcaption>

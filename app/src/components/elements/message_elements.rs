@@ -27,5 +27,4 @@ pub fn MessageElements(model: StepModel) -> impl IntoView {
             </div>
         </Show>
     }
-    .into_any()
 }

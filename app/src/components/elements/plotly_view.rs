@@ -23,7 +23,6 @@ pub fn PlotlyView(element: Element) -> impl IntoView {
         <div class="plotly-host" node_ref=host data-testid="plotly" data-state=move || state.get()></div>
         {move || error.get().map(|e| view! { <p class="element-error">{e}</p> })}
     }
-    .into_any()
 }
 
 #[cfg(feature = "hydrate")]

@@ -48,5 +48,4 @@ pub fn SidePanelView() -> impl IntoView {
             </aside>
         </Show>
     }
-    .into_any()
 }

@@ -48,7 +48,6 @@ pub fn TaskListView(element: Element) -> impl IntoView {
             <ol class="tasklist-tasks">{items}</ol>
         </div>
     }
-    .into_any()
 }
 
 fn scroll_to_message(id: &str) {

@@ -21,5 +21,4 @@ pub fn ThreadElements() -> impl IntoView {
             </aside>
         </Show>
     }
-    .into_any()
 }

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::client::StepModel;
-use crate::markdown::{self, BlockSplitter, ElementLink, Markdown};
+use crate::markdown::{self, awaits_math, BlockSplitter, ElementLink, Markdown};
 use crate::protocol::Display;
 
 /// Rendered blocks: (key, html). Keys change when a block's html changes.
@@ -14,6 +14,10 @@ struct Renderer {
     final_render: bool,
     /// The element links the final render was made with.
     links: Vec<ElementLink>,
+    /// The final render shows a formula whose markup is on its way.
+    final_awaits_math: bool,
+    /// Finished blocks that do (index in the blocks, range of the text).
+    blocks_awaiting_math: Vec<(usize, std::ops::Range<usize>)>,
     markdown: Markdown,
 }
 
@@ -36,6 +40,8 @@ pub fn MarkdownView(
         next_key: 0,
         final_render: false,
         links: Vec::new(),
+        final_awaits_math: false,
+        blocks_awaiting_math: Vec::new(),
         markdown: markdown::for_page(),
     });
     // Side and page elements are linked where their names appear.
@@ -54,6 +60,10 @@ pub fn MarkdownView(
     });
 
     let refresh = move || {
+        // A render waiting for math runs again when it arrives.
+        if state.with_value(|r| r.final_awaits_math || !r.blocks_awaiting_math.is_empty()) {
+            markdown::track_math();
+        }
         let (streaming, language) = model.step.with(|s| (s.streaming, s.language.clone()));
         let version = model.output_version.get();
         model.output.with(|text| {
@@ -63,6 +73,7 @@ pub fn MarkdownView(
                     r.splitter = BlockSplitter::default();
                     r.version = version;
                     r.final_render = false;
+                    r.blocks_awaiting_math.clear();
                     blocks.set(Vec::new());
                 }
                 if let Some(language) = language.as_deref() {
@@ -73,23 +84,47 @@ pub fn MarkdownView(
                 }
                 if !streaming {
                     let stale = links.with(|l| *l != r.links);
-                    if !r.final_render || reset || stale {
+                    if !r.final_render || reset || stale || r.final_awaits_math {
                         r.final_render = true;
+                        r.blocks_awaiting_math.clear();
                         r.links = links.get();
                         r.next_key += 1;
                         let html = r.markdown.render_linked(text, &r.links);
+                        r.final_awaits_math = awaits_math(&html);
                         blocks.set(vec![(r.next_key, html)]);
                         tail.set(String::new());
                     }
                     return;
                 }
                 r.final_render = false;
+                r.final_awaits_math = false;
+                // Finished blocks are rendered once, unless their math was
+                // still on its way: then again, until it is there.
+                if !r.blocks_awaiting_math.is_empty() {
+                    let waiting = std::mem::take(&mut r.blocks_awaiting_math);
+                    blocks.update(|b| {
+                        for (index, range) in waiting {
+                            let html = r.markdown.render(&text[range.clone()]);
+                            if awaits_math(&html) {
+                                r.blocks_awaiting_math.push((index, range));
+                            }
+                            if let Some(block) = b.get_mut(index).filter(|block| block.1 != html) {
+                                r.next_key += 1;
+                                *block = (r.next_key, html);
+                            }
+                        }
+                    });
+                }
                 let finished = r.splitter.advance(text);
                 if !finished.is_empty() {
                     blocks.update(|b| {
                         for range in finished {
                             r.next_key += 1;
-                            b.push((r.next_key, r.markdown.render(&text[range])));
+                            let html = r.markdown.render(&text[range.clone()]);
+                            if awaits_math(&html) {
+                                r.blocks_awaiting_math.push((b.len(), range));
+                            }
+                            b.push((r.next_key, html));
                         }
                     });
                 }

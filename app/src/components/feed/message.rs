@@ -1,9 +1,11 @@
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::{FeedbackBar, MarkdownView, MessageEditor, ReactionBar, StepChildren};
 use crate::client::StepModel;
 use crate::components::dom::{copy_to_clipboard, format_time, iso_time};
 use crate::components::elements::{ActionBar, MessageElements};
+use crate::components::erased;
 use crate::components::icons::{COPY, EDIT_MESSAGE};
 use crate::i18n::t;
 use crate::protocol::{StepType, UiConfig, COMMAND_KEY};
@@ -66,8 +68,8 @@ pub fn MessageView(model: StepModel) -> impl IntoView {
             data-step-id=step.id.clone()
         >
             {match expect_context::<UiConfig>().branding.avatar_of(&author) {
-                Some(src) => view! { <img class="avatar avatar-image" src=crate::root_path::href(src) alt="" data-testid="avatar"/> }.into_any(),
-                None => view! { <div class="avatar" style=avatar_style data-testid="avatar" aria-hidden="true">{initial}</div> }.into_any(),
+                Some(src) => Either::Left(view! { <img class="avatar avatar-image" src=crate::root_path::href(src) alt="" data-testid="avatar"/> }),
+                None => Either::Right(view! { <div class="avatar" style=avatar_style data-testid="avatar" aria-hidden="true">{initial}</div> }),
             }}
             <div class="message-body">
                 <header class="message-meta">
@@ -80,14 +82,14 @@ pub fn MessageView(model: StepModel) -> impl IntoView {
                     .map(|command| view! { <span class="message-command" data-testid="message-command">{format!("/{command}")}</span> })}
                 <Show
                     when=move || editing.get()
-                    fallback=move || view! {
+                    // A fallback is an `AnyView`: erased without async hydration.
+                    fallback=move || erased(view! {
                         <div class="message-content" class:collapsed=move || long.get() && !expanded.get()>
                             <MarkdownView model/>
                         </div>
-                    }
-                    .into_any()
+                    })
                 >
-                    {view! { <MessageEditor model editing/> }.into_any()}
+                    <MessageEditor model editing/>
                 </Show>
                 <Show when=move || long.get() && !editing.get()>
                     <button

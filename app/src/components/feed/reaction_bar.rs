@@ -48,5 +48,4 @@ pub fn ReactionBar(model: StepModel) -> impl IntoView {
             }
         })
         .collect_view()
-        .into_any()
 }

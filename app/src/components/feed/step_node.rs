@@ -1,3 +1,4 @@
+use leptos::either::EitherOf4;
 use leptos::prelude::*;
 
 use super::{MessageView, StepChildren, StepView};
@@ -11,14 +12,14 @@ pub fn StepNode(id: String) -> impl IntoView {
     let store = expect_context::<ChatStore>();
     let ui = expect_context::<UiConfig>();
     let Some(model) = store.get(&id) else {
-        return ().into_any();
+        return EitherOf4::A(());
     };
     let step_type = model.step.with_untracked(|s| s.step_type);
     if step_type.is_message() {
-        view! { <MessageView model/> }.into_any()
+        EitherOf4::B(view! { <MessageView model/> })
     } else if ui.cot.shows(step_type) {
-        view! { <StepView model/> }.into_any()
+        EitherOf4::C(view! { <StepView model/> })
     } else {
-        view! { <StepChildren model/> }.into_any()
+        EitherOf4::D(view! { <StepChildren model/> })
     }
 }

@@ -1,3 +1,4 @@
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 
 use super::{MarkdownView, StepChildren};
@@ -70,9 +71,9 @@ pub fn StepView(model: StepModel) -> impl IntoView {
                 <span class="step-name">{name}</span>
                 <span class="step-state">
                     {move || match status() {
-                        "running" => view! { <span class="spinner" aria-label=t("step.running")></span> }.into_any(),
-                        "error" => view! { <span class="step-error-mark">{t("step.failed")}</span> }.into_any(),
-                        _ => view! { <span class="step-duration">{duration}</span> }.into_any(),
+                        "running" => EitherOf3::A(view! { <span class="spinner" aria-label=t("step.running")></span> }),
+                        "error" => EitherOf3::B(view! { <span class="step-error-mark">{t("step.failed")}</span> }),
+                        _ => EitherOf3::C(view! { <span class="step-duration">{duration}</span> }),
                     }}
                 </span>
                 <span class="chevron" aria-hidden="true"></span>

@@ -8,15 +8,18 @@ use crate::protocol::{Starter, UiConfig};
 #[component]
 pub fn Welcome() -> impl IntoView {
     let ui = expect_context::<UiConfig>();
-    let description = if ui.description.is_empty() {
-        format!(
-            "<p>{}</p>",
-            crate::markdown::escape(&crate::i18n::t("feed.welcome"))
-        )
-    } else {
-        crate::markdown::for_page()
-            .without_html()
-            .render(&ui.description)
+    let text = ui.description.clone();
+    let markdown = crate::markdown::for_page().without_html();
+    // Rendered again when math the browser asked for arrives.
+    let description = move || {
+        if text.is_empty() {
+            format!(
+                "<p>{}</p>",
+                crate::markdown::escape(&crate::i18n::t("feed.welcome"))
+            )
+        } else {
+            markdown.render(&text)
+        }
     };
     view! {
         <div class="welcome" data-testid="welcome">

@@ -1,3 +1,4 @@
+use leptos::either::{Either, EitherOf9};
 use leptos::prelude::*;
 use serde_json::{Map, Value};
 
@@ -39,7 +40,7 @@ pub(crate) fn field_view(
     field: FormField,
     values: RwSignal<Map<String, Value>>,
     test_id: &'static str,
-) -> AnyView {
+) -> impl IntoView {
     let key = StoredValue::new(field.id.clone());
     let set = move |value: Value| {
         values.update(|v| {
@@ -59,57 +60,53 @@ pub(crate) fn field_view(
             placeholder,
             multiline: true,
             ..
-        } => view! {
+        } => EitherOf9::A(view! {
             <textarea data-testid=test_id data-field=id rows="3" placeholder=placeholder
                 prop:value=move || text_of(current())
                 on:input=move |ev| set(Value::String(event_target_value(&ev)))></textarea>
-        }
-        .into_any(),
-        FormInput::Text { placeholder, .. } => view! {
+        }),
+        FormInput::Text { placeholder, .. } => EitherOf9::B(view! {
             <input type="text" data-testid=test_id data-field=id placeholder=placeholder
                 prop:value=move || text_of(current())
                 on:input=move |ev| set(Value::String(event_target_value(&ev)))/>
-        }
-        .into_any(),
-        FormInput::Number { min, max, step, .. } => view! {
+        }),
+        FormInput::Number { min, max, step, .. } => EitherOf9::C(view! {
             <input type="number" data-testid=test_id data-field=id
                 min=min.map(|m| number_value(m).to_string()) max=max.map(|m| number_value(m).to_string())
                 step=step.map(|s| number_value(s).to_string()).unwrap_or_else(|| "any".into())
                 prop:value=move || text_of(current())
                 on:input=move |ev| set(number(&event_target_value(&ev)))/>
-        }
-        .into_any(),
-        FormInput::Select { options, .. } => view! {
+        }),
+        FormInput::Select { options, .. } => EitherOf9::D(view! {
             <select data-testid=test_id data-field=id
                 prop:value=move || text_of(current())
                 on:change=move |ev| set(Value::String(event_target_value(&ev)))>
                 {options.into_iter().map(|o| view! { <option value=o.value>{o.label}</option> }).collect_view()}
             </select>
+        }),
+        FormInput::Radio { options, .. } => {
+            EitherOf9::E(radio_view(id, options, current, set, test_id))
         }
-        .into_any(),
-        FormInput::Radio { options, .. } => radio_view(id, options, current, set, test_id),
         FormInput::MultiSelect { options, .. } => {
-            multi_view(id, options, current, set, test_id)
+            EitherOf9::F(multi_view(id, options, current, set, test_id))
         }
-        FormInput::Tags { .. } => tags_view(id, current, set, test_id),
+        FormInput::Tags { .. } => EitherOf9::G(tags_view(id, current, set, test_id)),
         FormInput::Switch { .. } | FormInput::Checkbox { .. } => {
             let switch = matches!(field.input, FormInput::Switch { .. });
-            view! {
+            EitherOf9::H(view! {
                 <input type="checkbox" role=switch.then_some("switch") class:switch=switch
                     data-testid=test_id data-field=id
                     prop:checked=move || current() == Value::Bool(true)
                     on:change=move |ev| set(Value::Bool(event_target_checked(&ev)))/>
-            }
-            .into_any()
+            })
         }
-        FormInput::Slider { min, max, step, .. } => view! {
+        FormInput::Slider { min, max, step, .. } => EitherOf9::I(view! {
             <input type="range" data-testid=test_id data-field=id
                 min=number_value(min).to_string() max=number_value(max).to_string() step=number_value(step).to_string()
                 prop:value=move || text_of(current())
                 on:input=move |ev| set(number(&event_target_value(&ev)))/>
             <output class="form-slider-value">{move || text_of(current())}</output>
-        }
-        .into_any(),
+        }),
     };
     let tooltip = field.tooltip.clone().map(|tip| {
         view! { <span class="form-tip" title=tip.clone() aria-label=tip tabindex="0">"?"</span> }
@@ -120,23 +117,21 @@ pub(crate) fn field_view(
         .map(|text| view! { <small class="form-description">{text}</small> });
     let head = view! { <span class="form-label">{field.label.clone()}{tooltip}</span> };
     if grouped {
-        view! {
+        Either::Left(view! {
             <fieldset class="form-field">
                 <legend>{head}</legend>
                 {input}
                 {description}
             </fieldset>
-        }
-        .into_any()
+        })
     } else {
-        view! {
+        Either::Right(view! {
             <label class="form-field">
                 {head}
                 {input}
                 {description}
             </label>
-        }
-        .into_any()
+        })
     }
 }
 
@@ -146,7 +141,7 @@ fn radio_view(
     current: impl Fn() -> Value + Copy + Send + Sync + 'static,
     set: impl Fn(Value) + Copy + Send + Sync + 'static,
     test_id: &'static str,
-) -> AnyView {
+) -> impl IntoView {
     let name = format!("{test_id}-{id}");
     let buttons = options
         .into_iter()
@@ -163,7 +158,6 @@ fn radio_view(
         })
         .collect_view();
     view! { <div class="form-options" role="radiogroup" data-testid=test_id data-field=id>{buttons}</div> }
-        .into_any()
 }
 
 fn multi_view(
@@ -172,7 +166,7 @@ fn multi_view(
     current: impl Fn() -> Value + Copy + Send + Sync + 'static,
     set: impl Fn(Value) + Copy + Send + Sync + 'static,
     test_id: &'static str,
-) -> AnyView {
+) -> impl IntoView {
     let boxes = options
         .into_iter()
         .map(|o| {
@@ -197,7 +191,6 @@ fn multi_view(
         })
         .collect_view();
     view! { <div class="form-options" role="group" data-testid=test_id data-field=id>{boxes}</div> }
-        .into_any()
 }
 
 /// Tags as chips with a remove button each, and a box where Enter (or a
@@ -207,7 +200,7 @@ fn tags_view(
     current: impl Fn() -> Value + Copy + Send + Sync + 'static,
     set: impl Fn(Value) + Copy + Send + Sync + 'static,
     test_id: &'static str,
-) -> AnyView {
+) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let add = move || {
         let tag = draft
@@ -263,5 +256,4 @@ fn tags_view(
                 on:blur=move |_| add()/>
         </div>
     }
-    .into_any()
 }

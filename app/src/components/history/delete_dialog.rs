@@ -135,7 +135,6 @@ pub fn DeleteDialog(thread: ThreadSummary, state: HistoryState) -> impl IntoView
             </div>
         </div>
     }
-    .into_any()
 }
 
 /// Focuses the element focused before the dialog, if it is still there.

@@ -1,3 +1,4 @@
+use leptos::either::Either;
 use leptos::html::Input;
 use leptos::prelude::*;
 
@@ -27,7 +28,7 @@ pub(super) const TOGGLE_ID: &str = "history-toggle";
 pub fn HistorySidebar() -> impl IntoView {
     let ui = expect_context::<UiConfig>();
     if !ui.history {
-        return ().into_any();
+        return Either::Left(());
     }
     let store = expect_context::<ChatStore>();
     let open = use_context::<SidebarOpen>().unwrap_or_default();
@@ -69,7 +70,7 @@ pub fn HistorySidebar() -> impl IntoView {
             open.close();
         }
     };
-    view! {
+    Either::Right(view! {
         <aside
             id=SIDEBAR_ID
             class="sidebar"
@@ -95,8 +96,7 @@ pub fn HistorySidebar() -> impl IntoView {
             <div class="sidebar-backdrop" aria-hidden="true" on:click=move |_| open.close()></div>
         </Show>
         {move || state.pending_delete.get().map(|thread| view! { <DeleteDialog thread state/> })}
-    }
-    .into_any()
+    })
 }
 
 /// Searches once typing pauses. Called from an effect: its next run (the

@@ -1,3 +1,4 @@
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::history_sidebar::{SIDEBAR_ID, TOGGLE_ID};
@@ -12,9 +13,9 @@ use crate::protocol::UiConfig;
 pub fn SidebarToggle() -> impl IntoView {
     let ui = expect_context::<UiConfig>();
     let Some(SidebarOpen(open)) = use_context::<SidebarOpen>().filter(|_| ui.history) else {
-        return ().into_any();
+        return Either::Left(());
     };
-    view! {
+    Either::Right(view! {
         <button
             type="button"
             id=TOGGLE_ID
@@ -27,6 +28,5 @@ pub fn SidebarToggle() -> impl IntoView {
             on:click=move |_| open.update(|o| *o = !*o)
             inner_html=SIDEBAR
         ></button>
-    }
-    .into_any()
+    })
 }

@@ -35,5 +35,4 @@ pub fn ThreadGroup(
             </ul>
         </section>
     }
-    .into_any()
 }

@@ -1,3 +1,4 @@
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::sidebar_open::SidebarOpen;
@@ -46,13 +47,13 @@ pub fn ThreadItem(thread: ThreadSummary, state: HistoryState) -> impl IntoView {
         move || {
             if editing.get() {
                 let (id, name) = (id.clone(), name.clone());
-                return view! { <ThreadNameEditor id name editing state/> }.into_any();
+                return Either::Left(view! { <ThreadNameEditor id name editing state/> });
             }
             let thread = thread.clone();
             let snippet = snippet
                 .clone()
                 .map(|snippet| view! { <ThreadSnippet snippet/> });
-            view! {
+            Either::Right(view! {
                 <a class="thread-link" href=crate::root_path::href(&thread_path(&id)) title=name.clone() on:click=open.clone()>
                     <span class="thread-name" data-testid="thread-name">{name.clone()}</span>
                     {snippet}
@@ -78,8 +79,7 @@ pub fn ThreadItem(thread: ThreadSummary, state: HistoryState) -> impl IntoView {
                         inner_html=DELETE
                     ></button>
                 </div>
-            }
-            .into_any()
+            })
         }
     };
     view! {
@@ -94,5 +94,4 @@ pub fn ThreadItem(thread: ThreadSummary, state: HistoryState) -> impl IntoView {
             {row}
         </li>
     }
-    .into_any()
 }

@@ -1,3 +1,4 @@
+use leptos::either::EitherOf3;
 use leptos::html::Nav;
 use leptos::prelude::*;
 
@@ -52,13 +53,12 @@ pub fn ThreadList(state: HistoryState) -> impl IntoView {
         let empty = state.threads.with(Vec::is_empty);
         match state.status.get() {
             ListStatus::Loading => empty.then(|| {
-                view! {
+                EitherOf3::A(view! {
                     <p class="thread-empty" data-testid="thread-loading">
                         <span class="spinner" aria-hidden="true"></span>
                         {t("history.loading")}
                     </p>
-                }
-                .into_any()
+                })
             }),
             ListStatus::Ready => empty.then(|| {
                 let text = if state.search.with(String::is_empty) {
@@ -66,23 +66,22 @@ pub fn ThreadList(state: HistoryState) -> impl IntoView {
                 } else {
                     t("history.no_matches")
                 };
-                view! { <p class="thread-empty" data-testid="thread-empty">{text}</p> }.into_any()
+                EitherOf3::B(
+                    view! { <p class="thread-empty" data-testid="thread-empty">{text}</p> },
+                )
             }),
-            ListStatus::Failed(reason) => Some(
-                view! {
-                    <div class="thread-list-error" role="alert" data-testid="thread-list-error">
-                        <p>{t("history.load_failed")} {reason}</p>
-                        <button
-                            type="button"
-                            class="btn btn-small"
-                            on:click=move |_| state.reload(&state.search.get_untracked())
-                        >
-                            {t("common.retry")}
-                        </button>
-                    </div>
-                }
-                .into_any(),
-            ),
+            ListStatus::Failed(reason) => Some(EitherOf3::C(view! {
+                <div class="thread-list-error" role="alert" data-testid="thread-list-error">
+                    <p>{t("history.load_failed")} {reason}</p>
+                    <button
+                        type="button"
+                        class="btn btn-small"
+                        on:click=move |_| state.reload(&state.search.get_untracked())
+                    >
+                        {t("common.retry")}
+                    </button>
+                </div>
+            })),
         }
     };
     let more_error = move || {
@@ -120,5 +119,4 @@ pub fn ThreadList(state: HistoryState) -> impl IntoView {
             {more_error}
         </nav>
     }
-    .into_any()
 }

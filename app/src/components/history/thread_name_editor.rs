@@ -113,5 +113,4 @@ pub fn ThreadNameEditor(
             }}
         </div>
     }
-    .into_any()
 }

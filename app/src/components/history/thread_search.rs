@@ -35,5 +35,4 @@ pub fn ThreadSearch(query: RwSignal<String>, input: NodeRef<Input>) -> impl Into
             />
         </div>
     }
-    .into_any()
 }

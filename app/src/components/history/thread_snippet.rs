@@ -1,3 +1,4 @@
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::protocol::Snippet;
@@ -13,9 +14,9 @@ pub fn ThreadSnippet(snippet: Snippet) -> impl IntoView {
         .map(|(text, marked)| {
             let text = text.to_string();
             if marked {
-                view! { <mark>{text}</mark> }.into_any()
+                Either::Left(view! { <mark>{text}</mark> })
             } else {
-                text.into_any()
+                Either::Right(text)
             }
         })
         .collect_view();

@@ -1,3 +1,4 @@
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::{ProfilePicker, ThemeToggle, ThreadMenu, UserEnvDialog, UserMenu};
@@ -19,9 +20,9 @@ pub fn Header() -> impl IntoView {
         <header class="header">
             <div class="brand">
                 {(!ui.copilot).then(|| view! { <SidebarToggle/> })}
-                {logo(&ui.branding).unwrap_or_else(|| {
-                    view! { <span class="brand-mark" aria-hidden="true">{initial}</span> }.into_any()
-                })}
+                {logo(&ui.branding).ok_or_else(|| {
+                    view! { <span class="brand-mark" aria-hidden="true">{initial}</span> }
+                }).map_or_else(Either::Right, Either::Left)}
                 <span class="brand-name" data-testid="app-name">{ui.name.clone()}</span>
                 {(!ui.profiles.is_empty()).then(|| view! { <ProfilePicker/> })}
             </div>
@@ -57,19 +58,16 @@ pub fn Header() -> impl IntoView {
 }
 
 /// The app's logo: one image, or one per theme when both are given.
-fn logo(branding: &crate::branding::Branding) -> Option<AnyView> {
+fn logo(branding: &crate::branding::Branding) -> Option<impl IntoView> {
     let image = |src: String, class: &'static str| {
         view! { <img class=class src=crate::root_path::href(&src) alt="" height="30" data-testid="logo"/> }
     };
     match (branding.logo_light.clone(), branding.logo_dark.clone()) {
-        (Some(light), Some(dark)) if light != dark => Some(
-            view! {
-                {image(light, "brand-logo logo-light")}
-                {image(dark, "brand-logo logo-dark")}
-            }
-            .into_any(),
-        ),
-        (Some(one), _) | (None, Some(one)) => Some(image(one, "brand-logo").into_any()),
+        (Some(light), Some(dark)) if light != dark => Some(Either::Left(view! {
+            {image(light, "brand-logo logo-light")}
+            {image(dark, "brand-logo logo-dark")}
+        })),
+        (Some(one), _) | (None, Some(one)) => Some(Either::Right(image(one, "brand-logo"))),
         (None, None) => None,
     }
 }

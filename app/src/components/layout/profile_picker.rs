@@ -44,9 +44,10 @@ fn option_view(
 ) -> impl IntoView {
     let selected = profile.name == current;
     let name = StoredValue::new(profile.name.clone());
-    let description = crate::markdown::for_page()
-        .without_html()
-        .render(&profile.description);
+    let markdown = crate::markdown::for_page().without_html();
+    let text = profile.description.clone();
+    // Rendered again when math the browser asked for arrives.
+    let description = move || markdown.render(&text);
     view! {
         <li role="option" class="profile-option" data-testid="profile-option" data-profile=profile.name.clone()
             aria-selected=selected.to_string()

@@ -1,3 +1,4 @@
+use leptos::either::EitherOf4;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -78,35 +79,34 @@ pub fn SharePanel(state: RwSignal<Sharing>) -> impl IntoView {
             }
         });
     };
-    let body = move || {
-        match state.get() {
+    let body = move || match state.get() {
         Sharing::Closed => None,
-        Sharing::Working => Some(view! { <p>{t("share.making")}</p> }.into_any()),
-        Sharing::Link { url, .. } => Some(
-            view! {
-                <p>{t("share.anyone")}</p>
-                <input class="share-link" data-testid="share-link" readonly value=url
-                    on:focus=|ev| {
-                        #[cfg(feature = "hydrate")]
-                        {
-                            use wasm_bindgen::JsCast;
-                            if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
-                                input.select();
-                            }
+        Sharing::Working => Some(EitherOf4::A(view! { <p>{t("share.making")}</p> })),
+        Sharing::Link { url, .. } => Some(EitherOf4::B(view! {
+            <p>{t("share.anyone")}</p>
+            <input class="share-link" data-testid="share-link" readonly value=url
+                on:focus=|ev| {
+                    #[cfg(feature = "hydrate")]
+                    {
+                        use wasm_bindgen::JsCast;
+                        if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                            input.select();
                         }
-                        #[cfg(not(feature = "hydrate"))]
-                        let _ = ev;
                     }
-                />
-                <button type="button" class="btn btn-small" data-testid="share-revoke" on:click=revoke>
-                    {t("share.stop")}
-                </button>
-            }
-            .into_any(),
-        ),
-        Sharing::Revoked => Some(view! { <p data-testid="share-revoked">{t("share.revoked")}</p> }.into_any()),
-        Sharing::Failed(why) => Some(view! { <p role="alert">{t_with("share.failed", &[("reason", &why)])}</p> }.into_any()),
-    }
+                    #[cfg(not(feature = "hydrate"))]
+                    let _ = ev;
+                }
+            />
+            <button type="button" class="btn btn-small" data-testid="share-revoke" on:click=revoke>
+                {t("share.stop")}
+            </button>
+        })),
+        Sharing::Revoked => Some(EitherOf4::C(
+            view! { <p data-testid="share-revoked">{t("share.revoked")}</p> },
+        )),
+        Sharing::Failed(why) => Some(EitherOf4::D(
+            view! { <p role="alert">{t_with("share.failed", &[("reason", &why)])}</p> },
+        )),
     };
     view! {
         <Show when=move || state.get() != Sharing::Closed>

@@ -1,3 +1,4 @@
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::i18n::t;
@@ -15,11 +16,12 @@ pub fn UserMenu(user: SignedInUser) -> impl IntoView {
         .map(|c| c.to_uppercase().to_string())
         .unwrap_or_default();
     let avatar = match user.image.clone() {
-        Some(src) => view! {
+        Some(src) => Either::Left(view! {
             <img class="user-avatar" src=src alt="" referrerpolicy="no-referrer"/>
+        }),
+        None => {
+            Either::Right(view! { <span class="user-avatar" aria-hidden="true">{initial}</span> })
         }
-        .into_any(),
-        None => view! { <span class="user-avatar" aria-hidden="true">{initial}</span> }.into_any(),
     };
     view! {
         <div class="user-menu" data-testid="user-menu" title=user.identifier.clone()>

@@ -1,32 +1,30 @@
-//! LaTeX math → MathML, which browsers render natively: no script, no
-//! fonts to fetch. A formula that does not parse shows as its source, with
-//! the rest of the message intact.
+//! LaTeX → MathML on the server (`pulldown-latex` 0.8), for its pages and
+//! for the browser's `render_math` requests.
 //!
-//! The renderer (`pulldown-latex` 0.8) writes some of the formula's text
-//! into its output unescaped (`\operatorname{<b>}` gives `<mi><b></mi>`,
-//! and a parse error quotes the formula as it is), so the text is not
-//! trusted to it: `<` and `>` go in as `\lt` and `\gt`, errors never reach
-//! it, and what comes out is checked to be MathML elements with known
-//! attributes only, else the formula shows as its source.
+//! The renderer writes some of the formula's text into its output
+//! unescaped (`\operatorname{<b>}` gives `<mi><b></mi>`, and a parse error
+//! quotes the formula as it is), so the text is not trusted to it: `<` and
+//! `>` go in as `\lt` and `\gt`, errors never reach it, and what comes out
+//! is checked to be MathML elements with known attributes only, else the
+//! formula shows as its source.
 
 use pulldown_latex::config::DisplayMode;
 use pulldown_latex::{push_mathml, Parser, RenderConfig, Storage};
 
 /// `tex` as a `<math>` element; `display` for a block of its own (`$$…$$`).
 pub(super) fn to_mathml(tex: &str, display: bool) -> String {
-    let class = if display {
-        "math math-display"
-    } else {
-        "math math-inline"
-    };
+    let class = super::class(display);
+    if tex.len() > crate::protocol::MAX_MATH_TEX_BYTES {
+        return super::source(tex, display);
+    }
     let input = tex.replace('<', "\\lt ").replace('>', "\\gt ");
     let storage = Storage::new();
     let Ok(events) = Parser::new(&input, &storage).collect::<Result<Vec<_>, _>>() else {
-        return source(tex, class);
+        return super::source(tex, display);
     };
     // The source rides along for copy and assistive tools. The renderer
     // writes it as it is given, so it is given escaped.
-    let escaped = super::escape(tex);
+    let escaped = crate::markdown::escape(tex);
     let config = RenderConfig {
         display_mode: if display {
             DisplayMode::Block
@@ -42,18 +40,10 @@ pub(super) fn to_mathml(tex: &str, display: bool) -> String {
     out.push_str("\">");
     let events = events.into_iter().map(Ok::<_, std::fmt::Error>);
     if push_mathml(&mut out, events, config).is_err() || !only_mathml(&out) {
-        return source(tex, class);
+        return super::source(tex, display);
     }
     out.push_str("</span>");
     out
-}
-
-/// A formula that could not be rendered, as the text it was.
-fn source(tex: &str, class: &str) -> String {
-    format!(
-        "<code class=\"{class} math-error\" data-testid=\"math-error\">{}</code>",
-        super::escape(tex)
-    )
 }
 
 /// MathML elements the renderer writes.
