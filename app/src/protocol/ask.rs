@@ -1,23 +1,79 @@
 use serde::{Deserialize, Serialize};
 
+use super::tag_first::{tagged_object, RestOfObject};
 use super::{Action, FormField, FormRule, Millis};
 
 /// A question the app is waiting on: the hook that asked is paused until
 /// the user answers or the timeout passes.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// On the wire its own fields come first, then `kind` and that kind's
+/// fields, as Loquat writes them (see [`tag_first`](super::tag_first)).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Ask {
     pub id: String,
     /// The message that shows the question.
     pub for_id: String,
-    #[serde(flatten)]
-    pub kind: AskKind,
     /// When the question expires (milliseconds since the epoch).
     pub deadline: Millis,
+    #[serde(flatten)]
+    pub kind: AskKind,
 }
 
-/// What kind of answer is wanted.
+impl<'de> Deserialize<'de> for Ask {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(AskVisitor)
+    }
+}
+
+struct AskVisitor;
+
+impl<'de> serde::de::Visitor<'de> for AskVisitor {
+    type Value = Ask;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a question")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Ask, A::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Key {
+            Id,
+            ForId,
+            Deadline,
+            Kind,
+            #[serde(other)]
+            Other,
+        }
+        let (mut id, mut for_id, mut deadline) = (None, None, None);
+        while let Some(key) = map.next_key()? {
+            match key {
+                Key::Id => id = Some(map.next_value()?),
+                Key::ForId => for_id = Some(map.next_value()?),
+                Key::Deadline => deadline = Some(map.next_value()?),
+                Key::Kind => {
+                    let kind = AskKind::deserialize(RestOfObject(map))?;
+                    return Ok(Ask {
+                        id: id.ok_or_else(|| serde::de::Error::missing_field("id"))?,
+                        for_id: for_id.ok_or_else(|| serde::de::Error::missing_field("for_id"))?,
+                        deadline: deadline
+                            .ok_or_else(|| serde::de::Error::missing_field("deadline"))?,
+                        kind,
+                    });
+                }
+                Key::Other => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Err(serde::de::Error::missing_field("kind"))
+    }
+}
+
+/// What kind of answer is wanted. On the wire it is flattened into its
+/// [`Ask`]: `"kind": "<kind>"`, then its fields.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(remote = "Self", rename_all = "snake_case")]
 pub enum AskKind {
     /// A text reply from the composer.
     Text,
@@ -32,6 +88,8 @@ pub enum AskKind {
         rules: Vec<FormRule>,
     },
 }
+
+tagged_object!(AskKind, "kind");
 
 /// Which files are accepted, for an ask or for spontaneous uploads.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]

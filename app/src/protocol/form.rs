@@ -6,6 +6,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::tag_first::{tagged_object, RestOfObject};
+
 /// Longest text a text input accepts, in characters.
 pub const MAX_TEXT_INPUT_CHARS: usize = 10_000;
 /// Most tags (or picked options) one input holds.
@@ -56,22 +58,48 @@ impl<S: Into<String>> From<S> for Choice {
 }
 
 impl<'de> Deserialize<'de> for Choice {
+    /// A string, or an object with `label` and `value`. Read by hand rather
+    /// than as a `#[serde(untagged)]` enum, which buffers every value before
+    /// trying each shape (code the browser's bundle would carry for this
+    /// type alone).
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Shape {
-            Plain(String),
-            Labeled { label: String, value: String },
-        }
-        Ok(match Shape::deserialize(deserializer)? {
-            Shape::Plain(value) => Choice::new(value),
-            Shape::Labeled { label, value } => Choice { label, value },
-        })
+        deserializer.deserialize_any(ChoiceVisitor)
     }
 }
 
-/// One input of a form.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct ChoiceVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ChoiceVisitor {
+    type Value = Choice;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string or an object with `label` and `value`")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Choice, E> {
+        Ok(Choice::new(value))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, value: String) -> Result<Choice, E> {
+        Ok(Choice::new(value))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Choice, A::Error> {
+        #[derive(Deserialize)]
+        struct Labeled {
+            label: String,
+            value: String,
+        }
+        let Labeled { label, value } =
+            Labeled::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        Ok(Choice { label, value })
+    }
+}
+
+/// One input of a form. On the wire its own fields come first, then
+/// `input` naming the kind and that kind's fields, as Loquat writes them
+/// (see [`tag_first`](super::tag_first)).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FormField {
     /// The key of its value in the answer (or the settings).
     pub id: String,
@@ -86,9 +114,63 @@ pub struct FormField {
     pub input: FormInput,
 }
 
-/// The kind of a form input, with its initial value.
+impl<'de> Deserialize<'de> for FormField {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(FormFieldVisitor)
+    }
+}
+
+struct FormFieldVisitor;
+
+impl<'de> serde::de::Visitor<'de> for FormFieldVisitor {
+    type Value = FormField;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a form field")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<FormField, A::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Key {
+            Id,
+            Label,
+            Tooltip,
+            Description,
+            Input,
+            #[serde(other)]
+            Other,
+        }
+        let (mut id, mut label, mut tooltip, mut description) = (None, None, None, None);
+        while let Some(key) = map.next_key()? {
+            match key {
+                Key::Id => id = Some(map.next_value()?),
+                Key::Label => label = Some(map.next_value()?),
+                Key::Tooltip => tooltip = map.next_value()?,
+                Key::Description => description = map.next_value()?,
+                Key::Input => {
+                    let input = FormInput::deserialize(RestOfObject(map))?;
+                    return Ok(FormField {
+                        id: id.ok_or_else(|| serde::de::Error::missing_field("id"))?,
+                        label: label.ok_or_else(|| serde::de::Error::missing_field("label"))?,
+                        tooltip,
+                        description,
+                        input,
+                    });
+                }
+                Key::Other => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Err(serde::de::Error::missing_field("input"))
+    }
+}
+
+/// The kind of a form input, with its initial value. On the wire it is
+/// flattened into its [`FormField`]: `"input": "<kind>"`, then its fields.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "input", rename_all = "snake_case")]
+#[serde(remote = "Self", rename_all = "snake_case")]
 pub enum FormInput {
     Text {
         #[serde(default)]
@@ -189,6 +271,8 @@ fn tags_ok(value: &Value, allowed: Option<&[Choice]>) -> bool {
             None => false,
         })
 }
+
+tagged_object!(FormInput, "input");
 
 impl FormInput {
     /// The value the input starts with: its initial value, else the first
@@ -322,7 +406,7 @@ where
 /// A condition the form's values must meet before it can be submitted.
 /// Checked in the browser (to enable submit) and again on the server.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "rule", rename_all = "snake_case")]
+#[serde(remote = "Self", rename_all = "snake_case")]
 pub enum FormRule {
     /// The field has a non-empty value.
     Required { field: String },
@@ -337,6 +421,8 @@ pub enum FormRule {
     /// A switch is on.
     Checked { field: String },
 }
+
+tagged_object!(FormRule, "rule");
 
 impl FormRule {
     /// True when `values` meet the rule.

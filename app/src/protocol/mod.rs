@@ -18,6 +18,7 @@ mod settings;
 mod snippet;
 mod starter;
 mod step;
+mod tag_first;
 mod thread;
 
 pub use action::Action;

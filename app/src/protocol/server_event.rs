@@ -1,5 +1,7 @@
 use serde::{Deserialize, Serialize};
 
+use super::tag_first::tagged_object;
+
 use super::{
     Ask, ChatProfile, ChatSettings, Command, Cot, Element, FileRules, Millis, SettingsLocation,
     Starter, Step, ThreadSummary,
@@ -267,9 +269,11 @@ fn default_max_frame_bytes() -> usize {
     DEFAULT_MAX_FRAME_BYTES
 }
 
-/// What the server sends.
+/// What the server sends: on the wire, one JSON object whose first key,
+/// `type`, names the event (`{"type":"step_delta","id":"…","delta":"…"}`);
+/// see [`tag_first`](super::tag_first) for how it is read and written.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(remote = "Self", rename_all = "snake_case")]
 pub enum ServerEvent {
     /// More steps of the snapshot just sent (unsequenced), appended after
     /// the ones already applied.
@@ -383,6 +387,8 @@ pub enum ServerEvent {
     /// markup (unsequenced).
     MathRendered { formulas: Vec<super::RenderedMath> },
 }
+
+tagged_object!(ServerEvent, "type");
 
 /// The side panel's content as the app set it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]

@@ -49,11 +49,42 @@ impl StepType {
 
 /// Whether a step shows its input: not at all, as text, or highlighted as a
 /// language (`"json"`, `"python"`, …).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum ShowInput {
     Flag(bool),
     Language(String),
+}
+
+impl<'de> Deserialize<'de> for ShowInput {
+    /// A bool or a string, read by hand: a derived `untagged` enum buffers
+    /// the value first, code the browser's bundle would carry for every
+    /// step it reads.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ShowInputVisitor;
+
+        impl serde::de::Visitor<'_> for ShowInputVisitor {
+            type Value = ShowInput;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a bool or a language name")
+            }
+
+            fn visit_bool<E: serde::de::Error>(self, show: bool) -> Result<ShowInput, E> {
+                Ok(ShowInput::Flag(show))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, language: &str) -> Result<ShowInput, E> {
+                Ok(ShowInput::Language(language.to_string()))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, language: String) -> Result<ShowInput, E> {
+                Ok(ShowInput::Language(language))
+            }
+        }
+
+        deserializer.deserialize_any(ShowInputVisitor)
+    }
 }
 
 impl Default for ShowInput {
