@@ -1,5 +1,6 @@
 use serde::{Deserialize, Serialize};
 
+#[cfg(target_arch = "wasm32")]
 use super::tag_first::{tagged_object, RestOfObject};
 use super::{Action, FormField, FormRule, Millis};
 
@@ -7,8 +8,10 @@ use super::{Action, FormField, FormRule, Millis};
 /// the user answers or the timeout passes.
 ///
 /// On the wire its own fields come first, then `kind` and that kind's
-/// fields, as Loquat writes them (see [`tag_first`](super::tag_first)).
+/// fields, as Loquat writes them (the browser reads them in that order:
+/// `protocol/tag_first.rs`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Deserialize))]
 pub struct Ask {
     pub id: String,
     /// The message that shows the question.
@@ -19,14 +22,17 @@ pub struct Ask {
     pub kind: AskKind,
 }
 
+#[cfg(target_arch = "wasm32")]
 impl<'de> Deserialize<'de> for Ask {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_map(AskVisitor)
     }
 }
 
+#[cfg(target_arch = "wasm32")]
 struct AskVisitor;
 
+#[cfg(target_arch = "wasm32")]
 impl<'de> serde::de::Visitor<'de> for AskVisitor {
     type Value = Ask;
 
@@ -73,7 +79,9 @@ impl<'de> serde::de::Visitor<'de> for AskVisitor {
 /// What kind of answer is wanted. On the wire it is flattened into its
 /// [`Ask`]: `"kind": "<kind>"`, then its fields.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self", rename_all = "snake_case")]
+#[cfg_attr(target_arch = "wasm32", serde(remote = "Self"))]
+#[cfg_attr(not(target_arch = "wasm32"), serde(tag = "kind"))]
+#[serde(rename_all = "snake_case")]
 pub enum AskKind {
     /// A text reply from the composer.
     Text,
@@ -89,6 +97,7 @@ pub enum AskKind {
     },
 }
 
+#[cfg(target_arch = "wasm32")]
 tagged_object!(AskKind, "kind");
 
 /// Which files are accepted, for an ask or for spontaneous uploads.

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+#[cfg(target_arch = "wasm32")]
 use super::tag_first::{tagged_object, RestOfObject};
 
 /// Longest text a text input accepts, in characters.
@@ -98,8 +99,9 @@ impl<'de> serde::de::Visitor<'de> for ChoiceVisitor {
 
 /// One input of a form. On the wire its own fields come first, then
 /// `input` naming the kind and that kind's fields, as Loquat writes them
-/// (see [`tag_first`](super::tag_first)).
+/// (the browser reads them in that order: `protocol/tag_first.rs`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Deserialize))]
 pub struct FormField {
     /// The key of its value in the answer (or the settings).
     pub id: String,
@@ -114,14 +116,17 @@ pub struct FormField {
     pub input: FormInput,
 }
 
+#[cfg(target_arch = "wasm32")]
 impl<'de> Deserialize<'de> for FormField {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_map(FormFieldVisitor)
     }
 }
 
+#[cfg(target_arch = "wasm32")]
 struct FormFieldVisitor;
 
+#[cfg(target_arch = "wasm32")]
 impl<'de> serde::de::Visitor<'de> for FormFieldVisitor {
     type Value = FormField;
 
@@ -170,7 +175,9 @@ impl<'de> serde::de::Visitor<'de> for FormFieldVisitor {
 /// The kind of a form input, with its initial value. On the wire it is
 /// flattened into its [`FormField`]: `"input": "<kind>"`, then its fields.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self", rename_all = "snake_case")]
+#[cfg_attr(target_arch = "wasm32", serde(remote = "Self"))]
+#[cfg_attr(not(target_arch = "wasm32"), serde(tag = "input"))]
+#[serde(rename_all = "snake_case")]
 pub enum FormInput {
     Text {
         #[serde(default)]
@@ -272,6 +279,7 @@ fn tags_ok(value: &Value, allowed: Option<&[Choice]>) -> bool {
         })
 }
 
+#[cfg(target_arch = "wasm32")]
 tagged_object!(FormInput, "input");
 
 impl FormInput {
@@ -406,7 +414,9 @@ where
 /// A condition the form's values must meet before it can be submitted.
 /// Checked in the browser (to enable submit) and again on the server.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self", rename_all = "snake_case")]
+#[cfg_attr(target_arch = "wasm32", serde(remote = "Self"))]
+#[cfg_attr(not(target_arch = "wasm32"), serde(tag = "rule"))]
+#[serde(rename_all = "snake_case")]
 pub enum FormRule {
     /// The field has a non-empty value.
     Required { field: String },
@@ -422,6 +432,7 @@ pub enum FormRule {
     Checked { field: String },
 }
 
+#[cfg(target_arch = "wasm32")]
 tagged_object!(FormRule, "rule");
 
 impl FormRule {

@@ -18,6 +18,8 @@ mod settings;
 mod snippet;
 mod starter;
 mod step;
+// The browser's one-pass reader of tagged objects; the server derives serde's.
+#[cfg(any(target_arch = "wasm32", test))]
 mod tag_first;
 mod thread;
 

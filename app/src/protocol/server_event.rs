@@ -1,5 +1,6 @@
 use serde::{Deserialize, Serialize};
 
+#[cfg(target_arch = "wasm32")]
 use super::tag_first::tagged_object;
 
 use super::{
@@ -271,9 +272,11 @@ fn default_max_frame_bytes() -> usize {
 
 /// What the server sends: on the wire, one JSON object whose first key,
 /// `type`, names the event (`{"type":"step_delta","id":"…","delta":"…"}`);
-/// see [`tag_first`](super::tag_first) for how it is read and written.
+/// the browser reads it in one pass (`protocol/tag_first.rs`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self", rename_all = "snake_case")]
+#[cfg_attr(target_arch = "wasm32", serde(remote = "Self"))]
+#[cfg_attr(not(target_arch = "wasm32"), serde(tag = "type"))]
+#[serde(rename_all = "snake_case")]
 pub enum ServerEvent {
     /// More steps of the snapshot just sent (unsequenced), appended after
     /// the ones already applied.
@@ -388,6 +391,7 @@ pub enum ServerEvent {
     MathRendered { formulas: Vec<super::RenderedMath> },
 }
 
+#[cfg(target_arch = "wasm32")]
 tagged_object!(ServerEvent, "type");
 
 /// The side panel's content as the app set it.

@@ -19,6 +19,14 @@
 //! variant's derived field visitor: one pass, no buffer, and the wire shape
 //! is exactly what the derive wrote before.
 //!
+//! Only the browser reads this way (the module is compiled for `wasm32`,
+//! and for its tests). The server derives serde's own impls for the same
+//! types, which write the same JSON and read the keys in any order: the
+//! server also reads these types from JSON whose key order nobody promised
+//! (a thread's stored chat settings, a developer's own files), where an
+//! order rule would be a trap. The browser reads them only from frames the
+//! server wrote.
+//!
 //! An enum derives its (externally tagged) impls with
 //! `#[serde(remote = "Self")]`, and [`tagged_object!`] gives it `Serialize`
 //! and `Deserialize` impls that wrap the serializer or deserializer in
@@ -539,143 +547,233 @@ macro_rules! tagged_object {
         }
     };
 }
+// Used by the protocol's types in the browser build; the host's tests use
+// the macro by its textual scope.
+#[cfg_attr(not(target_arch = "wasm32"), allow(unused_imports))]
 pub(crate) use tagged_object;
 
 #[cfg(test)]
 mod tests {
-    use crate::protocol::{
-        Action, Ask, AskKind, Choice, FileRules, FormField, FormInput, FormRule, ServerEvent,
-    };
+    //! The protocol's types use this module in the browser only (the server
+    //! derives serde's impls, which read the keys in any order), so these
+    //! tests check it on stand-ins of the same shapes against serde's own
+    //! derive: both must write the same JSON and read each other's. The
+    //! browser tests read every real event through it.
 
-    fn field() -> FormField {
-        FormField {
-            id: "model".into(),
-            label: "Model".into(),
-            tooltip: None,
-            description: Some("Which one".into()),
-            input: FormInput::Select {
-                options: vec![Choice::new("a"), Choice::labeled("Bee", "b")],
-                initial: Some("a".into()),
-            },
+    use serde::{Deserialize, Serialize};
+
+    use super::RestOfObject;
+
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    struct Rules {
+        accept: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<u32>,
+    }
+
+    macro_rules! twins {
+        ($ours:ident, $derived:ident, $tag:literal, { $($body:tt)* }) => {
+            #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+            #[serde(remote = "Self", rename_all = "snake_case")]
+            enum $ours { $($body)* }
+            tagged_object!($ours, $tag);
+
+            #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+            #[serde(tag = $tag, rename_all = "snake_case")]
+            enum $derived { $($body)* }
+        };
+    }
+
+    twins!(Event, DerivedEvent, "type", {
+        StepDelta {
+            id: String,
+            delta: String,
+            #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+            input: bool,
+        },
+        Files(Rules),
+        Ended,
+        Nested { kind: Kind, kinds: Vec<Kind> },
+    });
+
+    twins!(Kind, DerivedKind, "kind", {
+        Text,
+        File(Rules),
+        Range { min: Option<f64>, max: Option<f64> },
+    });
+
+    /// A struct with a flattened kind, read as the browser reads `Ask` and
+    /// `FormField`: its own fields, then the kind's tag and fields.
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    struct Holder {
+        id: String,
+        #[serde(flatten)]
+        kind: Kind,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    struct DerivedHolder {
+        id: String,
+        #[serde(flatten)]
+        kind: DerivedKind,
+    }
+
+    impl<'de> Deserialize<'de> for Holder {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct HolderVisitor;
+            impl<'de> serde::de::Visitor<'de> for HolderVisitor {
+                type Value = Holder;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a holder")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<Holder, A::Error> {
+                    let mut id = None;
+                    while let Some(key) = map.next_key::<String>()? {
+                        match key.as_str() {
+                            "id" => id = Some(map.next_value()?),
+                            "kind" => {
+                                let kind = Kind::deserialize(RestOfObject(map))?;
+                                let id = id.ok_or_else(|| serde::de::Error::missing_field("id"))?;
+                                return Ok(Holder { id, kind });
+                            }
+                            _ => {
+                                map.next_value::<serde::de::IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    Err(serde::de::Error::missing_field("kind"))
+                }
+            }
+            deserializer.deserialize_map(HolderVisitor)
         }
     }
 
-    /// The shapes serde's internally tagged derive wrote before: the tag
-    /// first, then the fields, flattened into the enclosing object.
-    #[test]
-    fn wire_shapes_are_flat_objects_with_the_tag_first() {
-        let ended = ServerEvent::AskEnded { id: "q".into() };
-        assert_eq!(
-            serde_json::to_string(&ended).expect("json"),
-            r#"{"type":"ask_ended","id":"q"}"#
-        );
-        let file = Ask {
-            id: "q".into(),
-            for_id: "m".into(),
-            deadline: 7,
-            kind: AskKind::File(FileRules {
-                accept: vec![".csv".into()],
-                max_size_bytes: 10,
-                max_files: 1,
-            }),
-        };
-        assert_eq!(
-            serde_json::to_string(&file).expect("json"),
-            r#"{"id":"q","for_id":"m","deadline":7,"kind":"file","accept":[".csv"],"max_size_bytes":10,"max_files":1}"#
-        );
-        let text = Ask {
-            kind: AskKind::Text,
-            ..file.clone()
-        };
-        assert_eq!(
-            serde_json::to_string(&text).expect("json"),
-            r#"{"id":"q","for_id":"m","deadline":7,"kind":"text"}"#
-        );
-        assert_eq!(
-            serde_json::to_string(&field()).expect("json"),
-            r#"{"id":"model","label":"Model","description":"Which one","input":"select","options":[{"label":"a","value":"a"},{"label":"Bee","value":"b"}],"initial":"a"}"#
-        );
-        let rule = FormRule::Range {
-            field: "t".into(),
-            min: Some(0.0),
-            max: None,
-        };
-        assert_eq!(
-            serde_json::to_string(&rule).expect("json"),
-            r#"{"rule":"range","field":"t","min":0.0,"max":null}"#
-        );
-        for ask in [file, text] {
-            let back: Ask = serde_json::from_str(&serde_json::to_string(&ask).expect("json"))
-                .expect("read back");
-            assert_eq!(back, ask);
+    fn rules() -> Rules {
+        Rules {
+            accept: vec![".csv".into()],
+            max: Some(2),
         }
-        let action = Ask {
-            id: "q".into(),
-            for_id: "m".into(),
-            deadline: 1,
-            kind: AskKind::Action {
-                actions: vec![Action::new("ok")],
+    }
+
+    /// Writes both, checks the JSON is the same, reads each with the other.
+    fn same<O, D>(ours: O, derived: D) -> String
+    where
+        O: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug,
+        D: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug,
+    {
+        let json = serde_json::to_string(&ours).expect("ours");
+        assert_eq!(json, serde_json::to_string(&derived).expect("derived"));
+        assert_eq!(serde_json::from_str::<O>(&json).expect("ours reads"), ours);
+        assert_eq!(
+            serde_json::from_str::<D>(&json).expect("derived reads"),
+            derived
+        );
+        json
+    }
+
+    #[test]
+    fn writes_what_serdes_derive_writes_and_reads_it_back() {
+        let json = same(
+            Event::StepDelta {
+                id: "m".into(),
+                delta: "Hi".into(),
+                input: false,
             },
-        };
-        let back: Ask = serde_json::from_str(&serde_json::to_string(&action).expect("json"))
-            .expect("read back");
-        assert_eq!(back, action);
+            DerivedEvent::StepDelta {
+                id: "m".into(),
+                delta: "Hi".into(),
+                input: false,
+            },
+        );
+        assert_eq!(json, r#"{"type":"step_delta","id":"m","delta":"Hi"}"#);
+        let json = same(Event::Files(rules()), DerivedEvent::Files(rules()));
+        assert_eq!(json, r#"{"type":"files","accept":[".csv"],"max":2}"#);
+        assert_eq!(
+            same(Event::Ended, DerivedEvent::Ended),
+            r#"{"type":"ended"}"#
+        );
+        same(
+            Event::Nested {
+                kind: Kind::Range {
+                    min: Some(0.0),
+                    max: None,
+                },
+                kinds: vec![Kind::Text, Kind::File(rules())],
+            },
+            // The twins share their fields' types: ours inside serde's.
+            DerivedEvent::Nested {
+                kind: Kind::Range {
+                    min: Some(0.0),
+                    max: None,
+                },
+                kinds: vec![Kind::Text, Kind::File(rules())],
+            },
+        );
+        for (ours, derived) in [
+            (Kind::Text, DerivedKind::Text),
+            (Kind::File(rules()), DerivedKind::File(rules())),
+            (
+                Kind::Range {
+                    min: None,
+                    max: Some(1.5),
+                },
+                DerivedKind::Range {
+                    min: None,
+                    max: Some(1.5),
+                },
+            ),
+        ] {
+            let json = same(
+                Holder {
+                    id: "q".into(),
+                    kind: ours,
+                },
+                DerivedHolder {
+                    id: "q".into(),
+                    kind: derived,
+                },
+            );
+            assert!(json.starts_with(r#"{"id":"q","kind":"#), "{json}");
+        }
     }
 
     #[test]
     fn an_object_without_its_tag_first_is_refused_with_a_clear_error() {
-        let late = serde_json::from_str::<ServerEvent>(r#"{"id":"q","type":"ask_ended"}"#)
+        let late = serde_json::from_str::<Event>(r#"{"id":"m","type":"step_delta","delta":""}"#)
             .expect_err("tag not first");
         assert!(
             late.to_string().contains("`type` must be the first key"),
             "{late}"
         );
-        let none = serde_json::from_str::<ServerEvent>("{}").expect_err("no tag");
+        let none = serde_json::from_str::<Event>("{}").expect_err("no tag");
         assert!(none.to_string().contains("missing field `type`"), "{none}");
         let unknown =
-            serde_json::from_str::<ServerEvent>(r#"{"type":"nope"}"#).expect_err("unknown variant");
+            serde_json::from_str::<Event>(r#"{"type":"nope"}"#).expect_err("unknown variant");
         assert!(
             unknown.to_string().contains("unknown variant `nope`"),
             "{unknown}"
         );
-        let missing = serde_json::from_str::<ServerEvent>(r#"{"type":"ask_ended"}"#)
+        let missing = serde_json::from_str::<Event>(r#"{"type":"step_delta","id":"m"}"#)
             .expect_err("missing field");
         assert!(
-            missing.to_string().contains("missing field `id`"),
+            missing.to_string().contains("missing field `delta`"),
             "{missing}"
         );
-        let not_object =
-            serde_json::from_str::<ServerEvent>(r#""ask_ended""#).expect_err("a string");
+        let not_object = serde_json::from_str::<Event>(r#""ended""#).expect_err("a string");
         assert!(
             not_object.to_string().contains("first key is `type`"),
             "{not_object}"
         );
-    }
-
-    #[test]
-    fn a_flattened_kind_must_follow_its_owners_fields() {
-        let field: FormField = serde_json::from_str(
-            r#"{"id":"on","label":"On","extra":1,"input":"switch","initial":true}"#,
-        )
-        .expect("field");
-        assert_eq!(field.input, FormInput::Switch { initial: true });
-        let no_kind =
-            serde_json::from_str::<FormField>(r#"{"id":"on","label":"On"}"#).expect_err("no input");
+        let no_kind = serde_json::from_str::<Holder>(r#"{"id":"q"}"#).expect_err("no kind");
         assert!(
-            no_kind.to_string().contains("missing field `input`"),
+            no_kind.to_string().contains("missing field `kind`"),
             "{no_kind}"
         );
-        let no_label = serde_json::from_str::<FormField>(r#"{"id":"on","input":"switch"}"#)
-            .expect_err("no label");
-        assert!(
-            no_label.to_string().contains("missing field `label`"),
-            "{no_label}"
-        );
-        let no_deadline = serde_json::from_str::<Ask>(r#"{"id":"q","for_id":"m","kind":"text"}"#)
-            .expect_err("no deadline");
-        assert!(
-            no_deadline.to_string().contains("missing field `deadline`"),
-            "{no_deadline}"
-        );
+        let other_keys: Holder =
+            serde_json::from_str(r#"{"id":"q","extra":[1],"kind":"text"}"#).expect("holder");
+        assert_eq!(other_keys.kind, Kind::Text);
     }
 }
