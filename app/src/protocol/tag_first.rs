@@ -77,6 +77,67 @@ impl<M: SerializeMap> ser::SerializeStructVariant for FlatFields<M> {
     }
 }
 
+/// The scalars neither serializer takes.
+macro_rules! refuse_values {
+    () => {
+        refuse! {
+            serialize_bool(bool) => "a bool";
+            serialize_i8(i8) => "a number";
+            serialize_i16(i16) => "a number";
+            serialize_i32(i32) => "a number";
+            serialize_i64(i64) => "a number";
+            serialize_u8(u8) => "a number";
+            serialize_u16(u16) => "a number";
+            serialize_u32(u32) => "a number";
+            serialize_u64(u64) => "a number";
+            serialize_f32(f32) => "a number";
+            serialize_f64(f64) => "a number";
+            serialize_char(char) => "a char";
+            serialize_str(&str) => "a string";
+            serialize_bytes(&[u8]) => "bytes";
+            serialize_none() => "an option";
+        }
+
+        fn serialize_some<T: ?Sized + serde::Serialize>(
+            self,
+            _: &T,
+        ) -> Result<Self::Ok, Self::Error> {
+            Err(unsupported("an option"))
+        }
+    };
+}
+
+/// The sequences neither serializer takes.
+macro_rules! refuse_sequences {
+    () => {
+        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Self::Error> {
+            Err(unsupported("a sequence"))
+        }
+
+        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Self::Error> {
+            Err(unsupported("a tuple"))
+        }
+
+        fn serialize_tuple_struct(
+            self,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleStruct, Self::Error> {
+            Err(unsupported("a tuple struct"))
+        }
+
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleVariant, Self::Error> {
+            Err(unsupported("a tuple variant"))
+        }
+    };
+}
+
 macro_rules! refuse {
     ($($method:ident($($arg:ty),*) => $what:literal;)*) => {
         $(
@@ -121,28 +182,11 @@ impl<S: Serializer> Serializer for TagFirstSerializer<S> {
         map.end()
     }
 
+    refuse_values!();
+
     refuse! {
-        serialize_bool(bool) => "a bool";
-        serialize_i8(i8) => "a number";
-        serialize_i16(i16) => "a number";
-        serialize_i32(i32) => "a number";
-        serialize_i64(i64) => "a number";
-        serialize_u8(u8) => "a number";
-        serialize_u16(u16) => "a number";
-        serialize_u32(u32) => "a number";
-        serialize_u64(u64) => "a number";
-        serialize_f32(f32) => "a number";
-        serialize_f64(f64) => "a number";
-        serialize_char(char) => "a char";
-        serialize_str(&str) => "a string";
-        serialize_bytes(&[u8]) => "bytes";
-        serialize_none() => "an option";
         serialize_unit() => "a unit";
         serialize_unit_struct(&'static str) => "a unit struct";
-    }
-
-    fn serialize_some<T: ?Sized + serde::Serialize>(self, _: &T) -> Result<S::Ok, S::Error> {
-        Err(unsupported("an option"))
     }
 
     fn serialize_newtype_struct<T: ?Sized + serde::Serialize>(
@@ -168,31 +212,7 @@ impl<S: Serializer> Serializer for TagFirstSerializer<S> {
         map.end()
     }
 
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, S::Error> {
-        Err(unsupported("a sequence"))
-    }
-
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, S::Error> {
-        Err(unsupported("a tuple"))
-    }
-
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, S::Error> {
-        Err(unsupported("a tuple struct"))
-    }
-
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, S::Error> {
-        Err(unsupported("a tuple variant"))
-    }
+    refuse_sequences!();
 
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, S::Error> {
         Err(unsupported("a map"))
@@ -434,27 +454,7 @@ impl<'a, M: SerializeMap> Serializer for FlattenInto<'a, M> {
         Ok(())
     }
 
-    refuse! {
-        serialize_bool(bool) => "a bool";
-        serialize_i8(i8) => "a number";
-        serialize_i16(i16) => "a number";
-        serialize_i32(i32) => "a number";
-        serialize_i64(i64) => "a number";
-        serialize_u8(u8) => "a number";
-        serialize_u16(u16) => "a number";
-        serialize_u32(u32) => "a number";
-        serialize_u64(u64) => "a number";
-        serialize_f32(f32) => "a number";
-        serialize_f64(f64) => "a number";
-        serialize_char(char) => "a char";
-        serialize_str(&str) => "a string";
-        serialize_bytes(&[u8]) => "bytes";
-        serialize_none() => "an option";
-    }
-
-    fn serialize_some<T: ?Sized + serde::Serialize>(self, _: &T) -> Result<(), M::Error> {
-        Err(unsupported("an option"))
-    }
+    refuse_values!();
 
     fn serialize_unit_variant(
         self,
@@ -483,31 +483,7 @@ impl<'a, M: SerializeMap> Serializer for FlattenInto<'a, M> {
         Err(unsupported("a variant inside a variant"))
     }
 
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, M::Error> {
-        Err(unsupported("a sequence"))
-    }
-
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, M::Error> {
-        Err(unsupported("a tuple"))
-    }
-
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, M::Error> {
-        Err(unsupported("a tuple struct"))
-    }
-
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, M::Error> {
-        Err(unsupported("a tuple variant"))
-    }
+    refuse_sequences!();
 
     fn serialize_struct_variant(
         self,
