@@ -86,15 +86,24 @@ impl<'de> serde::de::Visitor<'de> for ChoiceVisitor {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Choice, A::Error> {
-        #[derive(Deserialize)]
-        struct Labeled {
-            label: String,
-            value: String,
-        }
         let Labeled { label, value } =
             Labeled::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
         Ok(Choice { label, value })
     }
+
+    /// `["label", "value"]`, which the derived `untagged` shape read too.
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Choice, A::Error> {
+        let Labeled { label, value } =
+            Labeled::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(Choice { label, value })
+    }
+}
+
+/// A choice's object (or pair) form.
+#[derive(Deserialize)]
+struct Labeled {
+    label: String,
+    value: String,
 }
 
 /// One input of a form. On the wire its own fields come first, then
@@ -557,5 +566,8 @@ mod tests {
             }
         );
         assert_eq!(input.initial_value(), json!("a"));
+        let pair: Choice = serde_json::from_value(json!(["Bee", "b"])).expect("a pair");
+        assert_eq!(pair, Choice::labeled("Bee", "b"));
+        assert!(serde_json::from_value::<Choice>(json!(7)).is_err());
     }
 }
