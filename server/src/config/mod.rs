@@ -185,6 +185,7 @@ pub(crate) mod tests {
     fn defaults() {
         let config = Config::default();
         assert_eq!(config.project.session_timeout, Duration::from_secs(3600));
+        assert_eq!(config.project.checkpoint_seconds, Duration::from_secs(5));
         assert!(config.project.allow_origins.is_empty());
         assert!(config.project.allowed_hosts.is_empty());
         assert_eq!(config.project.frame_ancestors, ["'self'"]);
@@ -238,6 +239,32 @@ pub(crate) mod tests {
         let env = vars(&[("LOQUAT_FEATURES_AUDIO_SAMPLE_RATE", "200000")]);
         dir.write_config("");
         assert!(Config::load(dir.path(), env).is_err());
+    }
+
+    #[test]
+    fn the_checkpoint_period_is_read_and_kept_from_1_to_3600_seconds() {
+        let dir = TempDir::new("checkpoint");
+        dir.write_config("[project]\ncheckpoint_seconds = 2\n");
+        let (config, _) = Config::load(dir.path(), vars(&[])).unwrap();
+        assert_eq!(config.project.checkpoint_seconds, Duration::from_secs(2));
+        let env = vars(&[("LOQUAT_CHECKPOINT_SECONDS", "3600")]);
+        let (config, _) = Config::load(dir.path(), env).unwrap();
+        assert_eq!(config.project.checkpoint_seconds, Duration::from_secs(3600));
+        for bad in ["0", "3601", "-1", "1.5", "\"soon\""] {
+            dir.write_config(&format!("[project]\ncheckpoint_seconds = {bad}\n"));
+            match Config::load(dir.path(), vars(&[])) {
+                Err(ConfigError::InvalidValue { key, message }) => {
+                    assert_eq!(key, "project.checkpoint_seconds", "{bad}");
+                    assert!(message.contains("from 1 to 3600"), "{bad}: {message}");
+                }
+                other => panic!("{bad}: expected InvalidValue, got {other:?}"),
+            }
+        }
+        dir.write_config("");
+        let env = vars(&[("LOQUAT_CHECKPOINT_SECONDS", "0")]);
+        let err = Config::load(dir.path(), env).unwrap_err().to_string();
+        assert!(err.contains("LOQUAT_CHECKPOINT_SECONDS"), "{err}");
+        assert!(err.contains("from 1 to 3600"), "{err}");
     }
 
     #[test]

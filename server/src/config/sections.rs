@@ -12,7 +12,9 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::values::{endpoint, key_prefix, positive, positive_opt, sample_rate, seconds};
+use super::values::{
+    checkpoint_period, endpoint, key_prefix, positive, positive_opt, sample_rate, seconds,
+};
 pub use loquat_app::protocol::{Cot, SettingsLocation};
 
 /// The whole app configuration.
@@ -91,6 +93,17 @@ pub struct ProjectConfig {
         example = "postgres://loquat@db.internal:5432/loquat"
     )]
     pub database_url: Option<String>,
+    /// How often, in seconds (1 to 3600), the text of replies still
+    /// streaming is written: a server killed mid-reply loses at most that
+    /// many seconds of the reply's end. Completed messages are always
+    /// written before the browser sees them; other changes within a second.
+    #[serde(with = "checkpoint_period")]
+    #[schemars(
+        with = "u64",
+        range(min = 1, max = 3600),
+        extend("env" = "LOQUAT_CHECKPOINT_SECONDS")
+    )]
+    pub checkpoint_seconds: Duration,
     /// Seconds a sign-in lasts (with logins configured; default 15 days).
     #[serde(with = "seconds")]
     #[schemars(with = "u64", extend("env" = "LOQUAT_USER_SESSION_TIMEOUT"))]
@@ -184,6 +197,7 @@ impl Default for ProjectConfig {
             debug: false,
             persistence: true,
             database_url: None,
+            checkpoint_seconds: Duration::from_secs(5),
             user_session_timeout: Duration::from_secs(15 * 24 * 3600),
             user_env: Vec::new(),
             root_path: Default::default(),

@@ -29,6 +29,40 @@ pub(super) mod seconds {
     }
 }
 
+/// The checkpoint period (`checkpoint_seconds = 5`): whole seconds from 1
+/// to 3600. Never 0, which would write streaming text as often as the
+/// checkpointer ticks without saying so; at most an hour, past which a
+/// killed server would lose most of a long reply.
+pub(super) mod checkpoint_period {
+    use super::*;
+
+    /// What the key takes, in the user's terms.
+    const EXPECTED: &str = "a whole number of seconds from 1 to 3600";
+
+    /// The longest period, in seconds.
+    const MAX: u64 = 3600;
+
+    pub(in crate::config) fn serialize<S: serde::Serializer>(
+        value: &Duration,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u64(value.as_secs())
+    }
+
+    pub(in crate::config) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Duration, D::Error> {
+        let secs: u64 = deserializer.deserialize_any(Whole::<u64>::new(EXPECTED, 1))?;
+        if secs > MAX {
+            return Err(de::Error::invalid_value(
+                de::Unexpected::Unsigned(secs),
+                &EXPECTED,
+            ));
+        }
+        Ok(Duration::from_secs(secs))
+    }
+}
+
 /// A count of 1 or more.
 pub(super) fn positive<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where

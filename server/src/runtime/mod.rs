@@ -30,7 +30,7 @@ pub(crate) use event_log::{EventLog, ReplayBudget, Since};
 use hooks::Hooks;
 pub use limits::{RuntimeLimits, SessionLimits, UploadLimits, WebSocketLimits};
 use persist::Persistence;
-use persist_state::PersistState;
+use persist_state::{Checkpoint, PersistState};
 pub(crate) use refusal::{Handled, Refusal};
 use runner::RunRequest;
 use session::Session;
@@ -57,8 +57,17 @@ pub(crate) type LiveThread = (
 pub(crate) const INTERRUPTED_NOTICE: &str =
     "The server running the last reply stopped before it finished; what it had written is kept above.";
 
-/// How often streaming steps are checkpointed to the data layer.
-const CHECKPOINT_PERIOD: Duration = Duration::from_secs(1);
+/// How often the checkpointer runs: changes that need not be written
+/// before they are published are written within this, except the text of
+/// streaming steps (`[project] checkpoint_seconds`).
+const CHECKPOINT_TICK: Duration = Duration::from_secs(1);
+
+/// The checkpointer's ticks in `period` (at least one; a part of a tick
+/// counts as a whole one).
+fn checkpoint_ticks(period: Duration) -> u64 {
+    let ticks = period.as_millis().div_ceil(CHECKPOINT_TICK.as_millis());
+    u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
+}
 
 /// Why no new session was started: a cap of [`SessionLimits`] is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -416,10 +425,11 @@ impl Runtime {
         }
     }
 
-    /// Writes what streamed since the last checkpoint, for every session.
-    pub(crate) fn checkpoint_all(&self) {
+    /// Writes what changed since the last checkpoint and `when` says is
+    /// due, for every session.
+    pub(crate) fn checkpoint_all(&self, when: Checkpoint) {
         for session in self.all_sessions() {
-            session.checkpoint();
+            session.checkpoint(when);
         }
     }
 
@@ -436,7 +446,7 @@ impl Runtime {
 
     /// Writes everything pending and waits for it (at shutdown).
     pub(crate) async fn flush(&self) {
-        self.checkpoint_all();
+        self.checkpoint_all(Checkpoint::All);
         if let Some(persistence) = &self.persistence {
             persistence.flush().await;
         }
@@ -520,7 +530,7 @@ impl Runtime {
             if !done.is_empty() {
                 // Written before the other nodes may read them.
                 for session in &done {
-                    session.checkpoint();
+                    session.checkpoint(Checkpoint::All);
                 }
                 if let Some(persistence) = &self.persistence {
                     persistence.flush().await;
@@ -546,28 +556,31 @@ impl Runtime {
     /// Hands a session to the other nodes (while draining, once
     /// [`Session::try_hand_over`] said so): written out, then ended here.
     pub(crate) async fn hand_over(&self, session: &Session) {
-        session.checkpoint();
+        session.checkpoint(Checkpoint::All);
         if let Some(persistence) = &self.persistence {
             persistence.flush().await;
         }
         self.end_session(&session.id);
     }
 
-    /// Checkpoints streaming steps periodically while the runtime lives.
+    /// Writes pending changes every [`CHECKPOINT_TICK`] while the runtime
+    /// lives, and the text of streaming steps every `[project]
+    /// checkpoint_seconds`.
     pub(crate) fn spawn_checkpointer(self: &Arc<Self>) {
         if self.persistence.is_none() {
             return;
         }
+        let period = checkpoint_ticks(self.config.project.checkpoint_seconds);
         let runtime: Weak<Runtime> = Arc::downgrade(self);
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(CHECKPOINT_PERIOD);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
+            let mut interval = tokio::time::interval(CHECKPOINT_TICK);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            for tick in 0u64.. {
+                interval.tick().await;
                 let Some(runtime) = runtime.upgrade() else {
                     break;
                 };
-                runtime.checkpoint_all();
+                runtime.checkpoint_all(Checkpoint::Tick { tick, period });
             }
         });
     }

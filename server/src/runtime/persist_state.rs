@@ -4,7 +4,9 @@
 //! A thread is saved when the user sends its first message (a tab that only
 //! showed a welcome message leaves no empty thread behind). From then on,
 //! completed steps are written before their completion is published, and
-//! streaming ones are written by the periodic checkpoint.
+//! the other changes by the periodic checkpoint: at its next tick, except
+//! the text of streaming steps, which waits for the checkpoint period
+//! (see [`Checkpoint`]).
 
 use std::collections::HashSet;
 
@@ -65,6 +67,29 @@ pub(crate) struct PersistState {
     dirty: HashSet<String>,
     /// The step marked last, so the next token for it costs one comparison.
     last_marked: Option<String>,
+    /// The checkpointer's tick that first saw streaming steps among `dirty`
+    /// (none while no streaming change waits): they are written once they
+    /// have waited the period since.
+    streaming_seen: Option<u64>,
+}
+
+/// Which pending changes a checkpoint writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Checkpoint {
+    /// The checkpointer's tick number `tick` (one a second): everything
+    /// pending, except streaming steps until `period` ticks have passed
+    /// since a tick first saw them changed. Streamed text is thus at most
+    /// `period` ticks old when written (it changed after the tick before),
+    /// while a reply that streams for less than that is written only once,
+    /// complete.
+    Tick {
+        /// The tick's number, counting up from 0.
+        tick: u64,
+        /// Ticks streamed text may wait (1 or more; 1 writes it at once).
+        period: u64,
+    },
+    /// Everything pending (at shutdown, or before a hand-over).
+    All,
 }
 
 /// True for the changes that must be written before they are published: a
@@ -128,6 +153,7 @@ impl PersistState {
             run_open_written: false,
             dirty: HashSet::new(),
             last_marked: None,
+            streaming_seen: None,
         }
     }
 
@@ -146,6 +172,7 @@ impl PersistState {
             run_open_written: is_run_open(record.metadata.get(RUN_OPEN_KEY)),
             dirty,
             last_marked: None,
+            streaming_seen: None,
         }
     }
 
@@ -305,21 +332,95 @@ impl PersistState {
         self.last_marked = Some(id.to_string());
     }
 
-    /// The streaming steps to checkpoint, if any changed since last time.
-    pub(crate) fn checkpoint(&mut self, thread: &ThreadState) -> Option<WriteBatch> {
+    /// The changes `when` writes, if any: the thread's record when its
+    /// reserved metadata changed, and the changed steps (see
+    /// [`Checkpoint`]). Steps left waiting stay marked.
+    pub(crate) fn checkpoint(
+        &mut self,
+        thread: &ThreadState,
+        when: Checkpoint,
+    ) -> Option<WriteBatch> {
         if !self.saved || (self.dirty.is_empty() && self.pending.is_empty()) {
+            return None;
+        }
+        let waiting = match when {
+            Checkpoint::Tick { tick, period } => self.waiting(thread, tick, period),
+            Checkpoint::All => None,
+        };
+        if self.pending.is_empty()
+            && waiting
+                .as_ref()
+                .is_some_and(|w| w.len() == self.dirty.len())
+        {
+            // Only streamed text, not due yet.
             return None;
         }
         let threads = match !self.pending.is_empty() {
             true => vec![self.record(&thread.id)],
             false => Vec::new(),
         };
-        let steps = self.take_dirty(thread, &HashSet::new());
+        let steps = match waiting {
+            Some(waiting) => {
+                let steps = self.take_dirty(thread, &waiting);
+                self.dirty = waiting;
+                steps
+            }
+            None => {
+                self.streaming_seen = None;
+                self.take_dirty(thread, &HashSet::new())
+            }
+        };
         Some(WriteBatch {
             threads,
             steps,
             ..Default::default()
         })
+    }
+
+    /// The dirty steps that wait at tick `tick`: the streaming ones, until
+    /// they waited `period` ticks, except those before a step written now
+    /// (a step's first write fixes its place, so none may be written
+    /// after a later one). `None` when nothing waits. Costs a look-up per
+    /// dirty step, and allocates only when some wait.
+    fn waiting(&mut self, thread: &ThreadState, tick: u64, period: u64) -> Option<HashSet<String>> {
+        // The step's place, and whether it streams.
+        let state = |id: &String| {
+            let at = thread.position(id)?;
+            Some((at, thread.steps().get(at)?.streaming))
+        };
+        if !self
+            .dirty
+            .iter()
+            .any(|id| state(id).is_some_and(|(_, s)| s))
+        {
+            self.streaming_seen = None;
+            return None;
+        }
+        let seen = *self.streaming_seen.get_or_insert(tick);
+        if tick.saturating_sub(seen).saturating_add(1) >= period {
+            return None;
+        }
+        let last_plain = self
+            .dirty
+            .iter()
+            .filter_map(state)
+            .filter(|(_, streaming)| !streaming)
+            .map(|(at, _)| at)
+            .max();
+        let waiting: HashSet<String> = self
+            .dirty
+            .iter()
+            .filter(|id| {
+                state(id).is_some_and(|(at, streaming)| {
+                    streaming && last_plain.is_none_or(|plain| at > plain)
+                })
+            })
+            .cloned()
+            .collect();
+        match waiting.is_empty() {
+            true => None,
+            false => Some(waiting),
+        }
     }
 
     /// The batch that makes `changes` (about to be applied to `thread`)
@@ -365,7 +466,9 @@ impl PersistState {
         }
         // Steps go in thread order (a step's first write fixes its place);
         // steps created by `changes` are not in the thread yet and go last.
+        // Every dirty step goes, streaming or not: none waits any more.
         let mut steps = self.take_dirty_at(thread, &superseded);
+        self.streaming_seen = None;
         for change in changes {
             match change {
                 ServerEvent::StepCreated { step } | ServerEvent::StepUpdated { step } => {
@@ -548,14 +651,14 @@ mod tests {
         thread.apply(finish);
 
         // Nothing changed since: no checkpoint; a new token: just that step.
-        assert!(persist.checkpoint(&thread).is_none());
+        assert!(persist.checkpoint(&thread, Checkpoint::All).is_none());
         let delta = ServerEvent::StepDelta {
             id: "b".into(),
             delta: "y".into(),
             input: false,
         };
         emit(&mut persist, &mut thread, delta);
-        let batch = persist.checkpoint(&thread).unwrap();
+        let batch = persist.checkpoint(&thread, Checkpoint::All).unwrap();
         assert_eq!(batch.steps.len(), 1);
         assert_eq!(batch.steps[0].output, "xy");
     }
@@ -587,7 +690,10 @@ mod tests {
         assert!(is_run_open(batch.threads[0].metadata.get(RUN_OPEN_KEY)));
         assert!(!persist.open_run());
         assert!(!persist.open_run());
-        assert!(persist.checkpoint(&thread).is_none(), "nothing to write");
+        assert!(
+            persist.checkpoint(&thread, Checkpoint::All).is_none(),
+            "nothing to write"
+        );
         // Its end must be written; once taken, not again.
         assert!(persist.close_run());
         assert!(!recorded_open(&mut persist));
@@ -603,7 +709,10 @@ mod tests {
         assert!(!recorded_open(&mut persist));
         assert!(persist.open_run());
         assert!(!persist.close_run());
-        assert!(persist.checkpoint(&thread).is_none(), "nothing to write");
+        assert!(
+            persist.checkpoint(&thread, Checkpoint::All).is_none(),
+            "nothing to write"
+        );
         assert!(!recorded_open(&mut persist));
 
         // A thread stored with a run open must have the mark taken back.
@@ -615,5 +724,180 @@ mod tests {
         assert!(PersistState::resumed(&opened, HashSet::new()).close_run());
         assert!(!PersistState::resumed(&opened, HashSet::new()).open_run());
         assert!(!PersistState::resumed(&stored, HashSet::new()).close_run());
+    }
+
+    /// A saved thread holding one finished user message, `u`.
+    fn saved() -> (ThreadState, PersistState) {
+        let mut thread = ThreadState::new("t".into());
+        let mut persist = PersistState::new_thread("me".into());
+        let created = ServerEvent::StepCreated {
+            step: Step {
+                id: "u".into(),
+                thread_id: "t".into(),
+                step_type: StepType::UserMessage,
+                output: "hello".into(),
+                end: Some(1),
+                ..Default::default()
+            },
+        };
+        assert!(persist
+            .batch(&thread, std::slice::from_ref(&created))
+            .is_some());
+        thread.apply(created);
+        (thread, persist)
+    }
+
+    /// Another token for `id`.
+    fn token(persist: &mut PersistState, thread: &mut ThreadState, id: &str, text: &str) {
+        let delta = ServerEvent::StepDelta {
+            id: id.into(),
+            delta: text.into(),
+            input: false,
+        };
+        emit(persist, thread, delta);
+    }
+
+    /// The periodic checkpoint at `tick`, streamed text waiting 3 ticks.
+    fn tick(tick: u64) -> Checkpoint {
+        Checkpoint::Tick { tick, period: 3 }
+    }
+
+    fn step_ids(batch: &WriteBatch) -> Vec<&str> {
+        batch.steps.iter().map(|s| s.id.as_str()).collect()
+    }
+
+    #[test]
+    fn streamed_text_waits_for_the_period_and_other_changes_do_not() {
+        let (mut thread, mut persist) = saved();
+        let a = ServerEvent::StepCreated {
+            step: streaming("a"),
+        };
+        emit(&mut persist, &mut thread, a);
+        token(&mut persist, &mut thread, "a", "x");
+        // First seen at tick 10: written at tick 12, not before.
+        assert!(persist.checkpoint(&thread, tick(10)).is_none());
+        assert!(persist.checkpoint(&thread, tick(11)).is_none());
+
+        // The record's changes are written at once; the text still waits.
+        let mut values = serde_json::Map::new();
+        values.insert("name".into(), "Ada".into());
+        persist.set_user_session(values);
+        let batch = persist.checkpoint(&thread, tick(11)).unwrap();
+        assert_eq!(batch.threads.len(), 1);
+        assert!(batch.threads[0].metadata.contains_key(USER_SESSION_KEY));
+        assert!(batch.steps.is_empty());
+        persist.set_chat_settings(Some(&loquat_app::protocol::ChatSettings::default()));
+        let batch = persist.checkpoint(&thread, tick(11)).unwrap();
+        assert!(batch.threads[0].metadata.contains_key(CHAT_SETTINGS_KEY));
+        assert!(batch.steps.is_empty());
+
+        // So is a step that does not stream (a reaction on a message
+        // before the streaming one).
+        let mut reacted = thread.get("u").unwrap().clone();
+        reacted
+            .metadata
+            .insert("reactions".into(), "[\"like\"]".into());
+        let update = ServerEvent::StepUpdated {
+            step: reacted.clone(),
+        };
+        emit(&mut persist, &mut thread, update);
+        let batch = persist.checkpoint(&thread, tick(11)).unwrap();
+        assert_eq!(step_ids(&batch), ["u"]);
+        assert_eq!(batch.steps[0], reacted);
+        assert!(batch.threads.is_empty());
+        assert!(persist.checkpoint(&thread, tick(11)).is_none());
+
+        // Due: the text as it is now.
+        token(&mut persist, &mut thread, "a", "y");
+        let batch = persist.checkpoint(&thread, tick(12)).unwrap();
+        assert_eq!(step_ids(&batch), ["a"]);
+        assert_eq!(batch.steps[0].output, "xy");
+        assert!(persist.checkpoint(&thread, tick(13)).is_none(), "written");
+
+        // Later text waits the period again, from the tick that sees it.
+        token(&mut persist, &mut thread, "a", "z");
+        assert!(persist.checkpoint(&thread, tick(14)).is_none());
+        assert!(persist.checkpoint(&thread, tick(15)).is_none());
+        let batch = persist.checkpoint(&thread, tick(16)).unwrap();
+        assert_eq!(batch.steps[0].output, "xyz");
+    }
+
+    #[test]
+    fn a_period_of_one_tick_writes_streamed_text_at_once() {
+        let (mut thread, mut persist) = saved();
+        let a = ServerEvent::StepCreated {
+            step: streaming("a"),
+        };
+        emit(&mut persist, &mut thread, a);
+        token(&mut persist, &mut thread, "a", "x");
+        let once = Checkpoint::Tick { tick: 0, period: 1 };
+        let batch = persist.checkpoint(&thread, once).unwrap();
+        assert_eq!(step_ids(&batch), ["a"]);
+        assert!(persist.checkpoint(&thread, once).is_none());
+    }
+
+    #[test]
+    fn a_step_written_after_waiting_text_takes_it_along() {
+        let (mut thread, mut persist) = saved();
+        let a = ServerEvent::StepCreated {
+            step: streaming("a"),
+        };
+        emit(&mut persist, &mut thread, a);
+        token(&mut persist, &mut thread, "a", "x");
+        assert!(persist.checkpoint(&thread, tick(0)).is_none());
+        // A tool step after it, going on but not streaming: written at
+        // once, and `a` first, or `a` would be stored after it.
+        let tool = Step {
+            id: "b".into(),
+            thread_id: "t".into(),
+            parent_id: Some("a".into()),
+            step_type: StepType::Tool,
+            ..Default::default()
+        };
+        emit(
+            &mut persist,
+            &mut thread,
+            ServerEvent::StepCreated { step: tool },
+        );
+        let batch = persist.checkpoint(&thread, tick(1)).unwrap();
+        assert_eq!(step_ids(&batch), ["a", "b"]);
+        assert_eq!(batch.steps[0].output, "x");
+        assert!(persist.checkpoint(&thread, tick(2)).is_none());
+    }
+
+    #[test]
+    fn forced_checkpoints_and_durable_batches_write_waiting_text() {
+        let (mut thread, mut persist) = saved();
+        for id in ["a", "b"] {
+            let created = ServerEvent::StepCreated {
+                step: streaming(id),
+            };
+            emit(&mut persist, &mut thread, created);
+        }
+        token(&mut persist, &mut thread, "a", "x");
+        assert!(persist.checkpoint(&thread, tick(0)).is_none());
+        let batch = persist.checkpoint(&thread, Checkpoint::All).unwrap();
+        assert_eq!(step_ids(&batch), ["a", "b"]);
+        assert!(persist.checkpoint(&thread, Checkpoint::All).is_none());
+
+        // Text seen at tick 1 waits; `b` finishing writes it along, and
+        // the next text waits the whole period again (from tick 3).
+        token(&mut persist, &mut thread, "a", "y");
+        assert!(persist.checkpoint(&thread, tick(1)).is_none());
+        let mut done = thread.get("b").unwrap().clone();
+        done.streaming = false;
+        done.end = Some(2);
+        let finish = ServerEvent::StepUpdated { step: done };
+        let batch = persist
+            .batch(&thread, std::slice::from_ref(&finish))
+            .unwrap();
+        assert_eq!(step_ids(&batch), ["a", "b"]);
+        assert_eq!(batch.steps[0].output, "xy");
+        thread.apply(finish);
+        token(&mut persist, &mut thread, "a", "z");
+        assert!(persist.checkpoint(&thread, tick(3)).is_none());
+        assert!(persist.checkpoint(&thread, tick(4)).is_none());
+        let batch = persist.checkpoint(&thread, tick(5)).unwrap();
+        assert_eq!(batch.steps[0].output, "xyz");
     }
 }

@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 
 use super::event_log::{EventLog, Since};
-use super::persist_state::{is_durable, is_user_turn, PersistState};
+use super::persist_state::{is_durable, is_user_turn, Checkpoint, PersistState};
 use super::runner::RunRequest;
 use super::thread::ThreadState;
 use super::Runtime;
@@ -551,14 +551,19 @@ impl Session {
         Ok(())
     }
 
-    /// Submits the steps changed since the last write (streaming output).
-    pub(crate) fn checkpoint(&self) {
+    /// Submits what changed since the last write and `when` says is due
+    /// (see [`Checkpoint`]).
+    pub(crate) fn checkpoint(&self, when: Checkpoint) {
         let Some(persistence) = &self.runtime.persistence else {
             return;
         };
         let mut guard = self.lock();
         let st = &mut *guard;
-        if let Some(batch) = st.persist.as_mut().and_then(|p| p.checkpoint(&st.thread)) {
+        if let Some(batch) = st
+            .persist
+            .as_mut()
+            .and_then(|p| p.checkpoint(&st.thread, when))
+        {
             // Submitted under the lock, so it cannot overtake a later write.
             persistence.submit(batch);
         }
