@@ -675,6 +675,117 @@ async fn without_persistence_there_is_no_history() {
     }
 }
 
+/// The stored step `id` of the thread, if any.
+async fn stored_step(dir: &std::path::Path, thread_id: &str, id: &str) -> Option<Step> {
+    let steps = stored(dir, thread_id).await.unwrap_or_default();
+    steps.into_iter().find(|s| s.id == id)
+}
+
+/// Waits until the stored step `id` passes `done`.
+async fn wait_stored(
+    dir: &std::path::Path,
+    thread_id: &str,
+    id: &str,
+    done: impl Fn(&Step) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while !stored_step(dir, thread_id, id)
+        .await
+        .is_some_and(|s| done(&s))
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "step {id} not stored as expected"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Toggles the reaction "like" on `step_id` and waits until it is stored:
+/// a change that does not stream, written within a second.
+async fn like_and_wait_stored(client: &mut Client, dir: &std::path::Path, step_id: &str, on: bool) {
+    client
+        .send(&ClientEvent::React {
+            step_id: step_id.into(),
+            reaction: "like".into(),
+            active: on,
+        })
+        .await;
+    wait_stored(dir, &client.thread_id, step_id, |s| {
+        s.has_reaction("like") == on
+    })
+    .await;
+}
+
+/// With `checkpoint_seconds = 4`, the text of a streaming reply is stored
+/// once it waited the period; a reaction made after the text, which does
+/// not stream, is stored before it. The finished reply is stored whole
+/// before it is shown.
+#[tokio::test]
+async fn streamed_text_waits_for_the_checkpoint_period_and_other_changes_do_not() {
+    // The reply streams a token per permit, so the test decides when.
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let hook_gate = gate.clone();
+    let app = Loquat::new().on_message(move |chat: Chat, msg: Message| {
+        let gate = hook_gate.clone();
+        async move {
+            if msg.content == "first" {
+                chat.send(Message::assistant("done")).await?;
+                return Ok(());
+            }
+            let reply = chat.stream(Message::assistant("")).await?;
+            for text in ["one", " two"] {
+                reply.token(text).await?;
+                gate.acquire().await?.forget();
+            }
+            reply.finish().await?;
+            Ok(())
+        }
+    });
+    let mut config = Config::default();
+    config.ui.reactions = vec!["like".into()];
+    config.project.checkpoint_seconds = Duration::from_secs(4);
+    let app = TestApp::start_with(app, config).await;
+    let dir = app.data_dir.clone();
+    let mut client = app.client().await;
+    client.say("first").await;
+    client.wait_for(|c| c.run_ends().len() == 1).await;
+    let done = client.finished_replies()[0].id.clone();
+    client.say("second").await;
+    let streaming = |c: &Client| {
+        c.steps
+            .last()
+            .filter(|s| s.step_type == StepType::AssistantMessage && s.streaming)
+            .map(|s| (s.id.clone(), s.output.clone()))
+    };
+    client
+        .wait_for(|c| streaming(c).is_some_and(|(_, text)| text == "one"))
+        .await;
+    let (reply, _) = streaming(&client).unwrap();
+
+    // Stored within a second; the streamed text waits.
+    like_and_wait_stored(&mut client, &dir, &done, true).await;
+    assert_eq!(stored_step(&dir, &client.thread_id, &reply).await, None);
+    wait_stored(&dir, &client.thread_id, &reply, |s| s.output == "one").await;
+
+    // Text after the checkpoint waits for the next one.
+    gate.add_permits(1);
+    client
+        .wait_for(|c| streaming(c).is_some_and(|(_, text)| text == "one two"))
+        .await;
+    like_and_wait_stored(&mut client, &dir, &done, false).await;
+    let saved = stored_step(&dir, &client.thread_id, &reply).await.unwrap();
+    assert_eq!(saved.output, "one");
+    assert!(saved.streaming);
+
+    // Finished: shown means stored, whole.
+    gate.add_permits(1);
+    client.wait_for(|c| c.run_ends().len() == 2).await;
+    let saved = stored_step(&dir, &client.thread_id, &reply).await.unwrap();
+    assert_eq!(saved.output, "one two");
+    assert!(!saved.streaming);
+}
+
 /// Spawns the real binary (the offline demo) and returns it with its address.
 fn spawn_binary(place: &Place) -> (std::process::Child, std::net::SocketAddr) {
     use std::io::{BufRead, BufReader};
@@ -683,6 +794,9 @@ fn spawn_binary(place: &Place) -> (std::process::Child, std::net::SocketAddr) {
         .args(["run", "--port", "0", "--data-dir"])
         .arg(dir)
         .envs(place.env())
+        // Streamed text is checkpointed every second, not every 5 (the
+        // default), so a short reply has one to keep.
+        .env("LOQUAT_CHECKPOINT_SECONDS", "1")
         .env("LOQUAT_DEMO_TOKENS_PER_SEC", "80")
         .env_remove("OPENAI_API_KEY")
         .env_remove("LOQUAT_LLM_BASE_URL")
@@ -710,7 +824,7 @@ async fn sigkill_mid_reply_loses_at_most_the_unfinished_tail(place: Place) {
         .wait_for(|c| c.run_ends() == vec![RunOutcome::Completed])
         .await;
     client.say("second").await;
-    // Stream long enough for a checkpoint (every second) to have run.
+    // Stream long enough for a checkpoint (every second here) to have run.
     let started = tokio::time::Instant::now();
     client
         .wait_for(|c| {
