@@ -92,6 +92,26 @@ pub(crate) enum Checkpoint {
     All,
 }
 
+/// The dirty steps a periodic checkpoint leaves waiting: the streaming
+/// ones, except those before a step it writes (a step's first write fixes
+/// its place, so none may be written after a later one).
+#[derive(Debug, Clone, Copy)]
+struct Waiting {
+    /// The place of the last step written that does not stream, if any.
+    after: Option<usize>,
+}
+
+impl Waiting {
+    /// True when the dirty step `id` waits.
+    fn holds(self, thread: &ThreadState, id: &str) -> bool {
+        let Some(at) = thread.position(id) else {
+            return false;
+        };
+        let streaming = thread.steps().get(at).is_some_and(|step| step.streaming);
+        streaming && self.after.is_none_or(|last| at > last)
+    }
+}
+
 /// True for the changes that must be written before they are published: a
 /// step that is complete, and removals.
 pub(crate) fn is_durable(event: &ServerEvent) -> bool {
@@ -334,7 +354,9 @@ impl PersistState {
 
     /// The changes `when` writes, if any: the thread's record when its
     /// reserved metadata changed, and the changed steps (see
-    /// [`Checkpoint`]). Steps left waiting stay marked.
+    /// [`Checkpoint`]). Steps left waiting stay marked. Costs a look-up
+    /// per dirty step, and allocates nothing while only streamed text
+    /// waits.
     pub(crate) fn checkpoint(
         &mut self,
         thread: &ThreadState,
@@ -347,29 +369,30 @@ impl PersistState {
             Checkpoint::Tick { tick, period } => self.waiting(thread, tick, period),
             Checkpoint::All => None,
         };
-        if self.pending.is_empty()
-            && waiting
-                .as_ref()
-                .is_some_and(|w| w.len() == self.dirty.len())
-        {
-            // Only streamed text, not due yet.
-            return None;
-        }
+        let held: HashSet<String> = match waiting {
+            Some(waiting) => {
+                if self.pending.is_empty() && self.dirty.iter().all(|id| waiting.holds(thread, id))
+                {
+                    // Only streamed text, not due yet.
+                    return None;
+                }
+                self.dirty
+                    .iter()
+                    .filter(|id| waiting.holds(thread, id))
+                    .cloned()
+                    .collect()
+            }
+            None => HashSet::new(),
+        };
         let threads = match !self.pending.is_empty() {
             true => vec![self.record(&thread.id)],
             false => Vec::new(),
         };
-        let steps = match waiting {
-            Some(waiting) => {
-                let steps = self.take_dirty(thread, &waiting);
-                self.dirty = waiting;
-                steps
-            }
-            None => {
-                self.streaming_seen = None;
-                self.take_dirty(thread, &HashSet::new())
-            }
-        };
+        let steps = self.take_dirty(thread, &held);
+        match held.is_empty() {
+            true => self.streaming_seen = None,
+            false => self.dirty = held,
+        }
         Some(WriteBatch {
             threads,
             steps,
@@ -377,22 +400,12 @@ impl PersistState {
         })
     }
 
-    /// The dirty steps that wait at tick `tick`: the streaming ones, until
-    /// they waited `period` ticks, except those before a step written now
-    /// (a step's first write fixes its place, so none may be written
-    /// after a later one). `None` when nothing waits. Costs a look-up per
-    /// dirty step, and allocates only when some wait.
-    fn waiting(&mut self, thread: &ThreadState, tick: u64, period: u64) -> Option<HashSet<String>> {
-        // The step's place, and whether it streams.
-        let state = |id: &String| {
-            let at = thread.position(id)?;
-            Some((at, thread.steps().get(at)?.streaming))
-        };
-        if !self
-            .dirty
-            .iter()
-            .any(|id| state(id).is_some_and(|(_, s)| s))
-        {
+    /// Which dirty steps wait at tick `tick`: the streaming ones, until
+    /// they waited `period` ticks since a tick first saw them. `None` when
+    /// none does.
+    fn waiting(&mut self, thread: &ThreadState, tick: u64, period: u64) -> Option<Waiting> {
+        let streaming = |id: &String| thread.get(id).is_some_and(|step| step.streaming);
+        if !self.dirty.iter().any(streaming) {
             self.streaming_seen = None;
             return None;
         }
@@ -403,24 +416,10 @@ impl PersistState {
         let last_plain = self
             .dirty
             .iter()
-            .filter_map(state)
-            .filter(|(_, streaming)| !streaming)
-            .map(|(at, _)| at)
+            .filter(|id| !streaming(id))
+            .filter_map(|id| thread.position(id))
             .max();
-        let waiting: HashSet<String> = self
-            .dirty
-            .iter()
-            .filter(|id| {
-                state(id).is_some_and(|(at, streaming)| {
-                    streaming && last_plain.is_none_or(|plain| at > plain)
-                })
-            })
-            .cloned()
-            .collect();
-        match waiting.is_empty() {
-            true => None,
-            false => Some(waiting),
-        }
+        Some(Waiting { after: last_plain })
     }
 
     /// The batch that makes `changes` (about to be applied to `thread`)
