@@ -512,7 +512,42 @@ async fn search_follows_messages_as_they_finish_change_and_go(place: Place) {
     }
 }
 
+/// Messages written, changed and removed between two searches: the search
+/// sees each as it is now (SQLite indexes what queued since the last one
+/// when a search comes).
+async fn search_sees_every_change_made_since_the_last_search(place: Place) {
+    let data = place.open().await;
+    let alice = data.get_or_create_user("alice").await.unwrap();
+    let mut kept = reply("k1", "garden", "Sow the basil indoors");
+    write(
+        &*data,
+        vec![thread("garden", &alice.id, 1)],
+        vec![kept.clone(), reply("k2", "garden", "Prune the quince")],
+    )
+    .await;
+    // Edited and the other one removed, before any search.
+    kept.output = "Sow the coriander indoors".into();
+    write(&*data, vec![], vec![kept]).await;
+    data.write(WriteBatch {
+        deleted_steps: vec![("garden".into(), "k2".into())],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert!(found(&*data, &alice.id, "basil").await.is_none());
+    assert!(found(&*data, &alice.id, "quince").await.is_none());
+    assert_eq!(ranked(&*data, &alice.id, "coriander").await, ["garden"]);
+    // Found once, whatever was queued for it.
+    assert_eq!(ranked(&*data, &alice.id, "sow indoors").await, ["garden"]);
+    data.close().await;
+    if let Place::Sqlite(_) = &place {
+        assert_eq!(place.count_rows("search_queue").await, 0);
+        assert_eq!(place.count_rows("search_docs").await, 1);
+    }
+}
+
 both_backends!(
+    search_sees_every_change_made_since_the_last_search,
     search_ranks_by_relevance_then_recency,
     search_matches_every_word_as_a_prefix_ignoring_case_and_accents,
     search_snippets_mark_the_matches_in_plain_text,
@@ -569,4 +604,32 @@ async fn existing_history_is_indexed_by_the_upgrade() {
     assert!(search_ids(&data, "u1", "cucumber").await.is_empty());
     assert!(search_ids(&data, "u1", "lettuce").await.is_empty());
     data.close().await;
+}
+
+/// SQLite indexes finished messages in batches as they are written, not
+/// only when a search comes: the queue never holds much more than a
+/// batch's worth.
+#[tokio::test]
+async fn sqlite_indexes_queued_messages_as_they_are_written() {
+    let place = Place::sqlite();
+    let data = place.open().await;
+    let alice = data.get_or_create_user("alice").await.unwrap();
+    for batch in 0..12 {
+        let steps = (0..50)
+            .map(|i| {
+                reply(
+                    &format!("m{batch}-{i}"),
+                    "long",
+                    &format!("note {batch} {i}"),
+                )
+            })
+            .collect();
+        write(&*data, vec![thread("long", &alice.id, 1)], steps).await;
+    }
+    data.close().await;
+    let queued = place.count_rows("search_queue").await;
+    let indexed = place.count_rows("search_docs").await;
+    assert_eq!(queued + indexed, 600, "every message queued or indexed");
+    assert!(indexed >= 512, "indexed without a search: {indexed}");
+    assert!(queued < 512, "left queued: {queued}");
 }

@@ -7,7 +7,7 @@
 
 use sqlx::Database;
 
-use super::search::{fts5_query, tsquery, POSTGRES_SEARCH, SQLITE_SEARCH};
+use super::search::{fts5_query, tsquery, POSTGRES_SEARCH, SQLITE_INDEX_QUEUED, SQLITE_SEARCH};
 
 /// A database the shared [`super::SqlStore`] runs on.
 pub trait Backend: Database {
@@ -36,6 +36,12 @@ pub trait Backend: Database {
     /// rows to skip.
     const SEARCH_THREADS: &'static str;
 
+    /// Statements that index the finished messages queued for search, in
+    /// one transaction (SQLite, whose triggers queue them: see migration
+    /// 0007); empty for a backend whose index keeps up as rows are written
+    /// (PostgreSQL's GIN index batches on its own, `fastupdate`).
+    const INDEX_QUEUED: &'static [&'static str];
+
     /// A search's words (letters and digits only) in the query language of
     /// [`Backend::SEARCH_THREADS`].
     fn search_query(words: &[String]) -> String;
@@ -50,6 +56,7 @@ impl Backend for sqlx::Sqlite {
     const LIKE: &'static str = "LIKE";
     const NUMBERED_PARAMETERS: bool = false;
     const SEARCH_THREADS: &'static str = SQLITE_SEARCH;
+    const INDEX_QUEUED: &'static [&'static str] = &SQLITE_INDEX_QUEUED;
 
     fn search_query(words: &[String]) -> String {
         fts5_query(words)
@@ -66,6 +73,7 @@ impl Backend for sqlx::Postgres {
     const LIKE: &'static str = "ILIKE";
     const NUMBERED_PARAMETERS: bool = true;
     const SEARCH_THREADS: &'static str = POSTGRES_SEARCH;
+    const INDEX_QUEUED: &'static [&'static str] = &[];
 
     fn search_query(words: &[String]) -> String {
         tsquery(words)

@@ -24,8 +24,10 @@ mod write;
 pub use backend::Backend;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
-use loquat_app::protocol::{Element, Step, ThreadPage, ThreadSummary};
+use loquat_app::protocol::{Element, Step, StepType, ThreadPage, ThreadSummary};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, FromRow, IntoArguments, Pool, Type};
 
 use self::rows::{
@@ -45,6 +47,24 @@ pub struct SqlStore<DB: Backend> {
     pool: Pool<DB>,
     /// Where the runtime's batched writes go (see [`SqlStore::with_writer`]).
     writes: Pool<DB>,
+    /// Finished messages written since the search index was last brought
+    /// up to date (backends with [`Backend::INDEX_QUEUED`]).
+    queued: Arc<AtomicUsize>,
+}
+
+/// Finished messages the batched writes let queue for the search index
+/// before they index the queue (see migration 0007 of SQLite): indexing
+/// 400 to 2,000 documents in one transaction cost a quarter to a third of
+/// indexing them 40 at a time (2026-12-07), and the indexing transaction
+/// holds the write lock for a few milliseconds.
+const INDEX_EVERY: usize = 512;
+
+/// True for the steps the search index holds (once finished).
+fn is_indexed_type(step_type: StepType) -> bool {
+    matches!(
+        step_type,
+        StepType::UserMessage | StepType::AssistantMessage | StepType::SystemMessage
+    )
 }
 
 impl<DB: Backend> Clone for SqlStore<DB> {
@@ -52,6 +72,7 @@ impl<DB: Backend> Clone for SqlStore<DB> {
         SqlStore {
             pool: self.pool.clone(),
             writes: self.writes.clone(),
+            queued: Arc::clone(&self.queued),
         }
     }
 }
@@ -61,6 +82,7 @@ impl<DB: Backend> SqlStore<DB> {
         SqlStore {
             writes: pool.clone(),
             pool,
+            queued: Arc::default(),
         }
     }
 
@@ -68,7 +90,11 @@ impl<DB: Backend> SqlStore<DB> {
     /// `writes`, a pool of one connection: its page cache then stays warm
     /// (pages another connection wrote must be read again, from the WAL).
     pub(crate) fn with_writer(pool: Pool<DB>, writes: Pool<DB>) -> Self {
-        SqlStore { pool, writes }
+        SqlStore {
+            pool,
+            writes,
+            queued: Arc::default(),
+        }
     }
 
     /// The connection pool (for an app's own tables next to Loquat's).
@@ -128,6 +154,38 @@ where
     for<'r> FeedbackRow: FromRow<'r, DB::Row>,
     for<'r> ElementRow: FromRow<'r, DB::Row>,
 {
+    /// Indexes the finished messages queued for search, in one
+    /// transaction of the writer (no-op for a backend that indexes as it
+    /// writes).
+    async fn index_queued(&self) -> DataResult<()> {
+        if DB::INDEX_QUEUED.is_empty() {
+            return Ok(());
+        }
+        self.queued.store(0, Ordering::Relaxed);
+        let mut tx = self.writes.begin_with(DB::BEGIN_WRITE).await?;
+        for statement in DB::INDEX_QUEUED {
+            sqlx::query(statement).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Brings the search index up to date before a search reads it, so a
+    /// search finds every finished message, however recent.
+    async fn index_before_search(&self) -> DataResult<()> {
+        if DB::INDEX_QUEUED.is_empty() {
+            return Ok(());
+        }
+        let (waiting,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM (SELECT 1 FROM search_queue LIMIT 1)")
+                .fetch_one(&self.pool)
+                .await?;
+        match waiting {
+            0 => Ok(()),
+            _ => self.index_queued().await,
+        }
+    }
+
     async fn user_by_identifier(&self, identifier: &str) -> DataResult<UserRecord> {
         sqlx::query_as::<DB, UserRow>(
             "SELECT id, identifier, display_name, metadata, created_at FROM users \
@@ -304,9 +362,23 @@ where
         }
         let mut batch = batch;
         batch.compact();
+        let finished = batch
+            .steps
+            .iter()
+            .filter(|s| !s.streaming && is_indexed_type(s.step_type))
+            .count();
         let mut tx = self.writes.begin_with(DB::BEGIN_WRITE).await?;
         Self::apply(&mut tx, &batch).await?;
         tx.commit().await?;
+        if !DB::INDEX_QUEUED.is_empty()
+            && self.queued.fetch_add(finished, Ordering::Relaxed) + finished >= INDEX_EVERY
+        {
+            // The batch is stored either way: a failed indexing leaves the
+            // queue for the next one (or the next search).
+            if let Err(err) = self.index_queued().await {
+                tracing::error!(error = %err, "indexing messages for search failed; they stay queued");
+            }
+        }
         Ok(())
     }
 
@@ -367,6 +439,7 @@ where
                 Some(ThreadCursor::Ranked { offset }) => *offset,
                 Some(ThreadCursor::After { .. }) => return Err(DataError::InvalidCursor),
             };
+            self.index_before_search().await?;
             return search::ranked_page(&self.pool, user_id, &words, offset, limit).await;
         }
         // Everything else, a search without words included, newest first.

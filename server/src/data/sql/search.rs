@@ -117,6 +117,25 @@ pub(crate) fn snippet_from_marked(marked: &str) -> Option<Snippet> {
     (!text.is_empty()).then_some(Snippet { text, marks })
 }
 
+/// Indexes the finished messages SQLite's triggers queued (migration
+/// 0007), in one transaction: a document for each, its text in the FTS
+/// table, then an empty queue. A queued step has no document yet (the
+/// triggers take an edited message's away when they queue it again); one
+/// that is no longer a finished message by now is dropped from the queue.
+pub(crate) const SQLITE_INDEX_QUEUED: [&str; 3] = [
+    "INSERT INTO search_docs (thread_id, step_id)
+        SELECT s.thread_id, s.id FROM search_queue q JOIN steps s ON s.id = q.step_id
+        WHERE s.streaming = 0
+            AND s.type IN ('user_message', 'assistant_message', 'system_message')
+        ORDER BY s.thread_id, s.position",
+    "INSERT INTO search_index (rowid, name, body)
+        SELECT d.id, NULL, replace(replace(s.output, char(57344), ''), char(57345), '')
+        FROM search_queue q
+        JOIN search_docs d ON d.step_id = q.step_id
+        JOIN steps s ON s.id = q.step_id",
+    "DELETE FROM search_queue",
+];
+
 /// The ranked search in SQLite: bm25 over `search_index` (migration 0006).
 ///
 /// `matches` is materialized because bm25() is only available in a query
