@@ -123,6 +123,42 @@ impl RootPath {
         }
     }
 
+    /// `css` with [`RootPath::href`] applied to each `url(…)` in it, quoted
+    /// or not: `url(/bg.png)` becomes `url(/chat/bg.png)`, while full URLs,
+    /// `//host/…`, `data:` and relative ones stay as they are (a theme's
+    /// variables name files of `public/` by their path on the site).
+    ///
+    /// ```
+    /// use loquat_app::root_path::RootPath;
+    ///
+    /// let root = RootPath::parse("/chat").unwrap();
+    /// assert_eq!(
+    ///     root.css_urls(":root{--bg:url( \"/bg.png\") no-repeat;}"),
+    ///     ":root{--bg:url( \"/chat/bg.png\") no-repeat;}"
+    /// );
+    /// ```
+    pub fn css_urls(&self, css: &str) -> String {
+        if self.is_root() {
+            return css.to_string();
+        }
+        let mut out = String::with_capacity(css.len());
+        let mut rest = css;
+        while let Some(at) = find_ascii_ci(rest, "url(") {
+            let (before, after) = rest.split_at(at + "url(".len());
+            out.push_str(before);
+            // Spaces and an opening quote stay where they are.
+            let start = after.len() - after.trim_start_matches([' ', '\t', '\n']).len();
+            let start = start + usize::from(after[start..].starts_with(['"', '\'']));
+            out.push_str(&after[..start]);
+            if self.is_app_path(&after[start..]) {
+                out.push_str(&self.0);
+            }
+            rest = &after[start..];
+        }
+        out.push_str(rest);
+        out
+    }
+
     /// The app's page at the site: `/chat/` (or `/`).
     pub fn home(&self) -> String {
         format!("{}/", self.0)
@@ -144,6 +180,14 @@ impl RootPath {
     fn is_app_path(&self, url: &str) -> bool {
         !self.is_root() && url.starts_with('/') && !url.starts_with("//")
     }
+}
+
+/// Where `needle` (ASCII) starts in `haystack`, whatever the case.
+fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 impl fmt::Display for RootPath {
@@ -248,6 +292,28 @@ mod tests {
         assert_eq!(RootPath::default().href("/thread/x"), "/thread/x");
         assert_eq!(root.home(), "/chat/");
         assert_eq!(RootPath::default().home(), "/");
+    }
+
+    #[test]
+    fn css_urls_of_app_paths_get_the_root_path() {
+        let root = RootPath::parse("/chat").unwrap();
+        let css = ":root{--bg:url(/img/bg.png);--logo:URL('/logo.svg');--x:url( \"/a b.png\")}\
+                   @media (x){:root{--cdn:url(https://cdn.test/a.png);--p:url(//h.test/a);\
+                   --d:url(data:image/png;base64,AA);--r:url(rel.png);--e:url()}}";
+        assert_eq!(
+            root.css_urls(css),
+            ":root{--bg:url(/chat/img/bg.png);--logo:URL('/chat/logo.svg');\
+             --x:url( \"/chat/a b.png\")}@media (x){:root{--cdn:url(https://cdn.test/a.png);\
+             --p:url(//h.test/a);--d:url(data:image/png;base64,AA);--r:url(rel.png);--e:url()}}"
+        );
+        assert_eq!(RootPath::default().css_urls(css), css);
+        assert_eq!(root.css_urls("--c:#fff;"), "--c:#fff;");
+        // A `url(` cut off at the end, or with multi-byte text around it.
+        assert_eq!(root.css_urls("é url("), "é url(");
+        assert_eq!(
+            root.css_urls("--f:\"Noto é\";--g:url(/é.png)"),
+            "--f:\"Noto é\";--g:url(/chat/é.png)"
+        );
     }
 
     #[test]

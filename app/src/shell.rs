@@ -86,6 +86,7 @@ fn head_tags(head: &PageHead, nonce: Option<leptos::nonce::Nonce>) -> impl IntoV
     let theme = head
         .theme_css
         .clone()
+        .map(|css| crate::root_path::current().css_urls(&css))
         .map(|css| view! { <style nonce=nonce.clone() inner_html=css></style> });
     let sheets = head
         .stylesheets

@@ -106,3 +106,36 @@ test("the app's theme, stylesheet, logo, favicon, avatars and layout", async ({ 
   await expect(page.getByTestId('rerun')).toHaveCount(0);
   await expect(page.getByTestId('undo')).toHaveCount(0);
 });
+
+test("under a root path, the theme's url(/…) values point into the app", async ({ page }) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loquat-e2e-look-root-'));
+  const publicDir = path.join(dir, 'public');
+  fs.mkdirSync(publicDir);
+  fs.writeFileSync(
+    path.join(publicDir, 'theme.json'),
+    JSON.stringify({
+      variables: {
+        light: { '--backdrop': 'url(/backdrop.svg)' },
+        dark: { '--backdrop': "url('/backdrop.svg')" },
+      },
+    }),
+  );
+  fs.writeFileSync(path.join(publicDir, 'custom.css'), '.app{background-image:var(--backdrop)}');
+  fs.writeFileSync(path.join(publicDir, 'backdrop.svg'), SVG);
+  const dataDir = path.join(dir, 'data');
+  fs.mkdirSync(dataDir);
+  fs.writeFileSync(path.join(dataDir, 'config.toml'), '[UI]\ncustom_css = "/custom.css"\n');
+  const rooted = await LoquatServer.start({ cwd: dir, dataDir, rootPath: '/chat' });
+  try {
+    await page.goto(`${rooted.url}/chat/`);
+    await waitReady(page);
+    const backdrop = `url("${rooted.url}/chat/backdrop.svg")`;
+    await expect(page.locator('.app')).toHaveCSS('background-image', backdrop);
+    await page.getByTestId('theme-toggle').click();
+    await expect(page.locator('.app')).toHaveCSS('background-image', backdrop);
+    expect((await page.request.get(`${rooted.url}/chat/backdrop.svg`)).status()).toBe(200);
+  } finally {
+    await rooted.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

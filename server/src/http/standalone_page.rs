@@ -23,7 +23,7 @@ pub(crate) fn standalone_page(title: String, frame: &Frame<'_>, body: impl Rende
     let theme = look
         .theme_css
         .clone()
-        .map(|css| view! { <style inner_html=css></style> });
+        .map(|css| view! { <style inner_html=frame.root.css_urls(&css)></style> });
     let sheets = look
         .stylesheets
         .iter()
