@@ -42,12 +42,8 @@ pub(super) mod checkpoint_period {
     /// The longest period, in seconds.
     const MAX: u64 = 3600;
 
-    pub(in crate::config) fn serialize<S: serde::Serializer>(
-        value: &Duration,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        serializer.serialize_u64(value.as_secs())
-    }
+    /// Written as [`super::seconds`] writes it.
+    pub(in crate::config) use super::seconds::serialize;
 
     pub(in crate::config) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
