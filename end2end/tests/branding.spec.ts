@@ -19,31 +19,41 @@ const PNG = Buffer.from(
 );
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="30" height="30"><circle cx="15" cy="15" r="14" fill="teal"/></svg>';
 
+/**
+ * A temporary app directory: `files` maps paths under public/ to their
+ * content, `config` is data/config.toml's lines.
+ */
+function appDirWith(files: Record<string, string | Buffer>, config: string[]): { dir: string; dataDir: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loquat-e2e-look-'));
+  for (const [file, content] of Object.entries(files)) {
+    const target = path.join(dir, 'public', file);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, content);
+  }
+  const dataDir = path.join(dir, 'data');
+  fs.mkdirSync(dataDir);
+  fs.writeFileSync(path.join(dataDir, 'config.toml'), [...config, ''].join('\n'));
+  return { dir, dataDir };
+}
+
 let server: LoquatServer;
 let appDir: string;
 
 test.beforeAll(async () => {
-  appDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loquat-e2e-look-'));
-  const publicDir = path.join(appDir, 'public');
-  fs.mkdirSync(path.join(publicDir, 'avatars'), { recursive: true });
-  fs.writeFileSync(
-    path.join(publicDir, 'theme.json'),
-    JSON.stringify({
-      variables: {
-        light: { '--accent': 'rgb(10, 120, 90)' },
-        dark: { '--accent': 'rgb(200, 50, 50)' },
-      },
-    }),
-  );
-  fs.writeFileSync(path.join(publicDir, 'custom.css'), '.brand-name{letter-spacing:3px}');
-  fs.writeFileSync(path.join(publicDir, 'custom.js'), "document.documentElement.dataset.custom = 'ran';");
-  fs.writeFileSync(path.join(publicDir, 'logo_light.svg'), SVG);
-  fs.writeFileSync(path.join(publicDir, 'favicon.png'), PNG);
-  fs.writeFileSync(path.join(publicDir, 'avatars', 'loquat.svg'), SVG);
-  const dataDir = path.join(appDir, 'data');
-  fs.mkdirSync(dataDir);
-  fs.writeFileSync(
-    path.join(dataDir, 'config.toml'),
+  const app = appDirWith(
+    {
+      'theme.json': JSON.stringify({
+        variables: {
+          light: { '--accent': 'rgb(10, 120, 90)' },
+          dark: { '--accent': 'rgb(200, 50, 50)' },
+        },
+      }),
+      'custom.css': '.brand-name{letter-spacing:3px}',
+      'custom.js': "document.documentElement.dataset.custom = 'ran';",
+      'logo_light.svg': SVG,
+      'favicon.png': PNG,
+      'avatars/loquat.svg': SVG,
+    },
     [
       '[UI]',
       'custom_css = "/custom.css"',
@@ -56,10 +66,10 @@ test.beforeAll(async () => {
       'show_timestamps = false',
       'default_expand_messages = true',
       'header_links = [{ name = "Docs", url = "https://example.com/docs" }]',
-      '',
-    ].join('\n'),
+    ],
   );
-  server = await LoquatServer.start({ cwd: appDir, dataDir });
+  appDir = app.dir;
+  server = await LoquatServer.start({ cwd: app.dir, dataDir: app.dataDir });
 });
 
 test.afterAll(async () => {
@@ -108,23 +118,19 @@ test("the app's theme, stylesheet, logo, favicon, avatars and layout", async ({ 
 });
 
 test("under a root path, the theme's url(/…) values point into the app", async ({ page }) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loquat-e2e-look-root-'));
-  const publicDir = path.join(dir, 'public');
-  fs.mkdirSync(publicDir);
-  fs.writeFileSync(
-    path.join(publicDir, 'theme.json'),
-    JSON.stringify({
-      variables: {
-        light: { '--backdrop': 'url(/backdrop.svg)' },
-        dark: { '--backdrop': "url('/backdrop.svg')" },
-      },
-    }),
+  const { dir, dataDir } = appDirWith(
+    {
+      'theme.json': JSON.stringify({
+        variables: {
+          light: { '--backdrop': 'url(/backdrop.svg)' },
+          dark: { '--backdrop': "url('/backdrop.svg')" },
+        },
+      }),
+      'custom.css': '.app{background-image:var(--backdrop)}',
+      'backdrop.svg': SVG,
+    },
+    ['[UI]', 'custom_css = "/custom.css"'],
   );
-  fs.writeFileSync(path.join(publicDir, 'custom.css'), '.app{background-image:var(--backdrop)}');
-  fs.writeFileSync(path.join(publicDir, 'backdrop.svg'), SVG);
-  const dataDir = path.join(dir, 'data');
-  fs.mkdirSync(dataDir);
-  fs.writeFileSync(path.join(dataDir, 'config.toml'), '[UI]\ncustom_css = "/custom.css"\n');
   const rooted = await LoquatServer.start({ cwd: dir, dataDir, rootPath: '/chat' });
   try {
     await page.goto(`${rooted.url}/chat/`);

@@ -213,14 +213,10 @@ async fn a_thread_is_marked_running_from_its_user_message_until_its_last_run_end
     gate.add_permits(1);
     client.wait_for(|c| c.run_ends().len() == 2).await;
     // The mark is taken back right after the last run (not awaited by it).
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    while stored_run_open(&app.data_dir, &client.thread_id).await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the mark outlived the runs"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    support::eventually("the mark outlived the runs", || async {
+        !stored_run_open(&app.data_dir, &client.thread_id).await
+    })
+    .await;
     assert_eq!(client.finished_replies().len(), 2);
 }
 
@@ -661,18 +657,11 @@ async fn without_persistence_there_is_no_history() {
     assert_eq!(other_tab.session_id, client.session_id);
     let thread_id = client.thread_id.clone();
     client.send(&ClientEvent::EndChat).await;
-    let deadline = tokio::time::Instant::now() + support::DEADLINE;
-    loop {
+    support::eventually("the ended chat stayed open", || async {
         let reopened = app.open_thread(&thread_id).await;
-        if reopened.error_codes() == vec![ErrorCode::ThreadNotFound] {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the ended chat stayed open"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        reopened.error_codes() == vec![ErrorCode::ThreadNotFound]
+    })
+    .await;
 }
 
 /// The stored step `id` of the thread, if any.
@@ -688,17 +677,13 @@ async fn wait_stored(
     id: &str,
     done: impl Fn(&Step) -> bool,
 ) {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    while !stored_step(dir, thread_id, id)
-        .await
-        .is_some_and(|s| done(&s))
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "step {id} not stored as expected"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let what = format!("step {id} not stored as expected");
+    support::eventually(&what, || async {
+        stored_step(dir, thread_id, id)
+            .await
+            .is_some_and(|s| done(&s))
+    })
+    .await;
 }
 
 /// Toggles the reaction "like" on `step_id` and waits until it is stored:

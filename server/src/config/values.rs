@@ -39,23 +39,15 @@ pub(super) mod checkpoint_period {
     /// What the key takes, in the user's terms.
     const EXPECTED: &str = "a whole number of seconds from 1 to 3600";
 
-    /// The longest period, in seconds.
-    const MAX: u64 = 3600;
-
     /// Written as [`super::seconds`] writes it.
     pub(in crate::config) use super::seconds::serialize;
 
     pub(in crate::config) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Duration, D::Error> {
-        let secs: u64 = deserializer.deserialize_any(Whole::<u64>::new(EXPECTED, 1))?;
-        if secs > MAX {
-            return Err(de::Error::invalid_value(
-                de::Unexpected::Unsigned(secs),
-                &EXPECTED,
-            ));
-        }
-        Ok(Duration::from_secs(secs))
+        deserializer
+            .deserialize_any(Whole::<u64>::new(EXPECTED, 1).at_most(3600))
+            .map(Duration::from_secs)
     }
 }
 
@@ -75,14 +67,7 @@ where
     D: Deserializer<'de>,
 {
     const EXPECTED: &str = "a sample rate from 8000 to 48000 (samples per second)";
-    let rate: u32 = deserializer.deserialize_any(Whole::<u32>::new(EXPECTED, 8_000))?;
-    if rate > 48_000 {
-        return Err(de::Error::invalid_value(
-            de::Unexpected::Unsigned(u64::from(rate)),
-            &EXPECTED,
-        ));
-    }
-    Ok(rate)
+    deserializer.deserialize_any(Whole::<u32>::new(EXPECTED, 8_000).at_most(48_000))
 }
 
 /// An optional count of 1 or more (absent means "keep the app's value").
@@ -154,10 +139,11 @@ pub(super) fn key_prefix<'de, D: Deserializer<'de>>(
     }
 }
 
-/// Takes an integer of at least `min` that fits `T`.
+/// Takes an integer from `min` to `max` that fits `T`.
 struct Whole<T> {
     expected: &'static str,
     min: u64,
+    max: u64,
     target: PhantomData<T>,
 }
 
@@ -166,8 +152,14 @@ impl<T> Whole<T> {
         Whole {
             expected,
             min,
+            max: u64::MAX,
             target: PhantomData,
         }
+    }
+
+    /// The same, refusing what is over `max`.
+    fn at_most(self, max: u64) -> Self {
+        Whole { max, ..self }
     }
 }
 
@@ -179,7 +171,7 @@ impl<T: TryFrom<u64>> Visitor<'_> for Whole<T> {
     }
 
     fn visit_u64<E: de::Error>(self, value: u64) -> Result<T, E> {
-        if value < self.min {
+        if value < self.min || value > self.max {
             return Err(E::invalid_value(de::Unexpected::Unsigned(value), &self));
         }
         T::try_from(value).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(value), &self))

@@ -746,6 +746,17 @@ mod tests {
         (thread, persist)
     }
 
+    /// [`saved`], then a reply `a` that streams, its first token `x` in.
+    fn streaming_reply() -> (ThreadState, PersistState) {
+        let (mut thread, mut persist) = saved();
+        let a = ServerEvent::StepCreated {
+            step: streaming("a"),
+        };
+        emit(&mut persist, &mut thread, a);
+        token(&mut persist, &mut thread, "a", "x");
+        (thread, persist)
+    }
+
     /// Another token for `id`.
     fn token(persist: &mut PersistState, thread: &mut ThreadState, id: &str, text: &str) {
         let delta = ServerEvent::StepDelta {
@@ -767,12 +778,7 @@ mod tests {
 
     #[test]
     fn streamed_text_waits_for_the_period_and_other_changes_do_not() {
-        let (mut thread, mut persist) = saved();
-        let a = ServerEvent::StepCreated {
-            step: streaming("a"),
-        };
-        emit(&mut persist, &mut thread, a);
-        token(&mut persist, &mut thread, "a", "x");
+        let (mut thread, mut persist) = streaming_reply();
         // First seen at tick 10: written at tick 12, not before.
         assert!(persist.checkpoint(&thread, tick(10)).is_none());
         assert!(persist.checkpoint(&thread, tick(11)).is_none());
@@ -823,12 +829,7 @@ mod tests {
 
     #[test]
     fn a_period_of_one_tick_writes_streamed_text_at_once() {
-        let (mut thread, mut persist) = saved();
-        let a = ServerEvent::StepCreated {
-            step: streaming("a"),
-        };
-        emit(&mut persist, &mut thread, a);
-        token(&mut persist, &mut thread, "a", "x");
+        let (thread, mut persist) = streaming_reply();
         let once = Checkpoint::Tick { tick: 0, period: 1 };
         let batch = persist.checkpoint(&thread, once).unwrap();
         assert_eq!(step_ids(&batch), ["a"]);
@@ -837,12 +838,7 @@ mod tests {
 
     #[test]
     fn a_step_written_after_waiting_text_takes_it_along() {
-        let (mut thread, mut persist) = saved();
-        let a = ServerEvent::StepCreated {
-            step: streaming("a"),
-        };
-        emit(&mut persist, &mut thread, a);
-        token(&mut persist, &mut thread, "a", "x");
+        let (mut thread, mut persist) = streaming_reply();
         assert!(persist.checkpoint(&thread, tick(0)).is_none());
         // A tool step after it, going on but not streaming: written at
         // once, and `a` first, or `a` would be stored after it.

@@ -24,6 +24,21 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// How long any expectation may take before the test fails.
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
+/// Checks `done` every 20 ms until it holds; fails the test, saying
+/// `what` was expected, once [`DEADLINE`] has passed. For state the test
+/// cannot be told about (what the database holds, a session's end).
+pub async fn eventually<F, Fut>(what: &str, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while !done().await {
+        assert!(tokio::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 pub struct TestApp {
     pub addr: SocketAddr,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,

@@ -27,7 +27,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use loquat_app::protocol::{Element, Step, StepType, ThreadPage, ThreadSummary};
+use loquat_app::protocol::{Element, Step, ThreadPage, ThreadSummary};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, FromRow, IntoArguments, Pool, Type};
 
 use self::rows::{
@@ -58,14 +58,6 @@ pub struct SqlStore<DB: Backend> {
 /// indexing them 40 at a time (2026-12-07), and the indexing transaction
 /// holds the write lock for a few milliseconds.
 const INDEX_EVERY: usize = 512;
-
-/// True for the steps the search index holds (once finished).
-fn is_indexed_type(step_type: StepType) -> bool {
-    matches!(
-        step_type,
-        StepType::UserMessage | StepType::AssistantMessage | StepType::SystemMessage
-    )
-}
 
 impl<DB: Backend> Clone for SqlStore<DB> {
     fn clone(&self) -> Self {
@@ -362,21 +354,22 @@ where
         }
         let mut batch = batch;
         batch.compact();
-        let finished = batch
-            .steps
-            .iter()
-            .filter(|s| !s.streaming && is_indexed_type(s.step_type))
-            .count();
         let mut tx = self.writes.begin_with(DB::BEGIN_WRITE).await?;
         Self::apply(&mut tx, &batch).await?;
         tx.commit().await?;
-        if !DB::INDEX_QUEUED.is_empty()
-            && self.queued.fetch_add(finished, Ordering::Relaxed) + finished >= INDEX_EVERY
-        {
-            // The batch is stored either way: a failed indexing leaves the
-            // queue for the next one (or the next search).
-            if let Err(err) = self.index_queued().await {
-                tracing::error!(error = %err, "indexing messages for search failed; they stay queued");
+        if !DB::INDEX_QUEUED.is_empty() {
+            // What the triggers queued: the finished messages.
+            let finished = batch
+                .steps
+                .iter()
+                .filter(|s| !s.streaming && s.step_type.is_message())
+                .count();
+            if self.queued.fetch_add(finished, Ordering::Relaxed) + finished >= INDEX_EVERY {
+                // The batch is stored either way: a failed indexing leaves
+                // the queue for the next one (or the next search).
+                if let Err(err) = self.index_queued().await {
+                    tracing::error!(error = %err, "indexing messages for search failed; they stay queued");
+                }
             }
         }
         Ok(())
